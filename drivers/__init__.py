@@ -1,0 +1,1 @@
+"""Hardware: protocol codecs, device classes and protocol-accurate emulators (no Qt, no kiosk)."""

@@ -1,0 +1,1 @@
+"""Device interfaces and event types shared by every driver."""

@@ -1,0 +1,87 @@
+"""The ``[devices]`` section: which devices the automat has and where they are plugged in.
+
+Serial devices are opened by a stable path (``/dev/serial/by-id/...``); ``emulated = true`` runs the
+protocol-accurate emulator on a pty instead (demo mode and tests).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from kiosk.config.base import Section
+
+
+class SerialDevice(Section):
+    enabled: bool = True
+    port: str = ""  # /dev/serial/by-id/... ; empty with emulated = true
+    emulated: bool = False
+    baudrate: int = 9600
+
+
+class CoinAcceptor(SerialDevice):
+    protocol: Literal["cctalk"] = "cctalk"
+    address: int = Field(2, ge=1, le=255)
+    echo: bool = True
+    checksum: Literal["simple", "crc16"] = "simple"
+    #: coin id prefix (from header 184, e.g. "DK200") → value in øre
+    coin_values: dict[str, int] = Field(
+        default_factory=lambda: {
+            "DK050": 50,
+            "DK100": 100,
+            "DK200": 200,
+            "DK500": 500,
+            "DK010": 1000,
+            "DK020": 2000,
+        }
+    )
+
+
+class NoteValidator(SerialDevice):
+    protocol: Literal["ssp", "cctalk"] = "ssp"
+    address: int = Field(0, ge=0, le=255)
+    echo: bool = True
+    #: SSP channel number (or ccTalk bill id) → value in øre
+    channel_values: dict[str, int] = Field(default_factory=dict)
+
+
+class CardTerminal(SerialDevice):
+    protocol: Literal["zvt"] = "zvt"
+    transport: Literal["serial", "tcp"] = "serial"
+    host: str = ""
+    tcp_port: int = 20007
+    password: str = Field("000000", pattern=r"^\d{6}$")
+
+
+class ReceiptPrinter(Section):
+    enabled: bool = True
+    connection: Literal["serial", "usb", "network", "emulated"] = "emulated"
+    port: str = ""
+    host: str = ""
+    usb_vendor: int = 0
+    usb_product: int = 0
+    profile: str = "default"
+    code_page: str = "CP865"
+
+
+class CardReader(Section):
+    enabled: bool = False
+    reader_name: str = ""  # substring of the PC/SC reader name; empty = first reader
+    uid_format: Literal["decimal", "hex"] = "decimal"
+    byte_order: Literal["msb", "lsb"] = "msb"
+
+
+class Scanner(SerialDevice):
+    strip_prefix: str = ""
+    strip_suffix: str = ""
+    debounce_s: float = Field(1.5, ge=0)
+
+
+class DevicesSection(Section):
+    coin_acceptor: CoinAcceptor = CoinAcceptor(enabled=False)
+    note_validator: NoteValidator = NoteValidator(enabled=False)
+    card_terminal: CardTerminal = CardTerminal(enabled=False)
+    printer: ReceiptPrinter = ReceiptPrinter(enabled=False)
+    card_reader: CardReader = CardReader()
+    scanner: Scanner = Scanner(enabled=False)

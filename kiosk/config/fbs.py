@@ -1,0 +1,50 @@
+"""The ``[fbs]`` section: which adapter talks to FBS, and how."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from kiosk.config.base import Section
+from kiosk.config.secrets import Secret
+
+
+class RestSettings(Section):
+    base_url: str = Field(description="e.g. https://fbs.example/rest/external/v1")
+    username: str
+    password: Secret
+    verify_tls: bool = True
+    timeout_s: float = Field(10.0, gt=0)
+
+
+class Sip2Settings(Section):
+    transport: Literal["tcp", "https"] = "tcp"
+    host: str = "localhost"
+    port: int = Field(6001, ge=1, le=65535)
+    tls: bool = False
+    url: str = ""  # the HTTPS envelope endpoint, e.g. https://host/rest/sip2/DK-775100
+    username: str
+    password: Secret
+    location: str = ""  # CP location code in 93 Login
+    terminal_password: str = ""  # AC
+    institution: str = ""  # AO; defaults to the agency id
+    encoding: str = "cp850"
+    error_detection: bool = True
+    timeout_s: float = Field(10.0, gt=0)
+    fee_type: str = Field("01", pattern=r"^\d{2}$")
+
+
+class FbsSection(Section):
+    adapter: Literal["rest", "sip2"] = "rest"
+    agency_id: str = Field(pattern=r"^[A-Z]{2}-\d{6}$", description="ISIL, e.g. DK-775100")
+    rest: RestSettings | None = None
+    sip2: Sip2Settings | None = None
+
+    @model_validator(mode="after")
+    def _adapter_configured(self) -> FbsSection:
+        if getattr(self, self.adapter) is None:
+            raise ValueError(
+                f"adapter is '{self.adapter}' but there is no [fbs.{self.adapter}] table"
+            )
+        return self

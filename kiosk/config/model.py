@@ -1,0 +1,89 @@
+"""The whole configuration file as one typed model (see ``config/kiosk.example.toml``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from kiosk.config.base import Section
+from kiosk.config.devices import DevicesSection
+from kiosk.config.fbs import FbsSection
+from kiosk.config.secrets import Secret
+
+
+class AutomatSection(Section):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="printed on receipts, in files")
+    library_name: str
+    location: str = ""
+    languages: list[str] = ["da", "en"]
+
+
+class DatabaseSection(Section):
+    #: empty: SQLite file ``kiosk.sqlite3`` in the data directory; else an SQLAlchemy URL,
+    #: e.g. ``postgresql+psycopg://kiosk@db/kiosk``
+    url: str = ""
+    data_dir: Path = Path("/var/lib/kiosk")
+    retention_years: int = Field(5, ge=1, le=30)
+
+
+class LoggingSection(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class ClaimsSection(Section):
+    #: claims created on or after this date belong to the debtor system (SIP2 classification)
+    cut_off_date: date
+    #: how long a claim paid here is shown as "paid here, waiting for the municipality"
+    paid_here_window_days: int = Field(10, ge=0, le=365)
+    #: what to tell the citizen about claims that cannot be paid at this automat
+    pay_elsewhere_text: str = "Betal via kommunens betalingsside"
+    pay_elsewhere_url: str = ""
+    #: debtor claim type code per claim kind (template: confirm with the debtor-system supplier)
+    debtor_claim_types: dict[Literal["fee", "compensation", "other"], str] = {
+        "fee": "BIBGEB",
+        "compensation": "BIBERS",
+        "other": "BIBAND",
+    }
+
+
+class CashSection(Section):
+    accepted_coins: list[int] = [50, 100, 200, 500, 1000, 2000]
+    accepted_notes: list[int] = [5000, 10000, 20000]
+    #: a note that would overpay by more than this is returned from escrow
+    max_overpay_ore: int = Field(10000, ge=0)
+
+    @field_validator("accepted_coins", "accepted_notes")
+    @classmethod
+    def _danish(cls, values: list[int]) -> list[int]:
+        allowed = {50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000}
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            raise ValueError(f"not a Danish coin or note in øre: {bad}")
+        return values
+
+
+class BonsSection(Section):
+    signing_key: Secret
+    validity_days: int = Field(90, ge=1, le=3650)
+
+
+class KioskConfig(Section):
+    automat: AutomatSection
+    database: DatabaseSection = DatabaseSection()
+    logging: LoggingSection = LoggingSection()
+    fbs: FbsSection
+    claims: ClaimsSection
+    cash: CashSection = CashSection()
+    bons: BonsSection
+    devices: DevicesSection = DevicesSection()
+
+    #: the file this was loaded from (not a key of the file)
+    source: Path | None = Field(default=None, exclude=True)
+
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{self.database.data_dir / 'kiosk.sqlite3'}"

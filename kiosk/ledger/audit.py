@@ -1,0 +1,137 @@
+"""``kiosk audit``: does every øre add up?
+
+Per finished session: received = settled + credited (bons issued from it) + refunded.
+Per outbox item: a state and its completion time agree (never pending and done at once), and no
+claim is registered in FBS as paid by two different finished registrations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, func, select
+
+from kiosk.ledger.models import (
+    TERMINAL_SESSION_STATES,
+    Allocation,
+    Bon,
+    CitizenSession,
+    OutboxItem,
+    Refund,
+    Tender,
+)
+from kiosk.money import Money
+
+COUNTED_TENDER_STATES = ("received", "reversed")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionBalance:
+    session_id: str
+    state: str
+    received: Money
+    settled: Money
+    credited: Money
+    refunded: Money
+
+    @property
+    def difference(self) -> Money:
+        return self.received - (self.settled + self.credited + self.refunded)
+
+    def describe(self) -> str:
+        return (
+            f"session {self.session_id} ({self.state}): received {self.received.to_fbs()}"
+            f" != settled {self.settled.to_fbs()} + credited {self.credited.to_fbs()}"
+            f" + refunded {self.refunded.to_fbs()} (difference {self.difference.to_fbs()})"
+        )
+
+
+@dataclass
+class AuditReport:
+    sessions_checked: int = 0
+    open_sessions: list[str] = field(default_factory=list)
+    unbalanced: list[SessionBalance] = field(default_factory=list)
+    outbox_problems: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.unbalanced and not self.outbox_problems
+
+    def lines(self) -> list[str]:
+        out = [b.describe() for b in self.unbalanced] + list(self.outbox_problems)
+        out += [f"session {s} is still open (not yet settled)" for s in self.open_sessions]
+        verdict = (
+            "clean"
+            if self.clean
+            else f"{len(self.unbalanced) + len(self.outbox_problems)} problem(s)"
+        )
+        out.append(f"audit: {self.sessions_checked} finished session(s) checked: {verdict}")
+        return out
+
+
+def _sums(engine: Engine, column: object, group: object, *where: object) -> dict[str, int]:
+    stmt = select(group, func.coalesce(func.sum(column), 0)).group_by(group)
+    for clause in where:
+        stmt = stmt.where(clause)
+    with engine.connect() as conn:
+        return {row[0]: int(row[1]) for row in conn.execute(stmt) if row[0] is not None}
+
+
+def run_audit(engine: Engine) -> AuditReport:
+    report = AuditReport()
+    received = _sums(
+        engine, Tender.amount_ore, Tender.session_id, Tender.state.in_(COUNTED_TENDER_STATES)
+    )
+    settled = _sums(engine, Allocation.amount_ore, Allocation.session_id)
+    credited = _sums(engine, Bon.amount_ore, Bon.origin_session_id)
+    refunded = _sums(engine, Refund.amount_ore, Refund.session_id)
+    with engine.connect() as conn:
+        sessions = conn.execute(select(CitizenSession.id, CitizenSession.state)).all()
+        outbox = conn.execute(
+            select(
+                OutboxItem.id,
+                OutboxItem.kind,
+                OutboxItem.state,
+                OutboxItem.done_at,
+                OutboxItem.batch_id,
+                OutboxItem.payload,
+            )
+        ).all()
+    for session_id, state in sessions:
+        if state not in TERMINAL_SESSION_STATES:
+            report.open_sessions.append(session_id)
+            continue
+        report.sessions_checked += 1
+        balance = SessionBalance(
+            session_id,
+            state,
+            Money(received.get(session_id, 0)),
+            Money(settled.get(session_id, 0)),
+            Money(credited.get(session_id, 0)),
+            Money(refunded.get(session_id, 0)),
+        )
+        if balance.difference:
+            report.unbalanced.append(balance)
+
+    registered: dict[str, list[int]] = defaultdict(list)
+    for item_id, kind, state, done_at, batch_id, payload in outbox:
+        finished = state in ("done", "exported")
+        if finished != (done_at is not None):
+            report.outbox_problems.append(
+                f"outbox item {item_id} ({kind}) is '{state}' but "
+                + ("has no completion time" if finished else "also has a completion time")
+            )
+        if kind == "debtor_item" and (state == "exported") != (batch_id is not None):
+            report.outbox_problems.append(
+                f"outbox item {item_id} (debtor_item) is '{state}' with batch {batch_id}"
+            )
+        if kind == "fbs_registration" and state == "done":
+            for fee_id in (payload or {}).get("fee_ids", []):
+                registered[str(fee_id)].append(item_id)
+    for fee_id, items in sorted(registered.items()):
+        if len(items) > 1:
+            report.outbox_problems.append(
+                f"claim {fee_id} was registered in FBS by {len(items)} items: {items}"
+            )
+    return report

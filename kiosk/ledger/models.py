@@ -1,0 +1,302 @@
+"""The durable ledger: every money event is a row, written before the UI acknowledges it.
+
+Amounts are integer øre in ``BigInteger`` columns. States are plain strings checked by the state
+tables in the code that moves them (``kiosk.payment``, ``kiosk.debtor``, ``kiosk.bons``); the
+database keeps them honest with CHECK constraints so a bad write fails loudly.
+
+Per session: received (tenders) = settled (allocations) + credited (bons issued from the session)
++ refunded (refunds). ``kiosk audit`` checks this.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every database (SQLite keeps no time zone: store naive UTC)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("ledger times must be timezone-aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UtcDateTime()}
+
+
+SESSION_STATES = (
+    "idle",
+    "identifying",
+    "pin",
+    "loading_claims",
+    "claims",
+    "choosing_tender",
+    "paying",
+    "settling",
+    "receipt",
+    "done",
+    "cancelled",
+    "timed_out",
+    "recovered",
+)
+TERMINAL_SESSION_STATES = ("done", "cancelled", "timed_out", "recovered")
+
+
+class CitizenSession(Base):
+    """One citizen at the automat, from identification to receipt (no CPR stored here)."""
+
+    __tablename__ = "citizen_sessions"
+    __table_args__ = (CheckConstraint(_in("state", SESSION_STATES), name="state"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    automat_id: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[str] = mapped_column(String(24))
+    patron_id: Mapped[str | None] = mapped_column(String(64))
+    #: selection committed: the claims and amount the money goes to are fixed
+    selection_committed: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+TENDER_KINDS = ("coin", "note", "card", "bon")
+TENDER_STATES = ("received", "pending", "outcome_unknown", "declined", "reversed")
+
+
+class Tender(Base):
+    """Money offered by the citizen: one row per coin, note, card approval or bon use."""
+
+    __tablename__ = "tenders"
+    __table_args__ = (
+        CheckConstraint(_in("kind", TENDER_KINDS), name="kind"),
+        CheckConstraint(_in("state", TENDER_STATES), name="state"),
+        CheckConstraint("amount_ore >= 0", name="amount"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("citizen_sessions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16), default="received")
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
+    denomination_ore: Mapped[int | None] = mapped_column(BigInteger)
+    device: Mapped[str | None] = mapped_column(String(32))
+    #: terminal transaction reference, bon id, device event counter …
+    reference: Mapped[str | None] = mapped_column(String(64))
+    receipt_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+ALLOCATION_KINDS = ("claim", "cash_rounding")
+
+
+class Allocation(Base):
+    """Money settled against one claim (or the cash-rounding difference of a session)."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ALLOCATION_KINDS), name="kind"),
+        CheckConstraint(_in("payable_in", ("fbs", "debtor", "none")), name="payable_in"),
+        UniqueConstraint("session_id", "claim_id", name="uq_allocations_session_claim"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("citizen_sessions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="claim")
+    claim_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    claim_kind: Mapped[str | None] = mapped_column(String(16))
+    payable_in: Mapped[str] = mapped_column(String(8))
+    amount_ore: Mapped[int] = mapped_column(BigInteger)  # may be negative for cash rounding
+    patron_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+OUTBOX_KINDS = ("fbs_registration", "debtor_item")
+OUTBOX_STATES = ("pending", "done", "refused", "exported")
+
+
+class OutboxItem(Base):
+    """Work that must reach FBS or the debtor system, written with the money it belongs to.
+
+    ``refused`` (FBS said no, e.g. at year end) keeps retrying on a schedule and shows in the
+    staff follow-up report; the money stays allocated to the claim.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind"),
+        CheckConstraint(_in("state", OUTBOX_STATES), name="state"),
+        CheckConstraint(
+            "(state IN ('done', 'exported')) = (done_at IS NOT NULL)", name="done_at_matches_state"
+        ),
+        Index("ix_outbox_state_next", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("citizen_sessions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
+    #: FBS: patron id and fee ids; debtor: CPR, claim type, claim ref, method … (CPR only here,
+    #: cleared once the retention period has passed)
+    payload: Mapped[dict[str, Any]]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("export_batches.id"), index=True)
+
+
+BON_STATES = ("issued", "redeemed", "voided")
+BON_REASONS = ("desk_cash", "automat_credit", "remainder")
+
+
+class Bon(Base):
+    """A cash voucher: issued by staff for cash taken at the desk, or by the automat as credit."""
+
+    __tablename__ = "bons"
+    __table_args__ = (
+        CheckConstraint(_in("state", BON_STATES), name="state"),
+        CheckConstraint(_in("reason", BON_REASONS), name="reason"),
+        CheckConstraint("amount_ore > 0", name="amount"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    short_code: Mapped[str] = mapped_column(String(16), unique=True)
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(10), default="issued")
+    issuer: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    #: the session whose money became this bon (credit, remainder): counts as "credited" there
+    origin_session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("citizen_sessions.id"), index=True
+    )
+    redeemed_session_id: Mapped[str | None] = mapped_column(ForeignKey("citizen_sessions.id"))
+    redeemed_at: Mapped[datetime | None]
+    voided_at: Mapped[datetime | None]
+    voided_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Refund(Base):
+    """Money given back within a session (a card reversal)."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("citizen_sessions.id"), index=True)
+    tender_id: Mapped[int | None] = mapped_column(ForeignKey("tenders.id"))
+    amount_ore: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class CashInventory(Base):
+    """What each cash box holds, per denomination (updated with every coin or note credited)."""
+
+    __tablename__ = "cash_inventory"
+    __table_args__ = (UniqueConstraint("automat_id", "device", "denomination_ore"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    automat_id: Mapped[str] = mapped_column(String(32))
+    device: Mapped[str] = mapped_column(String(32))
+    denomination_ore: Mapped[int] = mapped_column(BigInteger)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CashBoxEmptying(Base):
+    """A technician emptied a cash box: what the ledger said was in it at that moment."""
+
+    __tablename__ = "cash_box_emptyings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    automat_id: Mapped[str] = mapped_column(String(32))
+    device: Mapped[str] = mapped_column(String(32))
+    counts: Mapped[dict[str, Any]]  # {"denomination_ore": count}
+    total_ore: Mapped[int] = mapped_column(BigInteger)
+    emptied_by: Mapped[str] = mapped_column(String(64))
+    emptied_at: Mapped[datetime]
+
+
+BATCH_STATES = ("writing", "written", "delivered")
+
+
+class ExportBatch(Base):
+    """One debtor import file. Its sequence number is gap-free per automat."""
+
+    __tablename__ = "export_batches"
+    __table_args__ = (
+        CheckConstraint(_in("state", BATCH_STATES), name="state"),
+        UniqueConstraint("automat_id", "sequence", name="uq_export_batches_automat_sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    automat_id: Mapped[str] = mapped_column(String(32))
+    sequence: Mapped[int] = mapped_column(Integer)
+    profile: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(10), default="writing")
+    item_count: Mapped[int] = mapped_column(default=0)
+    total_ore: Mapped[int] = mapped_column(BigInteger, default=0)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """What staff and technicians did (bons issued or voided, cash boxes emptied, exports …)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    automat_id: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(48))
+    details: Mapped[dict[str, Any]]

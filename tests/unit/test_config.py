@@ -1,0 +1,128 @@
+"""Bad configuration gives one line naming the file and the key, exit code 2, no traceback."""
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import ConfigError, load_config
+from tests.conftest import MINIMAL_CONFIG
+
+
+def run_kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_valid_config_loads_with_secrets_hidden(config_file: Path) -> None:
+    config = load_config(config_file)
+    assert config.fbs.rest is not None
+    assert config.fbs.rest.password.get() == "s3cret-fbs"
+    assert "s3cret" not in repr(config)
+    assert "s3cret" not in str(config.model_dump())
+    assert config.database.data_dir == config_file.parent / "data"
+
+
+def test_secret_from_environment(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config_file.write_text(
+        config_file.read_text().replace(
+            'password = { file = "fbs-password" }', 'password = { env = "KIOSK_TEST_FBS_PW" }'
+        )
+    )
+    monkeypatch.setenv("KIOSK_TEST_FBS_PW", "from-env")
+    assert load_config(config_file).fbs.rest.password.get() == "from-env"  # type: ignore[union-attr]
+    monkeypatch.delenv("KIOSK_TEST_FBS_PW")
+    with pytest.raises(
+        ConfigError, match=r"fbs\.rest\.password: environment variable KIOSK_TEST_FBS_PW"
+    ):
+        load_config(config_file)
+
+
+def _expect_one_line_error(config: Path, key: str, problem: str) -> None:
+    result = run_kiosk("migrate", "--config", str(config))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert str(config) in lines[0]
+    if key:
+        assert f": {key}: " in lines[0]
+    assert problem in lines[0]
+
+
+def test_unknown_key(config_file: Path) -> None:
+    config_file.write_text(MINIMAL_CONFIG.format(extra="[cash]\nmax_overpay = 5\n"))
+    _expect_one_line_error(config_file, "cash.max_overpay", "unknown key")
+
+
+def test_wrong_type(config_file: Path) -> None:
+    config_file.write_text(MINIMAL_CONFIG.format(extra='[cash]\nmax_overpay_ore = "lots"\n'))
+    _expect_one_line_error(config_file, "cash.max_overpay_ore", "integer")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    _expect_one_line_error(tmp_path / "nowhere.toml", "", "file not found")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file; see the next test")
+def test_unreadable_secret_file(config_file: Path) -> None:
+    secret = config_file.parent / "bon-key"
+    secret.chmod(0)
+    _expect_one_line_error(config_file, "bons.signing_key", "cannot read secret file")
+
+
+def test_unreadable_secret_file_as_any_user(config_file: Path) -> None:
+    """Root can read any file, so make the secret 'unreadable' by making it a directory."""
+    secret = config_file.parent / "bon-key"
+    secret.unlink()
+    secret.mkdir()
+    secret.chmod(stat.S_IRWXU)
+    _expect_one_line_error(config_file, "bons.signing_key", "cannot read secret file")
+
+
+def test_missing_required_key_and_bad_values(config_file: Path) -> None:
+    text = MINIMAL_CONFIG.format(extra="")
+    config_file.write_text(text.replace('id = "test-01"\n', ""))
+    with pytest.raises(ConfigError, match=r"automat\.id: required key is missing"):
+        load_config(config_file)
+    config_file.write_text(text.replace('agency_id = "DK-775100"', 'agency_id = "775100"'))
+    with pytest.raises(ConfigError, match=r"fbs\.agency_id"):
+        load_config(config_file)
+    config_file.write_text(text + "[cash]\naccepted_coins = [50, 300]\n")
+    with pytest.raises(ConfigError, match=r"cash\.accepted_coins: not a Danish coin"):
+        load_config(config_file)
+    config_file.write_text(text.replace('adapter = "rest"', 'adapter = "sip2"'))
+    with pytest.raises(ConfigError, match=r"fbs: adapter is 'sip2' but there is no \[fbs.sip2\]"):
+        load_config(config_file)
+
+
+def test_invalid_toml_names_the_file(config_file: Path) -> None:
+    config_file.write_text("[automat\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(config_file)
+
+
+def test_shipped_example_and_demo_configs_are_valid(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.conftest import REPO
+
+    demo = load_config(REPO / "config" / "demo.toml")
+    assert demo.automat.id == "demo-01"
+    # the example points at /etc for its secrets; give them through a copy next to temp files
+    example = (REPO / "config" / "kiosk.example.toml").read_text()
+    example = example.replace("/etc/kiosk/secrets/", "")
+    (tmp_path / "fbs-password").write_text("x")
+    (tmp_path / "bon-signing-key").write_text("y")
+    (tmp_path / "kiosk.toml").write_text(example)
+    monkeypatch.setenv("KIOSK_SIP2_PASSWORD", "z")
+    config = load_config(tmp_path / "kiosk.toml")
+    assert config.devices.coin_acceptor.coin_values["DK020"] == 2000

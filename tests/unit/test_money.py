@@ -1,0 +1,109 @@
+import contextlib
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kiosk.money import Money, MoneyError, total
+
+
+@pytest.mark.parametrize(
+    ("text", "ore"),
+    [("175.00", 17500), ("175", 17500), ("0.5", 50), ("0.05", 5), ("20,50", 2050), (" 3.1 ", 310)],
+)
+def test_parses_fbs_amounts_exactly(text: str, ore: int) -> None:
+    assert Money.parse(text) == Money(ore)
+
+
+@pytest.mark.parametrize(
+    "text", ["1e3", "abc", "", "1.234", "1.", ".5", "1,000.00", "+5", "--1", "NaN", "inf", "1 000"]
+)
+def test_refuses_what_is_not_an_exact_amount(text: str) -> None:
+    with pytest.raises(MoneyError):
+        Money.parse(text)
+
+
+def test_negative_only_where_allowed() -> None:
+    with pytest.raises(MoneyError, match="negative"):
+        Money.parse("-5.00")
+    assert Money.parse("-5.00", allow_negative=True) == Money(-500)
+
+
+def test_floats_are_never_money() -> None:
+    with pytest.raises(MoneyError):
+        Money(1.5)  # type: ignore[arg-type]
+    with pytest.raises(MoneyError):
+        Money(True)  # type: ignore[arg-type]
+    assert Money(100) * 3 == Money(300)
+    with pytest.raises(TypeError):
+        Money(100) * 1.5  # type: ignore[operator]
+
+
+def test_from_decimal_refuses_fractions_of_an_ore() -> None:
+    assert Money.from_decimal(Decimal("175.00")) == Money(17500)
+    with pytest.raises(MoneyError):
+        Money.from_decimal(Decimal("0.001"))
+    with pytest.raises(MoneyError):
+        Money.from_decimal("nan")
+
+
+@pytest.mark.parametrize(
+    ("ore", "text"),
+    [
+        (123450, "1.234,50 kr."),
+        (0, "0,00 kr."),
+        (5, "0,05 kr."),
+        (100000000, "1.000.000,00 kr."),
+        (-2050, "-20,50 kr."),
+    ],
+)
+def test_danish_formatting(ore: int, text: str) -> None:
+    assert Money(ore).format_da() == text
+
+
+@pytest.mark.parametrize(
+    ("ore", "rounded"),
+    [
+        (1000, 1000),
+        (1001, 1000),
+        (1024, 1000),
+        (1025, 1050),
+        (1074, 1050),
+        (1075, 1100),
+        (1099, 1100),
+        (1050, 1050),
+    ],
+)
+def test_cash_rounding_to_50_ore(ore: int, rounded: int) -> None:
+    assert Money(ore).cash_rounded() == Money(rounded)
+
+
+def test_total() -> None:
+    assert total([Money(100), Money(250)]) == Money(350)
+    assert total([]) == Money(0)
+
+
+@given(st.integers(min_value=0, max_value=10**13))
+def test_wire_form_round_trips(ore: int) -> None:
+    assert Money.parse(Money(ore).to_fbs()) == Money(ore)
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_cash_rounding_is_within_25_ore_and_on_50(ore: int) -> None:
+    rounded = Money(ore).cash_rounded()
+    assert rounded.ore % 50 == 0
+    assert abs(rounded.ore - ore) <= 25
+    assert Money(ore).cash_rounding_difference() == rounded - Money(ore)
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_danish_format_parses_back(ore: int) -> None:
+    text = Money(ore).format_da(suffix="").replace(".", "")
+    assert Money.parse(text) == Money(ore)
+
+
+@given(st.text(max_size=20))
+def test_parse_never_raises_anything_but_money_error(text: str) -> None:
+    with contextlib.suppress(MoneyError):
+        Money.parse(text)

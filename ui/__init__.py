@@ -1,0 +1,1 @@
+"""The touch UI (PySide6 only): screens, staff and technician modes, translations, theme."""
