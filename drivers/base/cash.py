@@ -1,0 +1,47 @@
+"""The interface of a coin acceptor or note validator."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+
+from drivers.base.events import Health, Listener
+
+
+class CashAcceptor(ABC):
+    """Owns its port and a polling thread; reconnects by itself after an unplug.
+
+    ``start`` opens the device and begins polling with everything *disabled*; the host enables
+    the denominations it accepts when a payment begins and disables them when it ends.
+    """
+
+    name: str
+
+    @abstractmethod
+    def start(self, listener: Listener) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    @abstractmethod
+    def enable(self, values_ore: Iterable[int]) -> None:
+        """Accept exactly these denominations (øre); everything else is inhibited."""
+
+    @abstractmethod
+    def disable(self) -> None: ...
+
+    def accept_escrow(self) -> None:
+        """Stack the note held in escrow (validators only)."""
+        raise NotImplementedError(f"{self.name} has no escrow")
+
+    def return_escrow(self) -> None:
+        """Give the note held in escrow back to the citizen (validators only)."""
+        raise NotImplementedError(f"{self.name} has no escrow")
+
+    @property
+    @abstractmethod
+    def health(self) -> Health: ...
+
+    @property
+    def has_escrow(self) -> bool:
+        return False

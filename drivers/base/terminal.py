@@ -1,0 +1,72 @@
+"""The interface of a certified card payment terminal (ZVT today; BAXI or nexo later).
+
+The automat never sees card data: it sends an amount and a reference and gets an outcome, a
+terminal reference and receipt text. ``OUTCOME_UNKNOWN`` (the link dropped mid-authorisation) is
+an outcome of its own, resolved later with :meth:`CardTerminal.resolve`, never by guessing.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import StrEnum
+
+from drivers.base.events import Health, Listener
+
+
+class CardOutcome(StrEnum):
+    APPROVED = "approved"
+    DECLINED = "declined"
+    ABORTED = "aborted"  # cancelled by the citizen, the host or a terminal timeout: no money
+    OUTCOME_UNKNOWN = "outcome_unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class CardPrompt:
+    """Text the terminal wants shown ("Insert card", "Enter PIN"); code is the ZVT status."""
+
+    device: str
+    text: str
+    code: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class CardResult:
+    outcome: CardOutcome
+    amount_ore: int
+    reference: str  # ours, sent with the authorisation
+    terminal_ref: str = ""  # receipt number / trace number from the terminal
+    receipt_text: str = ""  # card numbers already masked
+    result_code: int | None = None
+    message: str = ""
+
+
+class CardTerminal(ABC):
+    name: str
+
+    @abstractmethod
+    def start(self, listener: Listener) -> None:
+        """Open the link and register with the terminal; prompts arrive at ``listener``."""
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    @abstractmethod
+    def authorise(self, amount_ore: int, reference: str) -> CardResult:
+        """Blocking (call from a worker thread, never the GUI thread); up to ~180 s."""
+
+    @abstractmethod
+    def cancel(self) -> None:
+        """Ask the terminal to abort the authorisation in progress (any thread)."""
+
+    @abstractmethod
+    def reverse(self, original: CardResult) -> CardResult:
+        """Reverse an approved payment (refund to the card)."""
+
+    @abstractmethod
+    def resolve(self, reference: str, amount_ore: int) -> CardResult:
+        """Find out what happened to an authorisation whose outcome is unknown."""
+
+    @property
+    @abstractmethod
+    def health(self) -> Health: ...

@@ -1,0 +1,1 @@
+"""Everything FBS-specific, behind one port (:class:`kiosk.fbs.port.FbsPort`)."""
