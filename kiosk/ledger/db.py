@@ -40,7 +40,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # straight to the driver: this runs once per money event, so it is on the hot path
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
     return engine
 

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.ledger.models import (
@@ -36,6 +36,22 @@ class TenderEvent:
     device: str | None = None
     reference: str | None = None
     receipt_text: str | None = None
+
+
+_TENDERS = Tender.__table__
+_INVENTORY = CashInventory.__table__
+# Built once: a money event is on the hot path, statement construction is not free.
+_INSERT_TENDER = insert(_TENDERS).returning(_TENDERS.c.id)
+_COUNT_COIN = (
+    update(_INVENTORY)
+    .where(
+        (_INVENTORY.c.automat_id == bindparam("automat"))
+        & (_INVENTORY.c.device == bindparam("dev"))
+        & (_INVENTORY.c.denomination_ore == bindparam("denomination"))
+    )
+    .values(count=_INVENTORY.c.count + 1)
+)
+_FIRST_COIN = insert(_INVENTORY)
 
 
 class Ledger:
@@ -81,45 +97,38 @@ class Ledger:
             raise LedgerError(f"unknown tender kind {event.kind!r}")
         if event.amount.ore <= 0:
             raise LedgerError("a tender must be a positive amount")
+        row = {
+            "session_id": event.session_id,
+            "kind": event.kind,
+            "state": "received",
+            "amount_ore": event.amount.ore,
+            "denomination_ore": event.denomination.ore if event.denomination else None,
+            "device": event.device,
+            "reference": event.reference,
+            "receipt_text": event.receipt_text,
+            "created_at": self.clock.now(),
+        }
         with self.engine.begin() as conn:
-            tender_id = conn.execute(
-                insert(Tender)
-                .values(
-                    session_id=event.session_id,
-                    kind=event.kind,
-                    state="received",
-                    amount_ore=event.amount.ore,
-                    denomination_ore=event.denomination.ore if event.denomination else None,
-                    device=event.device,
-                    reference=event.reference,
-                    receipt_text=event.receipt_text,
-                    created_at=self.clock.now(),
-                )
-                .returning(Tender.id)
-            ).scalar_one()
+            tender_id = conn.execute(_INSERT_TENDER, row).scalar_one()
             if event.kind in ("coin", "note"):
                 self._count_into_cash_box(conn, event)
         return int(tender_id)
 
-    def _count_into_cash_box(self, conn: Any, event: TenderEvent) -> None:
-        denomination = (event.denomination or event.amount).ore
-        device = event.device or event.kind
-        where = (
-            (CashInventory.automat_id == self.automat_id)
-            & (CashInventory.device == device)
-            & (CashInventory.denomination_ore == denomination)
-        )
-        updated = conn.execute(
-            update(CashInventory).where(where).values(count=CashInventory.count + 1)
-        )
-        if updated.rowcount == 0:
+    def _count_into_cash_box(self, conn: Connection, event: TenderEvent) -> None:
+        key = {
+            "automat": self.automat_id,
+            "dev": event.device or event.kind,
+            "denomination": (event.denomination or event.amount).ore,
+        }
+        if conn.execute(_COUNT_COIN, key).rowcount == 0:
             conn.execute(
-                insert(CashInventory).values(
-                    automat_id=self.automat_id,
-                    device=device,
-                    denomination_ore=denomination,
-                    count=1,
-                )
+                _FIRST_COIN,
+                {
+                    "automat_id": key["automat"],
+                    "device": key["dev"],
+                    "denomination_ore": key["denomination"],
+                    "count": 1,
+                },
             )
 
     # -- staff and technicians ------------------------------------------------------------------
