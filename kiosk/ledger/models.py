@@ -95,6 +95,11 @@ class CitizenSession(Base):
     patron_id: Mapped[str | None] = mapped_column(String(64))
     #: selection committed: the claims and amount the money goes to are fixed
     selection_committed: Mapped[bool] = mapped_column(default=False)
+    #: the committed payment plan (kiosk.payment.plan); holds the CPR only while the session
+    #: runs and only when debtor claims are paid
+    plan: Mapped[dict[str, Any] | None]
+    #: printed on the receipt; the base of the session's idempotency keys
+    transaction_ref: Mapped[str | None] = mapped_column(String(24), unique=True)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,1 @@
+"""The payment flow: citizen session, selection rules, tenders, settlement, recovery (no Qt)."""

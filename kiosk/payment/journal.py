@@ -1,0 +1,309 @@
+"""The payment's ledger writes. Each method is one transaction and durable when it returns.
+
+These are the journal points of a session: plan committed → each tender → settled (allocations,
+outbox rows and any credit bon in one transaction) → ended. Recovery resumes from whichever was
+the last one written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from kiosk.clock import Clock
+from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Tender
+from kiosk.money import Money
+from kiosk.payment.plan import PaymentPlan
+
+
+class BonIssuer(Protocol):
+    def issue_in(
+        self, conn: Connection, amount: Money, reason: str, issuer: str, origin_session_id: str
+    ) -> Any:
+        """Insert a new bon inside the caller's transaction and return its ticket."""
+        ...
+
+
+DebtorItemBuilder = Callable[..., dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    rounding: Money  # cash rounding (+ citizen paid more, - less than the exact total)
+    credit_reason: str  # automat_credit or remainder: what any overpayment's bon is for
+    method: str  # card, cash, bon, mixed — for the debtor file and the receipt
+
+
+class PaymentJournal:
+    def __init__(
+        self,
+        engine: Engine,
+        automat_id: str,
+        clock: Clock,
+        bons: BonIssuer,
+        claim_type_codes: dict[str, str],
+    ) -> None:
+        self.engine = engine
+        self.automat_id = automat_id
+        self.clock = clock
+        self.bons = bons
+        self.claim_type_codes = claim_type_codes
+
+    # -- reading -----------------------------------------------------------------------------
+    def received(self, session_id: str) -> Money:
+        with self.engine.connect() as conn:
+            return Money(self._received(conn, session_id))
+
+    @staticmethod
+    def _received(conn: Connection, session_id: str) -> int:
+        return int(
+            conn.scalar(
+                select(func.coalesce(func.sum(Tender.amount_ore), 0)).where(
+                    Tender.session_id == session_id, Tender.state == "received"
+                )
+            )
+            or 0
+        )
+
+    def methods(self, session_id: str) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(
+                conn.scalars(
+                    select(Tender.kind).where(
+                        Tender.session_id == session_id, Tender.state == "received"
+                    )
+                )
+            )
+
+    # -- journal points ------------------------------------------------------------------------
+    def commit_plan(self, session_id: str, plan: PaymentPlan) -> None:
+        """The selection is fixed: from now on money received pays exactly this plan."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(CitizenSession)
+                .where(CitizenSession.id == session_id)
+                .values(
+                    plan=plan.to_json(),
+                    transaction_ref=plan.transaction_ref,
+                    patron_id=plan.patron_id,
+                    selection_committed=True,
+                    state="paying",
+                )
+            )
+
+    def start_card(self, session_id: str, amount: Money, reference: str, device: str) -> int:
+        """Written *before* the terminal is asked, so a crash leaves a question to resolve."""
+        with self.engine.begin() as conn:
+            return int(
+                conn.execute(
+                    insert(Tender)
+                    .values(
+                        session_id=session_id,
+                        kind="card",
+                        state="pending",
+                        amount_ore=amount.ore,
+                        device=device,
+                        reference=reference,
+                        created_at=self.clock.now(),
+                    )
+                    .returning(Tender.id)
+                ).scalar_one()
+            )
+
+    def finish_card(
+        self, tender_id: int, state: str, terminal_ref: str = "", receipt_text: str = ""
+    ) -> None:
+        values: dict[str, Any] = {"state": state}
+        if terminal_ref:
+            values["reference"] = terminal_ref
+        if receipt_text:
+            values["receipt_text"] = receipt_text
+        with self.engine.begin() as conn:
+            conn.execute(update(Tender).where(Tender.id == tender_id).values(**values))
+
+    def settle(self, session_id: str, plan: PaymentPlan, settlement: Settlement) -> Any:
+        """Allocate the money to the plan's claims, queue FBS and debtor work, issue a credit bon
+        for any overpayment, all in one transaction. Idempotent: a settled session is left as is.
+        Returns the credit bon's ticket, if any."""
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            self._lock(conn, session_id)
+            if self._settled(conn, session_id):
+                return None
+            received = self._received(conn, session_id)
+            credit = Money(received - plan.total.ore - settlement.rounding.ore)
+            if credit.is_negative:
+                raise ValueError(
+                    f"settlement of {session_id} is short: received {received} øre for"
+                    f" {plan.total.ore} + rounding {settlement.rounding.ore}"
+                )
+            for claim in plan.claims:
+                conn.execute(
+                    insert(Allocation).values(
+                        session_id=session_id,
+                        kind="claim",
+                        claim_id=claim.id,
+                        claim_kind=claim.kind.value,
+                        payable_in=claim.payable_in.value,
+                        amount_ore=claim.amount.ore,
+                        patron_id=plan.patron_id,
+                        created_at=now,
+                    )
+                )
+            if settlement.rounding:
+                conn.execute(
+                    insert(Allocation).values(
+                        session_id=session_id,
+                        kind="cash_rounding",
+                        payable_in="none",
+                        amount_ore=settlement.rounding.ore,
+                        created_at=now,
+                    )
+                )
+            if plan.fbs_claims:
+                self._queue_fbs(conn, session_id, plan, now)
+            for claim in plan.debtor_claims:
+                self._queue_debtor(conn, session_id, plan, claim, settlement.method, now)
+            ticket = None
+            if credit:  # overpayment, including a coin that slipped in after the total
+                ticket = self.bons.issue_in(
+                    conn, credit, settlement.credit_reason, self.automat_id, session_id
+                )
+            conn.execute(
+                update(CitizenSession)
+                .where(CitizenSession.id == session_id)
+                .values(state="settling")
+            )
+        return ticket
+
+    def _queue_fbs(
+        self, conn: Connection, session_id: str, plan: PaymentPlan, now: datetime
+    ) -> None:
+        claims = plan.fbs_claims
+        conn.execute(
+            insert(OutboxItem).values(
+                session_id=session_id,
+                kind="fbs_registration",
+                idempotency_key=plan.fbs_order_id,
+                state="pending",
+                amount_ore=sum(c.amount.ore for c in claims),
+                payload={
+                    "patron_id": plan.patron_id,
+                    "order_id": plan.fbs_order_id,
+                    "fee_ids": [c.id for c in claims],
+                    "claims": [c.to_json() for c in claims],
+                },
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
+    def _queue_debtor(
+        self,
+        conn: Connection,
+        session_id: str,
+        plan: PaymentPlan,
+        claim: Any,
+        method: str,
+        now: datetime,
+    ) -> None:
+        if not plan.cpr:
+            raise ValueError("a debtor claim cannot be settled without the citizen's CPR")
+        conn.execute(
+            insert(OutboxItem).values(
+                session_id=session_id,
+                kind="debtor_item",
+                idempotency_key=plan.debtor_key(claim.id),
+                state="pending",
+                amount_ore=claim.amount.ore,
+                payload={
+                    "cpr": plan.cpr,
+                    "claim_type": self.claim_type_codes.get(claim.kind.value, ""),
+                    "claim_kind": claim.kind.value,
+                    "claim_ref": claim.id,
+                    "claim_created": claim.created.isoformat(),
+                    "amount_ore": claim.amount.ore,
+                    "paid_at": now.isoformat(),
+                    "method": method,
+                    "automat_id": self.automat_id,
+                    "transaction_ref": plan.transaction_ref,
+                },
+                attempts=0,
+                created_at=now,
+            )
+        )
+
+    @staticmethod
+    def _lock(conn: Connection, session_id: str) -> None:
+        """Serialise settlement and late credits of one session (PostgreSQL row lock; SQLite
+        serialises every writer with BEGIN IMMEDIATE anyway)."""
+        conn.execute(
+            select(CitizenSession.id).where(CitizenSession.id == session_id).with_for_update()
+        )
+
+    @staticmethod
+    def _settled(conn: Connection, session_id: str) -> bool:
+        count = conn.scalar(
+            select(func.count()).select_from(Allocation).where(Allocation.session_id == session_id)
+        )
+        return bool(count)
+
+    def _unaccounted(self, conn: Connection, session_id: str) -> Money:
+        """Received but neither settled nor credited: what a credit bon must cover."""
+        settled = conn.scalar(
+            select(func.coalesce(func.sum(Allocation.amount_ore), 0)).where(
+                Allocation.session_id == session_id
+            )
+        )
+        credited = conn.scalar(
+            select(func.coalesce(func.sum(Bon.amount_ore), 0)).where(
+                Bon.origin_session_id == session_id
+            )
+        )
+        return Money(self._received(conn, session_id) - int(settled or 0) - int(credited or 0))
+
+    def credit_excess(self, session_id: str) -> Any:
+        """A coin that arrived after the session was settled becomes a credit bon of its own.
+        Before settlement nothing is done: the settlement counts it as overpayment."""
+        with self.engine.begin() as conn:
+            self._lock(conn, session_id)
+            if not self._settled(conn, session_id):
+                return None
+            excess = self._unaccounted(conn, session_id)
+            if excess.ore <= 0:
+                return None
+            return self.bons.issue_in(conn, excess, "automat_credit", self.automat_id, session_id)
+
+    def credit_and_end(self, session_id: str, state: str, reason: str) -> Any:
+        """End a session whose money was not settled: all of it becomes one credit bon."""
+        with self.engine.begin() as conn:
+            self._lock(conn, session_id)
+            ticket = None
+            excess = self._unaccounted(conn, session_id)
+            if excess.ore > 0:
+                ticket = self.bons.issue_in(
+                    conn, excess, "automat_credit", self.automat_id, session_id
+                )
+            self._end(conn, session_id, state, reason)
+        return ticket
+
+    def end(self, session_id: str, state: str, reason: str = "") -> None:
+        with self.engine.begin() as conn:
+            self._end(conn, session_id, state, reason)
+
+    def _end(self, conn: Connection, session_id: str, state: str, reason: str) -> None:
+        """The session is over: forget the CPR (the debtor outbox keeps what the file needs)."""
+        plan = conn.scalar(select(CitizenSession.plan).where(CitizenSession.id == session_id))
+        values: dict[str, Any] = {
+            "state": state,
+            "ended_at": self.clock.now(),
+            "end_reason": reason,
+        }
+        if plan and "cpr" in plan:
+            values["plan"] = {k: v for k, v in plan.items() if k != "cpr"}
+        conn.execute(update(CitizenSession).where(CitizenSession.id == session_id).values(**values))

@@ -1,0 +1,142 @@
+"""Deliver FBS registrations from the outbox, with the idempotency key FBS dedupes on.
+
+The FBS call happens outside any transaction; its answer is then written. A crash in between
+leaves the item pending, and the retry with the same order id is answered by FBS with the same
+confirmation: the claim is registered exactly once.
+
+- all fees registered (or already registered) → ``done``;
+- FBS refused (e.g. no account period around New Year) → ``refused``: the money stays allocated,
+  the claim shows for staff follow-up with FBS's reason, and it is retried on a slow schedule;
+- FBS unreachable, timed out, or an answer that is not a registration → stays ``pending`` and is
+  retried with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.orm import Session
+
+from kiosk.clock import Clock
+from kiosk.domain import Patron
+from kiosk.fbs.port import FbsError, FbsErrorReason, FbsPort, FeeRegistration, RegistrationStatus
+from kiosk.ledger.models import OutboxItem
+from kiosk.payment.plan import PlannedClaim
+
+log = logging.getLogger(__name__)
+
+REFUSED_RETRY = timedelta(hours=1)
+MAX_BACKOFF = timedelta(minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    item_id: int
+    session_id: str
+    state: str  # done, refused, pending
+    fees: dict[str, str]  # fee id → registered / follow_up / pending
+    message: str = ""
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(seconds=5 * 2 ** min(attempts, 12)), MAX_BACKOFF)
+
+
+class FbsOutbox:
+    def __init__(self, engine: Engine, fbs: FbsPort, clock: Clock) -> None:
+        self.engine = engine
+        self.fbs = fbs
+        self.clock = clock
+
+    def due_items(self, session_id: str | None = None) -> list[OutboxItem]:
+        stmt = select(OutboxItem).where(
+            OutboxItem.kind == "fbs_registration",
+            OutboxItem.state.in_(("pending", "refused")),
+        )
+        if session_id is None:
+            now = self.clock.now()
+            stmt = stmt.where(
+                or_(OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= now)
+            )
+        else:
+            stmt = stmt.where(OutboxItem.session_id == session_id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(stmt.order_by(OutboxItem.id)))
+
+    def deliver_due(self, session_id: str | None = None) -> list[Delivery]:
+        """Deliver every item that is due (or every open item of one session, right after it was
+        settled, so the receipt can say whether FBS registered the payment)."""
+        return [self._deliver(row) for row in self.due_items(session_id)]
+
+    def _deliver(self, item: OutboxItem) -> Delivery:
+        payload = item.payload
+        patron = Patron(id=str(payload["patron_id"]), name="")
+        claims = [PlannedClaim.from_json(c).as_claim() for c in payload["claims"]]
+        now = self.clock.now()
+        try:
+            results = self.fbs.register_payment(patron, claims, payload["order_id"])
+        except FbsError as exc:
+            if exc.reason is FbsErrorReason.REFUSED:
+                return self._refused(item, exc.message or exc.reason.value, {})
+            return self._retry(item, f"{exc.reason.value}: {exc.message}")
+        by_fee = {r.fee_id: r for r in results}
+        fees = {c.id: self._fee_state(by_fee.get(c.id)) for c in claims}
+        if all(state == "registered" for state in fees.values()):
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(OutboxItem)
+                    .where(OutboxItem.id == item.id, OutboxItem.state.in_(("pending", "refused")))
+                    .values(
+                        state="done",
+                        done_at=now,
+                        attempts=item.attempts + 1,
+                        last_error=None,
+                        result={r.fee_id: r.confirmation_id for r in results},
+                    )
+                )
+            return Delivery(item.id, item.session_id, "done", fees)
+        refusals = [r for r in results if r.status is RegistrationStatus.REFUSED]
+        if refusals:
+            return self._refused(item, "; ".join(r.message for r in refusals if r.message), fees)
+        return self._retry(
+            item,
+            "FBS did not register: " + ", ".join(f"{r.fee_id}={r.status.value}" for r in results),
+            fees,
+        )
+
+    @staticmethod
+    def _fee_state(result: FeeRegistration | None) -> str:
+        if result is None:
+            return "pending"
+        if result.settled:
+            return "registered"
+        if result.status is RegistrationStatus.REFUSED:
+            return "follow_up"
+        return "pending"
+
+    def _refused(self, item: OutboxItem, reason: str, fees: dict[str, str]) -> Delivery:
+        log.warning("FBS refused registration %s: %s", item.idempotency_key, reason)
+        self._write(item, "refused", reason, self.clock.now() + REFUSED_RETRY)
+        fees = {k: ("follow_up" if v != "registered" else v) for k, v in fees.items()}
+        return Delivery(item.id, item.session_id, "refused", fees, reason)
+
+    def _retry(self, item: OutboxItem, error: str, fees: dict[str, str] | None = None) -> Delivery:
+        log.info("FBS registration %s will be retried: %s", item.idempotency_key, error)
+        self._write(item, item.state, error, self.clock.now() + backoff(item.attempts))
+        return Delivery(item.id, item.session_id, item.state, fees or {}, error)
+
+    def _write(self, item: OutboxItem, state: str, error: str, next_at: object) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item.id, OutboxItem.state.in_(("pending", "refused")))
+                .values(
+                    state=state,
+                    attempts=item.attempts + 1,
+                    last_error=error[:2000],
+                    next_attempt_at=next_at,
+                )
+            )

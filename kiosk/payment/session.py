@@ -1,0 +1,647 @@
+"""The citizen session: a Qt-free state machine driving identification, claims and payment.
+
+All methods are called on one thread (the session worker; in tests, the test itself). Slow work —
+FBS calls, a card authorisation — is handed to a :class:`Runner`, whose callback comes back on the
+session worker. Device events are posted to the same worker by whoever owns the devices. After
+every change the session calls its listeners with a fresh :class:`SessionView`.
+
+Money rules (domain.md, design.md invariants):
+- every credited coin or note, card approval and bon use is written to the ledger before the
+  view shows it;
+- the selection is committed (written as a plan) before any tender is accepted, so a crash can
+  always be settled or credited;
+- the automat gives no change: overpayment, and cash received before a cancel or a timeout,
+  become a credit bon.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from drivers.base import (
+    CardOutcome,
+    CardPrompt,
+    CardResult,
+    CardTerminal,
+    CashAcceptor,
+    Credit,
+    Escrow,
+    Fault,
+    Health,
+    HealthChanged,
+    Rejected,
+)
+from kiosk.clock import Clock
+from kiosk.config.model import CashSection, ClaimsSection
+from kiosk.cpr import Cpr, CprError
+from kiosk.domain import Claim, Patron
+from kiosk.fbs.port import FbsError, FbsErrorReason, FbsPort
+from kiosk.ledger.repository import Ledger, TenderEvent
+from kiosk.money import Money
+from kiosk.payment.journal import PaymentJournal, Settlement
+from kiosk.payment.paid_here import overlay_paid_here
+from kiosk.payment.plan import PaymentPlan, PlannedClaim
+from kiosk.payment.selection import BlockOutlook, Selection, block_outlook
+from kiosk.payment.states import ENDED, Event, State, next_state
+
+log = logging.getLogger(__name__)
+
+MAX_PIN_ATTEMPTS = 3
+
+
+class Runner(Protocol):
+    """Runs slow work off the session worker and calls back on it."""
+
+    def submit(
+        self, work: Callable[[], Any], done: Callable[[Any, BaseException | None], None]
+    ) -> None: ...
+
+
+class InlineRunner:
+    """Runs work at once on the calling thread (tests, recovery)."""
+
+    def submit(
+        self, work: Callable[[], Any], done: Callable[[Any, BaseException | None], None]
+    ) -> None:
+        try:
+            result = work()
+        except BaseException as exc:  # handed to the callback, like a future would
+            done(None, exc)
+            return
+        done(result, None)
+
+
+class BonRedeemer(Protocol):
+    def redeem_into_session(self, payload: str, session_id: str) -> Money:
+        """Verify and redeem a bon exactly once and record it as a tender of the session, in one
+        transaction. Raises an error with a citizen-readable message; changes nothing then."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    """Everything the UI needs to draw the current state (no CPR: only the masked form)."""
+
+    state: State
+    patron_name: str = ""
+    masked_cpr: str | None = None
+    selection: Selection | None = None
+    outlook: BlockOutlook | None = None
+    total: Money = Money(0)
+    received: Money = Money(0)
+    due: Money = Money(0)  # what the current tender still has to bring in
+    method: str = ""
+    message: str = ""  # a message key for the UI (wrong_pin, fbs_unavailable, card_declined …)
+    card_prompt: str = ""
+    credit_bon: Any = None  # ticket of a credit bon to print
+    transaction_ref: str = ""
+    pin_attempts_left: int = MAX_PIN_ATTEMPTS
+    registrations: dict[str, str] = field(default_factory=dict)  # claim id → where registered
+
+
+@dataclass
+class Devices:
+    acceptors: list[CashAcceptor] = field(default_factory=list)
+    terminal: CardTerminal | None = None
+
+    def healthy_acceptors(self) -> list[CashAcceptor]:
+        return [a for a in self.acceptors if a.health is not Health.DOWN]
+
+    @property
+    def card_ok(self) -> bool:
+        return self.terminal is not None and self.terminal.health is not Health.DOWN
+
+
+class PaymentSession:
+    def __init__(
+        self,
+        *,
+        fbs: FbsPort,
+        ledger: Ledger,
+        journal: PaymentJournal,
+        devices: Devices,
+        bons: BonRedeemer | None,
+        clock: Clock,
+        cash: CashSection,
+        claims_config: ClaimsSection,
+        runner: Runner | None = None,
+        on_settled: Callable[[str], None] | None = None,
+    ) -> None:
+        self.fbs = fbs
+        self.ledger = ledger
+        self.journal = journal
+        self.devices = devices
+        self.bons = bons
+        self.clock = clock
+        self.cash = cash
+        self.claims_config = claims_config
+        self.runner = runner or InlineRunner()
+        self.on_settled = on_settled  # e.g. kick the outbox worker for this session
+        self.listeners: list[Callable[[SessionView], None]] = []
+        self._reset_fields()
+        self.state = State.IDLE
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def _reset_fields(self) -> None:
+        self.session_id: str | None = None
+        self.identifier: str | None = None
+        self.cpr: Cpr | None = None
+        self.patron: Patron | None = None
+        self.claims: list[Claim] = []
+        self.selection: Selection | None = None
+        self.plan: PaymentPlan | None = None
+        self.received_cash = Money(0)
+        self.received_other = Money(0)  # card approvals and bons
+        self.method = ""
+        self.methods_used: set[str] = set()
+        self.message = ""
+        self.card_prompt = ""
+        self.card_tender: int | None = None
+        self.card_in_flight = False
+        self.cancel_requested = False
+        self.credit_bon: Any = None
+        self.pin_attempts = 0
+        self.registrations: dict[str, str] = {}
+        self._generation = 0
+
+    def _fire(self, event: Event) -> None:
+        before = self.state
+        self.state = next_state(self.state, event)
+        if self.session_id and self.state is not before and self.state not in ENDED:
+            self.ledger.set_session_state(self.session_id, self.state.value)
+        log.debug("session %s: %s --%s--> %s", self.session_id, before, event, self.state)
+
+    def view(self) -> SessionView:
+        selection = self.selection
+        return SessionView(
+            state=self.state,
+            patron_name=self.patron.name if self.patron else "",
+            masked_cpr=self.cpr.masked if self.cpr else None,
+            selection=selection,
+            outlook=(
+                block_outlook(self.patron, self.claims, selection.covers())
+                if self.patron and selection
+                else None
+            ),
+            total=self.total,
+            received=self.received,
+            due=self.due,
+            method=self.method,
+            message=self.message,
+            card_prompt=self.card_prompt,
+            credit_bon=self.credit_bon,
+            transaction_ref=self.plan.transaction_ref if self.plan else "",
+            pin_attempts_left=MAX_PIN_ATTEMPTS - self.pin_attempts,
+            registrations=dict(self.registrations),
+        )
+
+    def _notify(self) -> None:
+        view = self.view()
+        for listener in list(self.listeners):
+            listener(view)
+
+    @property
+    def total(self) -> Money:
+        if self.plan:
+            return self.plan.total
+        return self.selection.total if self.selection else Money(0)
+
+    @property
+    def received(self) -> Money:
+        return self.received_cash + self.received_other
+
+    @property
+    def cash_target(self) -> Money:
+        """What must be received in all when cash pays the rest: the part left after card and
+        bons is rounded to 50 øre (every Danish coin and note is a multiple of 50 øre)."""
+        rest = self.total - self.received_other
+        return self.received_other + rest.cash_rounded() if rest.ore > 0 else self.total
+
+    @property
+    def due(self) -> Money:
+        target = self.cash_target if self.method == "cash" else self.total
+        return max(target - self.received, Money(0))
+
+    # -- identification --------------------------------------------------------------------------
+    def start(self) -> None:
+        self._fire(Event.START)
+        self._open()
+        self._notify()
+
+    def _open(self) -> None:
+        self.session_id = self.ledger.open_session(state=self.state.value)
+
+    def identify(self, identifier: str) -> None:
+        """A card number or CPR from the card reader, the scanner or the keypad."""
+        if self.state is State.IDLE:
+            self._fire(Event.IDENTIFIED)
+            self._open()
+        else:
+            self._fire(Event.IDENTIFIED)
+        self.identifier = identifier.strip()
+        try:
+            self.cpr = Cpr.parse(self.identifier)
+        except CprError:
+            self.cpr = None
+        self.message = ""
+        self._notify()
+
+    def enter_pin(self, pin: str) -> None:
+        self._require(State.PIN)
+        identifier, generation = self.identifier or "", self._generation
+        self.message = "checking"
+        self._notify()
+        self.runner.submit(
+            lambda: self.fbs.authenticate(identifier, pin),
+            lambda patron, error: self._pin_checked(generation, patron, error),
+        )
+
+    def _stale(self, generation: int, state: State) -> bool:
+        """An answer for a session that was cancelled or timed out meanwhile is dropped."""
+        return generation != self._generation or self.state is not state
+
+    def _pin_checked(self, generation: int, patron: Any, error: BaseException | None) -> None:
+        if self._stale(generation, State.PIN):
+            return
+        if isinstance(error, FbsError) and error.reason is FbsErrorReason.WRONG_PIN:
+            self.pin_attempts += 1
+            if self.pin_attempts >= MAX_PIN_ATTEMPTS:
+                return self._fail("too_many_pin_attempts")
+            self.message = "wrong_pin"
+            self._fire(Event.PIN_REJECTED)
+            return self._notify()
+        if error is not None:
+            return self._fail_with(error)
+        self.patron = replace(patron, cpr=self.cpr) if self.cpr else patron
+        self.message = ""
+        self._fire(Event.PIN_ENTERED)
+        self._notify()
+        self.runner.submit(
+            lambda: self.fbs.claims(patron),
+            lambda claims, error: self._claims_loaded(generation, claims, error),
+        )
+
+    def _claims_loaded(self, generation: int, claims: Any, error: BaseException | None) -> None:
+        if self._stale(generation, State.LOADING_CLAIMS):
+            return
+        if error is not None:
+            return self._fail_with(error)
+        assert self.patron is not None
+        self.claims = overlay_paid_here(
+            self.ledger.engine,
+            self.patron.id,
+            claims,
+            self.clock.now(),
+            self.claims_config.paid_here_window_days,
+        )
+        self.selection = Selection(self.patron, self.claims)
+        self.selection.select_all()
+        self._fire(Event.CLAIMS_LOADED)
+        self._notify()
+
+    def _fail_with(self, error: BaseException) -> None:
+        if isinstance(error, FbsError):
+            return self._fail(error.reason.value)
+        log.error("unexpected error talking to FBS: %r", error)
+        self._fail(FbsErrorReason.UNAVAILABLE.value)
+
+    def _fail(self, message: str) -> None:
+        self.message = message
+        self._fire(Event.FAILED)
+        self._end(State.CANCELLED, message)
+
+    # -- selection -----------------------------------------------------------------------------
+    def toggle(self, claim_id: str) -> None:
+        self._require(State.CLAIMS)
+        assert self.selection is not None
+        self.selection.toggle(claim_id)
+        self._notify()
+
+    def pay(self) -> None:
+        """The citizen fixed the selection and wants to choose how to pay."""
+        self._require(State.CLAIMS)
+        if self.selection is None or self.selection.is_empty:
+            self.message = "nothing_selected"
+            return self._notify()
+        self.message = ""
+        self._fire(Event.SELECTION_FIXED)
+        self._notify()
+
+    def back(self) -> None:
+        if self.state is State.CHOOSING_TENDER and self.plan is not None:
+            self.message = "selection_committed"  # money may already be in: no going back
+            return self._notify()
+        self._fire(Event.BACK)
+        self._notify()
+
+    def available_methods(self) -> list[str]:
+        methods = []
+        if self.devices.card_ok:
+            methods.append("card")
+        if self.devices.healthy_acceptors():
+            methods.append("cash")
+        if self.bons is not None:
+            methods.append("bon")
+        return methods
+
+    def _commit(self) -> None:
+        """Write the plan: from here on, money received pays exactly these claims."""
+        if self.plan is not None:
+            return
+        assert self.selection and self.patron and self.session_id
+        covered = self.selection.covers()
+        needs_cpr = any(c.payable_in.value == "debtor" for c in covered)
+        self.plan = PaymentPlan(
+            transaction_ref="K" + uuid.uuid4().hex[:15].upper(),
+            patron_id=self.patron.id,
+            claims=tuple(PlannedClaim.of(c) for c in covered),
+            cpr=self.cpr.digits if (needs_cpr and self.cpr) else None,
+        )
+        self.journal.commit_plan(self.session_id, self.plan)
+
+    def _begin_tender(self, method: str) -> None:
+        if self.state not in (State.CHOOSING_TENDER, State.PAYING):
+            raise RuntimeError(f"cannot pay in state {self.state}")
+        if self.card_in_flight:
+            raise RuntimeError("a card payment is in progress")
+        self._commit()
+        self._stop_cash()
+        self.method = method
+        self.message = ""
+        self._fire(Event.TENDER_CHOSEN)
+
+    # -- cash ----------------------------------------------------------------------------------
+    def choose_cash(self) -> None:
+        self._begin_tender("cash")
+        accepted = set(self.cash.accepted_coins) | set(self.cash.accepted_notes)
+        for acceptor in self.devices.healthy_acceptors():
+            acceptor.enable(sorted(accepted))
+        self._notify()
+
+    def _stop_cash(self) -> None:
+        for acceptor in self.devices.acceptors:
+            try:
+                acceptor.disable()
+            except Exception as exc:  # a dead device must not stop the session
+                log.warning("could not disable %s: %s", acceptor.name, exc)
+
+    def on_device_event(self, event: object) -> None:
+        """Device events, posted to the session worker by the device owner."""
+        if isinstance(event, Credit):
+            self._credit(event)
+        elif isinstance(event, Escrow):
+            self._escrow(event)
+        elif isinstance(event, CardPrompt):
+            self.card_prompt = event.text
+            self._notify()
+        elif isinstance(event, Rejected):
+            self.message = "cash_rejected"
+            self._notify()
+        elif isinstance(event, (Fault, HealthChanged)):
+            self._notify()
+
+    def _credit(self, event: Credit) -> None:
+        if self.session_id is None:
+            # money with no session (should not happen: acceptors are disabled): keep it safe
+            self.start()
+        assert self.session_id is not None
+        self.ledger.record_tender(
+            TenderEvent(
+                self.session_id,
+                event.kind,
+                Money(event.value_ore),
+                Money(event.value_ore),
+                event.device,
+                event.event_ref or event.denomination,
+            )
+        )
+        self.received_cash += Money(event.value_ore)
+        self.methods_used.add("cash")
+        if self.state is State.PAYING and self.received >= self.cash_target:
+            self._stop_cash()
+            self._complete()
+        elif self.state is not State.PAYING:
+            # a coin that slipped in after the total was reached still belongs to the citizen:
+            # before settlement it counts as overpayment, after it gets a credit bon of its own
+            log.warning("credit outside payment in state %s", self.state.value)
+            ticket = self.journal.credit_excess(self.session_id)
+            if ticket is not None:
+                self.credit_bon = ticket
+        self._notify()
+
+    def _escrow(self, event: Escrow) -> None:
+        acceptor = next((a for a in self.devices.acceptors if a.name == event.device), None)
+        if acceptor is None:
+            return
+        over = self.received + Money(event.value_ore) - self.cash_target
+        if self.state is not State.PAYING or self.method != "cash" or self.due.ore <= 0:
+            acceptor.return_escrow()
+        elif over.ore > self.cash.max_overpay_ore:
+            self.message = "note_too_large"
+            acceptor.return_escrow()
+        else:
+            acceptor.accept_escrow()
+        self._notify()
+
+    # -- card ----------------------------------------------------------------------------------
+    def choose_card(self) -> None:
+        if not self.devices.card_ok:
+            self.message = "card_unavailable"
+            return self._notify()
+        self._begin_tender("card")
+        terminal = self.devices.terminal
+        assert terminal is not None and self.session_id and self.plan
+        amount = self.total - self.received
+        reference = f"{self.plan.transaction_ref}-{len(self.methods_used) + 1}"
+        self.card_tender = self.journal.start_card(
+            self.session_id, amount, reference, terminal.name
+        )
+        self.card_in_flight = True
+        self._notify()
+        self.runner.submit(
+            lambda: terminal.authorise(amount.ore, reference),
+            self._card_done,
+        )
+
+    def _card_done(self, result: CardResult | None, error: BaseException | None) -> None:
+        self.card_in_flight = False
+        self.card_prompt = ""
+        if error is not None or result is None:
+            log.error("card terminal failed: %s", error)
+            result = CardResult(CardOutcome.OUTCOME_UNKNOWN, 0, "")
+        assert self.card_tender is not None
+        if result.outcome is CardOutcome.APPROVED:
+            self.journal.finish_card(
+                self.card_tender, "received", result.terminal_ref, result.receipt_text
+            )
+            self.received_other += Money(result.amount_ore)
+            self.methods_used.add("card")
+            self._complete()
+        elif result.outcome is CardOutcome.OUTCOME_UNKNOWN:
+            self.journal.finish_card(self.card_tender, "outcome_unknown")
+            self._card_unknown()
+            return
+        else:
+            self.journal.finish_card(self.card_tender, "declined")
+            self.message = (
+                "card_declined" if result.outcome is CardOutcome.DECLINED else "card_aborted"
+            )
+            if self.cancel_requested:
+                return self._cancel_with_money(Event.CANCEL)
+            self._fire(Event.TENDER_FAILED)
+        self._notify()
+
+    def _card_unknown(self) -> None:
+        """The link dropped mid-authorisation: ask the terminal; never guess."""
+        terminal = self.devices.terminal
+        assert terminal and self.plan and self.card_tender is not None
+        self.message = "card_checking"
+        self._notify()
+        tender, amount = self.card_tender, self.total - self.received
+        reference = f"{self.plan.transaction_ref}-{len(self.methods_used) + 1}"
+
+        def resolved(result: CardResult | None, error: BaseException | None) -> None:
+            if error is None and result and result.outcome is not CardOutcome.OUTCOME_UNKNOWN:
+                self.card_tender = tender
+                return self._card_done(result, None)
+            # still unknown: the session stays open in the ledger for recovery to resolve
+            self.message = "card_unknown"
+            self._notify()
+
+        self.runner.submit(lambda: terminal.resolve(reference, amount.ore), resolved)
+
+    # -- bons ----------------------------------------------------------------------------------
+    def redeem_bon(self, payload: str) -> None:
+        if self.bons is None:
+            raise RuntimeError("bons are not enabled")
+        self._begin_tender("bon")
+        assert self.session_id
+        try:
+            value = self.bons.redeem_into_session(payload, self.session_id)
+        except Exception as exc:
+            self.message = getattr(exc, "reason", "bon_invalid")
+            self._fire(Event.TENDER_FAILED)
+            return self._notify()
+        self.received_other += value
+        self.methods_used.add("bon")
+        if self.received >= self.total:
+            self._complete()
+        else:
+            self._fire(Event.MORE_NEEDED)
+            self.message = "bon_partial"
+        self._notify()
+
+    # -- settlement ----------------------------------------------------------------------------
+    def _complete(self) -> None:
+        """Paid in full: settle (allocations, outbox rows, credit bon) in one transaction."""
+        assert self.plan and self.session_id
+        self._fire(Event.PAID_IN_FULL)
+        cash_completed = self.method == "cash"
+        target = self.cash_target if cash_completed else self.total
+        rounding = target - self.total if cash_completed else Money(0)
+        methods = self.methods_used or {self.method}
+        settlement = Settlement(
+            rounding=rounding,
+            credit_reason="remainder" if "bon" in methods else "automat_credit",
+            method=next(iter(methods)) if len(methods) == 1 else "mixed",
+        )
+        session_id, plan = self.session_id, self.plan
+        self.runner.submit(lambda: self.journal.settle(session_id, plan, settlement), self._settled)
+
+    def _settled(self, ticket: Any, error: BaseException | None) -> None:
+        assert self.plan and self.session_id
+        if error is not None:
+            # the money is in and recorded; recovery settles it from the plan at next start
+            log.error("settlement of %s failed: %r", self.session_id, error)
+            self.message = "settlement_failed"
+            return self._notify()
+        self.credit_bon = ticket
+        for claim in self.plan.claims:
+            self.registrations[claim.id] = (
+                "fbs_pending" if claim.payable_in.value == "fbs" else "debtor_queued"
+            )
+        self._fire(Event.SETTLED)
+        self._notify()
+        if self.on_settled:
+            self.on_settled(self.session_id)
+
+    def registration_result(self, fee_status: dict[str, str]) -> None:
+        """The outbox worker reports how FBS answered (registered / follow_up)."""
+        self.registrations.update(fee_status)
+        self._notify()
+
+    def finish_receipt(self) -> None:
+        self._require(State.RECEIPT)
+        self._fire(Event.FINISHED)
+        self._end(State.DONE, "paid")
+
+    # -- cancel, timeout, end ------------------------------------------------------------------
+    def cancel(self) -> None:
+        self._abort(Event.CANCEL, State.CANCELLED)
+
+    def timeout(self) -> None:
+        if self.card_in_flight:
+            return  # the citizen is at the terminal; the terminal has its own timeout
+        self._abort(Event.TIMEOUT, State.TIMED_OUT)
+
+    def _abort(self, event: Event, ended: State) -> None:
+        if self.state is State.IDLE:
+            return self._fire(event)  # nothing to end
+        if self.state in ENDED:
+            self._fire(event)  # → idle
+            self._reset_fields()
+            return self._notify()
+        if self.state is State.SETTLING:
+            return  # the money is committed; settlement finishes on its own
+        if self.state is State.RECEIPT:
+            return self.finish_receipt()
+        if self.card_in_flight:
+            self.cancel_requested = True
+            assert self.devices.terminal
+            self.devices.terminal.cancel()
+            return self._notify()
+        if self.plan is not None:
+            return self._cancel_with_money(event)
+        self._fire(event)
+        self._end(ended, event.value)
+
+    def _cancel_with_money(self, event: Event) -> None:
+        """Money received but not settled becomes a credit bon; the session ends."""
+        self._stop_cash()
+        self._fire(event)
+        ended = self.state
+        reason = event.value
+        assert self.session_id
+        self.credit_bon = self.journal.credit_and_end(self.session_id, ended.value, reason)
+        self._forget_personal_data()
+        self._notify()
+
+    def _end(self, ended: State, reason: str) -> None:
+        self.state = ended
+        if self.session_id:
+            self.journal.end(self.session_id, ended.value, reason)
+        self._forget_personal_data()
+        self._notify()
+
+    def _forget_personal_data(self) -> None:
+        self._generation += 1
+        self.identifier = None
+        self.cpr = None
+        if self.patron is not None:
+            self.patron = replace(self.patron, cpr=None)
+
+    def reset(self) -> None:
+        """The end screen was shown: back to the attract screen with nothing remembered."""
+        if self.state not in ENDED:
+            raise RuntimeError(f"reset in state {self.state}")
+        self._fire(Event.RESET)
+        self._reset_fields()
+        self._notify()
+
+    def _require(self, state: State) -> None:
+        if self.state is not state:
+            raise RuntimeError(f"not allowed in state {self.state.value}")

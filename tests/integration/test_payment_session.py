@@ -1,0 +1,328 @@
+"""The citizen session end to end against the ledger (SQLite and PostgreSQL), with in-memory
+FBS and devices: every path that moves money, and what happens to money on cancel/timeout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import Engine, select
+
+from drivers.base import CardOutcome
+from kiosk.clock import FakeClock
+from kiosk.config.model import CashSection, ClaimsSection
+from kiosk.domain import LocalStatus
+from kiosk.ledger.audit import run_audit
+from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Tender
+from kiosk.ledger.repository import Ledger
+from kiosk.money import Money
+from kiosk.payment.journal import PaymentJournal
+from kiosk.payment.outbox import FbsOutbox
+from kiosk.payment.selection import SelectionError
+from kiosk.payment.session import Devices, PaymentSession, SessionView
+from kiosk.payment.states import State
+from tests.payment_fakes import (
+    CPR,
+    FakeAcceptor,
+    FakeFbs,
+    FakeTerminal,
+    TestBonIssuer,
+    debt_blocked_patron,
+    mixed_claims,
+)
+
+
+@dataclass
+class World:
+    engine: Engine
+    fbs: FakeFbs
+    session: PaymentSession
+    coins: FakeAcceptor
+    notes: FakeAcceptor
+    terminal: FakeTerminal
+    clock: FakeClock
+    views: list[SessionView] = field(default_factory=list)
+
+    def login(self, identifier: str = CPR, pin: str = "1234") -> None:
+        self.session.start()
+        self.session.identify(identifier)
+        self.session.enter_pin(pin)
+
+    def rows(self, model: type) -> list:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(model)).all())
+
+    def audit_clean(self) -> bool:
+        report = run_audit(self.engine)
+        return report.clean and not report.open_sessions
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    fbs = FakeFbs()
+    fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
+    fbs.add("3210519784", "0000", debt_blocked_patron(cpr=False), mixed_claims())
+    clock = FakeClock()
+    ledger = Ledger(engine, "test-01", clock)
+    journal = PaymentJournal(
+        engine,
+        "test-01",
+        clock,
+        TestBonIssuer(),
+        {"fee": "BIBGEB", "compensation": "BIBERS", "other": "BIBAND"},
+    )
+    terminal = FakeTerminal()
+    session = PaymentSession(
+        fbs=fbs,
+        ledger=ledger,
+        journal=journal,
+        bons=None,
+        clock=clock,
+        devices=Devices(acceptors=[], terminal=terminal),
+        cash=CashSection(max_overpay_ore=5000),
+        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
+    )
+    coins = FakeAcceptor("coins", "coin", session.on_device_event)
+    notes = FakeAcceptor("notes", "note", session.on_device_event)
+    session.devices.acceptors = [coins, notes]
+    w = World(engine, fbs, session, coins, notes, terminal, clock)
+    session.listeners.append(w.views.append)
+    return w
+
+
+def test_claims_grouped_with_debtor_claims_oldest_first(world: World) -> None:
+    world.login()
+    s = world.session
+    assert s.state is State.CLAIMS
+    assert world.views[-1].masked_cpr == "010190-****"
+    # everything payable here is preselected; the claim payable elsewhere is not
+    assert s.selection.chosen == {"101", "102", "201", "202", "203"}
+    s.toggle("202")  # dropping a debtor claim drops the newer ones too
+    assert s.selection.chosen == {"101", "102", "201"}
+    s.toggle("203")  # choosing the newest chooses every older one
+    assert s.selection.chosen == {"101", "102", "201", "202", "203"}
+    s.toggle("101")  # FBS claims are free to pick
+    assert [c.id for c in s.selection.covers()] == ["102", "201", "202", "203"]
+    with pytest.raises(SelectionError):
+        s.toggle("301")
+
+
+def test_library_card_without_cpr_cannot_pay_debtor_claims(world: World) -> None:
+    world.login("3210519784", "0000")
+    assert world.session.selection.chosen == {"101", "102"}
+    with pytest.raises(SelectionError, match="health card or CPR"):
+        world.session.toggle("201")
+
+
+def test_card_payment_registers_fbs_and_queues_debtor_items(world: World) -> None:
+    world.login()
+    s = world.session
+    s.pay()
+    assert s.state is State.CHOOSING_TENDER
+    s.choose_card()
+    assert world.terminal.authorised == [(9730, s.plan.transaction_ref + "-1")]
+    assert s.state is State.RECEIPT
+    outbox = {r.kind: r for r in world.rows(OutboxItem)}
+    assert len(world.rows(OutboxItem)) == 4  # 1 FBS registration + 3 debtor items
+    debtor = [r for r in world.rows(OutboxItem) if r.kind == "debtor_item"]
+    assert sorted(r.payload["claim_ref"] for r in debtor) == ["201", "202", "203"]
+    assert all(r.payload["cpr"] == "0101901234" and r.payload["method"] == "card" for r in debtor)
+    assert outbox["fbs_registration"].payload["fee_ids"] == ["101", "102"]
+    deliveries = FbsOutbox(world.engine, world.fbs, world.clock).deliver_due()
+    assert [d.state for d in deliveries] == ["done"]
+    assert world.fbs.registered_fees == {"101": s.plan.fbs_order_id, "102": s.plan.fbs_order_id}
+    s.finish_receipt()
+    assert s.state is State.DONE
+    assert world.audit_clean()
+    # the CPR is gone from the session row once the session ended
+    (session_row,) = world.rows(CitizenSession)
+    assert "cpr" not in (session_row.plan or {})
+
+
+def test_cash_with_rounding_and_credit_bon(world: World) -> None:
+    world.login()
+    s = world.session
+    s.toggle("201")  # only the FBS claims: 20.00 + 17.30 = 37.30 → 37.50 in cash
+    s.pay()
+    s.choose_cash()
+    assert world.coins.enabled >= {50, 2000} and 20000 in world.notes.enabled
+    assert s.due == Money(3750)
+    world.coins.insert(2000)
+    world.coins.insert(1000)
+    assert s.due == Money(750) and s.state is State.PAYING
+    world.coins.insert(1000)  # 40.00 in: 2.50 over → credit bon
+    assert s.state is State.RECEIPT
+    assert world.coins.enabled == set()  # acceptors disabled once paid
+    allocations = {(r.kind, r.claim_id): r.amount_ore for r in world.rows(Allocation)}
+    assert allocations == {
+        ("claim", "101"): 2000,
+        ("claim", "102"): 1730,
+        ("cash_rounding", None): 20,
+    }
+    (bon,) = world.rows(Bon)
+    assert bon.amount_ore == 250 and bon.reason == "automat_credit"
+    assert world.views[-1].credit_bon["amount"] == Money(250)
+    s.finish_receipt()
+    assert world.audit_clean()
+
+
+def test_note_that_overpays_too_much_is_returned_from_escrow(world: World) -> None:
+    world.login()
+    s = world.session
+    s.toggle("101")
+    s.toggle("201")  # 17.30 → 17.50 cash
+    s.pay()
+    s.choose_cash()
+    world.notes.insert(20000)  # 182.50 over the 50 kr limit: returned
+    assert world.notes.returned == [20000] and s.received == Money(0)
+    assert world.views[-1].message == "note_too_large"
+    world.notes.insert(5000)  # 32.50 over: accepted, becomes credit
+    assert world.notes.stacked == [5000]
+    assert s.state is State.RECEIPT
+    assert world.rows(Bon)[0].amount_ore == 3250
+
+
+@pytest.mark.parametrize("how", ["cancel", "timeout"])
+def test_cash_inserted_before_cancel_or_timeout_becomes_a_credit_bon(
+    world: World, how: str
+) -> None:
+    world.login()
+    s = world.session
+    s.pay()
+    s.choose_cash()
+    world.coins.insert(2000)
+    world.coins.insert(500)
+    getattr(s, how)()
+    assert s.state is (State.CANCELLED if how == "cancel" else State.TIMED_OUT)
+    (bon,) = world.rows(Bon)
+    assert bon.amount_ore == 2500
+    assert world.rows(Allocation) == [] and world.rows(OutboxItem) == []
+    assert world.coins.enabled == set()
+    assert s.cpr is None and s.identifier is None  # personal data cleared
+    assert world.audit_clean()
+    s.reset()
+    assert s.state is State.IDLE and s.patron is None
+
+
+def test_declined_card_then_cash_for_the_rest(world: World) -> None:
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    s.choose_cash()
+    world.coins.insert(2000)
+    world.terminal.outcome = CardOutcome.DECLINED
+    s.choose_card()  # mixed: card for the exact rest 17.30
+    assert world.terminal.authorised[-1][0] == 1730
+    assert s.state is State.CHOOSING_TENDER and world.views[-1].message == "card_declined"
+    world.terminal.outcome = CardOutcome.APPROVED
+    s.choose_card()
+    assert s.state is State.RECEIPT
+    assert {r.kind for r in world.rows(Tender) if r.state == "received"} == {"coin", "card"}
+    assert world.rows(Bon) == []  # exact: no credit
+    s.finish_receipt()
+    assert world.audit_clean()
+
+
+def test_card_outcome_unknown_is_asked_of_the_terminal(world: World) -> None:
+    world.login()
+    s = world.session
+    s.pay()
+    world.terminal.outcome = CardOutcome.OUTCOME_UNKNOWN
+    world.terminal.resolve_outcome = CardOutcome.APPROVED
+    s.choose_card()
+    assert s.state is State.RECEIPT
+    (tender,) = world.rows(Tender)
+    assert tender.state == "received"
+
+
+def test_fbs_refusal_keeps_money_allocated_for_follow_up(world: World) -> None:
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    s.choose_card()
+    world.fbs.refuse = "Der findes ingen regnskabsperiode for indeværende år"
+    (delivery,) = FbsOutbox(world.engine, world.fbs, world.clock).deliver_due()
+    assert delivery.state == "refused" and delivery.fees == {"101": "follow_up", "102": "follow_up"}
+    item = world.rows(OutboxItem)[0]
+    assert item.state == "refused" and "regnskabsperiode" in item.last_error
+    assert FbsOutbox(world.engine, world.fbs, world.clock).deliver_due() == []  # not yet due
+    world.fbs.refuse = ""
+    world.clock.advance(3601)
+    (delivery,) = FbsOutbox(world.engine, world.fbs, world.clock).deliver_due()
+    assert delivery.state == "done"
+    s.finish_receipt()
+    assert world.audit_clean()
+
+
+def test_fbs_down_while_registering_retries_with_the_same_order(world: World) -> None:
+    world.login()
+    s = world.session
+    s.pay()
+    s.choose_card()
+    world.fbs.down = True
+    outbox = FbsOutbox(world.engine, world.fbs, world.clock)
+    assert [d.state for d in outbox.deliver_due()] == ["pending"]
+    world.fbs.down = False
+    world.clock.advance(10)
+    assert [d.state for d in outbox.deliver_due()] == ["done"]
+    assert outbox.deliver_due() == []
+
+
+def test_paid_here_claims_show_as_waiting_and_cannot_be_paid_again(world: World) -> None:
+    world.login()
+    s = world.session
+    s.pay()
+    s.choose_card()
+    FbsOutbox(world.engine, world.fbs, world.clock).deliver_due()
+    s.finish_receipt()
+    s.reset()
+    world.clock.advance(3600)
+    world.login()  # FBS still shows the debtor claims: the municipality has not reported yet
+    statuses = {c.id: c.status for c in world.session.claims}
+    assert statuses == {
+        "201": LocalStatus.PAID_HERE_WAITING,
+        "202": LocalStatus.PAID_HERE_WAITING,
+        "203": LocalStatus.PAID_HERE_WAITING,
+        "301": LocalStatus.OPEN,
+    }
+    assert world.session.selection.chosen == set()
+    world.session.pay()
+    assert world.views[-1].message == "nothing_selected"
+    # after the window the claims are offered again (the payment should have arrived by then)
+    world.session.cancel()
+    world.session.reset()
+    world.clock.advance(11 * 86400)
+    world.login()
+    assert world.session.selection.chosen == {"201", "202", "203"}
+
+
+def test_wrong_pin_three_times_ends_the_session(world: World) -> None:
+    s = world.session
+    s.start()
+    s.identify(CPR)
+    s.enter_pin("0000")
+    assert s.state is State.PIN and world.views[-1].message == "wrong_pin"
+    assert world.views[-1].pin_attempts_left == 2
+    s.enter_pin("1111")
+    s.enter_pin("2222")
+    assert s.state is State.CANCELLED and world.views[-1].message == "too_many_pin_attempts"
+
+
+def test_fbs_down_ends_with_a_clear_reason(world: World) -> None:
+    world.fbs.down = True
+    world.login()
+    assert world.session.state is State.CANCELLED
+    assert world.views[-1].message == "unavailable"
+
+
+def test_block_outlook_explains_what_paying_changes(world: World) -> None:
+    world.login()
+    outlook = world.views[-1].outlook
+    # owed 147.30 (incl. 50 kr payable elsewhere); limit 100
+    assert outlook.blocked_for_debt and outlook.debt_now == Money(14730)
+    assert outlook.debt_after_now == Money(11000)  # FBS claims drop at once
+    assert not outlook.below_limit_now
+    assert outlook.debt_after_reported == Money(5000)  # once the municipality reports back
+    assert outlook.below_limit_when_reported

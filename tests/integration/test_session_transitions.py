@@ -1,0 +1,217 @@
+"""Every transition of the session table, each driven through the session's public API
+(the test is parametrised by the table itself, so a new transition needs a way to fire it here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from drivers.base import CardOutcome
+from kiosk.clock import FakeClock
+from kiosk.config.model import CashSection, ClaimsSection
+from kiosk.ledger.audit import run_audit
+from kiosk.ledger.repository import Ledger
+from kiosk.money import Money
+from kiosk.payment.journal import PaymentJournal
+from kiosk.payment.session import Devices, PaymentSession
+from kiosk.payment.states import TRANSITIONS, Event, State
+from tests.payment_fakes import (
+    CPR,
+    FakeAcceptor,
+    FakeFbs,
+    FakeTerminal,
+    TestBonIssuer,
+    debt_blocked_patron,
+    mixed_claims,
+)
+
+
+class ManualRunner:
+    """Holds slow work until the test runs it, so in-between states can be observed."""
+
+    def __init__(self) -> None:
+        self.queue: list[tuple[Callable[[], Any], Callable[[Any, BaseException | None], None]]] = []
+
+    def submit(
+        self, work: Callable[[], Any], done: Callable[[Any, BaseException | None], None]
+    ) -> None:
+        self.queue.append((work, done))
+
+    def run_all(self) -> None:
+        while self.queue:
+            work, done = self.queue.pop(0)
+            try:
+                result = work()
+            except Exception as exc:
+                done(None, exc)
+            else:
+                done(result, None)
+
+
+class FixedBon:
+    def __init__(self, value: Money) -> None:
+        self.value = value
+
+    def redeem_into_session(self, payload: str, session_id: str) -> Money:
+        return self.value
+
+
+class Rig:
+    def __init__(self, engine: Engine) -> None:
+        self.fbs = FakeFbs()
+        self.fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
+        clock = FakeClock()
+        self.runner = ManualRunner()
+        self.terminal = FakeTerminal()
+        self.engine = engine
+        journal = PaymentJournal(engine, "t", clock, TestBonIssuer(), {})
+        self.s = PaymentSession(
+            fbs=self.fbs,
+            ledger=Ledger(engine, "t", clock),
+            journal=journal,
+            devices=Devices([], self.terminal),
+            bons=None,
+            clock=clock,
+            cash=CashSection(),
+            claims_config=ClaimsSection(cut_off_date="2020-09-01"),
+            runner=self.runner,
+        )
+        self.coins = FakeAcceptor("coins", "coin", self.s.on_device_event)
+        self.s.devices.acceptors = [self.coins]
+
+    # -- reaching each state -------------------------------------------------------------------
+    def to(self, state: State) -> None:
+        s = self.s
+        if state in (State.CANCELLED, State.TIMED_OUT):
+            self.to(State.CLAIMS)
+            return s.cancel() if state is State.CANCELLED else s.timeout()
+        if state is State.IDLE:
+            return
+        s.start()
+        if state is State.IDENTIFYING:
+            return
+        s.identify(CPR)
+        if state is State.PIN:
+            return
+        s.enter_pin("1234")
+        self._run_one()  # the PIN is accepted; the claims are still being fetched
+        if state is State.LOADING_CLAIMS:
+            return
+        self.runner.run_all()
+        if state is State.CLAIMS:
+            return
+        s.toggle("201")  # FBS claims only: 37.30
+        s.pay()
+        if state is State.CHOOSING_TENDER:
+            return
+        s.choose_cash()
+        if state is State.PAYING:
+            return
+        for _ in range(2):
+            self.coins.insert(2000)
+        if state is State.SETTLING:
+            return
+        self.runner.run_all()
+        if state is State.RECEIPT:
+            return
+        if state is State.DONE:
+            return s.finish_receipt()
+        raise AssertionError(state)
+
+    def _run_one(self) -> None:
+        work, done = self.runner.queue.pop(0)
+        try:
+            result = work()
+        except Exception as exc:
+            done(None, exc)
+        else:
+            done(result, None)
+
+    # -- firing each event ---------------------------------------------------------------------
+    def fire(self, state: State, event: Event) -> None:
+        s = self.s
+        match event:
+            case Event.START:
+                s.start()
+            case Event.IDENTIFIED:
+                s.identify(CPR)
+            case Event.PIN_ENTERED:
+                s.enter_pin("1234")
+                self._run_one()
+            case Event.PIN_REJECTED:
+                s.enter_pin("9999")
+                self._run_one()
+            case Event.CLAIMS_LOADED:
+                self.runner.run_all()
+            case Event.FAILED:
+                self.fbs.down = True
+                if state is State.PIN:
+                    s.enter_pin("1234")
+                self.runner.run_all()
+            case Event.SELECTION_FIXED:
+                s.pay()
+            case Event.BACK:
+                s.back()
+            case Event.TENDER_CHOSEN:
+                s.choose_card() if state is State.PAYING else s.choose_cash()
+            case Event.TENDER_FAILED:
+                self.terminal.outcome = CardOutcome.DECLINED
+                s.choose_card()
+                self.runner.run_all()
+            case Event.MORE_NEEDED:
+                s.bons = FixedBon(Money(1000))
+                s.redeem_bon("any")
+            case Event.PAID_IN_FULL:
+                for _ in range(2):
+                    self.coins.insert(2000)
+            case Event.SETTLED:
+                self.runner.run_all()
+            case Event.FINISHED:
+                s.finish_receipt()
+            case Event.CANCEL:
+                s.cancel()
+            case Event.TIMEOUT:
+                s.timeout()
+            case Event.RESET:
+                s.reset()
+
+
+@pytest.mark.parametrize(("state", "event"), sorted(TRANSITIONS, key=str))
+def test_transition(engine: Engine, state: State, event: Event) -> None:
+    rig = Rig(engine)
+    rig.to(state)
+    assert rig.s.state is state
+    rig.fire(state, event)
+    assert rig.s.state is TRANSITIONS[(state, event)]
+    rig.runner.run_all()  # let anything still queued finish
+    report = run_audit(engine)
+    assert not report.unbalanced and not report.outbox_problems
+
+
+def test_cancel_and_timeout_are_defined_from_every_state() -> None:
+    for state in State:
+        assert (state, Event.CANCEL) in TRANSITIONS, state
+        assert (state, Event.TIMEOUT) in TRANSITIONS, state
+
+
+def test_cancel_while_settling_lets_settlement_finish(engine: Engine) -> None:
+    rig = Rig(engine)
+    rig.to(State.SETTLING)
+    rig.s.cancel()
+    rig.s.timeout()
+    rig.runner.run_all()
+    assert rig.s.state is State.RECEIPT
+
+
+def test_a_coin_after_the_total_becomes_credit(engine: Engine) -> None:
+    rig = Rig(engine)
+    rig.to(State.RECEIPT)
+    rig.coins.enabled = {2000}  # a coin slips in after the acceptors were disabled
+    rig.coins.insert(2000)
+    rig.s.finish_receipt()
+    report = run_audit(engine)
+    assert report.clean, report.lines()
