@@ -1,0 +1,1 @@
+"""Shared pieces of the protocol-accurate device emulators (ptys, wire timing)."""
