@@ -171,7 +171,9 @@ class PaymentSession:
     def _fire(self, event: Event) -> None:
         before = self.state
         self.state = next_state(self.state, event)
-        if self.session_id and self.state is not before and self.state not in ENDED:
+        # an ended session's row is final: going back to idle must not reopen it
+        live = before not in ENDED and self.state not in ENDED
+        if self.session_id and self.state is not before and live:
             self.ledger.set_session_state(self.session_id, self.state.value)
         log.debug("session %s: %s --%s--> %s", self.session_id, before, event, self.state)
 

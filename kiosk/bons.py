@@ -1,0 +1,368 @@
+"""Bons: cash vouchers issued by staff (cash taken at the desk) or by the automat (credit).
+
+A bon is a row in the ledger (the authority on amount and state) and a slip the citizen carries.
+The slip has two ways back in:
+
+- a QR payload ``BON1.<id>.<amount_ore>.<expiry unix>.<signature>``, signed with HMAC-SHA256 and
+  the installation's key, so an altered or made-up slip is refused before the database is asked;
+- a short code of ten Crockford base32 characters (nine random, one check character) that a
+  citizen can type; a typo is caught by the check character, and the code is looked up in the
+  ledger (it is random, so it is as good as the bon itself: treat the slip like cash).
+
+Redemption happens exactly once across a fleet sharing one database: a conditional
+``UPDATE bons SET state='redeemed' WHERE id=? AND state='issued'`` and the bon's tender row are
+one transaction, and only the writer whose update changed a row goes on. Every refusal carries a
+citizen-readable reason code and changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, insert, select, update
+
+from kiosk.clock import Clock
+from kiosk.ledger.models import BON_REASONS, AuditEntry, Bon, Tender
+from kiosk.money import Money
+
+PAYLOAD_VERSION = "BON1"
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+SHORT_CODE_LENGTH = 10  # nine random characters (45 bits) and a check character
+_SIG_BYTES = 20  # 160 bits of HMAC-SHA256, 32 base32 characters
+_PAYLOAD = re.compile(
+    r"^BON1\.(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"\.(?P<amount>[1-9][0-9]{0,11})\.(?P<expiry>[0-9]{1,12})\.(?P<sig>[A-Z2-7]{32})$"
+)
+#: what people mistype for what (Crockford's decoding rules), and separators they add
+_TYPED = str.maketrans({"I": "1", "L": "1", "O": "0", "-": None, " ": None})
+
+
+class BonReason(StrEnum):
+    """Why a bon was refused, as a message key the UI shows in plain words."""
+
+    FORGED = "bon_forged"  # the signature does not match: altered or made up
+    EXPIRED = "bon_expired"
+    VOIDED = "bon_voided"
+    USED = "bon_used"  # already redeemed (here or at another automat)
+    UNKNOWN = "bon_unknown"  # not a bon we know (or a mistyped code)
+
+
+class BonError(Exception):
+    """A bon was refused; nothing was changed. ``reason`` is the UI's message key."""
+
+    def __init__(self, reason: BonReason, detail: str = "") -> None:
+        super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
+        self.reason = reason.value
+        self.detail = detail
+
+
+class BonUsageError(ValueError):
+    """A bon cannot be issued or voided as asked (bad amount, unknown reason, not issued)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BonTicket:
+    """What a printer layout needs to print a bon slip."""
+
+    id: str
+    short_code: str
+    qr_payload: str
+    amount: Money
+    issued_at: datetime
+    expires_at: datetime
+    issuer: str
+    reason: str
+    state: str = "issued"
+
+    @property
+    def short_code_display(self) -> str:
+        """``ABCDE-FGHJK``: easier to read off a slip and to type."""
+        return f"{self.short_code[:5]}-{self.short_code[5:]}"
+
+
+# -- short codes ---------------------------------------------------------------------------------
+def check_char(body: str) -> str:
+    """Luhn mod 32 over Crockford base32: catches every single wrong character and every swap of
+    two neighbouring characters, and stays in the alphabet (so the keypad can type it)."""
+    factor, total = 2, 0
+    for char in reversed(body):
+        addend = factor * CROCKFORD.index(char)
+        factor = 1 if factor == 2 else 2
+        total += addend // 32 + addend % 32
+    return CROCKFORD[(32 - total % 32) % 32]
+
+
+def new_short_code() -> str:
+    body = "".join(secrets.choice(CROCKFORD) for _ in range(SHORT_CODE_LENGTH - 1))
+    return body + check_char(body)
+
+
+def normalise_short_code(text: str) -> str | None:
+    """The canonical code for what was typed, or None if it cannot be a short code."""
+    code = text.strip().upper().translate(_TYPED)
+    if len(code) != SHORT_CODE_LENGTH or any(c not in CROCKFORD for c in code):
+        return None
+    if check_char(code[:-1]) != code[-1]:
+        return None
+    return code
+
+
+# -- signed payloads -------------------------------------------------------------------------------
+class BonSigner:
+    """Signs and verifies QR payloads with the installation's key (never logged)."""
+
+    def __init__(self, key: str | bytes) -> None:
+        raw = key.encode() if isinstance(key, str) else key
+        if len(raw) < 8:  # `openssl rand -hex 32` is what the example configuration suggests
+            raise BonUsageError("the bon signing key must be at least 8 bytes")
+        self._key = raw
+
+    def _sig(self, body: str) -> str:
+        digest = hmac.new(self._key, body.encode("ascii"), hashlib.sha256).digest()
+        return base64.b32encode(digest[:_SIG_BYTES]).decode("ascii")
+
+    def payload(self, bon_id: str, amount_ore: int, expires_at: datetime) -> str:
+        body = f"{PAYLOAD_VERSION}.{bon_id}.{amount_ore}.{int(expires_at.timestamp())}"
+        return f"{body}.{self._sig(body)}"
+
+    def verify(self, payload: str) -> tuple[str, int, int]:
+        """(bon id, amount øre, expiry unix) of a genuine payload; else :class:`BonError`."""
+        text = payload.strip()
+        match = _PAYLOAD.match(text)
+        if match is None:
+            if text.upper().startswith(PAYLOAD_VERSION + "."):
+                raise BonError(BonReason.FORGED, "malformed bon payload")
+            raise BonError(BonReason.UNKNOWN, "not a bon")
+        body = text.rsplit(".", 1)[0]
+        if not hmac.compare_digest(self._sig(body), match["sig"]):
+            raise BonError(BonReason.FORGED, "signature does not match")
+        return match["id"], int(match["amount"]), int(match["expiry"])
+
+
+# -- the ledger side -------------------------------------------------------------------------------
+_BONS = Bon.__table__
+
+
+class BonBook:
+    """Issue, verify, redeem, void and list bons. Implements the journal's ``BonIssuer`` and the
+    session's ``BonRedeemer``."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        signer: BonSigner,
+        clock: Clock,
+        automat_id: str,
+        validity: timedelta = timedelta(days=90),
+    ) -> None:
+        self.engine = engine
+        self.signer = signer
+        self.clock = clock
+        self.automat_id = automat_id
+        self.validity = validity
+
+    # -- issue ----------------------------------------------------------------------------------
+    def issue_in(
+        self,
+        conn: Connection,
+        amount: Money,
+        reason: str,
+        issuer: str,
+        origin_session_id: str | None,
+    ) -> BonTicket:
+        """Insert a bon inside the caller's transaction (settlement, credit) and return its
+        ticket; it exists exactly when that transaction commits."""
+        if not isinstance(amount, Money) or amount.ore <= 0:
+            raise BonUsageError(f"a bon must be a positive amount, got {amount!r}")
+        if reason not in BON_REASONS:
+            raise BonUsageError(f"unknown bon reason {reason!r}; one of {BON_REASONS}")
+        if not issuer or len(issuer) > 64:
+            raise BonUsageError("a bon needs an issuer of at most 64 characters")
+        now = self.clock.now()
+        bon_id = str(uuid.uuid4())
+        expires_at = (now + self.validity).replace(microsecond=0)
+        short_code = self._free_short_code(conn)
+        conn.execute(
+            insert(_BONS).values(
+                id=bon_id,
+                short_code=short_code,
+                amount_ore=amount.ore,
+                reason=reason,
+                state="issued",
+                issuer=issuer,
+                issued_at=now,
+                expires_at=expires_at,
+                origin_session_id=origin_session_id,
+            )
+        )
+        return BonTicket(
+            bon_id,
+            short_code,
+            self.signer.payload(bon_id, amount.ore, expires_at),
+            amount,
+            now,
+            expires_at,
+            issuer,
+            reason,
+        )
+
+    @staticmethod
+    def _free_short_code(conn: Connection) -> str:
+        for _ in range(8):
+            code = new_short_code()
+            if conn.scalar(select(_BONS.c.id).where(_BONS.c.short_code == code)) is None:
+                return code
+        raise RuntimeError("no free bon short code after 8 tries")  # 2^45 codes: not expected
+
+    def issue(self, amount: Money, issuer: str, reason: str = "desk_cash") -> BonTicket:
+        """Staff issue a bon (cash taken at the desk); audit-logged in the same transaction."""
+        with self.engine.begin() as conn:
+            ticket = self.issue_in(conn, amount, reason, issuer, None)
+            self._audit(conn, issuer, "bon_issued", ticket.id, ticket.amount.ore, reason=reason)
+        return ticket
+
+    # -- look up and verify ---------------------------------------------------------------------
+    def _find(self, conn: Connection, payload: str) -> Any:
+        """The bon row for a QR payload or a typed short code; :class:`BonError` if none."""
+        text = payload.strip()
+        if text.upper().startswith(PAYLOAD_VERSION + "."):
+            bon_id, amount_ore, expiry = self.signer.verify(text)
+            row = conn.execute(select(_BONS).where(_BONS.c.id == bon_id)).first()
+            if row is None:
+                raise BonError(BonReason.UNKNOWN, "no such bon in the ledger")
+            if row.amount_ore != amount_ore or int(row.expires_at.timestamp()) != expiry:
+                raise BonError(BonReason.FORGED, "payload does not match the ledger")
+            return row
+        code = normalise_short_code(text)
+        if code is None:
+            raise BonError(BonReason.UNKNOWN, "not a bon code")
+        row = conn.execute(select(_BONS).where(_BONS.c.short_code == code)).first()
+        if row is None:
+            raise BonError(BonReason.UNKNOWN, "no bon with this code")
+        return row
+
+    def _refusal(self, row: Any) -> BonError | None:
+        if row.state == "redeemed":
+            return BonError(BonReason.USED, f"redeemed {row.redeemed_at:%Y-%m-%d %H:%M}")
+        if row.state == "voided":
+            return BonError(BonReason.VOIDED)
+        if self.clock.now() >= row.expires_at:
+            return BonError(BonReason.EXPIRED, f"expired {row.expires_at:%Y-%m-%d}")
+        return None
+
+    def verify(self, payload: str) -> BonTicket:
+        """What a bon is worth now, without redeeming it; :class:`BonError` if it cannot pay."""
+        with self.engine.connect() as conn:
+            row = self._find(conn, payload)
+        refusal = self._refusal(row)
+        if refusal is not None:
+            raise refusal
+        return self._ticket(row)
+
+    # -- redeem ---------------------------------------------------------------------------------
+    def redeem_into_session(self, payload: str, session_id: str) -> Money:
+        """Redeem a bon exactly once and record its full value as a tender of the session, in one
+        transaction. More than is due becomes a ``remainder`` bon when the session settles."""
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            row = self._find(conn, payload)
+            refusal = self._refusal(row)
+            if refusal is not None:
+                raise refusal
+            if row.origin_session_id == session_id:
+                raise BonError(BonReason.USED, "credit of this very session")
+            changed = conn.execute(
+                update(_BONS)
+                .where(
+                    and_(
+                        _BONS.c.id == row.id,
+                        _BONS.c.state == "issued",
+                        _BONS.c.expires_at > now,
+                    )
+                )
+                .values(state="redeemed", redeemed_session_id=session_id, redeemed_at=now)
+            ).rowcount
+            if changed != 1:
+                # another automat redeemed (or staff voided) it between our read and our update
+                fresh = conn.execute(select(_BONS).where(_BONS.c.id == row.id)).one()
+                raise self._refusal(fresh) or BonError(BonReason.USED)
+            conn.execute(
+                insert(Tender).values(
+                    session_id=session_id,
+                    kind="bon",
+                    state="received",
+                    amount_ore=row.amount_ore,
+                    device=self.automat_id,
+                    reference=row.id,
+                    created_at=now,
+                )
+            )
+        return Money(int(row.amount_ore))
+
+    # -- void and list --------------------------------------------------------------------------
+    def void(self, payload: str, staff: str, why: str = "") -> BonTicket:
+        """Staff cancel an issued bon (lost slip, cash paid back at the desk); audit-logged."""
+        if not staff:
+            raise BonUsageError("voiding a bon needs the staff member's id")
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            row = self._find(conn, payload)
+            if row.state != "issued":
+                raise self._refusal(row) or BonError(BonReason.USED)
+            changed = conn.execute(
+                update(_BONS)
+                .where(_BONS.c.id == row.id, _BONS.c.state == "issued")
+                .values(state="voided", voided_at=now, voided_by=staff[:64])
+            ).rowcount
+            if changed != 1:
+                fresh = conn.execute(select(_BONS).where(_BONS.c.id == row.id)).one()
+                raise self._refusal(fresh) or BonError(BonReason.USED)
+            self._audit(conn, staff, "bon_voided", row.id, row.amount_ore, why=why)
+            fresh = conn.execute(select(_BONS).where(_BONS.c.id == row.id)).one()
+        return self._ticket(fresh)
+
+    def outstanding(self, *, include_expired: bool = False) -> list[BonTicket]:
+        """Issued bons not yet redeemed or voided (by default only those still valid)."""
+        stmt = select(_BONS).where(_BONS.c.state == "issued")
+        if not include_expired:
+            stmt = stmt.where(_BONS.c.expires_at > self.clock.now())
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.order_by(_BONS.c.issued_at, _BONS.c.id)).all()
+        return [self._ticket(r) for r in rows]
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _ticket(self, row: Any) -> BonTicket:
+        return BonTicket(
+            row.id,
+            row.short_code,
+            self.signer.payload(row.id, int(row.amount_ore), row.expires_at),
+            Money(int(row.amount_ore)),
+            row.issued_at,
+            row.expires_at,
+            row.issuer,
+            row.reason,
+            row.state,
+        )
+
+    def _audit(
+        self, conn: Connection, actor: str, action: str, bon_id: str, amount_ore: int, **more: Any
+    ) -> None:
+        conn.execute(
+            insert(AuditEntry).values(
+                at=self.clock.now(),
+                automat_id=self.automat_id,
+                actor=actor[:64],
+                role="staff",
+                action=action,
+                details={"bon_id": bon_id, "amount_ore": int(amount_ore), **more},
+            )
+        )
