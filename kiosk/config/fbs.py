@@ -33,6 +33,11 @@ class Sip2Settings(Section):
     error_detection: bool = True
     timeout_s: float = Field(10.0, gt=0)
     fee_type: str = Field("01", pattern=r"^\d{2}$")
+    payment_type: str = Field("00", pattern=r"^\d{2}$")  # 37 Fee Paid: 00 cash, 01 VISA, 02 card
+    language: str = Field("009", pattern=r"^\d{3}$")  # 009 = Danish
+    patron_id_prefix: str = "LN:"  # FBS prefixes AA in replies; stripped for Patron.id
+    send_patron_id_prefix: bool = False  # add the prefix to AA in 63/37/35 requests
+    verify_tls: bool = True  # TLS on raw TCP and the HTTPS envelope
 
 
 class FbsSection(Section):
