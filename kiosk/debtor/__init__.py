@@ -1,0 +1,1 @@
+"""Debtor import files: layout profiles, the writer, exactly-once export and delivery."""
