@@ -1,0 +1,1 @@
+"""ccTalk coin acceptors and bill validators: codec, drivers and emulators."""

@@ -1,0 +1,335 @@
+"""What ccTalk coin acceptors and bill validators share: the link, transactions, the polling thread.
+
+One thread per device owns the serial link. It opens the port by path, initialises the device
+(identify, read the coin/bill ids, polling priority, inhibits), then polls the event buffer at a
+fixed rate. Host calls (``enable``, ``accept_escrow`` …) only record what is wanted and wake the
+thread, so the serial line is never shared between threads. Unplugging makes the health DOWN; the
+thread reopens the path with back-off and initialises again without losing buffered events: the
+event counter is remembered across reconnects.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Mapping
+
+from drivers.base import CashAcceptor, Fault, FaultKind, Health, HealthChanged, Listener
+from drivers.cctalk import codec
+from drivers.cctalk.codec import BufferedEvent, CcTalkProtocolError, Checksum, Frame
+from drivers.serial_link import Backoff, LinkDown, SerialLink
+
+log = logging.getLogger(__name__)
+
+POLL_MIN_S = 0.1
+POLL_MAX_S = 0.2
+_PRIORITY_UNITS_S = {1: 0.001, 2: 0.01, 3: 1.0, 4: 60.0}
+
+
+class NoReply(CcTalkProtocolError):
+    """The device did not answer (in time) after every retry."""
+
+
+class DeviceRefused(CcTalkProtocolError):
+    """The device answered, but not what the request needs (wrong category, error reply)."""
+
+
+def polling_interval_s(reply: bytes, default_s: float = POLL_MIN_S) -> float:
+    """Header 249's ``[units][value]`` as seconds, held within the 100–200 ms the host keeps to."""
+    if len(reply) != 2 or reply[1] == 0 or reply[0] not in _PRIORITY_UNITS_S:
+        return default_s
+    return min(max(reply[1] * _PRIORITY_UNITS_S[reply[0]], POLL_MIN_S), POLL_MAX_S)
+
+
+def match_value(ident: str, values: Mapping[str, int]) -> int | None:
+    """Value in øre of a coin/bill id like ``DK200A`` by the longest configured prefix."""
+    ident = ident.strip()
+    best: tuple[int, int] | None = None
+    for prefix, value in values.items():
+        if prefix and ident.startswith(prefix) and (best is None or len(prefix) > best[0]):
+            best = (len(prefix), value)
+    return None if best is None else best[1]
+
+
+class CcTalkDevice(CashAcceptor):
+    kind = "coin"
+    category = "Coin Acceptor"
+    id_header = codec.REQUEST_COIN_ID
+    buffer_header = codec.READ_BUFFERED_CREDIT
+
+    def __init__(
+        self,
+        port: str,
+        *,
+        name: str,
+        address: int,
+        values: Mapping[str, int],
+        baudrate: int = 9600,
+        echo: bool = True,
+        checksum: Checksum | str = Checksum.SIMPLE,
+        poll_interval_s: float | None = None,
+        reply_timeout_s: float = 0.25,
+        retries: int = 3,
+        reconnect_backoff_s: tuple[float, float] = (0.2, 5.0),
+    ) -> None:
+        if not 1 < address <= 255:
+            raise ValueError(f"ccTalk device address must be 2..255, not {address}")
+        for prefix, value in values.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"value of {prefix!r} must be a positive int of øre: {value!r}")
+        self.name = name
+        self.address = address
+        self.echo = echo
+        self.checksum = Checksum(checksum)
+        self.reply_timeout_s = reply_timeout_s
+        self.retries = retries
+        self._values = dict(values)
+        self._fixed_interval = poll_interval_s
+        self.poll_interval_s = poll_interval_s or POLL_MIN_S
+        self._link = SerialLink(port, baudrate)
+        self._backoff = Backoff(*reconnect_backoff_s)
+        self._listener: Listener | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._health = Health.DOWN
+        self._health_detail = "not started"
+        self._enabled_values: frozenset[int] = frozenset()
+        self._settings_dirty = True
+        self._last_counter: int | None = None
+        #: position (1..16) → (id, value in øre or None)
+        self.positions: dict[int, tuple[str, int | None]] = {}
+        self.identity: dict[str, str] = {}
+
+    # ---- host side (any thread) -------------------------------------------------------------
+
+    def start(self, listener: Listener) -> None:
+        if self._thread is not None:
+            raise RuntimeError(f"{self.name} already started")
+        self._listener = listener
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"cctalk-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._link.close()
+
+    @property
+    def thread_ident(self) -> int | None:
+        return self._thread.ident if self._thread else None
+
+    def enable(self, values_ore: Iterable[int]) -> None:
+        wanted = frozenset(values_ore)
+        for v in wanted:
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"denomination must be a positive int of øre: {v!r}")
+        with self._lock:
+            self._enabled_values = wanted
+            self._settings_dirty = True
+        self._wake.set()
+
+    def disable(self) -> None:
+        self.enable(())
+
+    @property
+    def health(self) -> Health:
+        return self._health
+
+    # ---- polling thread ---------------------------------------------------------------------
+
+    def _emit(self, event: object) -> None:
+        if self._listener is None:
+            return
+        try:
+            self._listener(event)
+        except Exception:  # a listener bug must not stop the money from being polled
+            log.exception("%s: listener failed on %r", self.name, event)
+
+    def _set_health(self, health: Health, detail: str = "") -> None:
+        if health != self._health or detail != self._health_detail:
+            changed = health != self._health
+            self._health, self._health_detail = health, detail
+            if changed:
+                self._emit(HealthChanged(self.name, health, detail))
+
+    def _fault(self, kind: FaultKind, detail: str) -> None:
+        log.warning("%s: %s: %s", self.name, kind, detail)
+        self._emit(Fault(self.name, kind, detail))
+
+    def _run(self) -> None:
+        announced_down = False
+        while not self._stop.is_set():
+            try:
+                self._link.open()
+                self._initialise()
+                self._backoff.reset()
+                announced_down = False
+                self._poll_loop()
+            except LinkDown as exc:
+                if not announced_down:
+                    self._set_health(Health.DOWN, f"disconnected: {exc}")
+                    self._fault(FaultKind.DISCONNECTED, str(exc))
+                    announced_down = True
+            except CcTalkProtocolError as exc:
+                if not announced_down:
+                    self._set_health(Health.DOWN, f"not answering properly: {exc}")
+                    self._fault(FaultKind.PROTOCOL, str(exc))
+                    announced_down = True
+            self._link.close()
+            self._stop.wait(self._backoff.next_delay())
+
+    def _poll_loop(self) -> None:
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            self._wake.clear()
+            self._before_poll()
+            self._poll_buffer()
+            next_at += self.poll_interval_s
+            now = time.monotonic()
+            if next_at < now:
+                next_at = now
+            self._wake.wait(next_at - now)
+
+    def _before_poll(self) -> None:
+        if self._settings_dirty:
+            self._apply_settings()
+
+    # ---- transactions -----------------------------------------------------------------------
+
+    def transact(self, header: int, data: bytes = b"") -> bytes:
+        """Send one request and return the reply's data; retries NAK, BUSY and bad frames."""
+        request = codec.encode(Frame(self.address, header, data), self.checksum)
+        problem = "no reply"
+        for attempt in range(self.retries + 1):
+            if attempt:
+                log.debug("%s: retry %d of header %d: %s", self.name, attempt, header, problem)
+            stray = self._link.discard_input()
+            if stray:
+                log.debug("%s: dropped %d stray bytes", self.name, len(stray))
+            self._link.write(request)
+            try:
+                reply = self._read_reply(request)
+            except CcTalkProtocolError as exc:
+                problem = str(exc)
+                continue
+            if reply.header == codec.ACK:
+                return reply.data
+            if reply.header == codec.BUSY:
+                problem = "device busy"
+                self._stop.wait(0.02)
+                continue
+            problem = "NAK" if reply.header == codec.NAK else f"reply header {reply.header}"
+        if problem == "no reply":
+            raise NoReply(f"no reply to header {header} after {self.retries + 1} tries")
+        raise CcTalkProtocolError(
+            f"header {header} failed after {self.retries + 1} tries: {problem}"
+        )
+
+    def _read_reply(self, request: bytes) -> Frame:
+        if self.echo:
+            echo = self._link.read(len(request), self.reply_timeout_s)
+            if echo != request:
+                raise CcTalkProtocolError(f"echo {echo.hex(' ')} is not the request")
+        head = self._link.read(2, self.reply_timeout_s)
+        if len(head) < 2:
+            raise CcTalkProtocolError("no reply")
+        rest = self._link.read(head[1] + 3, self.reply_timeout_s)
+        frame = codec.decode(head + rest, self.checksum)
+        if frame.dest != codec.HOST or frame.src not in (None, self.address):
+            raise CcTalkProtocolError(f"reply addressed {frame.src} → {frame.dest}")
+        return frame
+
+    # ---- start-up ---------------------------------------------------------------------------
+
+    def _initialise(self) -> None:
+        self.transact(codec.SIMPLE_POLL)
+        ident = {
+            "manufacturer": codec.MANUFACTURER_ID,
+            "category": codec.EQUIPMENT_CATEGORY,
+            "product": codec.PRODUCT_CODE,
+            "software": codec.SOFTWARE_REVISION,
+        }
+        self.identity = {k: self._ascii(self.transact(h)) for k, h in ident.items()}
+        serial_no = self.transact(codec.SERIAL_NUMBER)
+        self.identity["serial"] = str(int.from_bytes(serial_no, "little"))
+        if self.identity["category"] != self.category:
+            raise DeviceRefused(
+                f"address {self.address} is a {self.identity['category']!r}, not a {self.category}"
+            )
+        self.positions = {}
+        for position in range(1, 17):
+            ident_text = self._ascii(self.transact(self.id_header, bytes((position,))))
+            if ident_text.strip(". \x00") == "":
+                continue
+            value = match_value(ident_text, self._values)
+            if value is None:
+                log.warning("%s: %s in position %d has no configured value; never enabled",
+                            self.name, ident_text, position)
+            self.positions[position] = (ident_text, value)
+        if self._fixed_interval is None:
+            reply = self.transact(codec.REQUEST_POLLING_PRIORITY)
+            self.poll_interval_s = polling_interval_s(reply)
+        counter, events = codec.parse_event_buffer(self.transact(self.buffer_header))
+        self._set_health(Health.OK, "")
+        if self._last_counter is None:
+            self._last_counter = counter  # events from before we started are not ours to credit
+        else:
+            self._handle_buffer(counter, events)  # e.g. coins taken while the cable was out
+        self._apply_settings()
+
+    @staticmethod
+    def _ascii(data: bytes) -> str:
+        return data.decode("ascii", "replace").strip()
+
+    def _inhibit_mask(self) -> bytes:
+        with self._lock:
+            wanted = self._enabled_values
+            self._settings_dirty = False
+        mask = 0
+        for position, (_ident, value) in self.positions.items():
+            if value is not None and value in wanted:
+                mask |= 1 << (position - 1)
+        return mask.to_bytes(2, "little")
+
+    def _apply_settings(self) -> None:
+        mask = self._inhibit_mask()
+        self.transact(codec.MODIFY_INHIBIT_STATUS, mask)
+        self.transact(codec.MODIFY_MASTER_INHIBIT, b"\x01" if any(mask) else b"\x00")
+
+    # ---- events -----------------------------------------------------------------------------
+
+    def _poll_buffer(self) -> None:
+        data = self.transact(self.buffer_header)
+        counter, events = codec.parse_event_buffer(data)
+        self._handle_buffer(counter, events)
+
+    def _handle_buffer(self, counter: int, events: list[BufferedEvent]) -> None:
+        last = self._last_counter or 0
+        if counter == 0 and last != 0:
+            self._last_counter = 0
+            self._fault(FaultKind.DEVICE_RESET, "event counter back to 0: re-applying inhibits")
+            self._on_device_reset()
+            self._apply_settings()
+            return
+        new = codec.new_event_count(last, counter)
+        if new == 0:
+            return
+        self._last_counter = counter
+        if new > len(events):
+            self._fault(FaultKind.LOST_EVENTS, f"{new} events since the last poll; buffer holds 5")
+        for i in reversed(range(min(new, len(events)))):
+            ref = counter - i
+            self._handle_event(ref + 255 if ref <= 0 else ref, events[i], newest=i == 0)
+
+    def _on_device_reset(self) -> None:
+        pass
+
+    def _handle_event(self, ref: int, event: BufferedEvent, newest: bool) -> None:
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""ITL SSP banknote validators (NV9, NV200 …): codec, driver and emulator."""

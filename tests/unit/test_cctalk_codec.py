@@ -1,0 +1,120 @@
+"""ccTalk frames byte for byte against the reference vectors, and fuzzing of the decoder."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drivers.cctalk import codec
+from drivers.cctalk.codec import CcTalkProtocolError, Checksum, ChecksumError, Frame
+from drivers.cctalk.device import match_value, polling_interval_s
+
+VECTORS = [
+    ("simple poll", Frame(2, 254), "2 0 1 254 255"),
+    ("ACK from address 2", Frame(1, 0, src=2), "1 0 2 0 253"),
+    ("read buffered credit", Frame(2, 229), "2 0 1 229 24"),
+    ("enable all coins", Frame(2, 231, b"\xff\xff"), "2 2 1 231 255 255 22"),
+    ("master inhibit off", Frame(2, 228, b"\x01"), "2 1 1 228 1 23"),
+    ("coin id of position 1", Frame(2, 184, b"\x01"), "2 1 1 184 1 67"),
+    ("read bill events", Frame(40, 159), "40 0 1 159 56"),
+    ("stack bill", Frame(40, 154, b"\x01"), "40 1 1 154 1 59"),
+    ("stacker + escrow", Frame(40, 153, b"\x03"), "40 1 1 153 3 58"),
+]
+
+
+def _bytes(text: str) -> bytes:
+    return bytes(int(x) for x in text.split())
+
+
+@pytest.mark.parametrize(("what", "frame", "wire"), VECTORS, ids=[v[0] for v in VECTORS])
+def test_reference_vectors_encode_and_decode(what: str, frame: Frame, wire: str) -> None:
+    assert codec.encode(frame) == _bytes(wire)
+    assert codec.decode(_bytes(wire)) == frame
+
+
+def test_crc16_variant_puts_crc_low_in_source_and_high_in_checksum() -> None:
+    frame = Frame(2, 254)
+    wire = codec.encode(frame, Checksum.CRC16)
+    crc = codec.crc16_xmodem(bytes((2, 0, 254)))
+    assert wire == bytes((2, 0, crc & 0xFF, 254, crc >> 8))
+    assert codec.decode(wire, Checksum.CRC16) == Frame(2, 254, src=None)
+    assert codec.crc16_xmodem(b"123456789") == 0x31C3  # the XMODEM check value
+
+
+def test_corrupted_checksum_is_a_checksum_error() -> None:
+    wire = bytearray(_bytes("2 1 1 184 1 67"))
+    wire[-1] ^= 1
+    with pytest.raises(ChecksumError):
+        codec.decode(bytes(wire))
+    bad_crc = bytearray(codec.encode(Frame(2, 229), Checksum.CRC16))
+    bad_crc[3] ^= 0x10
+    with pytest.raises(ChecksumError):
+        codec.decode(bytes(bad_crc), Checksum.CRC16)
+
+
+@pytest.mark.parametrize(
+    "raw", [b"", b"\x02\x00\x01", b"\x02\x05\x01\xe5\x18", b"\x02\x00\x01\xfe\xff\x00"]
+)
+def test_wrong_length_is_a_protocol_error(raw: bytes) -> None:
+    with pytest.raises(CcTalkProtocolError):
+        codec.decode(raw)
+
+
+def test_encode_refuses_oversized_data() -> None:
+    with pytest.raises(CcTalkProtocolError):
+        codec.encode(Frame(2, 1, bytes(253)))
+
+
+def test_event_counter_wraps_from_255_to_1_and_skips_zero() -> None:
+    assert codec.new_event_count(254, 255) == 1
+    assert codec.new_event_count(255, 1) == 1
+    assert codec.new_event_count(253, 2) == 4
+    assert codec.new_event_count(0, 3) == 3
+    assert codec.new_event_count(7, 7) == 0
+
+
+def test_event_buffer_is_counter_then_five_pairs_newest_first() -> None:
+    counter, events = codec.parse_event_buffer(bytes((9, 3, 1, 0, 2, 0, 0, 0, 0, 0, 0)))
+    assert counter == 9
+    assert (events[0].a, events[0].b) == (3, 1)
+    assert (events[1].a, events[1].b) == (0, 2)
+    with pytest.raises(CcTalkProtocolError):
+        codec.parse_event_buffer(b"\x01\x02")
+
+
+def test_coin_ids_map_to_values_by_longest_prefix_never_by_position() -> None:
+    values = {"DK050": 50, "DK100": 100, "DK010": 1000, "DK0100": 10000}
+    assert match_value("DK050A", values) == 50
+    assert match_value("DK010B", values) == 1000
+    assert match_value("DK0100A", values) == 10000
+    assert match_value("EU200A", values) is None
+
+
+def test_polling_priority_is_kept_within_100_to_200_ms() -> None:
+    assert polling_interval_s(bytes((2, 15))) == pytest.approx(0.15)
+    assert polling_interval_s(bytes((1, 20))) == pytest.approx(0.1)
+    assert polling_interval_s(bytes((3, 1))) == pytest.approx(0.2)
+    assert polling_interval_s(bytes((0, 0))) == pytest.approx(0.1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from(list(Checksum)))
+def test_decoder_raises_only_protocol_errors_on_arbitrary_bytes(raw: bytes, cs: Checksum) -> None:
+    try:
+        frame = codec.decode(raw, cs)
+    except CcTalkProtocolError:
+        return
+    assert codec.encode(frame, cs) == raw
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 255), st.integers(0, 255), st.integers(0, 255),
+    st.binary(max_size=codec.MAX_DATA), st.sampled_from(list(Checksum)),
+)
+def test_encode_decode_round_trip(
+    dest: int, src: int, header: int, data: bytes, cs: Checksum
+) -> None:
+    frame = Frame(dest, header, data, src=None if cs is Checksum.CRC16 else src)
+    assert codec.decode(codec.encode(frame, cs), cs) == frame
