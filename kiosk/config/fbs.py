@@ -16,6 +16,13 @@ class RestSettings(Section):
     password: Secret
     verify_tls: bool = True
     timeout_s: float = Field(10.0, gt=0)
+    #: extra attempts for calls safe to repeat (GETs, the payment: its orderId is idempotent)
+    retries: int = Field(2, ge=0, le=10)
+    backoff_s: float = Field(0.25, ge=0, le=60)
+    #: non-payable fees of these types / with these words in reasonMessage are "pay elsewhere"
+    #: (e.g. claims for another library, never transferred to the debtor system)
+    elsewhere_fee_types: list[str] = []
+    elsewhere_reason_markers: list[str] = []
 
 
 class Sip2Settings(Section):
