@@ -1,0 +1,186 @@
+"""Receipt and bon layouts: domain data in, a printer-neutral :class:`Document` out (pure).
+
+The core calls :func:`render_receipt` / :func:`render_bon` and hands the document to the
+printer; when the printer refuses, the UI shows :func:`as_text` of the same document and the
+document is kept for a reprint. A CPR number never reaches a receipt or bon: the inputs carry
+none, and every free-text field (claim reasons, the terminal's receipt text, issuer, bon reason)
+is scrubbed of anything CPR-shaped; card numbers in the terminal's text are masked to the last
+four digits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from drivers.base.printer import (
+    Align,
+    Blank,
+    Block,
+    Columns,
+    Document,
+    QrCode,
+    Rule,
+    Text,
+    render_text,
+)
+from kiosk.cpr import scrub
+from kiosk.domain import Claim, ClaimKind, PayableIn
+from kiosk.money import Money, total
+
+REGISTERED_TEXT = {
+    PayableIn.FBS: "Betalt i FBS",
+    PayableIn.DEBTOR: "Sendt til kommunens debitorsystem",
+}
+METHOD_TEXT = {
+    "card": "Betalingskort",
+    "cash": "Kontant",
+    "bon": "Bon",
+    "mixed": "Flere betalingsmåder",
+}
+_KIND_TEXT = {
+    ClaimKind.FEE: "Gebyr",
+    ClaimKind.COMPENSATION: "Erstatning",
+    ClaimKind.OTHER: "Mellemværende",
+}
+#: 12–19 digits, optionally grouped by spaces or dashes: a card number (PAN).
+_PAN = re.compile(r"(?<![\d*])\d(?:[ -]?\d){11,18}(?![\d])")
+
+
+class ReceiptError(ValueError):
+    """The data cannot make a truthful receipt or bon."""
+
+
+def mask_card_numbers(text: str) -> str:
+    """Every card-number-shaped digit run becomes ``************1234``."""
+
+    def _mask(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        return "*" * (len(digits) - 4) + digits[-4:]
+
+    return _PAN.sub(_mask, text)
+
+
+def _clean(text: str) -> str:
+    return scrub(mask_card_numbers(text))
+
+
+def danish_datetime(moment: datetime) -> str:
+    return moment.strftime("%d.%m.%Y kl. %H.%M")
+
+
+def danish_date(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+@dataclass(frozen=True, slots=True)
+class PaidClaim:
+    """One claim as the receipt shows it."""
+
+    reason: str
+    amount: Money
+    payable_in: PayableIn
+
+    @classmethod
+    def from_claim(cls, claim: Claim) -> PaidClaim:
+        reason = claim.reason or _KIND_TEXT[claim.kind]
+        titles = [m.title for m in claim.materials if m.title]
+        if titles:
+            reason = f"{reason}: {', '.join(titles)}"
+        return cls(reason, claim.amount, claim.payable_in)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptData:
+    library_name: str
+    automat_id: str
+    paid_at: datetime
+    claims: Sequence[PaidClaim]
+    method: str  # card, cash, bon or mixed
+    transaction_ref: str
+    terminal_receipt_text: str = ""
+    credit_bon_ref: str = ""
+    cash_rounding: Money = Money(0)  # paid beyond (+) or below (-) the claims by cash rounding
+
+
+@dataclass(frozen=True, slots=True)
+class BonData:
+    amount: Money
+    short_code: str
+    qr_payload: str  # opaque: made and verified by the bons module
+    issued_at: datetime
+    expires: date | datetime
+    issuer: str
+    reason: str
+    library_name: str = ""
+
+
+def render_receipt(data: ReceiptData) -> Document:
+    if not data.claims:
+        raise ReceiptError("a receipt needs at least one paid claim")
+    if not data.transaction_ref:
+        raise ReceiptError("a receipt needs the transaction reference")
+    blocks: list[Block] = [
+        Text(data.library_name, Align.CENTER, bold=True, large=True),
+        Text(f"Betalingsautomat {data.automat_id}", Align.CENTER),
+        Text(danish_datetime(data.paid_at), Align.CENTER),
+        Blank(),
+        Text("KVITTERING", Align.CENTER, bold=True),
+        Rule(),
+    ]
+    for claim in data.claims:
+        where = REGISTERED_TEXT.get(claim.payable_in)
+        if where is None:
+            raise ReceiptError("a claim not payable here cannot be on a receipt")
+        blocks.append(Columns(_clean(claim.reason), str(claim.amount)))
+        blocks.append(Text(f"  {where}"))
+    blocks.append(Rule())
+    paid = total([c.amount for c in data.claims])
+    if data.cash_rounding:
+        blocks.append(Columns("Øreafrunding", str(data.cash_rounding)))
+        paid = paid + data.cash_rounding
+    blocks.append(Columns("I alt betalt", str(paid), bold=True))
+    blocks.append(Text(f"Betalt med: {METHOD_TEXT.get(data.method, data.method)}"))
+    if data.terminal_receipt_text.strip():
+        blocks += [Blank(), Text(_clean(data.terminal_receipt_text.strip()))]
+    if data.credit_bon_ref:
+        blocks += [Blank(), Text(f"Tilgodebevis (bon): {data.credit_bon_ref}", bold=True)]
+    blocks += [
+        Blank(),
+        Text(f"Reference: {data.transaction_ref}", Align.CENTER),
+        QrCode(data.transaction_ref),
+        Text("Gem kvitteringen som dokumentation.", Align.CENTER),
+    ]
+    return Document("receipt", tuple(blocks))
+
+
+def render_bon(data: BonData) -> Document:
+    if data.amount.ore <= 0:
+        raise ReceiptError("a bon must be worth a positive amount")
+    if not data.qr_payload or not data.short_code:
+        raise ReceiptError("a bon needs its code and QR payload")
+    expires = data.expires.date() if isinstance(data.expires, datetime) else data.expires
+    blocks: list[Block] = []
+    if data.library_name:
+        blocks.append(Text(data.library_name, Align.CENTER, bold=True))
+    blocks += [
+        Text("BON", Align.CENTER, bold=True, large=True),
+        Text(str(data.amount), Align.CENTER, bold=True, large=True),
+        Rule(),
+        Text(f"Kode: {data.short_code}", Align.CENTER, bold=True),
+        QrCode(data.qr_payload),
+        Columns("Udstedt", danish_datetime(data.issued_at)),
+        Columns("Gyldig til og med", danish_date(expires)),
+        Columns("Udstedt af", _clean(data.issuer)),
+        Text(f"Årsag: {_clean(data.reason)}"),
+        Rule(),
+        Text("Bonen kan bruges som betaling i bibliotekets betalingsautomat.", Align.CENTER),
+    ]
+    return Document("bon", tuple(blocks))
+
+
+def as_text(document: Document, width: int = 42) -> str:
+    """Plain text of a receipt or bon for the screen (when the printer cannot print)."""
+    return render_text(document, width)
