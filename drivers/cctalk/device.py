@@ -277,12 +277,16 @@ class CcTalkDevice(CashAcceptor):
             reply = self.transact(codec.REQUEST_POLLING_PRIORITY)
             self.poll_interval_s = polling_interval_s(reply)
         counter, events = codec.parse_event_buffer(self.transact(self.buffer_header))
-        self._set_health(Health.OK, "")
+        self._apply_settings()
+        self._set_health(*self._working_health())
         if self._last_counter is None:
             self._last_counter = counter  # events from before we started are not ours to credit
         else:
             self._handle_buffer(counter, events)  # e.g. coins taken while the cable was out
-        self._apply_settings()
+
+    def _working_health(self) -> tuple[Health, str]:
+        """Health once the device answers; validators lower it while their stacker is out."""
+        return Health.OK, ""
 
     @staticmethod
     def _ascii(data: bytes) -> str:

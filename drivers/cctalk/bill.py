@@ -1,0 +1,173 @@
+"""A ccTalk bill validator (header 159 event buffer, escrow via header 154) as a CashAcceptor.
+
+A bill held in escrow (event B = 1) becomes an :class:`Escrow` event; the host answers with
+``accept_escrow()`` (route 1, stack) or ``return_escrow()`` (route 0). While it decides, the
+driver extends the escrow (route 255) so the validator does not return the bill by itself, and
+it routes only while the escrow event is still the newest in the buffer: anything newer means the
+bill has already left escrow. Credit comes only with the stacked event (B = 0).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from drivers.base import Credit, Escrow, FaultKind, Health, Rejected
+from drivers.cctalk import codec
+from drivers.cctalk.codec import BufferedEvent, Checksum
+from drivers.cctalk.codes import Effect, bill_status
+from drivers.cctalk.device import CcTalkDevice
+
+log = logging.getLogger(__name__)
+
+ROUTE_RETURN = 0
+ROUTE_STACK = 1
+ROUTE_EXTEND = 255
+OPERATING_MODE_STACKER_AND_ESCROW = 0b11
+
+
+@dataclass(slots=True)
+class _HeldBill:
+    bill_type: int
+    ref: int  # the event counter of its escrow event
+    since: float
+    last_extended: float
+
+
+class CcTalkBillValidator(CcTalkDevice):
+    kind = "note"
+    category = "Bill Validator"
+    id_header = codec.REQUEST_BILL_ID
+    buffer_header = codec.READ_BUFFERED_BILL_EVENTS
+
+    def __init__(
+        self,
+        port: str,
+        *,
+        bill_values: Mapping[str, int],
+        name: str = "note_validator",
+        address: int = 40,
+        baudrate: int = 9600,
+        echo: bool = True,
+        checksum: Checksum | str = Checksum.SIMPLE,
+        poll_interval_s: float | None = None,
+        reply_timeout_s: float = 0.25,
+        retries: int = 3,
+        reconnect_backoff_s: tuple[float, float] = (0.2, 5.0),
+        escrow_extend_every_s: float = 2.0,
+        escrow_decision_timeout_s: float = 30.0,
+    ) -> None:
+        super().__init__(
+            port,
+            name=name,
+            address=address,
+            values=bill_values,
+            baudrate=baudrate,
+            echo=echo,
+            checksum=checksum,
+            poll_interval_s=poll_interval_s,
+            reply_timeout_s=reply_timeout_s,
+            retries=retries,
+            reconnect_backoff_s=reconnect_backoff_s,
+        )
+        self.escrow_extend_every_s = escrow_extend_every_s
+        self.escrow_decision_timeout_s = escrow_decision_timeout_s
+        self._held: _HeldBill | None = None
+        self._decision: int | None = None
+        self._conditions: dict[FaultKind, tuple[Health, str]] = {}
+
+    @property
+    def has_escrow(self) -> bool:
+        return True
+
+    def accept_escrow(self) -> None:
+        self._decide(ROUTE_STACK)
+
+    def return_escrow(self) -> None:
+        self._decide(ROUTE_RETURN)
+
+    def _decide(self, route: int) -> None:
+        with self._lock:
+            self._decision = route
+        self._wake.set()
+
+    # ---- polling thread ---------------------------------------------------------------------
+
+    def _apply_settings(self) -> None:
+        super()._apply_settings()
+        self.transact(codec.MODIFY_BILL_OPERATING_MODE, bytes((OPERATING_MODE_STACKER_AND_ESCROW,)))
+
+    def _working_health(self) -> tuple[Health, str]:
+        worst = (Health.OK, "")
+        for health, text in self._conditions.values():
+            if health == Health.DOWN or worst[0] == Health.OK:
+                worst = (health, text)
+        return worst
+
+    def _before_poll(self) -> None:
+        super()._before_poll()
+        held = self._held
+        if held is None:
+            with self._lock:
+                self._decision = None  # a late decision for a bill that is gone
+            return
+        with self._lock:
+            route, self._decision = self._decision, None
+        now = time.monotonic()
+        if route is None and now - held.since > self.escrow_decision_timeout_s:
+            route = ROUTE_RETURN  # nobody decided: give the citizen the note back
+        if route is None:
+            if now - held.last_extended >= self.escrow_extend_every_s:
+                held.last_extended = now
+                self._route(ROUTE_EXTEND)
+            return
+        if self._last_counter != held.ref:
+            return  # newer events: the bill left escrow already; routing now would be a guess
+        self._held = None
+        self._route(route)
+
+    def _route(self, route: int) -> None:
+        reply = self.transact(codec.ROUTE_BILL, bytes((route,)))
+        if reply == b"\xfe":
+            self._held = None
+            log.warning("%s: escrow empty when routing %d", self.name, route)
+        elif reply:
+            self._fault(FaultKind.OTHER, f"route {route} failed (reply {reply.hex()})")
+
+    def _on_device_reset(self) -> None:
+        self._held = None  # a reset validator returns what it held
+
+    def _handle_event(self, ref: int, event: BufferedEvent, newest: bool) -> None:
+        if self._held is not None:
+            self._held = None  # whatever happened, the bill is no longer waiting for us
+        if event.a:
+            ident, value = self.positions.get(event.a, (f"bill type {event.a}", None))
+            if value is None:
+                self._fault(FaultKind.OTHER, f"{ident} (event {ref}) has no known value")
+                return
+            if event.b == 1:
+                if newest:
+                    now = time.monotonic()
+                    self._held = _HeldBill(event.a, ref, now, now)
+                    self._emit(Escrow(self.name, value, ident))
+                return
+            self._clear(FaultKind.JAM)
+            self._emit(Credit(self.name, value, ident, "note", event_ref=str(ref)))
+            return
+        meaning = bill_status(event.b)
+        if meaning.effect is Effect.REJECTED:
+            self._emit(Rejected(self.name, meaning.text))
+        elif meaning.effect is Effect.FAULT and meaning.kind is not None:
+            if meaning.health is not None:
+                self._conditions[meaning.kind] = (meaning.health, meaning.text)
+            self._fault(meaning.kind, f"{meaning.text} (status {event.b}, event {ref})")
+        elif meaning.health == Health.OK:
+            for kind in (FaultKind.STACKER_REMOVED, FaultKind.STACKER_FULL, FaultKind.OTHER):
+                self._conditions.pop(kind, None)
+        self._set_health(*self._working_health())
+
+    def _clear(self, kind: FaultKind) -> None:
+        if self._conditions.pop(kind, None) is not None:
+            self._set_health(*self._working_health())
