@@ -290,6 +290,8 @@ class ExportBatch(Base):
     total_ore: Mapped[int] = mapped_column(BigInteger, default=0)
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    #: state ``written`` and the complete file is at the target under its temporary name
+    staged_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
 
 
