@@ -24,15 +24,17 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from kiosk.clock import Clock
 from kiosk.ledger.models import BON_REASONS, AuditEntry, Bon, Tender
 from kiosk.money import Money
+from kiosk.receipts import BonData
 
 PAYLOAD_VERSION = "BON1"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -42,6 +44,16 @@ _PAYLOAD = re.compile(
     r"^BON1\.(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
     r"\.(?P<amount>[1-9][0-9]{0,11})\.(?P<expiry>[0-9]{1,12})\.(?P<sig>[A-Z2-7]{32})$"
 )
+try:  # a bon is valid through the last day printed on it, Danish time
+    LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
+except ZoneInfoNotFoundError:  # pragma: no cover - a system without tzdata: UTC is close enough
+    LOCAL_TIME = ZoneInfo("UTC")
+#: the reason on the slip, in the citizen's words
+REASON_TEXT = {
+    "desk_cash": "Betalt kontant i skranken",
+    "automat_credit": "Tilgode fra automaten",
+    "remainder": "Rest af en bon",
+}
 #: what people mistype for what (Crockford's decoding rules), and separators they add
 _TYPED = str.maketrans({"I": "1", "L": "1", "O": "0", "-": None, " ": None})
 
@@ -87,6 +99,32 @@ class BonTicket:
     def short_code_display(self) -> str:
         """``ABCDE-FGHJK``: easier to read off a slip and to type."""
         return f"{self.short_code[:5]}-{self.short_code[5:]}"
+
+    @property
+    def valid_through(self) -> date:
+        """The last day the bon can pay (printed as "gyldig til og med")."""
+        return (self.expires_at.astimezone(LOCAL_TIME) - timedelta(microseconds=1)).date()
+
+    def print_data(self, library_name: str = "") -> BonData:
+        """The slip's content for :func:`kiosk.receipts.render_bon`."""
+        return BonData(
+            amount=self.amount,
+            short_code=self.short_code_display,
+            qr_payload=self.qr_payload,
+            issued_at=self.issued_at,
+            expires=self.valid_through,
+            issuer=self.issuer,
+            reason=REASON_TEXT.get(self.reason, self.reason),
+            library_name=library_name,
+        )
+
+
+def expiry_after(issued_at: datetime, validity: timedelta) -> datetime:
+    """Local midnight after the last valid day: a bon never expires in the middle of a day."""
+    last_day = (issued_at.astimezone(LOCAL_TIME) + validity).date()
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=LOCAL_TIME).astimezone(
+        UTC
+    )
 
 
 # -- short codes ---------------------------------------------------------------------------------
@@ -189,7 +227,7 @@ class BonBook:
             raise BonUsageError("a bon needs an issuer of at most 64 characters")
         now = self.clock.now()
         bon_id = str(uuid.uuid4())
-        expires_at = (now + self.validity).replace(microsecond=0)
+        expires_at = expiry_after(now, self.validity)
         short_code = self._free_short_code(conn)
         conn.execute(
             insert(_BONS).values(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -11,13 +11,18 @@ from hypothesis import strategies as st
 
 from kiosk.bons import (
     CROCKFORD,
+    LOCAL_TIME,
     BonError,
     BonSigner,
+    BonTicket,
     BonUsageError,
     check_char,
+    expiry_after,
     new_short_code,
     normalise_short_code,
 )
+from kiosk.money import Money
+from kiosk.receipts import as_text, render_bon
 
 EXPIRY = datetime(2027, 2, 22, 10, 0, tzinfo=UTC)
 BON_ID = "3f2b9c1e-8d4a-4e6f-9a1b-2c3d4e5f6a7b"
@@ -141,3 +146,43 @@ def test_swapped_neighbours_are_caught(body: str, position: int) -> None:
 @pytest.mark.parametrize("text", ["", "ABC", "ABCDEFGHJKM", "ABCDEFGHJU", "ABCDE*GHJK"])
 def test_things_that_cannot_be_codes(text: str) -> None:
     assert normalise_short_code(text) is None
+
+
+def ticket(issued_at: datetime, validity_days: int = 90) -> BonTicket:
+    expires = expiry_after(issued_at, timedelta(days=validity_days))
+    signer = BonSigner("per-installation-secret")
+    return BonTicket(
+        BON_ID,
+        "0A1B2C3D4" + check_char("0A1B2C3D4"),
+        signer.payload(BON_ID, 2000, expires),
+        Money(2000),
+        issued_at,
+        expires,
+        "staff-17",
+        "desk_cash",
+    )
+
+
+@pytest.mark.parametrize(
+    ("issued", "last_day"),
+    [
+        (datetime(2026, 11, 24, 10, 0, tzinfo=UTC), date(2027, 2, 22)),
+        # 23:30 UTC on 24 November is already 25 November in Copenhagen
+        (datetime(2026, 11, 24, 23, 30, tzinfo=UTC), date(2027, 2, 23)),
+        # across the change to summer time
+        (datetime(2027, 3, 1, 12, 0, tzinfo=UTC), date(2027, 5, 30)),
+    ],
+)
+def test_a_bon_is_valid_through_a_whole_danish_day(issued: datetime, last_day: date) -> None:
+    t = ticket(issued)
+    assert t.valid_through == last_day
+    local = t.expires_at.astimezone(LOCAL_TIME)
+    assert (local.date(), local.hour, local.minute) == (last_day + timedelta(days=1), 0, 0)
+
+
+def test_the_slip_shows_code_qr_amount_and_last_day_without_internal_words() -> None:
+    t = ticket(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    text = as_text(render_bon(t.print_data("Testbiblioteket")))
+    assert "0A1B2-C3D4" in text and "20,00 kr." in text
+    assert "22.02.2027" in text  # valid through, not the moment it lapses
+    assert "desk_cash" not in text and "skranken" in text
