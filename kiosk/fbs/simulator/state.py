@@ -144,11 +144,12 @@ class Faults:
     http_500: bool = False  # REST and the SIP2 envelope: answer 500
     expire_sessions: bool = False  # REST: every session key is expired (401), even a new one
     year_end: bool = False  # payments refused: no account period for the current year
+    garble_json: bool = False  # REST: replies that are not valid JSON
 
     def clear(self) -> None:
         self.slow_s = 0.0
         self.drop_connections = self.garble_checksum = self.http_500 = False
-        self.expire_sessions = self.year_end = False
+        self.expire_sessions = self.year_end = self.garble_json = False
 
 
 @dataclass(frozen=True, slots=True)
