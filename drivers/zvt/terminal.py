@@ -1,0 +1,462 @@
+"""``ZvtTerminal``: the automat's card terminal over ZVT (serial or TCP).
+
+One transaction at a time holds the link. The terminal leads a transaction: it sends prompts
+(``04 FF``), status information (``04 0F``), receipt lines (``06 D1``/``06 D3``) and ends with
+Completion (``06 0F``) or Abort (``06 1E``); we answer each with ``80 00 00``. To cancel, we answer
+the next prompt with Abort (``06 B0``) instead, which is the moment ZVT gives the ECR.
+
+If the link fails after the authorisation went out, the result is ``OUTCOME_UNKNOWN``. The driver
+remembers the terminal's last trace number from before that authorisation; :meth:`resolve`
+reconnects, checks the terminal is idle (status enquiry ``05 01``) and asks for the last
+transaction again (repeat receipt ``06 20``). Only a transaction with the next trace number and
+the same amount is taken as ours; an unchanged trace number means ours never completed. Anything
+else stays ``OUTCOME_UNKNOWN``, for staff to check on the terminal's own journal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from drivers.base.events import Health, HealthChanged, Listener
+from drivers.base.terminal import CardOutcome, CardPrompt, CardResult, CardTerminal
+from drivers.zvt import apdu as A
+from drivers.zvt.bmp import (
+    StatusInfo,
+    parse_intermediate_status,
+    parse_print_line,
+    parse_status_info,
+    parse_text_block,
+)
+from drivers.zvt.errors import ZvtLinkLost, ZvtProtocolError, ZvtTimeout
+from drivers.zvt.link import SerialLink, TcpLink, ZvtLink, ZvtNakLimit
+from drivers.zvt.texts import ABORT_CODES, error_text, prompt_text
+
+log = logging.getLogger(__name__)
+
+TRACE_MODULUS = 1_000_000  # trace numbers are 6 BCD digits
+
+
+class ZvtRefused(ZvtProtocolError):
+    """The terminal answered a command with a negative acknowledgement ``84 xx``."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"terminal refused the command: {error_text(code)}")
+        self.code = code
+
+
+@dataclass
+class _Pending:
+    """An authorisation whose outcome we have not seen (yet)."""
+
+    amount_ore: int
+    baseline_known: bool
+    baseline_trace: int | None  # the terminal's last trace before it; None = empty journal
+    superseded: bool = False  # another authorisation was started since: can't tell them apart
+
+
+@dataclass
+class _Ending:
+    completed: bool
+    status: StatusInfo | None = None
+    lines: list[str] = field(default_factory=list)
+    error_code: int | None = None
+    host_aborted: bool = False
+
+
+class ZvtTerminal(CardTerminal):
+    def __init__(
+        self,
+        url: str,
+        *,
+        password: str = "000000",
+        name: str = "card_terminal",
+        transport: Literal["serial", "tcp"] = "serial",
+        baudrate: int = 9600,
+        currency: int = A.DKK,
+        config_byte: int = A.DEFAULT_CONFIG_BYTE,
+        inter_byte_timeout: float = 0.2,
+        ack_timeout: float = 5.0,
+        transaction_timeout: float = 180.0,
+        reconnect_interval: float = 2.0,
+        max_resends: int = 3,
+    ) -> None:
+        """``url``: a device path for serial; ``socket://host:20007`` or ``host:port`` for TCP."""
+        A.password_bcd(password)  # validate now: a bad password is a configuration error
+        A.currency_bcd(currency)
+        self.name = name
+        self.url = url
+        self.transport = transport
+        self._password = password
+        self.currency = currency
+        self.config_byte = config_byte
+        self.ack_timeout = ack_timeout
+        self.transaction_timeout = transaction_timeout
+        self.reconnect_interval = reconnect_interval
+        self._link: ZvtLink
+        if transport == "tcp":
+            self._link = TcpLink(url if "://" in url else f"socket://{url}")
+        else:
+            self._link = SerialLink(
+                url,
+                baudrate,
+                inter_byte_timeout=inter_byte_timeout,
+                ack_timeout=ack_timeout,
+                max_resends=max_resends,
+            )
+        self._io = threading.RLock()
+        self._busy = threading.Event()
+        self._cancel = threading.Event()
+        self._stop = threading.Event()
+        self._listener: Listener | None = None
+        self._health = Health.DOWN
+        self._registered = False
+        self._trace_known = False
+        self._last_trace: int | None = None
+        self._pending: dict[str, _Pending] = {}
+        self._monitor: threading.Thread | None = None
+
+    def __repr__(self) -> str:  # never the password
+        return f"ZvtTerminal({self.name!r}, {self.url!r}, {self.transport})"
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def start(self, listener: Listener) -> None:
+        self._listener = listener
+        self._stop.clear()
+        with self._io, contextlib.suppress(ZvtLinkLost, ZvtTimeout, ZvtProtocolError):
+            self._connect()
+        self._monitor = threading.Thread(target=self._watch, name=f"{self.name}-zvt", daemon=True)
+        self._monitor.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._cancel.set()
+        if self._monitor is not None:
+            self._monitor.join(timeout=10)
+            self._monitor = None
+        with self._io:
+            self._link.close()
+            self._registered = False
+            self._set_health(Health.DOWN, "stopped")
+
+    @property
+    def health(self) -> Health:
+        return self._health
+
+    def _emit(self, event: object) -> None:
+        if self._listener is None:
+            return
+        try:
+            self._listener(event)
+        except Exception:  # a listener bug must not break a payment in progress
+            log.exception("ZVT: listener failed on %s", type(event).__name__)
+
+    def _set_health(self, health: Health, detail: str = "") -> None:
+        if health is not self._health:
+            self._health = health
+            log.info("ZVT %s: %s %s", self.name, health.value, detail)
+            self._emit(HealthChanged(self.name, health, detail))
+
+    def _lost(self, exc: Exception) -> None:
+        self._link.close()
+        self._registered = False
+        self._set_health(Health.DOWN, str(exc))
+
+    def _watch(self) -> None:
+        """Reconnect by path after an unplug; notice an unplugged serial device while idle."""
+        while not self._stop.wait(self.reconnect_interval):
+            if not self._io.acquire(blocking=False):
+                continue
+            try:
+                if self._link.is_open:
+                    if self.transport == "serial" and not os.path.exists(self.url):
+                        self._lost(ZvtLinkLost(f"{self.url} is gone"))
+                    continue
+                with contextlib.suppress(ZvtLinkLost, ZvtTimeout, ZvtProtocolError):
+                    self._connect()
+            finally:
+                self._io.release()
+
+    def _connect(self) -> None:
+        """Open the link if needed and register; learn the last trace number once."""
+        if self._link.is_open and self._registered:
+            return
+        try:
+            self._link.open()
+            self._link.discard_input()
+            self._command(A.registration(self._password, self.currency, self.config_byte))
+            ending = self._collect(time.monotonic() + self.ack_timeout * 2, cancellable=False)
+            if not ending.completed:
+                raise ZvtRefused(ending.error_code if ending.error_code is not None else 0xFF)
+            self._registered = True
+            if not self._trace_known:
+                self._learn_last_trace()
+        except ZvtLinkLost as exc:
+            self._lost(exc)
+            raise
+        except (ZvtTimeout, ZvtProtocolError) as exc:
+            self._registered = False
+            self._set_health(Health.DOWN, str(exc))
+            raise
+        self._set_health(Health.OK, "registered")
+
+    # --- dialogue helpers ----------------------------------------------------------------------
+
+    def _command(self, command: A.Apdu) -> None:
+        """Send a command and wait for the terminal's ``80 00 00``."""
+        self._link.send(command)
+        reply = self._link.receive(self.ack_timeout)
+        if reply.cls == A.NEGATIVE_ACK_CLASS:
+            raise ZvtRefused(reply.instr)
+        if reply.command != A.POSITIVE_ACK:
+            raise ZvtProtocolError(f"expected 80 00 00, got {reply!r}")
+
+    def _collect(self, deadline: float, *, cancellable: bool) -> _Ending:
+        """Answer the terminal's messages until Completion or Abort."""
+        status: StatusInfo | None = None
+        lines: list[str] = []
+        host_aborted = False
+        while True:
+            message = self._link.receive(max(deadline - time.monotonic(), 0.0))
+            command = message.command
+            if command == A.INTERMEDIATE_STATUS:
+                if cancellable and self._cancel.is_set() and not host_aborted:
+                    self._link.send(A.abort())
+                    host_aborted = True
+                    log.info("ZVT %s: abort sent on the host's request", self.name)
+                else:
+                    self._link.send(A.ACK_APDU)
+                try:
+                    shown = parse_intermediate_status(message.data)
+                    code, text = shown.code, " ".join(shown.texts) or prompt_text(shown.code)
+                except ZvtProtocolError:
+                    code = message.data[0] if message.data else -1
+                    text = prompt_text(code)
+                self._emit(CardPrompt(self.name, text, code))
+            elif command == A.STATUS_INFORMATION:
+                self._link.send(A.ACK_APDU)
+                try:
+                    status = parse_status_info(message.data)
+                except ZvtProtocolError as exc:
+                    log.warning("ZVT %s: unreadable status information (%s)", self.name, exc)
+            elif command == A.PRINT_LINE:
+                self._link.send(A.ACK_APDU)
+                with contextlib.suppress(ZvtProtocolError):
+                    lines.append(parse_print_line(message.data))
+            elif command == A.PRINT_TEXT_BLOCK:
+                self._link.send(A.ACK_APDU)
+                with contextlib.suppress(ZvtProtocolError):
+                    lines.extend(parse_text_block(message.data))
+            elif command == A.COMPLETION:
+                self._link.send(A.ACK_APDU)
+                return _Ending(True, status, lines, host_aborted=host_aborted)
+            elif command == A.ABORT_FROM_TERMINAL:
+                self._link.send(A.ACK_APDU)
+                code = message.data[0] if message.data else None
+                return _Ending(False, status, lines, code, host_aborted)
+            elif command == A.POSITIVE_ACK or message.cls == A.NEGATIVE_ACK_CLASS:
+                continue  # the answer to our Abort
+            else:
+                self._link.send(A.negative_ack(0x83))
+
+    def _note_trace(self, ending: _Ending) -> None:
+        if ending.status is not None and ending.status.trace_no is not None:
+            self._last_trace, self._trace_known = ending.status.trace_no, True
+        else:  # the terminal may have used a trace number we did not see
+            self._trace_known = False
+
+    def _last_transaction(self) -> tuple[bool, StatusInfo | None]:
+        """Repeat receipt: (answered, status of the last transaction or None if it has none)."""
+        self._command(A.repeat_receipt(self._password))
+        ending = self._collect(time.monotonic() + self.ack_timeout * 4, cancellable=False)
+        if not ending.completed:
+            return False, None
+        if ending.status is None or ending.status.trace_no is None:
+            return True, None
+        return True, ending.status
+
+    def _learn_last_trace(self) -> None:
+        answered, last = self._last_transaction()
+        if answered:
+            self._last_trace = last.trace_no if last else None
+            self._trace_known = True
+
+    # --- payments ------------------------------------------------------------------------------
+
+    def authorise(self, amount_ore: int, reference: str) -> CardResult:
+        command = A.authorisation(amount_ore, self.currency)  # bad amounts raise here
+        with self._io:
+            self._busy.set()
+            try:
+                return self._authorise(command, amount_ore, reference)
+            finally:
+                self._busy.clear()
+                self._cancel.clear()
+
+    def _unavailable(self, amount_ore: int, reference: str, exc: Exception) -> CardResult:
+        return CardResult(
+            CardOutcome.ABORTED, amount_ore, reference, message=f"terminal not available: {exc}"
+        )
+
+    def _unknown(self, amount_ore: int, reference: str, exc: Exception) -> CardResult:
+        log.warning("ZVT %s: outcome of %s unknown (%s)", self.name, reference, exc)
+        if isinstance(exc, ZvtLinkLost):
+            self._lost(exc)
+        else:
+            self._registered = False  # the terminal is in an unknown state: register again
+        self._trace_known = False
+        return CardResult(
+            CardOutcome.OUTCOME_UNKNOWN, amount_ore, reference, message=f"link failed: {exc}"
+        )
+
+    def _authorise(self, command: A.Apdu, amount_ore: int, reference: str) -> CardResult:
+        try:
+            self._connect()
+            if not self._trace_known:
+                self._learn_last_trace()
+            self._link.discard_input()
+        except (ZvtLinkLost, ZvtTimeout, ZvtProtocolError) as exc:
+            return self._unavailable(amount_ore, reference, exc)
+        for other in self._pending.values():
+            other.superseded = True
+        self._pending[reference] = _Pending(amount_ore, self._trace_known, self._last_trace)
+        try:
+            self._command(command)
+        except (ZvtNakLimit, ZvtRefused) as exc:  # the terminal did not take it: no money moved
+            self._pending.pop(reference, None)
+            return CardResult(CardOutcome.ABORTED, amount_ore, reference, message=str(exc))
+        except (ZvtLinkLost, ZvtTimeout, ZvtProtocolError) as exc:
+            return self._unknown(amount_ore, reference, exc)
+        try:
+            ending = self._collect(time.monotonic() + self.transaction_timeout, cancellable=True)
+        except (ZvtLinkLost, ZvtTimeout, ZvtProtocolError) as exc:
+            return self._unknown(amount_ore, reference, exc)
+        self._pending.pop(reference, None)
+        self._note_trace(ending)
+        result = self._result(ending, amount_ore, reference)
+        log.info(
+            "ZVT %s: %s %s (result %s, receipt %s)",
+            self.name,
+            reference,
+            result.outcome.value,
+            result.result_code,
+            result.terminal_ref or "-",
+        )
+        return result
+
+    def _result(self, ending: _Ending, amount_ore: int, reference: str) -> CardResult:
+        status = ending.status
+        receipt = "\n".join(ending.lines)
+        terminal_ref = ""
+        if status is not None and status.receipt_no is not None:
+            terminal_ref = f"{status.receipt_no:04d}"
+        amount = amount_ore
+        message = ""
+        if status is not None and status.amount_ore is not None and status.amount_ore != amount_ore:
+            amount = status.amount_ore
+            message = f"the terminal reports {status.amount_ore} øre, {amount_ore} were asked"
+        status_code = status.result_code if status is not None else None
+        if ending.completed and not status_code:
+            return CardResult(
+                CardOutcome.APPROVED, amount, reference, terminal_ref, receipt, 0, message
+            )
+        code = ending.error_code if ending.error_code is not None else status_code
+        aborted = ending.host_aborted or code in ABORT_CODES
+        outcome = CardOutcome.ABORTED if aborted else CardOutcome.DECLINED
+        return CardResult(outcome, amount, reference, "", receipt, code, error_text(code))
+
+    def cancel(self) -> None:
+        if self._busy.is_set():
+            self._cancel.set()
+
+    def reverse(self, original: CardResult) -> CardResult:
+        if original.outcome is not CardOutcome.APPROVED or not original.terminal_ref.isdigit():
+            raise ValueError("only an approved payment with a receipt number can be reversed")
+        command = A.reversal(self._password, int(original.terminal_ref))
+        with self._io:
+            self._busy.set()
+            try:
+                try:
+                    self._connect()
+                    self._link.discard_input()
+                except (ZvtLinkLost, ZvtTimeout, ZvtProtocolError) as exc:
+                    return self._unavailable(original.amount_ore, original.reference, exc)
+                try:
+                    self._command(command)
+                except (ZvtNakLimit, ZvtRefused) as exc:
+                    return CardResult(
+                        CardOutcome.DECLINED,
+                        original.amount_ore,
+                        original.reference,
+                        message=str(exc),
+                    )
+                deadline = time.monotonic() + self.transaction_timeout
+                ending = self._collect(deadline, cancellable=False)
+            except (ZvtLinkLost, ZvtTimeout, ZvtProtocolError) as exc:
+                return self._unknown(original.amount_ore, original.reference, exc)
+            finally:
+                self._busy.clear()
+                self._cancel.clear()
+        self._note_trace(ending)
+        result = self._result(ending, original.amount_ore, original.reference)
+        log.info("ZVT %s: reversal of %s %s", self.name, original.reference, result.outcome.value)
+        return result
+
+    def resolve(self, reference: str, amount_ore: int) -> CardResult:
+        def unknown(why: str) -> CardResult:
+            log.warning("ZVT %s: %s still unknown: %s", self.name, reference, why)
+            return CardResult(CardOutcome.OUTCOME_UNKNOWN, amount_ore, reference, message=why)
+
+        with self._io:
+            try:
+                self._connect()
+                self._link.discard_input()
+                self._command(A.status_enquiry(self._password))
+                idle = self._collect(time.monotonic() + self.ack_timeout * 2, cancellable=False)
+                if not idle.completed:
+                    return unknown(f"terminal not ready: {error_text(idle.error_code)}")
+                answered, last = self._last_transaction()
+            except (ZvtLinkLost, ZvtTimeout, ZvtProtocolError) as exc:
+                if isinstance(exc, ZvtLinkLost):
+                    self._lost(exc)
+                return unknown(f"terminal not reachable: {exc}")
+            if answered:
+                self._last_trace = last.trace_no if last else None
+                self._trace_known = True
+            pending = self._pending.get(reference)
+            if pending is None:
+                return unknown("no record of this authorisation since the driver started")
+            if pending.superseded or not pending.baseline_known:
+                return unknown("cannot tell this authorisation apart from others")
+            if not answered:
+                return unknown("the terminal did not report its last transaction")
+            if last is None or last.trace_no == pending.baseline_trace:
+                self._pending.pop(reference)
+                return CardResult(
+                    CardOutcome.ABORTED,
+                    amount_ore,
+                    reference,
+                    message="the terminal made no transaction for this authorisation",
+                )
+            baseline = pending.baseline_trace
+            if baseline is not None and last.trace_no != (baseline + 1) % TRACE_MODULUS:
+                return unknown("the terminal's last transaction is not the next one")
+            if last.amount_ore != amount_ore:
+                return unknown("the terminal's last transaction has another amount")
+            self._pending.pop(reference)
+            approved = last.result_code in (0, None)
+            return CardResult(
+                CardOutcome.APPROVED if approved else CardOutcome.DECLINED,
+                amount_ore,
+                reference,
+                f"{last.receipt_no:04d}" if approved and last.receipt_no is not None else "",
+                "",
+                last.result_code,
+                "resolved from the terminal's last transaction",
+            )
