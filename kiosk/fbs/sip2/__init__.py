@@ -1,1 +1,1 @@
-"""SIP2 for FBS: codec, transports (raw TCP, HTTPS envelope) and the :class:`Sip2FbsPort` adapter."""
+"""SIP2 for FBS: codec, transports (raw TCP, HTTPS envelope) and the ``Sip2FbsPort`` adapter."""
