@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from kiosk.bons import BonBook, bon_book_for
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import KioskConfig
 from kiosk.ledger.db import make_engine
@@ -22,6 +23,7 @@ class Core:
     engine: Engine
     ledger: Ledger
     clock: Clock
+    bons: BonBook
 
 
 def open_database(config: KioskConfig, *, migrate: bool = True) -> Engine:
@@ -36,4 +38,5 @@ def build_core(config: KioskConfig, clock: Clock | None = None) -> Core:
     clock = clock or SystemClock()
     engine = open_database(config)
     log.info("ledger ready at %s", engine.url.render_as_string(hide_password=True))
-    return Core(config, engine, Ledger(engine, config.automat.id, clock), clock)
+    ledger = Ledger(engine, config.automat.id, clock)
+    return Core(config, engine, ledger, clock, bon_book_for(config, engine, clock))

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from kiosk.clock import Clock
+from kiosk.config import KioskConfig
 from kiosk.ledger.models import BON_REASONS, AuditEntry, Bon, Tender
 from kiosk.money import Money
 from kiosk.receipts import BonData
@@ -404,3 +405,14 @@ class BonBook:
                 details={"bon_id": bon_id, "amount_ore": int(amount_ore), **more},
             )
         )
+
+
+def bon_book_for(config: KioskConfig, engine: Engine, clock: Clock) -> BonBook:
+    """The installation's bon book: its signing key and validity from ``[bons]``."""
+    return BonBook(
+        engine,
+        BonSigner(config.bons.signing_key.get()),
+        clock,
+        config.automat.id,
+        timedelta(days=config.bons.validity_days),
+    )

@@ -1,4 +1,4 @@
-"""The one ``kiosk`` command: ``run``, ``demo``, ``migrate``, ``audit``."""
+"""The one ``kiosk`` command: ``run``, ``demo``, ``migrate``, ``audit``, ``bon``."""
 
 from __future__ import annotations
 
@@ -43,6 +43,41 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
+def cmd_bon(args: argparse.Namespace) -> int:
+    """``kiosk bon issue|list|void``: staff work with bons from a shell."""
+    from kiosk.app import open_database
+    from kiosk.bons import BonError, BonUsageError, bon_book_for
+    from kiosk.clock import SystemClock
+    from kiosk.money import Money, MoneyError
+    from kiosk.receipts import as_text, render_bon
+
+    config = _load(args)
+    book = bon_book_for(config, open_database(config), SystemClock())
+    try:
+        if args.bon_command == "issue":
+            ticket = book.issue(Money.parse(args.amount), args.issuer, args.reason)
+            print(as_text(render_bon(ticket.print_data(config.automat.library_name))))
+        elif args.bon_command == "list":
+            tickets = book.outstanding(include_expired=args.all)
+            for t in tickets:
+                print(
+                    f"{t.short_code_display}  {t.amount.to_fbs():>10}  {t.reason:<15}"
+                    f"  valid through {t.valid_through}  issued by {t.issuer}"
+                )
+            total = sum(t.amount.ore for t in tickets)
+            print(f"{len(tickets)} outstanding bon(s), {Money(total).to_fbs()} in all")
+        else:
+            ticket = book.void(args.code, args.staff, args.why)
+            print(f"bon {ticket.short_code_display} ({ticket.amount.to_fbs()}) voided")
+    except BonError as exc:
+        print(f"kiosk: bon refused: {exc.reason} {exc.detail}".rstrip(), file=sys.stderr)
+        return 1
+    except (BonUsageError, MoneyError) as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _frontend() -> Callable[..., int]:
     """The UI registers itself under the ``kiosk.frontends`` entry point: the core never imports
     Qt, the UI depends on the core, not the other way round."""
@@ -58,6 +93,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     return _frontend()(_load(args), demo=True, walkthrough=args.walkthrough)
+
+
+def cmd_fbs_sim(args: argparse.Namespace) -> int:
+    from kiosk.fbs.simulator.launch import run_foreground
+
+    return run_foreground(_load(args), args.host, args.rest_port, args.sip2_port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +130,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("migrate", cmd_migrate, "create or upgrade the ledger database")
     add("audit", cmd_audit, "check that every session's money adds up")
+    sim = add("fbs-sim", cmd_fbs_sim, "run the FBS simulator (REST, SIP2) in the foreground")
+    sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sim.add_argument("--rest-port", type=int, default=8080, help="HTTP port (REST, SIP2 envelope)")
+    sim.add_argument("--sip2-port", type=int, default=6001, help="SIP2 TCP port")
+    bon = sub.add_parser("bon", help="issue, list or void bons (staff)")
+    bon_sub = bon.add_subparsers(dest="bon_command", required=True, metavar="ACTION")
+    for action, help_ in [
+        ("issue", "issue a bon for cash taken at the desk and print the slip"),
+        ("list", "list outstanding bons"),
+        ("void", "void an issued bon (audit-logged)"),
+    ]:
+        p = bon_sub.add_parser(action, help=help_)
+        p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE")
+        p.set_defaults(func=cmd_bon)
+        if action == "issue":
+            p.add_argument("--amount", required=True, help="kroner, e.g. 50.00")
+            p.add_argument("--issuer", required=True, help="staff id, printed on the slip")
+            p.add_argument("--reason", default="desk_cash", choices=["desk_cash", "automat_credit"])
+        elif action == "list":
+            p.add_argument("--all", action="store_true", help="include expired bons")
+        else:
+            p.add_argument("code", help="the short code or the QR payload")
+            p.add_argument("--staff", required=True, help="staff id, for the audit log")
+            p.add_argument("--why", default="", help="reason, for the audit log")
     return parser
 
 
