@@ -3,6 +3,8 @@
 Per finished session: received = settled + credited (bons issued from it) + refunded.
 Per outbox item: a state and its completion time agree (never pending and done at once), and no
 claim is registered in FBS as paid by two different finished registrations.
+Per debtor export: every exported item is in exactly one delivered batch, totals match, and the
+sequence numbers have no gaps.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from kiosk.ledger.models import (
     Allocation,
     Bon,
     CitizenSession,
+    ExportBatch,
     OutboxItem,
     Refund,
     Tender,
@@ -115,6 +118,7 @@ def run_audit(engine: Engine) -> AuditReport:
             report.unbalanced.append(balance)
 
     registered: dict[str, list[int]] = defaultdict(list)
+    debtor_items: list[tuple[int, str, int | None]] = []
     for item_id, kind, state, done_at, batch_id, payload in outbox:
         finished = state in ("done", "exported")
         if finished != (done_at is not None):
@@ -122,10 +126,8 @@ def run_audit(engine: Engine) -> AuditReport:
                 f"outbox item {item_id} ({kind}) is '{state}' but "
                 + ("has no completion time" if finished else "also has a completion time")
             )
-        if kind == "debtor_item" and (state == "exported") != (batch_id is not None):
-            report.outbox_problems.append(
-                f"outbox item {item_id} (debtor_item) is '{state}' with batch {batch_id}"
-            )
+        if kind == "debtor_item":
+            debtor_items.append((item_id, state, batch_id))
         if kind == "fbs_registration" and state == "done":
             for fee_id in (payload or {}).get("fee_ids", []):
                 registered[str(fee_id)].append(item_id)
@@ -134,4 +136,55 @@ def run_audit(engine: Engine) -> AuditReport:
             report.outbox_problems.append(
                 f"claim {fee_id} was registered in FBS by {len(items)} items: {items}"
             )
+    report.outbox_problems += _export_problems(engine, debtor_items)
     return report
+
+
+def _export_problems(engine: Engine, items: list[tuple[int, str, int | None]]) -> list[str]:
+    """Every exported debtor item is in exactly one delivered batch (an item has one batch id),
+    nothing still pending sits in a delivered file, each delivered batch's count and total are its
+    items', and sequence numbers per automat have no gaps. Unfinished batches are not problems:
+    the next export run finishes them."""
+    with engine.connect() as conn:
+        batches = {
+            row[0]: row[1:]
+            for row in conn.execute(
+                select(
+                    ExportBatch.id,
+                    ExportBatch.automat_id,
+                    ExportBatch.sequence,
+                    ExportBatch.state,
+                    ExportBatch.item_count,
+                    ExportBatch.total_ore,
+                )
+            )
+        }
+        sums = {
+            row[0]: (int(row[1]), int(row[2] or 0))
+            for row in conn.execute(
+                select(OutboxItem.batch_id, func.count(), func.sum(OutboxItem.amount_ore))
+                .where(OutboxItem.batch_id.is_not(None))
+                .group_by(OutboxItem.batch_id)
+            )
+        }
+    problems = []
+    for item_id, state, batch_id in items:
+        batch_state = batches[batch_id][2] if batch_id in batches else None
+        if state == "exported" and batch_state != "delivered":
+            problems.append(
+                f"debtor item {item_id} is exported but its batch {batch_id} is not delivered"
+            )
+        elif state != "exported" and batch_state == "delivered":
+            problems.append(f"debtor item {item_id} is '{state}' but in delivered batch {batch_id}")
+    sequences: dict[str, list[int]] = defaultdict(list)
+    for batch_id, (automat_id, sequence, state, count, total) in sorted(batches.items()):
+        sequences[automat_id].append(sequence)
+        if state == "delivered" and sums.get(batch_id, (0, 0)) != (count, total):
+            problems.append(
+                f"export batch {batch_id} says {count} item(s) for {total} øre but holds"
+                f" {sums.get(batch_id, (0, 0))[0]} for {sums.get(batch_id, (0, 0))[1]} øre"
+            )
+    for automat_id, numbers in sorted(sequences.items()):
+        if sorted(numbers) != list(range(1, len(numbers) + 1)):
+            problems.append(f"export sequence of automat {automat_id} has gaps: {sorted(numbers)}")
+    return problems
