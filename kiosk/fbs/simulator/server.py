@@ -215,22 +215,18 @@ def start_simulator(
         sip2 = _start_sip2_tcp(state, host, sip2_port)
         if sip2 is not None:
             handle.sip2_port = sip2.port
-            handle._stoppers.append(sip2.stop)
+            handle._stoppers.append(sip2.close)
     return handle
 
 
 def _start_sip2_tcp(state: SimulatorState, host: str, port: int) -> Any:
-    """H1's SIP2 TCP server, when present: ``Sip2TcpServer(state, host, port)`` with ``.port``,
-    ``.start()`` and ``.stop()`` (adapted to what the module offers)."""
+    """H1's ``Sip2TcpServer(state, host, port).start()`` (``.port``, ``.close()``), when
+    installed; None otherwise."""
     try:
         module = importlib.import_module("kiosk.fbs.simulator.sip2_tcp")
     except ImportError:
         log.info("SIP2 TCP simulator not installed: REST and the SIP2 envelope only")
         return None
-    starter = getattr(module, "start_sip2_server", None)
-    if starter is not None:
-        return starter(state, host=host, port=port)
     server = module.Sip2TcpServer(state, host=host, port=port)
-    if hasattr(server, "start"):
-        server.start()
+    server.start()
     return server

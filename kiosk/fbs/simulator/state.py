@@ -160,7 +160,7 @@ class _Order:
 
 
 @dataclass
-class _Credentials:
+class ClientCredentials:
     username: str
     password: str
 
@@ -174,8 +174,8 @@ def _digits(identifier: str) -> str:
 class SimulatorState:
     agency_id: str = "DK-999999"
     cut_off_date: date = date(2020, 9, 1)
-    rest_client: _Credentials = field(default_factory=lambda: _Credentials("demo", "demo"))
-    sip2_client: _Credentials = field(default_factory=lambda: _Credentials("sip2", "sip2"))
+    rest_client: ClientCredentials = field(default_factory=lambda: ClientCredentials("demo", "demo"))
+    sip2_client: ClientCredentials = field(default_factory=lambda: ClientCredentials("sip2", "sip2"))
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
