@@ -159,7 +159,7 @@ def test_reversal_of_an_approved_payment_and_not_twice(
     paid = terminal.authorise(7500, "pay-8")
     reversed_ = terminal.reverse(paid)
     assert reversed_.outcome is CardOutcome.APPROVED and reversed_.amount_ore == 7500
-    sent = [a for a in emulator.received if a.command == A.REVERSAL][0]
+    sent = next(a for a in emulator.received if a.command == A.REVERSAL)
     assert sent.data == bytes.fromhex("00 00 00 87") + bytes.fromhex(paid.terminal_ref)
     again = terminal.reverse(paid)
     assert again.outcome is CardOutcome.DECLINED and again.result_code == 0xB4
