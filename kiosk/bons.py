@@ -26,13 +26,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from kiosk.clock import Clock
-from kiosk.config import KioskConfig
+from kiosk.config import ConfigError, KioskConfig
 from kiosk.ledger.models import BON_REASONS, AuditEntry, Bon, Tender
 from kiosk.money import Money
 from kiosk.receipts import BonData
@@ -409,9 +410,13 @@ class BonBook:
 
 def bon_book_for(config: KioskConfig, engine: Engine, clock: Clock) -> BonBook:
     """The installation's bon book: its signing key and validity from ``[bons]``."""
+    try:
+        signer = BonSigner(config.bons.signing_key.get())
+    except BonUsageError as exc:  # never the key itself in the message
+        raise ConfigError(config.source or Path("?"), "bons.signing_key", str(exc)) from None
     return BonBook(
         engine,
-        BonSigner(config.bons.signing_key.get()),
+        signer,
         clock,
         config.automat.id,
         timedelta(days=config.bons.validity_days),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -16,13 +17,17 @@ from kiosk.bons import (
     BonSigner,
     BonTicket,
     BonUsageError,
+    bon_book_for,
     check_char,
     expiry_after,
     new_short_code,
     normalise_short_code,
 )
+from kiosk.clock import FakeClock
+from kiosk.config import ConfigError, load_config
 from kiosk.money import Money
 from kiosk.receipts import as_text, render_bon
+from tests.conftest import MINIMAL_CONFIG
 
 EXPIRY = datetime(2027, 2, 22, 10, 0, tzinfo=UTC)
 BON_ID = "3f2b9c1e-8d4a-4e6f-9a1b-2c3d4e5f6a7b"
@@ -186,3 +191,13 @@ def test_the_slip_shows_code_qr_amount_and_last_day_without_internal_words() -> 
     assert "0A1B2-C3D4" in text and "20,00 kr." in text
     assert "22.02.2027" in text  # valid through, not the moment it lapses
     assert "desk_cash" not in text and "skranken" in text
+
+
+def test_a_too_short_signing_key_is_a_config_error_naming_the_key(tmp_path: Path) -> None:
+    (tmp_path / "fbs-password").write_text("s3cret-fbs\n")
+    (tmp_path / "bon-key").write_text("abc\n")
+    path = tmp_path / "kiosk.toml"
+    path.write_text(MINIMAL_CONFIG.format(extra=""))
+    with pytest.raises(ConfigError) as err:
+        bon_book_for(load_config(path), None, FakeClock())  # type: ignore[arg-type]
+    assert "bons.signing_key" in str(err.value) and "abc" not in str(err.value)
