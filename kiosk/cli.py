@@ -101,12 +101,6 @@ def cmd_fbs_sim(args: argparse.Namespace) -> int:
     return run_foreground(_load(args), args.host, args.rest_port, args.sip2_port)
 
 
-def cmd_fbs_sim(args: argparse.Namespace) -> int:
-    from kiosk.fbs.simulator.launch import run_foreground
-
-    return run_foreground(_load(args), args.host, args.rest_port, args.sip2_port)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description=__doc__)
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
@@ -136,10 +130,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("migrate", cmd_migrate, "create or upgrade the ledger database")
     add("audit", cmd_audit, "check that every session's money adds up")
-    sim = add("fbs-sim", cmd_fbs_sim, "run the FBS simulator (REST, SIP2) in the foreground")
-    sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    sim.add_argument("--rest-port", type=int, default=8080, help="HTTP port (REST, SIP2 envelope)")
-    sim.add_argument("--sip2-port", type=int, default=6001, help="SIP2 TCP port")
     sim = add("fbs-sim", cmd_fbs_sim, "run the FBS simulator (REST, SIP2) in the foreground")
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sim.add_argument("--rest-port", type=int, default=8080, help="HTTP port (REST, SIP2 envelope)")
