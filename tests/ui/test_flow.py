@@ -1,0 +1,169 @@
+"""Every path a citizen takes, through the real window, bridge and session on a SQLite ledger:
+what they see, and that the money adds up afterwards."""
+
+from __future__ import annotations
+
+from kiosk.ledger.models import Bon, OutboxItem, Tender
+from kiosk.money import Money
+from kiosk.payment.states import State
+from tests.payment_fakes import CPR
+from tests.ui.conftest import LIBRARY_CARD, UiWorld
+
+
+def choose_claims(ui: UiWorld, *toggles: str) -> None:
+    ui.wait_screen(ui.window.claims)
+    for claim_id in toggles:
+        before = ui.view.total
+        ui.click(ui.window.claims.claim_buttons[claim_id])
+        ui.qtbot.waitUntil(lambda b=before: ui.view.total != b, timeout=15_000)
+
+
+def test_old_claims_by_card_with_a_library_card(ui: UiWorld) -> None:
+    ui.login(LIBRARY_CARD, "0000")
+    ui.wait_screen(ui.window.claims)
+    buttons = ui.window.claims.claim_buttons
+    # without a CPR, debtor claims are shown but cannot be chosen, and the screen says why
+    assert not buttons["201"].isEnabled() and "sundhedskort" in buttons["201"].text()
+    assert buttons["101"].isChecked() and buttons["102"].isChecked()
+    assert "37,30 kr" in ui.window.claims.pay.text()
+    ui.click(ui.window.claims.pay)
+    ui.wait_screen(ui.window.methods)
+    ui.click(ui.window.methods.method_buttons["card"])
+    ui.wait_screen(ui.window.receipt)
+    assert ui.terminal.authorised[0][0] == 3730
+    ui.qtbot.waitUntil(lambda: ui.window.receipt.printed is True, timeout=15_000)
+    assert len(ui.printed) == 1 and "Husk din kvittering" in ui.window.receipt.summary.text()
+    ui.click(ui.window.receipt.done)
+    ui.wait_state(State.DONE)
+    assert ui.window.stack.currentWidget() is ui.window.ended
+    ui.click(ui.window.ended.finish)
+    ui.wait_screen(ui.window.attract)
+    assert ui.audit_clean()
+
+
+def test_debtor_claims_by_cash_with_overpayment_get_a_credit_bon(ui: UiWorld) -> None:
+    ui.login()
+    choose_claims(ui, "101", "102")  # leave the FBS claims: only the three debtor claims
+    assert "60,00 kr" in ui.window.claims.pay.text()
+    assert "nr. 3" in ui.window.claims.claim_buttons["203"].text()  # oldest-first made visible
+    ui.click(ui.window.claims.pay)
+    ui.wait_screen(ui.window.methods)
+    ui.click(ui.window.methods.method_buttons["cash"])
+    ui.wait_screen(ui.window.cash)
+    ui.coins.insert(2000)
+    ui.qtbot.waitUntil(lambda: ui.view.received == Money(2000), timeout=15_000)
+    assert "Indsat: 20,00 kr" in ui.window.cash.amounts.text()
+    assert "Mangler: 40,00 kr" in ui.window.cash.amounts.text()
+    ui.notes.insert(5000)  # 70 kr for 60 kr: 10 kr becomes a credit bon
+    ui.wait_screen(ui.window.receipt)
+    ui.qtbot.waitUntil(lambda: ui.window.receipt.bon.isVisible(), timeout=15_000)
+    assert "10,00 kr" in ui.window.receipt.bon.text()
+    assert ui.notes.stacked == [5000]
+    (bon,) = ui.rows(Bon)
+    assert bon.amount_ore == 1000
+    debtor = [r for r in ui.rows(OutboxItem) if r.kind == "debtor_item"]
+    assert len(debtor) == 3
+    ui.click(ui.window.receipt.done)
+    ui.wait_state(State.DONE)
+    assert ui.audit_clean()
+
+
+def test_mixed_payment_with_a_typed_bon_then_card(ui: UiWorld) -> None:
+    ticket = ui.bons.issue(Money.kr(50), "staff-1")
+    ui.login()
+    ui.wait_screen(ui.window.claims)
+    ui.click(ui.window.claims.pay)  # 97,30 kr
+    ui.wait_screen(ui.window.methods)
+    ui.click(ui.window.methods.method_buttons["bon"])
+    ui.wait_screen(ui.window.bon)
+    ui.type_digits(ui.window.bon.keypad, ticket.short_code)
+    assert ui.window.bon.entry.text() == ticket.short_code_display
+    ui.click(ui.window.bon.keypad.ok)
+    ui.qtbot.waitUntil(lambda: ui.view.message.startswith("bon_"), timeout=15_000)
+    assert ui.view.message == "bon_partial"
+    ui.wait_screen(ui.window.methods)
+    assert "Betalt indtil nu: 50,00 kr" in ui.window.methods.amounts.text()
+    assert not ui.window.methods.back.isVisible()  # money is in: no going back
+    ui.click(ui.window.methods.method_buttons["card"])
+    ui.wait_screen(ui.window.receipt)
+    assert ui.terminal.authorised[-1][0] == 4730
+    ui.click(ui.window.receipt.done)
+    ui.wait_state(State.DONE)
+    assert ui.audit_clean()
+
+
+def test_a_used_bon_is_refused_in_plain_words_and_changes_nothing(ui: UiWorld) -> None:
+    ui.login()
+    ui.wait_screen(ui.window.claims)
+    ui.click(ui.window.claims.pay)
+    ui.wait_screen(ui.window.methods)
+    ui.window.input_scanned("BON1.not-a-real-bon")  # a scanner read something bon-like
+    ui.qtbot.waitUntil(lambda: ui.view.message.startswith("bon_"), timeout=15_000)
+    ui.wait_screen(ui.window.methods)
+    assert (
+        "✕" in ui.window.methods.banner.text() and "bon" in ui.window.methods.banner.text().lower()
+    )
+    assert ui.view.received == Money(0)
+    assert not [t for t in ui.rows(Tender)]
+
+
+def test_blocked_patron_is_told_why_and_what_paying_changes(ui: UiWorld) -> None:
+    ui.login()
+    ui.wait_screen(ui.window.claims)
+    text = ui.window.claims.outlook.text()
+    assert "147,30 kr" in text and "100,00 kr" in text  # owes, and the limit
+    assert "kommunen har meldt" in text  # debtor payments lift it only once reported
+    choose_claims(ui, "201")  # no debtor claims: the FBS claims alone do not lift the block
+    assert "spærringen bliver" in ui.window.claims.outlook.text()
+    # the claim payable elsewhere is explained with where to pay, and a QR code
+    group_text = " ".join(
+        w.text() for w in ui.window.claims.scroll.widget().findChildren(type(ui.window.claims.who))
+    )
+    assert "Demo" not in group_text and "kommune.example/betal" in group_text
+
+
+def test_nothing_selected_is_explained(ui: UiWorld) -> None:
+    ui.login()
+    choose_claims(ui, "101", "102", "201")
+    ui.click(ui.window.claims.pay)
+    ui.qtbot.waitUntil(lambda: ui.view.message == "nothing_selected", timeout=15_000)
+    assert "Vælg mindst" in ui.window.claims.banner.text()
+    assert ui.view.state is State.CLAIMS
+
+
+def test_wrong_pin_then_too_many(ui: UiWorld) -> None:
+    ui.login(pin="9999")
+    ui.qtbot.waitUntil(lambda: ui.view.message == "wrong_pin", timeout=15_000)
+    assert "Pinkoden var forkert" in ui.window.pin.banner.text()
+    assert "Forsøg tilbage: 2" in ui.window.pin.who.text()
+    assert "010190-****" in ui.window.pin.who.text()  # the CPR only masked
+    for _ in range(2):
+        ui.qtbot.waitUntil(ui.window.pin.keypad.isEnabled, timeout=15_000)
+        ui.type_digits(ui.window.pin.keypad, "9999")
+        ui.click(ui.window.pin.keypad.ok)
+        ui.qtbot.waitUntil(lambda: ui.view.message != "checking", timeout=15_000)
+    ui.wait_state(State.CANCELLED)
+    assert ui.window.stack.currentWidget() is ui.window.ended
+    assert "tre gange" in ui.window.ended.banner.text()
+
+
+def test_unknown_patron_and_fbs_down_are_explained(ui: UiWorld) -> None:
+    ui.login("1111111118", "1234")
+    ui.wait_state(State.CANCELLED)
+    assert "kunne ikke finde" in ui.window.ended.banner.text()
+    ui.click(ui.window.ended.finish)
+    ui.wait_screen(ui.window.attract)
+    ui.fbs.down = True
+    ui.login()
+    ui.wait_state(State.CANCELLED)
+    assert "ikke forbindelse" in ui.window.ended.banner.text()
+    assert "ikke betalt" in ui.window.ended.banner.text()
+
+
+def test_identifier_is_masked_as_typed(ui: UiWorld) -> None:
+    ui.click(ui.window.attract.start)
+    ui.wait_screen(ui.window.identify)
+    ui.type_digits(ui.window.identify.keypad, CPR.replace("-", ""))
+    assert ui.window.identify.entry.text() == "010190-••••"
+    ui.click(ui.window.identify.keypad.erase)
+    assert ui.window.identify.entry.text() == "010190-•••"

@@ -1,0 +1,53 @@
+"""The one place the UI is wired to a built core: give it a session and its collaborators.
+
+The lead's composition root (``kiosk/app.py`` + demo mode) calls :func:`build_automat` with the
+real FBS client and devices, or the simulator and emulators; tests and the walkthrough pass fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.config.model import CashSection, ClaimsSection
+from kiosk.payment.session import PaymentSession, SessionView
+from ui.bridge import SessionBridge
+from ui.i18n import Languages
+from ui.window import AutomatWindow, IdleSettings
+
+
+def build_automat(
+    session: PaymentSession,
+    *,
+    library_name: str,
+    claims: ClaimsSection,
+    cash: CashSection,
+    fbs_health: Callable[[], bool] | None = None,
+    print_receipt: Callable[[SessionView], Any] | None = None,
+    idle: IdleSettings | None = None,
+    languages: Languages | None = None,
+) -> AutomatWindow:
+    """Run ``session`` on a session worker behind a bridge and build the window over it.
+
+    Device owners deliver events with ``window.bridge.device_listener`` (any thread); scanners and
+    card readers call ``window.input_scanned(text)`` through a queued signal or
+    ``QMetaObject.invokeMethod``. Call :func:`shutdown` when done.
+    """
+    bridge = SessionBridge(session)
+    return AutomatWindow(
+        bridge,
+        library_name=library_name,
+        claims=claims,
+        cash=cash,
+        languages=languages or Languages(),
+        idle=idle or IdleSettings(),
+        fbs_health=fbs_health,
+        print_receipt=print_receipt,
+    )
+
+
+def shutdown(window: AutomatWindow) -> None:
+    window.idle.stop()
+    window.service_timer.stop()
+    window.end_timer.stop()
+    window.bridge.close()

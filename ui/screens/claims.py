@@ -1,0 +1,261 @@
+"""The claims: what can be paid here, what the municipality handles, what waits for the
+municipality, why the citizen is blocked and what paying now changes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QScroller, QVBoxLayout, QWidget
+
+from kiosk.domain import Claim, ClaimKind, PayableIn
+from kiosk.money import Money
+from kiosk.payment.selection import BlockOutlook, ClaimView, Group, Selection
+from ui.bridge import SessionBridge, Snapshot
+from ui.i18n import translate
+from ui.screens.base import Screen
+from ui.widgets import button, label, money_text, qr_pixmap
+
+
+def _date(claim: Claim) -> str:
+    return claim.created.strftime("%d.%m.%Y")
+
+
+def claim_title(claim: Claim) -> str:
+    kind = {
+        ClaimKind.FEE: translate("Claims", "Fee"),
+        ClaimKind.COMPENSATION: translate("Claims", "Compensation"),
+    }.get(claim.kind, translate("Claims", "Claim"))
+    what = claim.reason or ", ".join(m.title for m in claim.materials if m.title)
+    return f"{kind}: {what}" if what else kind
+
+
+def why_not_text(why_not: str) -> str:
+    return {
+        "needs health card or CPR": translate(
+            "Claims",
+            "Can be paid here with your health card or CPR number (the municipality needs it).",
+        ),
+        "pay elsewhere": translate("Claims", "Cannot be paid here."),
+        "paid here": translate("Claims", "Paid here."),
+    }.get(why_not, why_not)
+
+
+def outlook_text(outlook: BlockOutlook) -> list[str]:
+    """The block in plain words: why, and what paying the chosen claims changes."""
+    if not outlook.blocked:
+        return ["✓ " + translate("Claims", "You are not blocked: you can borrow as usual.")]
+    lines = []
+    if outlook.blocked_for_debt:
+        limit = money_text(outlook.limit) if outlook.limit else "—"
+        lines.append(
+            "⚠ "
+            + translate(
+                "Claims",
+                "You cannot borrow because you owe %1 and the limit is %2.",
+            )
+            .replace("%1", money_text(outlook.debt_now))
+            .replace("%2", limit)
+        )
+        if outlook.below_limit_now:
+            lines.append(translate("Claims", "Paying the chosen claims lifts the block at once."))
+        elif outlook.below_limit_when_reported:
+            lines.append(
+                translate(
+                    "Claims",
+                    "Paying the chosen claims lifts the block once the municipality has told the "
+                    "library about the payment. This usually takes one to a few working days.",
+                )
+            )
+        else:
+            lines.append(
+                translate(
+                    "Claims",
+                    "Even after this payment you owe more than the limit, so the block stays. "
+                    "After it you would owe %1.",
+                ).replace("%1", money_text(outlook.debt_after_reported))
+            )
+    if outlook.other_reasons:
+        lines.append(
+            "⚠ "
+            + translate(
+                "Claims",
+                "You are also blocked for a reason that paying does not change. "
+                "Please ask the library staff.",
+            )
+        )
+    return lines
+
+
+class ClaimsScreen(Screen):
+    def __init__(
+        self, bridge: SessionBridge, pay_elsewhere_text: str, pay_elsewhere_url: str
+    ) -> None:
+        super().__init__()
+        self.bridge = bridge
+        self.pay_elsewhere_text = pay_elsewhere_text
+        self.pay_elsewhere_url = pay_elsewhere_url
+        self.who = label(name="muted")
+        self.body.addWidget(self.who)
+        self.outlook = label(name="banner")
+        self.outlook.setProperty("tone", "warn")
+        self.body.addWidget(self.outlook)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        self.body.addWidget(self.scroll, 1)
+        self.covers = label()
+        self.body.addWidget(self.covers)
+        self.cancel = button(on_click=bridge.cancel)
+        self.pay = button(role="primary", on_click=bridge.pay)
+        self.buttons.addWidget(self.cancel)
+        self.buttons.addWidget(self.pay)
+        self.claim_buttons: dict[str, object] = {}
+        self.retranslate()
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def render(self, snap: Snapshot) -> None:
+        super().render(snap)
+        view = snap.view
+        who = view.patron_name
+        if view.masked_cpr:
+            who += f" · {view.masked_cpr}"
+        self.who.setText(who)
+        self.outlook.setText("\n".join(outlook_text(view.outlook)) if view.outlook else "")
+        self.outlook.setVisible(view.outlook is not None)
+        selection = view.selection
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setSpacing(14)
+        self.claim_buttons = {}
+        if selection is not None:
+            self._groups(column, selection)
+        column.addStretch(1)
+        self.scroll.setWidget(content)
+        self._summary(selection, view.total)
+        self.title.setText(translate("Claims", "Your claims"))
+
+    def _groups(self, column: QVBoxLayout, selection: Selection) -> None:
+        views = selection.views
+        covers = [c.id for c in selection.covers()]
+        debtor_order = [c.id for c in selection.covers() if c.payable_in is PayableIn.DEBTOR]
+        groups = [
+            (Group.PAY_HERE, translate("Claims", "Pay here")),
+            (Group.MUNICIPALITY, translate("Claims", "Handled by the municipality")),
+            (Group.WAITING, translate("Claims", "Paid here, waiting for the municipality")),
+        ]
+        for group, heading in groups:
+            members = [v for v in views if v.group is group]
+            if not members:
+                continue
+            frame = QFrame()
+            frame.setObjectName("group")
+            box = QVBoxLayout(frame)
+            box.addWidget(label(f"<b>{heading}</b>"))
+            if group is Group.PAY_HERE and any(
+                v.claim.payable_in is PayableIn.DEBTOR for v in members
+            ):
+                box.addWidget(
+                    label(
+                        translate(
+                            "Claims",
+                            "Municipality claims are paid oldest first: choosing one chooses "
+                            "the older ones too.",
+                        ),
+                        name="muted",
+                    )
+                )
+            for v in sorted(members, key=lambda v: (v.claim.created, v.claim.id)):
+                if group is Group.PAY_HERE:
+                    box.addWidget(self._pay_here_row(v, v.claim.id in covers, debtor_order))
+                else:
+                    box.addWidget(self._info_row(v))
+            if group is Group.MUNICIPALITY:
+                self._pay_elsewhere(box)
+            if group is Group.WAITING:
+                box.addWidget(
+                    label(
+                        translate(
+                            "Claims",
+                            "You paid these here. The library system shows them until the "
+                            "municipality reports the payment, usually within a few working days.",
+                        ),
+                        name="muted",
+                    )
+                )
+            column.addWidget(frame)
+
+    def _pay_here_row(self, v: ClaimView, chosen: bool, debtor_order: list[str]) -> QWidget:
+        claim = v.claim
+        mark = "☑" if chosen else "☐"
+        state = translate("Claims", "Chosen") if chosen else translate("Claims", "Not chosen")
+        lines = [f"{mark}  {claim_title(claim)}  —  {money_text(claim.amount)}"]
+        detail = translate("Claims", "From %1").replace("%1", _date(claim))
+        if claim.payable_in is PayableIn.DEBTOR:
+            detail += " · " + translate("Claims", "municipality claim")
+            if claim.id in debtor_order:
+                detail += " · " + translate("Claims", "paid as number %1").replace(
+                    "%1", str(debtor_order.index(claim.id) + 1)
+                )
+        lines.append(f"{state} · {detail}")
+        if not v.selectable:
+            lines.append(why_not_text(v.why_not))
+        b = button("\n".join(lines), "claim", lambda cid=claim.id: self.bridge.toggle(cid))
+        b.setCheckable(True)
+        b.setChecked(chosen)
+        b.setEnabled(v.selectable)
+        b.setSizePolicy(b.sizePolicy().horizontalPolicy(), b.sizePolicy().verticalPolicy())
+        self.claim_buttons[claim.id] = b
+        return b
+
+    def _info_row(self, v: ClaimView) -> QWidget:
+        claim = v.claim
+        text = f"{claim_title(claim)}  —  {money_text(claim.amount)}\n" + translate(
+            "Claims", "From %1"
+        ).replace("%1", _date(claim))
+        if v.group is Group.WAITING and claim.paid_here_at is not None:
+            text += " · " + translate("Claims", "paid here %1").replace(
+                "%1", claim.paid_here_at.strftime("%d.%m.%Y")
+            )
+        return label(text)
+
+    def _pay_elsewhere(self, box: QVBoxLayout) -> None:
+        row = QHBoxLayout()
+        words = translate(
+            "Claims",
+            "These claims cannot be paid at this automat. You will get a letter from the "
+            "municipality, or you can pay them this way:",
+        )
+        row.addWidget(label(f"{words}\n{self.pay_elsewhere_text}\n{self.pay_elsewhere_url}"), 1)
+        if self.pay_elsewhere_url:
+            qr = label()
+            qr.setPixmap(qr_pixmap(self.pay_elsewhere_url, 180))
+            qr.setAccessibleName(translate("Claims", "QR code for paying the municipality"))
+            row.addWidget(qr)
+        box.addLayout(row)
+
+    def _summary(self, selection: Selection | None, total: Money) -> None:
+        covered = selection.covers() if selection else []
+        if covered:
+            names = ", ".join(claim_title(c) for c in covered)
+            self.covers.setText(
+                translate(
+                    "Claims", "This payment covers %n claim(s): %1", None, len(covered)
+                ).replace("%1", names)
+            )
+        else:
+            self.covers.setText(translate("Claims", "No claims chosen."))
+        self.pay.setText(translate("Claims", "Pay %1").replace("%1", money_text(total)))
+
+    def retranslate(self) -> None:
+        self.title.setText(translate("Claims", "Your claims"))
+        self.cancel.setText("✕ " + translate("Common", "Cancel"))
+        self.pay.setText(translate("Claims", "Pay %1").replace("%1", money_text(Money(0))))
+        super().retranslate()
+
+    def forget(self) -> None:
+        super().forget()
+        self.who.clear()
+        self.outlook.clear()
+        self.covers.clear()
+        self.scroll.setWidget(QWidget())
+        self.claim_buttons = {}

@@ -1,0 +1,128 @@
+"""Identification (card, scan or keypad), the PIN, and the waiting screen."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from kiosk.payment.states import State
+from ui.bridge import SessionBridge, Snapshot
+from ui.i18n import translate
+from ui.screens.base import Screen
+from ui.widgets import Keypad, button, label, mask_identifier
+
+
+class IdentifyScreen(Screen):
+    def __init__(self, bridge: SessionBridge) -> None:
+        super().__init__()
+        self.hint = label()
+        self.entry = label(name="entry")
+        self.entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.keypad = Keypad(max_length=14)
+        self.keypad.changed.connect(self._typed)
+        self.keypad.submitted.connect(bridge.identify)
+        self.body.addWidget(self.hint)
+        self.body.addWidget(self.entry)
+        self.body.addWidget(self.keypad, 1)
+        self.cancel = button(on_click=bridge.cancel)
+        self.buttons.addWidget(self.cancel)
+        self.retranslate()
+
+    def _typed(self, digits: str) -> None:
+        self.entry.setText(mask_identifier(digits) or " ")
+
+    def retranslate(self) -> None:
+        self.title.setText(translate("Identify", "Who are you?"))
+        self.hint.setText(
+            translate(
+                "Identify",
+                "Show your card to the reader, or type your card number or CPR number.",
+            )
+        )
+        self.cancel.setText("✕ " + translate("Common", "Cancel"))
+        self.keypad.retranslate()
+        super().retranslate()
+
+    def forget(self) -> None:
+        super().forget()
+        self.keypad.clear()
+
+
+class PinScreen(Screen):
+    def __init__(self, bridge: SessionBridge) -> None:
+        super().__init__()
+        self.bridge = bridge
+        self.who = label()
+        self.entry = label(name="entry")
+        self.entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.keypad = Keypad(max_length=8)
+        self.keypad.changed.connect(lambda d: self.entry.setText("•" * len(d) or " "))
+        self.keypad.submitted.connect(self._submit)
+        self.body.addWidget(self.who)
+        self.body.addWidget(self.entry)
+        self.body.addWidget(self.keypad, 1)
+        self.cancel = button(on_click=bridge.cancel)
+        self.buttons.addWidget(self.cancel)
+        self.retranslate()
+
+    def _submit(self, pin: str) -> None:
+        self.keypad.clear()
+        self.bridge.enter_pin(pin)
+
+    def render(self, snap: Snapshot) -> None:
+        super().render(snap)
+        view = snap.view
+        checking = view.message == "checking"
+        self.keypad.setEnabled(not checking)
+        left = view.pin_attempts_left
+        self.who.setText(
+            (translate("Pin", "CPR number: %1").replace("%1", view.masked_cpr) + "\n")
+            if view.masked_cpr
+            else ""
+        )
+        if view.message == "wrong_pin":
+            self.who.setText(
+                self.who.text() + translate("Pin", "Attempts left: %1").replace("%1", str(left))
+            )
+
+    def retranslate(self) -> None:
+        self.title.setText(translate("Pin", "Type your PIN"))
+        self.cancel.setText("✕ " + translate("Common", "Cancel"))
+        self.keypad.retranslate()
+        super().retranslate()
+
+    def forget(self) -> None:
+        super().forget()
+        self.keypad.clear()
+        self.who.clear()
+
+
+class BusyScreen(Screen):
+    """Loading the claims, or finishing the payment: the citizen waits, the GUI does not."""
+
+    def __init__(self, bridge: SessionBridge) -> None:
+        super().__init__()
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.spinner = label("⌛")
+        self.spinner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.spinner.setStyleSheet("font-size: 96px;")
+        self.body.addStretch(1)
+        self.body.addWidget(self.spinner)
+        self.body.addStretch(1)
+        self.cancel = button(on_click=bridge.cancel)
+        self.buttons.addWidget(self.cancel)
+        self.retranslate()
+
+    def render(self, snap: Snapshot) -> None:
+        super().render(snap)
+        settling = snap.view.state is State.SETTLING
+        self.cancel.setVisible(not settling)  # the money is in: settlement finishes on its own
+        self.title.setText(
+            translate("Busy", "Finishing your payment …")
+            if settling
+            else translate("Busy", "Finding your claims …")
+        )
+
+    def retranslate(self) -> None:
+        self.title.setText(translate("Busy", "Finding your claims …"))
+        self.cancel.setText("✕ " + translate("Common", "Cancel"))
+        super().retranslate()

@@ -1,0 +1,164 @@
+"""Touch widgets shared by the screens: big buttons, an own numeric keypad (no system keyboard),
+a message banner (icon + words, not colour alone), a QR code and money formatting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import qrcode
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
+
+from kiosk.money import Money
+from ui.i18n import translate
+from ui.messages import Message
+
+
+def money_text(amount: Money) -> str:
+    """Danish amounts stay Danish in every language: ``1.234,50 kr.``."""
+    return amount.format_da(suffix=" kr")
+
+
+def button(
+    text: str = "", role: str = "", on_click: Callable[[], Any] | None = None
+) -> QPushButton:
+    b = QPushButton(text)
+    if role:
+        b.setProperty("role", role)
+    b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    if on_click is not None:
+        b.clicked.connect(lambda _checked=False: on_click())
+    return b
+
+
+def label(text: str = "", name: str = "", wrap: bool = True) -> QLabel:
+    lab = QLabel(text)
+    if name:
+        lab.setObjectName(name)
+    lab.setWordWrap(wrap)
+    lab.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    return lab
+
+
+class Banner(QLabel):
+    """A message with its icon and words; hidden when there is nothing to say."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("banner")
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_message(self, message: Message | None) -> None:
+        if message is None:
+            self.clear()
+            self.hide()
+            return
+        self.setProperty("tone", message.tone)
+        self.setText(message.shown())
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.show()
+
+
+DIGITS = "0123456789"
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # bon short codes (no I, L, O, U)
+
+
+class Keypad(QWidget):
+    """Digits, erase and OK. Emits the typed digits; shows nothing itself (the screen masks)."""
+
+    changed = Signal(str)
+    submitted = Signal(str)
+
+    def __init__(self, max_length: int = 10, alphabet: str = DIGITS, columns: int = 3) -> None:
+        super().__init__()
+        self.max_length = max_length
+        self.value = ""
+        grid = QGridLayout(self)
+        grid.setSpacing(8)
+        self.keys: dict[str, QPushButton] = {}
+        if alphabet == DIGITS:  # the telephone layout everyone knows
+            for i, digit in enumerate("123456789"):
+                self._add(grid, digit, i // 3, i % 3)
+            self._add(grid, "0", 3, 1)
+            last_row, erase_col, ok_col = 3, 0, 2
+        else:
+            for i, char in enumerate(alphabet):
+                self._add(grid, char, i // columns, i % columns)
+            last_row, erase_col, ok_col = (len(alphabet) - 1) // columns + 1, 0, columns - 2
+        self.erase = button("⌫", "key", self._erase)
+        self.ok = button("OK", "key", self._submit)
+        grid.addWidget(self.erase, last_row, erase_col, 1, 1 if alphabet == DIGITS else 2)
+        grid.addWidget(self.ok, last_row, ok_col, 1, 1 if alphabet == DIGITS else 2)
+        self.retranslate()
+
+    def _add(self, grid: QGridLayout, digit: str, row: int, col: int) -> None:
+        key = button(digit, "key", lambda d=digit: self.press(d))
+        self.keys[digit] = key
+        grid.addWidget(key, row, col)
+
+    def retranslate(self) -> None:
+        self.erase.setAccessibleName(translate("Keypad", "Erase"))
+        self.ok.setText(translate("Keypad", "OK"))
+
+    def press(self, digit: str) -> None:
+        if len(self.value) < self.max_length:
+            self.value += digit
+            self.changed.emit(self.value)
+
+    def _erase(self) -> None:
+        self.value = self.value[:-1]
+        self.changed.emit(self.value)
+
+    def _submit(self) -> None:
+        if self.value:
+            self.submitted.emit(self.value)
+
+    def clear(self) -> None:
+        self.value = ""
+        self.changed.emit("")
+
+
+def mask_identifier(digits: str) -> str:
+    """Card number or CPR as typed: the first six digits (a birth date) show, the rest are dots,
+    the way a CPR is masked everywhere else (``DDMMYY-****``)."""
+    head, tail = digits[:6], digits[6:]
+    return head + ("-" + "•" * len(tail) if tail else "")
+
+
+def qr_pixmap(data: str, size: int = 220) -> QPixmap:
+    qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(data)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    n = len(matrix)
+    image = QImage(n, n, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setPen(QColor("black"))
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                painter.drawPoint(x, y)
+    painter.end()
+    return QPixmap.fromImage(image.scaled(QSize(size, size), Qt.AspectRatioMode.KeepAspectRatio))
+
+
+def ticket_amount(ticket: Any) -> Money | None:
+    """The amount of a credit bon ticket (a ``BonTicket`` or a plain mapping)."""
+    if ticket is None:
+        return None
+    amount = ticket.get("amount") if isinstance(ticket, dict) else getattr(ticket, "amount", None)
+    return amount if isinstance(amount, Money) else None
+
+
+def ticket_code(ticket: Any) -> str:
+    if ticket is None:
+        return ""
+    if isinstance(ticket, dict):
+        return str(ticket.get("short_code") or ticket.get("id", ""))[:12]
+    return str(getattr(ticket, "short_code", "") or getattr(ticket, "id", ""))[:12]

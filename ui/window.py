@@ -1,0 +1,314 @@
+"""The automat's window: one stack of screens driven by the session's state, a bar with
+language, text size and contrast, and the idle warning."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.config.model import CashSection, ClaimsSection
+from kiosk.payment.session import SessionView
+from kiosk.payment.states import ENDED, State
+from ui.bridge import ServiceStatus, SessionBridge, Snapshot
+from ui.i18n import DEFAULT_LANGUAGE, Languages, language_name, translate
+from ui.idle import IdleWatcher
+from ui.screens.base import Screen
+from ui.screens.claims import ClaimsScreen
+from ui.screens.finish import EndedScreen, ReceiptScreen
+from ui.screens.login import BusyScreen, IdentifyScreen, PinScreen
+from ui.screens.payment import BonScreen, CardScreen, CashScreen, MethodsScreen
+from ui.screens.welcome import AttractScreen, OutOfServiceScreen
+from ui.theme import Theme
+from ui.widgets import button, label
+
+
+@dataclass(frozen=True)
+class IdleSettings:
+    idle_ms: int = 60_000  # quiet time before the warning
+    countdown_s: int = 20  # the warning's countdown
+    tick_ms: int = 1000
+    end_screen_ms: int = 15_000  # the end screen gives way to the attract screen
+    service_check_ms: int = 30_000
+
+
+class AutomatWindow(QWidget):
+    def __init__(
+        self,
+        bridge: SessionBridge,
+        *,
+        library_name: str,
+        claims: ClaimsSection,
+        cash: CashSection,
+        languages: Languages,
+        idle: IdleSettings | None = None,
+        fbs_health: Callable[[], bool] | None = None,
+        print_receipt: Callable[[SessionView], Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("Betalingsautomat")
+        self.bridge = bridge
+        self.languages = languages
+        self.theme = Theme()
+        self.fbs_health = fbs_health
+        self.print_receipt = print_receipt
+        self.snapshot: Snapshot | None = None
+        self.service = ServiceStatus(True, ("card", "cash"))
+        self.bon_open = False
+
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        root.addWidget(self._bar())
+        self.warning = self._warning_panel()
+        root.addWidget(self.warning)
+        self.stack = QStackedWidget()
+        root.addWidget(self.stack, 1)
+
+        langs = languages.available()
+        self.attract = AttractScreen(bridge, library_name, langs, self.choose_language)
+        self.out_of_service = OutOfServiceScreen()
+        self.identify = IdentifyScreen(bridge)
+        self.pin = PinScreen(bridge)
+        self.busy = BusyScreen(bridge)
+        self.claims = ClaimsScreen(bridge, claims.pay_elsewhere_text, claims.pay_elsewhere_url)
+        self.methods = MethodsScreen(bridge, self.open_bon)
+        self.card = CardScreen(bridge)
+        self.cash = CashScreen(bridge, cash)
+        self.bon = BonScreen(bridge, self.close_bon)
+        self.receipt = ReceiptScreen(bridge)
+        self.ended = EndedScreen(bridge)
+        self.screens: list[Screen] = [
+            self.attract, self.out_of_service, self.identify, self.pin, self.busy, self.claims,
+            self.methods, self.card, self.cash, self.bon, self.receipt, self.ended,
+        ]  # fmt: skip
+        for screen in self.screens:
+            self.stack.addWidget(screen)
+
+        idle = idle or IdleSettings()
+        self.idle = IdleWatcher(idle.idle_ms, idle.countdown_s, idle.tick_ms, self)
+        self.idle.warning.connect(self._show_warning)
+        self.idle.resumed.connect(self.warning.hide)
+        self.idle.expired.connect(self._expired)
+        self.end_timer = QTimer(self)
+        self.end_timer.setSingleShot(True)
+        self.end_timer.setInterval(idle.end_screen_ms)
+        self.end_timer.timeout.connect(self._end_shown)
+        self.service_timer = QTimer(self)
+        self.service_timer.setInterval(idle.service_check_ms)
+        self.service_timer.timeout.connect(self.check_service)
+
+        bridge.snapshot.connect(self.show_snapshot)
+        bridge.refused.connect(self._refused)
+        bridge.service.connect(self.on_service)
+        bridge.printed.connect(self._printed)
+        languages.changed.connect(self._language_changed)
+        self.apply_theme()
+        self.choose_language(DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in langs else langs[0])
+        self.stack.setCurrentWidget(self.attract)
+        if fbs_health is not None:
+            self.service_timer.start()
+            self.check_service()
+
+    # -- chrome ------------------------------------------------------------------------------------
+    def _bar(self) -> QWidget:
+        bar = QFrame()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(16, 8, 16, 8)
+        self.language_button = button(on_click=self.next_language)
+        self.text_button = button(on_click=self.toggle_large_text)
+        self.contrast_button = button(on_click=self.toggle_contrast)
+        for b in (self.language_button, self.text_button, self.contrast_button):
+            b.setSizePolicy(b.sizePolicy().Policy.Maximum, b.sizePolicy().Policy.Fixed)
+        row.addWidget(self.language_button)
+        row.addStretch(1)
+        row.addWidget(self.text_button)
+        row.addWidget(self.contrast_button)
+        return bar
+
+    def _warning_panel(self) -> QWidget:
+        panel = QFrame()
+        panel.setObjectName("group")
+        row = QHBoxLayout(panel)
+        self.warning_text = label()
+        self.more_time = button(role="primary", on_click=self.idle_touch)
+        row.addWidget(self.warning_text, 1)
+        row.addWidget(self.more_time)
+        panel.hide()
+        return panel
+
+    def apply_theme(self) -> None:
+        self.setStyleSheet(self.theme.stylesheet())
+
+    def toggle_large_text(self) -> None:
+        self.theme.large_text = not self.theme.large_text
+        self.apply_theme()
+        self._retranslate_bar()
+
+    def toggle_contrast(self) -> None:
+        self.theme.high_contrast = not self.theme.high_contrast
+        self.apply_theme()
+        self._retranslate_bar()
+
+    def idle_touch(self) -> None:
+        self.idle.touch()
+
+    # -- languages ---------------------------------------------------------------------------------
+    def choose_language(self, code: str) -> None:
+        self.languages.switch(code)
+
+    def next_language(self) -> None:
+        langs = self.languages.available()
+        self.choose_language(langs[(langs.index(self.languages.current) + 1) % len(langs)])
+
+    def _language_changed(self, code: str) -> None:
+        self.setLayoutDirection(self.layoutDirection())  # follows the application's direction
+        self.attract.mark_language(code)
+        self._retranslate_bar()
+        for screen in self.screens:
+            screen.retranslate()
+
+    def _retranslate_bar(self) -> None:
+        langs = self.languages.available()
+        following = langs[(langs.index(self.languages.current) + 1) % len(langs)]
+        self.language_button.setText(language_name(following))
+        self.text_button.setText(
+            ("✓ " if self.theme.large_text else "") + translate("Window", "Larger text")
+        )
+        self.contrast_button.setText(
+            ("✓ " if self.theme.high_contrast else "") + translate("Window", "High contrast")
+        )
+        self.more_time.setText(translate("Window", "More time"))
+
+    # -- the session -----------------------------------------------------------------------------
+    @Slot(object)
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """Receives every view, queued from the session worker."""
+        before = self.snapshot.view.state if self.snapshot else State.IDLE
+        self.snapshot = snap
+        state = snap.view.state
+        if state is not State.CHOOSING_TENDER:
+            self.bon_open = False
+        screen = self._screen_for(snap)
+        screen.render(snap)
+        self.stack.setCurrentWidget(screen)
+        self._timers(before, state, snap.view)
+
+    def _screen_for(self, snap: Snapshot) -> Screen:
+        state = snap.view.state
+        if state is State.IDLE:
+            return self.attract if self.service.in_service else self.out_of_service
+        if state is State.PAYING:
+            return {"card": self.card, "cash": self.cash}.get(snap.view.method, self.bon)
+        if state is State.CHOOSING_TENDER:
+            return self.bon if self.bon_open else self.methods
+        table: dict[State, Screen] = {
+            State.IDENTIFYING: self.identify,
+            State.PIN: self.pin,
+            State.LOADING_CLAIMS: self.busy,
+            State.SETTLING: self.busy,
+            State.CLAIMS: self.claims,
+            State.RECEIPT: self.receipt,
+        }
+        return table.get(state, self.ended)
+
+    def _timers(self, before: State, state: State, view: SessionView) -> None:
+        if state in (State.IDLE, State.SETTLING) or state in ENDED:
+            self.idle.stop()
+            self.warning.hide()
+        elif not self.idle.active:
+            self.idle.start()
+        if state in ENDED:
+            self.forget_personal()
+            if before not in ENDED:
+                self.end_timer.start()
+        else:
+            self.end_timer.stop()
+        if state is State.IDLE and before is not State.IDLE:
+            self.forget_personal()
+            if self.languages.current != DEFAULT_LANGUAGE:
+                self.choose_language(DEFAULT_LANGUAGE)
+        if state is State.RECEIPT and before is not State.RECEIPT:
+            if self.print_receipt is None:
+                self.receipt.set_printed(False)
+            else:
+                self.bridge.print_receipt(self.print_receipt, view)
+
+    def forget_personal(self) -> None:
+        """Clear every personal detail from every screen that is not showing the end."""
+        for screen in self.screens:
+            if screen is not self.ended:
+                screen.forget()
+
+    def open_bon(self) -> None:
+        self.bon_open = True
+        if self.snapshot is not None:
+            self.show_snapshot(self.snapshot)
+
+    def close_bon(self) -> None:
+        self.bon_open = False
+        if self.snapshot is not None:
+            self.show_snapshot(self.snapshot)
+
+    @Slot(str)
+    def input_scanned(self, text: str) -> None:
+        """A scanner or card reader read something: a bon while paying, else an identifier."""
+        state = self.snapshot.view.state if self.snapshot else State.IDLE
+        if state in (State.CHOOSING_TENDER, State.PAYING):
+            self.bon.submit(text)
+        elif state in (State.IDLE, State.IDENTIFYING):
+            self.bridge.identify(text)
+        self.idle.touch()
+
+    @Slot(str)
+    def _refused(self, _name: str) -> None:
+        current = self.stack.currentWidget()
+        if isinstance(current, Screen) and current is not self.attract:
+            from ui.messages import message_for
+
+            current.banner.show_message(message_for("refused_now"))
+
+    @Slot(bool)
+    def _printed(self, ok: bool) -> None:
+        self.receipt.set_printed(ok)
+
+    # -- idle ------------------------------------------------------------------------------------
+    @Slot(int)
+    def _show_warning(self, left: int) -> None:
+        self.warning_text.setText(
+            "⌛ "
+            + translate(
+                "Window", "Are you still there? The session ends in %n second(s).", None, left
+            )
+        )
+        self.warning.show()
+
+    @Slot()
+    def _expired(self) -> None:
+        self.warning.hide()
+        self.forget_personal()
+        self.bridge.timeout()
+
+    @Slot()
+    def _end_shown(self) -> None:
+        if self.snapshot is not None and self.snapshot.view.state in ENDED:
+            self.bridge.reset()
+
+    # -- service ---------------------------------------------------------------------------------
+    def check_service(self) -> None:
+        if self.fbs_health is not None:
+            self.bridge.check_service(self.fbs_health)
+
+    @Slot(object)
+    def on_service(self, status: ServiceStatus) -> None:
+        self.service = status
+        if self.snapshot is None or self.snapshot.view.state is State.IDLE:
+            self.stack.setCurrentWidget(self.attract if status.in_service else self.out_of_service)
+
+    def closeEvent(self, event: Any) -> None:
+        self.idle.stop()
+        self.service_timer.stop()
+        super().closeEvent(event)
