@@ -13,6 +13,7 @@ gets the previous reply. Decisions where FBS's SIP2 behaviour is unknown (fbs.md
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -59,13 +60,16 @@ class Sip2Responder:
         self.encoding = encoding
         self._now = now
         self.logged_in = False
+        self._lock = threading.Lock()
         self._last_key: tuple[int | None, str] | None = None
         self._last_reply: str | None = None
         #: requests that reached a handler (duplicates and resends are not counted)
         self.handled = 0
 
     def respond(self, request_line: str) -> str:
-        reply = self._respond(request_line.rstrip("\r\n"))
+        """Thread-safe: the HTTPS envelope endpoint shares one responder between its threads."""
+        with self._lock:
+            reply = self._respond(request_line.rstrip("\r\n"))
         if self.state.faults.garble_checksum and reply[-6:-4] == "AZ":
             wrong = (int(reply[-4:], 16) + 1) & 0xFFFF
             return f"{reply[:-4]}{wrong:04X}"

@@ -13,7 +13,7 @@ import socket
 import ssl
 import xml.etree.ElementTree as ET
 from typing import Protocol
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 import requests
 
@@ -162,7 +162,8 @@ class HttpsEnvelopeTransport:
         self.timeout_s = timeout_s
         self.verify = verify
         self._session = session or requests.Session()
-        self._head = f"<ns1:sip password={quoteattr(password)} login={quoteattr(login)} " + (
+        self._head = (
+            f'<ns1:sip password="{_attr(password)}" login="{_attr(login)}" '
             f'xmlns:ns1="{ENVELOPE_NS}"><request>'
         )
 
@@ -192,6 +193,10 @@ class HttpsEnvelopeTransport:
 
     def close(self) -> None:
         self._session.close()
+
+
+def _attr(value: str) -> str:
+    return escape(value, {'"': "&quot;"})
 
 
 def parse_envelope_reply(content: bytes) -> str:
