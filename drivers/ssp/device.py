@@ -1,0 +1,441 @@
+"""An ITL SSP banknote validator (NV9, NV200 …) as a :class:`CashAcceptor`, over plain SSP.
+
+One thread owns the port: SYNC → HOST PROTOCOL VERSION → SETUP REQUEST (channel values) → SET
+INHIBITS → ENABLE, then POLL every ``poll_interval_s``. A note read into escrow (0xEF + channel)
+becomes an :class:`Escrow`; until the host decides the driver sends HOLD instead of POLL, which
+keeps the note and restarts the device's 10 s escrow timeout. Accept = the next ordinary POLL,
+return = REJECT. Only the credit event (0xEE) is money. A device that answers 0xFA (key not set)
+demands eSSP encryption: the driver refuses clearly (DOWN + fault) rather than guessing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Mapping
+
+import serial
+
+from drivers.base import (
+    CashAcceptor,
+    Credit,
+    Escrow,
+    Fault,
+    FaultKind,
+    Health,
+    HealthChanged,
+    Listener,
+    Rejected,
+)
+from drivers.serial_link import Backoff, LinkDown, SerialLink
+from drivers.ssp import codec
+from drivers.ssp.codec import Packet, PollEvent, Setup, SspProtocolError
+
+log = logging.getLogger(__name__)
+
+HOST_PROTOCOL = 6
+
+#: conditions the validator repeats on every poll while they last
+_PERSISTENT = {
+    codec.SAFE_JAM: (FaultKind.JAM, "note jammed (safe)"),
+    codec.UNSAFE_JAM: (FaultKind.JAM, "note jammed (unsafe)"),
+    codec.STACKER_FULL: (FaultKind.STACKER_FULL, "stacker full"),
+    codec.CASHBOX_REMOVED: (FaultKind.STACKER_REMOVED, "cashbox removed"),
+    codec.NOTE_PATH_OPEN: (FaultKind.OTHER, "note path open"),
+}
+
+
+class NoReply(SspProtocolError):
+    """No valid reply after every retry: the link is dead."""
+
+
+class EncryptionRequired(SspProtocolError):
+    """The validator answered 0xFA: it only talks eSSP, which a pay-in automat does not use."""
+
+
+class CommandFailed(SspProtocolError):
+    def __init__(self, command: int, code: int) -> None:
+        self.code = code
+        text = codec.REPLY_TEXT.get(code, f"0x{code:02X}")
+        super().__init__(f"command 0x{command:02X}: {text}")
+
+
+class SspValidator(CashAcceptor):
+    def __init__(
+        self,
+        port: str,
+        *,
+        channel_values: Mapping[str, int] | Mapping[int, int] | None = None,
+        name: str = "note_validator",
+        address: int = 0,
+        baudrate: int = 9600,
+        currency: str = "DKK",
+        poll_interval_s: float = 0.2,
+        reply_timeout_s: float = 1.0,
+        retries: int = 20,
+        reconnect_backoff_s: tuple[float, float] = (0.2, 5.0),
+        escrow_decision_timeout_s: float = 30.0,
+    ) -> None:
+        if not 0 <= address < 0x80:
+            raise ValueError(f"SSP address must be 0..127, not {address}")
+        if not 0.1 <= poll_interval_s <= 0.3:
+            raise ValueError("SSP poll interval must be 0.1–0.3 s (escrow times out after 10 s)")
+        self.configured: dict[int, int] = {}
+        for ch, value in (channel_values or {}).items():
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"value of channel {ch!r} must be a positive int of øre")
+            try:
+                self.configured[int(ch)] = value
+            except ValueError as exc:
+                raise ValueError(f"channel {ch!r} is not a number") from exc
+        self.name = name
+        self.address = address
+        self.currency = currency
+        self.poll_interval_s = poll_interval_s
+        self.reply_timeout_s = reply_timeout_s
+        self.retries = retries
+        self.escrow_decision_timeout_s = escrow_decision_timeout_s
+        self._link = SerialLink(port, baudrate, stopbits=serial.STOPBITS_TWO)
+        self._backoff = Backoff(*reconnect_backoff_s)
+        self._listener: Listener | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._seq = True
+        self._health = Health.DOWN
+        self._enabled_values: frozenset[int] = frozenset()
+        self._settings_dirty = True
+        self._held: tuple[int, float] | None = None  # channel in escrow, since
+        self._decision: bool | None = None  # True accept, False return
+        self._conditions: dict[int, str] = {}
+        self._refused = ""  # configuration problem found at start-up (DEGRADED)
+        self._credits = 0
+        self.setup: Setup | None = None
+        #: channel → value in øre the driver may enable: the device's value, and when a mapping
+        #: is configured only channels it lists with the same value
+        self.channels: dict[int, int] = {}
+
+    # ---- host side --------------------------------------------------------------------------
+
+    def start(self, listener: Listener) -> None:
+        if self._thread is not None:
+            raise RuntimeError(f"{self.name} already started")
+        self._listener = listener
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"ssp-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._link.close()
+
+    @property
+    def thread_ident(self) -> int | None:
+        return self._thread.ident if self._thread else None
+
+    def enable(self, values_ore: Iterable[int]) -> None:
+        wanted = frozenset(values_ore)
+        for v in wanted:
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"denomination must be a positive int of øre: {v!r}")
+        with self._lock:
+            self._enabled_values = wanted
+            self._settings_dirty = True
+        self._wake.set()
+
+    def disable(self) -> None:
+        self.enable(())
+
+    @property
+    def has_escrow(self) -> bool:
+        return True
+
+    def accept_escrow(self) -> None:
+        self._decide(True)
+
+    def return_escrow(self) -> None:
+        self._decide(False)
+
+    def _decide(self, accept: bool) -> None:
+        with self._lock:
+            self._decision = accept
+        self._wake.set()
+
+    @property
+    def health(self) -> Health:
+        return self._health
+
+    # ---- plumbing ---------------------------------------------------------------------------
+
+    def _emit(self, event: object) -> None:
+        if self._listener is None:
+            return
+        try:
+            self._listener(event)
+        except Exception:
+            log.exception("%s: listener failed on %r", self.name, event)
+
+    def _set_health(self, health: Health, detail: str = "") -> None:
+        if health != self._health:
+            self._health = health
+            self._emit(HealthChanged(self.name, health, detail))
+
+    def _fault(self, kind: FaultKind, detail: str) -> None:
+        log.warning("%s: %s: %s", self.name, kind, detail)
+        self._emit(Fault(self.name, kind, detail))
+
+    def _working_health(self) -> tuple[Health, str]:
+        if self._conditions:
+            return Health.DOWN, ", ".join(self._conditions.values())
+        if self._refused:
+            return Health.DEGRADED, self._refused
+        return Health.OK, ""
+
+    def _run(self) -> None:
+        announced = ""
+        while not self._stop.is_set():
+            delay = None
+            try:
+                self._link.open()
+                self._initialise()
+                self._backoff.reset()
+                announced = ""
+                self._poll_loop()
+            except LinkDown as exc:
+                if announced != "link":
+                    self._set_health(Health.DOWN, f"disconnected: {exc}")
+                    self._fault(FaultKind.DISCONNECTED, str(exc))
+                    announced = "link"
+            except EncryptionRequired:
+                if announced != "crypto":
+                    text = ("device demands eSSP encryption (reply 0xFA, key not set); "
+                            "this pay-in driver speaks plain SSP only: configure the validator "
+                            "for unencrypted SSP")
+                    self._set_health(Health.DOWN, text)
+                    self._fault(FaultKind.PROTOCOL, text)
+                    announced = "crypto"
+                delay = self._backoff.maximum
+            except SspProtocolError as exc:
+                if announced != "protocol":
+                    self._set_health(Health.DOWN, f"not answering properly: {exc}")
+                    self._fault(FaultKind.PROTOCOL, str(exc))
+                    announced = "protocol"
+            self._link.close()
+            self._stop.wait(delay if delay is not None else self._backoff.next_delay())
+
+    def command(self, data: bytes, *, sync: bool = False) -> bytes:
+        """One command; returns the reply data after its OK byte. Retries with the same flag."""
+        self._seq = True if sync else not self._seq
+        packet = codec.encode(Packet(data, self._seq, self.address))
+        problem = "no reply"
+        for _attempt in range(self.retries):
+            self._link.discard_input()
+            self._link.write(packet)
+            try:
+                reply = self._read_reply()
+            except SspProtocolError as exc:
+                problem = str(exc)
+                continue
+            if reply is None:
+                continue
+            if reply.seq != self._seq or reply.address != self.address or not reply.data:
+                problem = f"reply with seq/id 0x{reply.seq_id:02X}"
+                continue
+            code = reply.data[0]
+            if code == codec.KEY_NOT_SET:
+                raise EncryptionRequired(codec.REPLY_TEXT[code])
+            if code != codec.OK:
+                raise CommandFailed(data[0], code)
+            return reply.data[1:]
+        raise NoReply(f"command 0x{data[0]:02X}: {problem} after {self.retries} tries")
+
+    def _read_reply(self) -> Packet | None:
+        deadline = time.monotonic() + self.reply_timeout_s
+        buf = b""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            need = 6 if not buf else 1
+            chunk = self._link.read(need, left)
+            if not chunk:
+                return None
+            buf += chunk
+            start = buf.find(codec.STX)
+            if start < 0:
+                buf = b""
+                continue
+            buf = buf[start:]
+            parsed = codec.parse_prefix(buf)
+            if parsed is not None:
+                return parsed[0]
+
+    # ---- start-up ---------------------------------------------------------------------------
+
+    def _initialise(self) -> None:
+        self.command(bytes((codec.SYNC,)), sync=True)
+        self.command(bytes((codec.HOST_PROTOCOL_VERSION, HOST_PROTOCOL)))
+        self.setup = codec.parse_setup(bytes((codec.OK,)) + self.command(
+            bytes((codec.SETUP_REQUEST,))))
+        self._map_channels(self.setup)
+        self._conditions.clear()
+        self._apply_settings()
+        self._set_health(*self._working_health())
+
+    def _map_channels(self, setup: Setup) -> None:
+        self.channels = {}
+        problems = []
+        if setup.country != self.currency:
+            problems.append(f"device is set up for {setup.country}, not {self.currency}")
+        else:
+            for ch, value in setup.channel_values_ore.items():
+                want = self.configured.get(ch)
+                if want is not None and want != value:
+                    problems.append(f"channel {ch} is {value} øre on the device, {want} configured")
+                elif self.configured and want is None:
+                    log.info("%s: channel %d (%d øre) is not configured; stays disabled",
+                             self.name, ch, value)
+                elif value > 0:
+                    self.channels[ch] = value
+            for ch in self.configured.keys() - setup.channel_values_ore.keys():
+                problems.append(f"configured channel {ch} does not exist on the device")
+        refused = "; ".join(problems)
+        if refused and refused != self._refused:
+            self._fault(FaultKind.OTHER, refused + ": those notes stay disabled")
+        self._refused = refused
+
+    def _apply_settings(self) -> None:
+        with self._lock:
+            wanted = self._enabled_values
+            self._settings_dirty = False
+        mask = 0
+        for ch, value in self.channels.items():
+            if value in wanted:
+                mask |= 1 << (ch - 1)
+        self.command(bytes((codec.SET_INHIBITS,)) + mask.to_bytes(2, "little"))
+        self.command(bytes((codec.ENABLE if mask else codec.DISABLE,)))
+
+    # ---- polling ----------------------------------------------------------------------------
+
+    def _poll_loop(self) -> None:
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            self._wake.clear()
+            self._cycle()
+            next_at += self.poll_interval_s
+            now = time.monotonic()
+            if next_at < now:
+                next_at = now
+            self._wake.wait(next_at - now)
+
+    def _cycle(self) -> None:
+        if self._settings_dirty and self._held is None:
+            self._apply_settings()
+        if self._held is not None:
+            with self._lock:
+                decision, self._decision = self._decision, None
+            channel, since = self._held
+            if decision is None and time.monotonic() - since > self.escrow_decision_timeout_s:
+                decision = False  # nobody decided: give the note back
+            if decision is None:
+                try:
+                    self.command(bytes((codec.HOLD,)))
+                    return
+                except CommandFailed as exc:  # 0xF5: no note held any more
+                    log.info("%s: hold of channel %d refused: %s", self.name, channel, exc)
+                    self._held = None
+            elif decision is False:
+                self._held = None
+                try:
+                    self.command(bytes((codec.REJECT,)))
+                except CommandFailed as exc:
+                    log.info("%s: reject refused: %s", self.name, exc)
+            else:
+                self._held = None  # the POLL below accepts it
+        else:
+            with self._lock:
+                self._decision = None
+        self._handle_poll(codec.parse_poll(bytes((codec.OK,)) + self.command(
+            bytes((codec.POLL,)))))
+
+    def _handle_poll(self, events: list[PollEvent]) -> None:
+        seen: set[int] = set()
+        for event in events:
+            self._handle_event(event, seen)
+        for code in list(self._conditions):
+            if code not in seen:
+                del self._conditions[code]
+        self._set_health(*self._working_health())
+
+    def _value(self, channel: int | None) -> int | None:
+        return self.channels.get(channel or 0)
+
+    def _handle_event(self, event: PollEvent, seen: set[int]) -> None:
+        code = event.code
+        if code in _PERSISTENT:
+            seen.add(code)
+            if code not in self._conditions:
+                kind, text = _PERSISTENT[code]
+                self._conditions[code] = text
+                self._fault(kind, text)
+        elif code == codec.CASHBOX_REPLACED:
+            self._conditions.pop(codec.CASHBOX_REMOVED, None)
+        elif code == codec.SLAVE_RESET:
+            self._held = None
+            self._fault(FaultKind.DEVICE_RESET, "validator reset: re-applying inhibits")
+            with self._lock:
+                self._settings_dirty = True
+            self._wake.set()
+        elif code == codec.READ_NOTE and event.channel:
+            value = self._value(event.channel)
+            if value is None:
+                self._fault(FaultKind.OTHER, f"note in escrow on unknown channel {event.channel}")
+                with self._lock:
+                    self._decision = False
+                self._held = (event.channel, time.monotonic())
+                return
+            self._held = (event.channel, time.monotonic())
+            self._emit(Escrow(self.name, value, f"channel {event.channel}"))
+        elif code == codec.CREDIT_NOTE:
+            value = self._value(event.channel)
+            if value is None:
+                self._fault(FaultKind.OTHER, f"credit on unknown channel {event.channel}")
+                return
+            self._credits += 1
+            self._emit(Credit(self.name, value, f"channel {event.channel}", "note",
+                              event_ref=str(self._credits)))
+        elif code == codec.REJECTED:
+            self._emit(Rejected(self.name, self._reject_reason()))
+        elif code == codec.FRAUD_ATTEMPT:
+            self._fault(FaultKind.FRAUD, f"fraud attempt (channel {event.channel})")
+        elif code == codec.CLEARED_INTO_CASHBOX:
+            self._fault(FaultKind.OTHER,
+                        f"a note of channel {event.channel} was cleared into the cashbox at "
+                        "reset without credit: count it at reconciliation")
+
+    def _reject_reason(self) -> str:
+        try:
+            reply = self.command(bytes((codec.LAST_REJECT_CODE,)))
+        except CommandFailed:
+            return "rejected"
+        code = reply[0] if reply else 0
+        return REJECT_REASONS.get(code, f"rejected (code 0x{code:02X})")
+
+
+REJECT_REASONS = {
+    0x00: "note accepted",
+    0x01: "note length incorrect",
+    0x06: "channel inhibited",
+    0x07: "second note inserted",
+    0x08: "host rejected note",
+    0x0A: "invalid note read",
+    0x0C: "note too long",
+    0x13: "escrow timeout",
+    0x14: "note too short",
+}

@@ -1,0 +1,284 @@
+"""An SSP banknote validator on a pty: the real packets, sequence flags, escrow and its timeout.
+
+Bytes take their wire time at the configured baud rate (8 data bits, 2 stop bits: 11 bits a
+byte). A repeated sequence flag gets the last reply again without executing the command, as a
+real slave does. Notes in escrow are accepted by the next ordinary POLL, returned by REJECT, kept
+by HOLD (or any other command) and returned by the device itself after ``escrow_timeout_s``
+without a command.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+
+from drivers.emulation.pty import PtyPort, wire_time_s
+from drivers.ssp import codec
+from drivers.ssp.codec import Packet, SspProtocolError
+
+DKK_NOTES = (50, 100, 200, 500, 1000)  # kroner, channels 1..5
+BITS_PER_BYTE = 11
+
+
+class SspEmulator:
+    def __init__(
+        self,
+        notes_major: Sequence[int] = DKK_NOTES,
+        *,
+        country: str = "DKK",
+        address: int = 0,
+        baudrate: int = 9600,
+        escrow_timeout_s: float = 10.0,
+        port: PtyPort | None = None,
+        name: str = "ssp-validator",
+    ) -> None:
+        self.notes = list(notes_major)
+        self.country = country
+        self.address = address
+        self.baudrate = baudrate
+        self.escrow_timeout_s = escrow_timeout_s
+        self.port = port or PtyPort(name)
+        self.lock = threading.RLock()
+        self.inhibits = 0
+        self.enabled = False
+        self.protocol = 0
+        self.pending: deque[bytes] = deque()  # event bytes for the next POLL replies
+        self.escrow: int | None = None
+        self.escrow_deadline = 0.0
+        self.stacking: int | None = None
+        self.stacked: list[int] = []  # channels
+        self.returned: list[int] = []
+        self.jammed = False
+        self.full = False
+        self.cashbox_out = False
+        self.encrypted = False
+        self.commands: list[int] = []
+        self._last_seq: bool | None = None
+        self._last_reply = b""
+        self._corrupt = 0
+        self._mute = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name=f"emu-{name}", daemon=True)
+        self._thread.start()
+
+    @property
+    def path(self) -> str:
+        return self.port.path
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.port.close()
+
+    def __enter__(self) -> SspEmulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- scripting ----------------------------------------------------------------------------
+
+    def channel_of(self, note: int) -> int:
+        """Channel of a note given by channel number (1..n) or by value in kroner (≥ 50)."""
+        if 1 <= note <= len(self.notes) and note not in self.notes:
+            return note
+        return self.notes.index(note) + 1
+
+    def insert_note(self, note: int) -> bool:
+        """A citizen feeds a note (kroner value or channel); False when the validator refuses."""
+        channel = self.channel_of(note)
+        with self.lock:
+            if (not self.enabled or not self.inhibits & (1 << (channel - 1))
+                    or self.escrow is not None or self.jammed):
+                self.last_reject = 0x06
+                self.pending.append(bytes((codec.READ_NOTE, 0, codec.REJECTING, codec.REJECTED)))
+                return False
+            self.escrow = channel
+            self.escrow_deadline = time.monotonic() + self.escrow_timeout_s
+            self.pending.append(bytes((codec.READ_NOTE, channel)))
+            return True
+
+    last_reject = 0
+
+    def jam(self) -> None:
+        self.jammed = True
+
+    def clear_jam(self) -> None:
+        self.jammed = False
+
+    def fraud(self, channel: int = 0) -> None:
+        with self.lock:
+            self.pending.append(bytes((codec.FRAUD_ATTEMPT, channel)))
+
+    def stacker_full(self, full: bool = True) -> None:
+        self.full = full
+
+    def remove_stacker(self) -> None:
+        self.cashbox_out = True
+
+    def replace_stacker(self) -> None:
+        with self.lock:
+            self.cashbox_out = False
+            self.pending.append(bytes((codec.CASHBOX_REPLACED,)))
+
+    def reset_device(self) -> None:
+        with self.lock:
+            if self.escrow is not None:
+                self.returned.append(self.escrow)
+            self.escrow = self.stacking = None
+            self.inhibits, self.enabled = 0, False
+            self.pending.clear()
+            self.pending.append(bytes((codec.SLAVE_RESET,)))
+
+    def require_encryption(self, on: bool = True) -> None:
+        self.encrypted = on
+
+    def garbage(self, data: bytes) -> None:
+        self.port.write(data)
+
+    def corrupt_next_checksum(self, n: int = 1) -> None:
+        self._corrupt += n
+
+    def mute_next(self, n: int = 1) -> None:
+        self._mute += n
+
+    def unplug(self) -> None:
+        self.port.unplug()
+
+    def plug(self) -> None:
+        self.port.plug()
+
+    # ---- the wire -----------------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        buf = b""
+        while not self._stop.is_set():
+            if not self.port.plugged:
+                buf = b""
+                self._stop.wait(0.02)
+                continue
+            chunk = self.port.read(256, timeout=0.05)
+            self._tick()
+            if not chunk:
+                buf = b""  # inter-byte timeout: a half packet is dropped
+                continue
+            buf += chunk
+            while buf:
+                start = buf.find(codec.STX)
+                if start < 0:
+                    buf = b""
+                    break
+                buf = buf[start:]
+                try:
+                    parsed = codec.parse_prefix(buf)
+                except SspProtocolError:
+                    buf = buf[1:]
+                    continue
+                if parsed is None:
+                    break
+                packet, used = parsed
+                buf = buf[used:]
+                time.sleep(wire_time_s(used, self.baudrate, BITS_PER_BYTE))
+                self._receive(packet)
+
+    def _tick(self) -> None:
+        with self.lock:
+            if self.escrow is not None and time.monotonic() > self.escrow_deadline:
+                self.returned.append(self.escrow)
+                self.escrow = None
+                self.last_reject = 0x13
+                self.pending.append(bytes((codec.REJECTING, codec.REJECTED)))
+
+    def _receive(self, packet: Packet) -> None:
+        if packet.address != self.address or not packet.data:
+            return
+        with self.lock:
+            if self._mute:
+                self._mute -= 1
+                return
+            command = packet.data[0]
+            if command != codec.SYNC and packet.seq == self._last_seq:
+                reply = self._last_reply  # the host missed our reply: send it again
+            else:
+                self.commands.append(command)
+                self._last_seq = packet.seq
+                reply = self._answer(command, packet.data[1:])
+                self._last_reply = reply
+        out = codec.encode(Packet(reply, packet.seq, self.address))
+        if self._corrupt:
+            self._corrupt -= 1
+            body = bytes((packet.seq_id, len(reply))) + reply
+            crc = codec.crc16(body) ^ 0x0101  # a wrong CRC, still stuffed correctly
+            out = bytes((codec.STX,)) + codec.stuff(body + bytes((crc & 0xFF, crc >> 8)))
+        time.sleep(wire_time_s(len(out), self.baudrate, BITS_PER_BYTE))
+        self.port.write(out)
+
+    def _answer(self, command: int, args: bytes) -> bytes:
+        ok = bytes((codec.OK,))
+        if self.encrypted and command != codec.SYNC:
+            return bytes((codec.KEY_NOT_SET,))
+        if command != codec.POLL and self.escrow is not None:
+            self.escrow_deadline = time.monotonic() + self.escrow_timeout_s
+        match command:
+            case codec.SYNC:
+                return ok
+            case codec.HOST_PROTOCOL_VERSION if len(args) == 1:
+                if args[0] > 8:
+                    return bytes((codec.FAIL,))
+                self.protocol = args[0]
+                return ok
+            case codec.SETUP_REQUEST:
+                return codec.build_setup(self.country, self.notes, protocol=self.protocol or 4)
+            case codec.SET_INHIBITS if len(args) >= 1:
+                self.inhibits = int.from_bytes(args, "little")
+                return ok
+            case codec.ENABLE:
+                self.enabled = True
+                return ok
+            case codec.DISABLE:
+                self.enabled = False
+                return ok
+            case codec.HOLD:
+                return ok if self.escrow is not None else bytes((codec.CANNOT_PROCESS,))
+            case codec.REJECT:
+                if self.escrow is None:
+                    return bytes((codec.CANNOT_PROCESS,))
+                self.returned.append(self.escrow)
+                self.escrow = None
+                self.last_reject = 0x08
+                self.pending.append(bytes((codec.REJECTING, codec.REJECTED)))
+                return ok
+            case codec.LAST_REJECT_CODE:
+                return bytes((codec.OK, self.last_reject))
+            case codec.GET_SERIAL:
+                return ok + (0x01020304).to_bytes(4, "big")
+            case codec.POLL:
+                return ok + self._poll_events()
+            case codec.RESET:
+                self.reset_device()
+                return ok
+        return bytes((codec.UNKNOWN_COMMAND,))
+
+    def _poll_events(self) -> bytes:
+        out = bytearray()
+        if self.stacking is not None:
+            out += bytes((codec.CREDIT_NOTE, self.stacking, codec.STACKED))
+            self.stacked.append(self.stacking)
+            self.stacking = None
+        if self.escrow is not None and not self.pending:
+            # an ordinary POLL while a note waits in escrow accepts it
+            self.stacking, self.escrow = self.escrow, None
+            out += bytes((codec.STACKING,))
+        if self.pending:
+            out += self.pending.popleft()
+        if self.jammed:
+            out.append(codec.UNSAFE_JAM)
+        if self.full:
+            out.append(codec.STACKER_FULL)
+        if self.cashbox_out:
+            out.append(codec.CASHBOX_REMOVED)
+        if not self.enabled:
+            out.append(codec.DISABLED)
+        return bytes(out)

@@ -1,0 +1,214 @@
+"""The SSP validator driver against its emulator through a real pty."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from drivers.base import Credit, Escrow, FaultKind, Health, Rejected
+from drivers.ssp import codec
+from drivers.ssp.device import SspValidator
+from drivers.ssp.emulator import SspEmulator
+from tests.integration.test_cctalk_coin import Events, wait_until
+
+CHANNELS = {"1": 5000, "2": 10000, "3": 20000, "4": 50000, "5": 100000}
+
+
+def make(emu: SspEmulator, **kw: object) -> SspValidator:
+    kw.setdefault("channel_values", CHANNELS)
+    return SspValidator(
+        emu.path, reply_timeout_s=0.3, retries=5, reconnect_backoff_s=(0.05, 0.3),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def rig() -> Iterator[tuple[SspEmulator, SspValidator, Events]]:
+    emu = SspEmulator(escrow_timeout_s=3.0)
+    dev = make(emu)
+    events = Events()
+    dev.start(events)
+    try:
+        events.wait_health(Health.OK)
+        yield emu, dev, events
+    finally:
+        dev.stop()
+        emu.close()
+
+
+def enable(emu: SspEmulator, dev: SspValidator, values: set[int]) -> None:
+    dev.enable(values)
+    wait_until(lambda: emu.enabled == bool(values), "enable applied")
+
+
+def test_start_up_sequence_and_channel_values_from_setup_request(rig) -> None:
+    emu, dev, _ = rig
+    wait_until(lambda: codec.POLL in emu.commands, "polling")
+    assert emu.commands[:6] == [
+        codec.SYNC, codec.HOST_PROTOCOL_VERSION, codec.SETUP_REQUEST, codec.SET_INHIBITS,
+        codec.DISABLE, codec.POLL,
+    ]
+    assert dev.channels == {1: 5000, 2: 10000, 3: 20000, 4: 50000, 5: 100000}
+    assert emu.protocol == 6
+
+
+def test_escrow_accept_is_the_next_poll_and_credit_follows(rig) -> None:
+    emu, dev, events = rig
+    enable(emu, dev, {10000, 20000})
+    assert emu.inhibits == 0b110
+    assert emu.insert_note(100)
+    escrow = events.wait_count(Escrow, 1)[0]
+    assert (escrow.value_ore, escrow.denomination) == (10000, "channel 2")
+    time.sleep(0.5)
+    assert emu.escrow == 2 and not events.of(Credit)  # held while the host decides
+    assert codec.HOLD in emu.commands
+    dev.accept_escrow()
+    credit = events.wait_count(Credit, 1)[0]
+    assert (credit.value_ore, credit.kind, credit.denomination) == (10000, "note", "channel 2")
+    assert emu.stacked == [2]
+
+
+def test_escrow_return_rejects_the_note_without_credit(rig) -> None:
+    emu, dev, events = rig
+    enable(emu, dev, {50000})
+    emu.insert_note(500)
+    events.wait_count(Escrow, 1)
+    dev.return_escrow()
+    assert events.wait_count(Rejected, 1)[0].reason == "host rejected note"
+    assert emu.returned == [4]
+    time.sleep(0.3)
+    assert not events.of(Credit)
+
+
+def test_hold_keeps_the_note_past_the_device_escrow_timeout(rig) -> None:
+    emu, dev, events = rig
+    enable(emu, dev, {5000})
+    emu.insert_note(50)
+    events.wait_count(Escrow, 1)
+    time.sleep(3.8)  # the emulator's escrow timeout is 3 s
+    assert emu.escrow == 1 and not emu.returned
+    dev.accept_escrow()
+    assert events.wait_count(Credit, 1)[0].value_ore == 5000
+
+
+def test_inhibited_note_is_rejected_with_the_reason(rig) -> None:
+    emu, dev, events = rig
+    enable(emu, dev, {5000})
+    assert not emu.insert_note(1000)
+    assert events.wait_count(Rejected, 1)[0].reason == "channel inhibited"
+    assert not events.of(Escrow)
+
+
+def test_faults_jam_fraud_cashbox_and_full(rig) -> None:
+    emu, dev, events = rig
+    emu.jam()
+    events.wait_fault(FaultKind.JAM)
+    wait_until(lambda: dev.health == Health.DOWN, "down while jammed")
+    emu.clear_jam()
+    wait_until(lambda: dev.health == Health.OK, "ok when cleared")
+    emu.fraud(2)
+    assert "channel 2" in events.wait_fault(FaultKind.FRAUD).detail
+    emu.remove_stacker()
+    events.wait_fault(FaultKind.STACKER_REMOVED)
+    wait_until(lambda: dev.health == Health.DOWN, "down without cashbox")
+    emu.replace_stacker()
+    wait_until(lambda: dev.health == Health.OK, "ok with cashbox")
+    emu.stacker_full()
+    events.wait_fault(FaultKind.STACKER_FULL)
+    wait_until(lambda: dev.health == Health.DOWN, "down when full")
+
+
+def test_slave_reset_mid_session_reapplies_inhibits_and_enable(rig) -> None:
+    emu, dev, events = rig
+    enable(emu, dev, {5000})
+    emu.reset_device()
+    events.wait_fault(FaultKind.DEVICE_RESET)
+    wait_until(lambda: emu.enabled and emu.inhibits == 1, "re-enabled after reset")
+    emu.insert_note(50)
+    events.wait_count(Escrow, 1)
+    dev.accept_escrow()
+    events.wait_count(Credit, 1)
+
+
+def test_bad_crc_garbage_and_lost_replies_are_retried_with_the_same_flag(rig) -> None:
+    emu, dev, events = rig
+    enable(emu, dev, {5000})
+    emu.corrupt_next_checksum(2)
+    emu.mute_next(1)
+    emu.garbage(b"\x00\x13\x37garbage\x7f")
+    emu.insert_note(50)
+    events.wait_count(Escrow, 1)
+    dev.accept_escrow()
+    assert len(events.wait_count(Credit, 1)) == 1
+    time.sleep(0.5)
+    assert len(events.of(Credit)) == 1  # a resent reply is never a second credit
+    assert dev.health == Health.OK
+
+
+def test_unplug_and_reconnect_by_path(rig) -> None:
+    emu, dev, events = rig
+    enable(emu, dev, {5000})
+    emu.unplug()
+    events.wait_fault(FaultKind.DISCONNECTED)
+    assert dev.health == Health.DOWN
+    emu.plug()
+    wait_until(lambda: dev.health == Health.OK, "ok after plug")
+    wait_until(lambda: emu.enabled, "re-enabled")
+    emu.insert_note(50)
+    events.wait_count(Escrow, 1)
+    dev.accept_escrow()
+    events.wait_count(Credit, 1)
+
+
+def test_a_device_demanding_encryption_is_refused_clearly() -> None:
+    with SspEmulator() as emu:
+        emu.require_encryption()
+        dev = make(emu)
+        events = Events()
+        dev.start(events)
+        try:
+            fault = events.wait_fault(FaultKind.PROTOCOL)
+            assert "encryption" in fault.detail
+            assert dev.health == Health.DOWN
+        finally:
+            dev.stop()
+
+
+def test_channel_values_that_disagree_with_configuration_stay_disabled() -> None:
+    with SspEmulator() as emu:
+        dev = make(emu, channel_values={"1": 5000, "2": 20000})
+        events = Events()
+        dev.start(events)
+        try:
+            fault = events.wait_fault(FaultKind.OTHER)
+            assert "channel 2 is 10000 øre on the device, 20000 configured" in fault.detail
+            wait_until(lambda: dev.health == Health.DEGRADED, "degraded")
+            assert 2 not in dev.channels
+            dev.enable({10000, 20000, 5000})
+            wait_until(lambda: emu.enabled, "enabled")
+            assert emu.inhibits == 0b1
+        finally:
+            dev.stop()
+
+
+def test_a_validator_set_up_for_another_currency_takes_nothing() -> None:
+    with SspEmulator(country="EUR") as emu:
+        dev = make(emu, channel_values=None)
+        events = Events()
+        dev.start(events)
+        try:
+            assert "EUR" in events.wait_fault(FaultKind.OTHER).detail
+            assert dev.channels == {}
+        finally:
+            dev.stop()
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError):
+        SspValidator("/dev/null", channel_values={"one": 5000})
+    with pytest.raises(ValueError):
+        SspValidator("/dev/null", channel_values={"1": 50.0})  # type: ignore[dict-item]
+    with pytest.raises(ValueError):
+        SspValidator("/dev/null", poll_interval_s=1.0)
