@@ -12,6 +12,8 @@ Everything the host sent is in :attr:`received` for tests to check byte for byte
 from __future__ import annotations
 
 import contextlib
+import select
+import socket
 import threading
 import time
 from collections import deque
@@ -56,11 +58,77 @@ class _Hangup(Exception):
     """The host went away (timeout, unplug or stop) in the middle of a dialogue."""
 
 
+class _TcpSide:
+    """ZVT over TCP: one host connection at a time, bare APDUs, no ACK bytes."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.server = socket.create_server((host, 0))
+        self.url = f"socket://{host}:{self.server.getsockname()[1]}"
+        self.conn: socket.socket | None = None
+        self.buffer = bytearray()
+
+    def _next_apdu(self) -> bytes | None:
+        if len(self.buffer) < 3:
+            return None
+        more, size = A.apdu_header_size(bytes(self.buffer[:5]))
+        if more or len(self.buffer) < (5 if self.buffer[2] == 0xFF else 3) + size:
+            return None
+        total = (5 if self.buffer[2] == 0xFF else 3) + size
+        raw = bytes(self.buffer[:total])
+        del self.buffer[:total]
+        return raw
+
+    def receive(self, timeout: float) -> bytes | None:
+        deadline = time.monotonic() + timeout
+        while True:
+            raw = self._next_apdu()
+            if raw is not None:
+                return raw
+            wait = min(deadline - time.monotonic(), 0.2)
+            if wait <= 0:
+                return None
+            if self.conn is None:
+                if select.select([self.server], [], [], wait)[0]:
+                    self.conn, _ = self.server.accept()
+                    self.buffer.clear()
+                continue
+            if select.select([self.conn], [], [], wait)[0]:
+                try:
+                    data = self.conn.recv(4096)
+                except OSError:
+                    data = b""
+                if not data:
+                    self.drop()
+                    return None
+                self.buffer += data
+
+    def send(self, raw: bytes) -> None:
+        if self.conn is None:
+            raise _Hangup
+        try:
+            self.conn.sendall(raw)
+        except OSError as exc:
+            self.drop()
+            raise _Hangup from exc
+
+    def drop(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+
+    def close(self) -> None:
+        self.drop()
+        self.server.close()
+
+
 class ZvtEmulator:
     def __init__(
         self,
         port: PtyPort | None = None,
         *,
+        transport: str = "serial",
         password: str = "000000",
         terminal_id: str = "52500001",
         baudrate: int = 9600,
@@ -69,6 +137,7 @@ class ZvtEmulator:
         ack_timeout: float = 5.0,
         directory: str | Path | None = None,
     ) -> None:
+        self._tcp = _TcpSide() if transport == "tcp" else None
         self.port = port or PtyPort("zvt-terminal", directory)
         self.password = password
         self.terminal_id = terminal_id
@@ -102,7 +171,14 @@ class ZvtEmulator:
 
     @property
     def path(self) -> str:
-        return self.port.path
+        """What the driver opens: the pty path, or ``socket://127.0.0.1:PORT`` for TCP."""
+        return self._tcp.url if self._tcp else self.port.path
+
+    def unplug(self) -> None:
+        if self._tcp:
+            self._tcp.drop()
+        else:
+            self.port.unplug()
 
     # --- scripting -----------------------------------------------------------------------------
 
@@ -149,7 +225,8 @@ class ZvtEmulator:
             self._faults.garbage.append(data)
 
     def replug(self) -> None:
-        self.port.plug()
+        if not self._tcp:  # a TCP host simply connects again
+            self.port.plug()
 
     @property
     def last(self) -> Transaction | None:
@@ -159,6 +236,8 @@ class ZvtEmulator:
         self._stop.set()
         self._thread.join(timeout=10)
         self.port.close()
+        if self._tcp:
+            self._tcp.close()
 
     def __enter__(self) -> ZvtEmulator:
         return self
@@ -196,6 +275,15 @@ class ZvtEmulator:
     def _receive(self, timeout: float) -> A.Apdu | None:
         """The next APDU from the host, byte-acknowledged (or NAKed when scripted)."""
         deadline = time.monotonic() + timeout
+        if self._tcp:
+            raw = self._tcp.receive(timeout)
+            try:
+                apdu = A.decode_apdu(raw) if raw is not None else None
+            except ZvtProtocolError:
+                return None
+            if apdu is not None:
+                self.received.append(apdu)
+            return apdu
         while not self._stop.is_set():
             while self._frames:
                 raw = self._frames.popleft()
@@ -222,6 +310,9 @@ class ZvtEmulator:
 
     def _send(self, apdu: A.Apdu) -> None:
         """Send one frame until the host ACKs it; resend on NAK up to three times."""
+        if self._tcp:
+            self._tcp.send(apdu.encode())
+            return
         frame = encode_frame(apdu.encode())
         for _ in range(4):
             with self._lock:
@@ -364,7 +455,7 @@ class ZvtEmulator:
         if plan.kind == "silent":
             return
         if plan.kind == "drop":
-            self.port.unplug()
+            self.unplug()
             code = 0 if plan.then_approve else plan.code
             self.journal.append(Transaction(trace, amount, code, receipt if not code else None))
             return

@@ -291,13 +291,13 @@ class ZvtTerminal(CardTerminal):
 
     def authorise(self, amount_ore: int, reference: str) -> CardResult:
         command = A.authorisation(amount_ore, self.currency)  # bad amounts raise here
-        with self._io:
-            self._busy.set()
-            try:
+        self._busy.set()  # before the lock: a cancel while we wait for it still counts
+        try:
+            with self._io:
                 return self._authorise(command, amount_ore, reference)
-            finally:
-                self._busy.clear()
-                self._cancel.clear()
+        finally:
+            self._busy.clear()
+            self._cancel.clear()
 
     def _unavailable(self, amount_ore: int, reference: str, exc: Exception) -> CardResult:
         return CardResult(

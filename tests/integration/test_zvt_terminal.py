@@ -288,3 +288,34 @@ def test_unplugged_terminal_refuses_payment_without_sending_and_reconnects_by_pa
     assert terminal.authorise(2500, "pay-21").outcome is CardOutcome.APPROVED
     healths = [e.health for e in events if isinstance(e, HealthChanged)]
     assert healths == [Health.OK, Health.DOWN, Health.OK]
+
+
+@pytest.fixture
+def tcp_emulator(tmp_path: Path) -> Iterator[ZvtEmulator]:
+    with ZvtEmulator(transport="tcp", directory=tmp_path, prompt_repeat_s=0.1) as emu:
+        yield emu
+
+
+def test_tcp_transport_pays_reverses_and_resolves_a_dropped_connection(
+    tcp_emulator: ZvtEmulator,
+) -> None:
+    events: list[object] = []
+    terminal = ZvtTerminal(
+        tcp_emulator.path, transport="tcp", ack_timeout=3.0, reconnect_interval=0.1
+    )
+    terminal.start(events.append)
+    try:
+        assert terminal.health is Health.OK
+        paid = terminal.authorise(2500, "tcp-1")
+        assert paid.outcome is CardOutcome.APPROVED
+        assert tcp_emulator.authorisations == [(2500, 208)]
+        assert [e.code for e in events if isinstance(e, CardPrompt)] == [0x0A, 0x01, 0x0E]
+        assert terminal.reverse(paid).outcome is CardOutcome.APPROVED
+
+        tcp_emulator.drop_link_mid_authorisation(approve=True)
+        assert terminal.authorise(3000, "tcp-2").outcome is CardOutcome.OUTCOME_UNKNOWN
+        resolved = terminal.resolve("tcp-2", 3000)
+        assert resolved.outcome is CardOutcome.APPROVED
+        assert resolved.terminal_ref == f"{tcp_emulator.last.receipt_no:04d}"
+    finally:
+        terminal.stop()
