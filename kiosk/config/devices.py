@@ -52,6 +52,7 @@ class CardTerminal(SerialDevice):
     host: str = ""
     tcp_port: int = 20007
     password: str = Field("000000", pattern=r"^\d{6}$")
+    transaction_timeout_s: float = Field(180.0, gt=0, le=600)  # citizen at the terminal
 
 
 class ReceiptPrinter(Section):
