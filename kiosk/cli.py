@@ -1,4 +1,4 @@
-"""The one ``kiosk`` command: ``run``, ``demo``, ``migrate``, ``audit``, ``bon``."""
+"""The one ``kiosk`` command: ``run``, ``demo``, ``migrate``, ``audit``, ``bon``, ``export``."""
 
 from __future__ import annotations
 
@@ -78,6 +78,33 @@ def cmd_bon(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """``kiosk export --now | --redeliver BATCH | --list``: the debtor files by hand."""
+    from kiosk.app import open_database
+    from kiosk.debtor.exporter import ExportError
+    from kiosk.debtor.setup import DebtorNotConfigured, exporter_from_config
+
+    config = _load(args)
+    try:
+        exporter = exporter_from_config(config, open_database(config))
+        if args.redeliver is not None:
+            batch = exporter.redeliver(args.redeliver, actor=args.actor)
+            print(f"redelivered {batch.describe()} to {exporter.delivery.target}")
+        elif args.list:
+            for batch in exporter.batches(args.limit):
+                print(batch.describe())
+        else:
+            batches = exporter.run()
+            for batch in batches:
+                print(f"delivered {batch.describe()} to {exporter.delivery.target}")
+            if not batches:
+                print("nothing to export")
+    except (DebtorNotConfigured, ExportError) as exc:
+        print(f"kiosk: export: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _frontend() -> Callable[..., int]:
     """The UI registers itself under the ``kiosk.frontends`` entry point: the core never imports
     Qt, the UI depends on the core, not the other way round."""
@@ -130,6 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("migrate", cmd_migrate, "create or upgrade the ledger database")
     add("audit", cmd_audit, "check that every session's money adds up")
+    export = add("export", cmd_export, "write and deliver debtor import files")
+    what = export.add_mutually_exclusive_group(required=True)
+    what.add_argument("--now", action="store_true", help="export pending payments now")
+    what.add_argument(
+        "--redeliver", type=int, metavar="BATCH", help="deliver a batch's file again (same bytes)"
+    )
+    what.add_argument("--list", action="store_true", help="list the latest batches")
+    export.add_argument("--limit", type=int, default=50, help="how many batches --list shows")
+    export.add_argument("--actor", default="cli", help="who asks for --redeliver (audit log)")
     sim = add("fbs-sim", cmd_fbs_sim, "run the FBS simulator (REST, SIP2) in the foreground")
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sim.add_argument("--rest-port", type=int, default=8080, help="HTTP port (REST, SIP2 envelope)")

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from kiosk.config.base import Section
+from kiosk.config.debtor import DebtorSection
 from kiosk.config.devices import DevicesSection
 from kiosk.config.fbs import FbsSection
 from kiosk.config.secrets import Secret
@@ -79,6 +80,8 @@ class KioskConfig(Section):
     cash: CashSection = CashSection()
     bons: BonsSection
     devices: DevicesSection = DevicesSection()
+    #: debtor import files; without it debtor payments stay queued in the outbox
+    debtor: DebtorSection | None = None
 
     #: the file this was loaded from (not a key of the file)
     source: Path | None = Field(default=None, exclude=True)
