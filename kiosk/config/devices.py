@@ -25,6 +25,8 @@ class CoinAcceptor(SerialDevice):
     address: int = Field(2, ge=1, le=255)
     echo: bool = True
     checksum: Literal["simple", "crc16"] = "simple"
+    #: unset: the device's own figure (header 249), held within 100–200 ms
+    poll_interval_ms: int | None = Field(None, ge=100, le=200)
     #: coin id prefix (from header 184, e.g. "DK200") → value in øre
     coin_values: dict[str, int] = Field(
         default_factory=lambda: {
@@ -42,8 +44,13 @@ class NoteValidator(SerialDevice):
     protocol: Literal["ssp", "cctalk"] = "ssp"
     address: int = Field(0, ge=0, le=255)
     echo: bool = True
-    #: SSP channel number (or ccTalk bill id) → value in øre
+    checksum: Literal["simple", "crc16"] = "simple"  # ccTalk only
+    #: SSP channel number (or ccTalk bill id prefix such as "DK0100") → value in øre
     channel_values: dict[str, int] = Field(default_factory=dict)
+    #: unset: SSP polls every 200 ms, ccTalk at the device's figure (100–200 ms)
+    poll_interval_ms: int | None = Field(None, ge=100, le=300)
+    #: a note the host has not accepted or returned within this time is given back
+    escrow_decision_timeout_s: float = Field(30.0, gt=0, le=120)
 
 
 class CardTerminal(SerialDevice):
