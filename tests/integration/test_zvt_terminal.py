@@ -220,7 +220,7 @@ def test_bad_amount_is_refused_before_anything_is_sent(
 def test_terminal_going_silent_mid_authorisation_is_outcome_unknown_then_resolved(
     make_terminal: Callable[..., ZvtTerminal], emulator: ZvtEmulator
 ) -> None:
-    terminal = make_terminal(transaction_timeout=1.5)
+    terminal = make_terminal(transaction_timeout=3.0)
     emulator.timeout_mid_authorisation()
     result = terminal.authorise(2500, "pay-15")
     assert result.outcome is CardOutcome.OUTCOME_UNKNOWN
@@ -319,3 +319,19 @@ def test_tcp_transport_pays_reverses_and_resolves_a_dropped_connection(
         assert resolved.terminal_ref == f"{tcp_emulator.last.receipt_no:04d}"
     finally:
         terminal.stop()
+
+
+def test_wrong_registration_password_leaves_the_terminal_down_and_takes_no_payment(
+    make_terminal: Callable[..., ZvtTerminal], emulator: ZvtEmulator
+) -> None:
+    terminal = make_terminal(password="999999")
+    assert terminal.health is Health.DOWN
+    result = terminal.authorise(2500, "pay-22")
+    assert result.outcome is CardOutcome.ABORTED and "not available" in result.message
+    assert emulator.authorisations == []
+
+
+@pytest.mark.parametrize("password", ["12345", "abcdef", "1234567"])
+def test_a_malformed_password_is_a_configuration_error(password: str) -> None:
+    with pytest.raises(ValueError, match="6 digits"):
+        ZvtTerminal("/dev/null", password=password)
