@@ -105,6 +105,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """``kiosk report --day YYYY-MM-DD``: the Z-report of this automat's (Danish) day."""
+    from datetime import date, datetime
+
+    from kiosk.app import open_database
+    from kiosk.bons import LOCAL_TIME
+    from kiosk.reports import z_report
+
+    config = _load(args)
+    try:
+        day = date.fromisoformat(args.day) if args.day else datetime.now(LOCAL_TIME).date()
+    except ValueError:
+        print(f"kiosk: --day must be YYYY-MM-DD, got {args.day!r}", file=sys.stderr)
+        return EXIT_CONFIG
+    report = z_report(open_database(config), config.automat.id, day)
+    for line in report.lines():
+        print(line)
+    return 1 if report.unbalanced_sessions else 0
+
+
 def _frontend() -> Callable[..., int]:
     """The UI registers itself under the ``kiosk.frontends`` entry point: the core never imports
     Qt, the UI depends on the core, not the other way round."""
@@ -170,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sim.add_argument("--rest-port", type=int, default=8080, help="HTTP port (REST, SIP2 envelope)")
     sim.add_argument("--sip2-port", type=int, default=6001, help="SIP2 TCP port")
+    report = add("report", cmd_report, "the Z-report (reconciliation) of one day")
+    report.add_argument("--day", metavar="YYYY-MM-DD", help="the Danish day (default today)")
     bon = sub.add_parser("bon", help="issue, list or void bons (staff)")
     bon_sub = bon.add_subparsers(dest="bon_command", required=True, metavar="ACTION")
     for action, help_ in [

@@ -1,0 +1,137 @@
+"""The Z-report of one automat's day, over a day of real sessions on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from kiosk.bons import BonBook, BonSigner
+from kiosk.cli import main
+from kiosk.clock import FakeClock
+from kiosk.config.model import CashSection, ClaimsSection
+from kiosk.ledger.repository import Ledger, TenderEvent
+from kiosk.money import Money
+from kiosk.payment.journal import PaymentJournal
+from kiosk.payment.outbox import FbsOutbox
+from kiosk.payment.session import Devices, PaymentSession
+from kiosk.reports import Count, day_bounds, z_report
+from tests.payment_fakes import (
+    CPR,
+    FakeAcceptor,
+    FakeFbs,
+    FakeTerminal,
+    debt_blocked_patron,
+    mixed_claims,
+)
+
+DAY = date(2026, 11, 24)  # FakeClock starts at 10:00 UTC that day
+
+
+@pytest.fixture
+def day_of_work(engine: Engine) -> Engine:
+    clock = FakeClock()
+    fbs = FakeFbs()
+    fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
+    book = BonBook(engine, BonSigner("report-test-key"), clock, "test-01")
+    ledger = Ledger(engine, "test-01", clock)
+    session = PaymentSession(
+        fbs=fbs,
+        ledger=ledger,
+        journal=PaymentJournal(engine, "test-01", clock, book, {"fee": "BIBGEB"}),
+        devices=Devices(terminal=FakeTerminal()),
+        bons=book,
+        clock=clock,
+        cash=CashSection(),
+        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
+    )
+    coins = FakeAcceptor("coins", "coin", session.on_device_event)
+    session.devices.acceptors = [coins]
+
+    def login() -> None:
+        session.start()
+        session.identify(CPR)
+        session.enter_pin("1234")
+
+    # A: FBS claims (37.30) in cash: 40 kr in, 0.20 rounding, 2.50 credit bon; FBS refuses
+    login()
+    session.toggle("201")
+    session.pay()
+    session.choose_cash()
+    for value in (2000, 1000, 1000):
+        coins.insert(value)
+    fbs.refuse = "Der findes ingen regnskabsperiode"
+    FbsOutbox(engine, fbs, clock).deliver_due()
+    session.finish_receipt()
+    session.reset()
+    clock.advance(600)
+    # B: 5 kr in, then cancel: a credit bon
+    login()
+    session.pay()
+    session.choose_cash()
+    coins.insert(500)
+    session.cancel()
+    session.reset()
+    # C: the three debtor claims (60 kr) by card
+    login()
+    session.pay()
+    session.choose_card()
+    session.finish_receipt()
+    session.reset()
+    # the desk: one bon kept, one voided
+    book.issue(Money.kr(30), "staff-17")
+    voided = book.issue(Money.kr(100), "staff-17")
+    book.void(voided.short_code, "staff-02", "wrong amount")
+    # another automat's coin is not this automat's business
+    other = Ledger(engine, "other-01", clock)
+    other.record_tender(TenderEvent(other.open_session(), "coin", Money(2000), Money(2000)))
+    return engine
+
+
+def test_the_days_z_report_adds_up(day_of_work: Engine) -> None:
+    r = z_report(day_of_work, "test-01", DAY)
+    assert r.sessions == {"done": 2, "cancelled": 1}
+    assert r.tenders == {"coin": Count(4, Money(4500)), "card": Count(1, Money(6000))}
+    assert r.cash == {("coin", 500): 1, ("coin", 1000): 2, ("coin", 2000): 1}
+    assert r.cash_total == Money(4500) and r.received == Money(10500)
+    assert r.settled == {"fbs": Money(3730), "debtor": Money(6000), "cash_rounding": Money(20)}
+    assert r.credited == {"automat_credit": Count(2, Money(750))}
+    # received = settled + credited, for the day as for each session
+    assert r.received == sum(r.settled.values(), Money(0)) + Money(750)
+    assert r.fbs == {"refused": Count(1, Money(3730))}
+    (follow_up,) = r.follow_up
+    assert follow_up.fee_ids == ("101", "102") and "regnskabsperiode" in follow_up.reason
+    assert r.debtor == {"pending": Count(3, Money(6000))}
+    assert r.bons_issued_at_desk == Count(2, Money(13000))
+    assert r.bons_voided == Count(1, Money(10000))
+    assert r.bons_redeemed == Count()
+    assert r.bons_outstanding == Count(3, Money(3750))  # 30 kr desk + 2.50 + 5 kr credit
+    assert r.unbalanced_sessions == []
+    text = "\n".join(r.lines())
+    assert "Follow up" in text and "101, 102" in text and "Every finished session balances" in text
+    assert CPR.replace("-", "") not in text and CPR not in text
+
+
+def test_the_next_day_shows_only_what_is_still_outstanding(day_of_work: Engine) -> None:
+    r = z_report(day_of_work, "test-01", DAY + timedelta(days=1))
+    assert r.tenders == {} and r.sessions == {} and r.follow_up == []
+    assert r.bons_outstanding == Count(3, Money(3750))
+
+
+def test_the_danish_day_is_the_reporting_day() -> None:
+    start, end = day_bounds(date(2026, 7, 1))  # summer time: UTC+2
+    assert (start.hour, end - start) == (22, timedelta(days=1))
+    start, end = day_bounds(date(2027, 3, 28))  # clocks go forward: a 23-hour day
+    assert end - start == timedelta(hours=23)
+
+
+def test_kiosk_report_prints_the_day(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = str(config_file)
+    assert main(["bon", "issue", "--config", cfg, "--amount", "25.00", "--issuer", "s17"]) == 0
+    capsys.readouterr()
+    assert main(["report", "--config", cfg]) == 0  # today, Danish time
+    out = capsys.readouterr().out
+    assert "Z-report test-01" in out and "issued at the desk         1       25.00" in out
+    assert main(["report", "--config", cfg, "--day", "24/11/2026"]) == 2
