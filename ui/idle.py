@@ -51,6 +51,10 @@ class IdleWatcher(QObject):
             self.touch()
         return False
 
+    def set_intervals(self, idle_ms: int, tick_ms: int) -> None:
+        self._idle.setInterval(idle_ms)
+        self._tick.setInterval(tick_ms)
+
     def start(self) -> None:
         """Watch from now (a session is in progress)."""
         self.active = True

@@ -57,7 +57,8 @@ QPushButton[role="primary"] {{ background: {primary}; color: {primary_fg};
     border-color: {primary}; }}
 QPushButton[role="claim"] {{ text-align: left; padding: 8px 14px; font-weight: normal; }}
 QPushButton[role="claim"]:checked {{ border-width: 6px; }}
-QPushButton[role="key"] {{ font-size: {title}px; min-height: {key}px; min-width: {key}px; }}
+QPushButton[role="key"] {{ font-size: {title}px; min-height: {key}px; min-width: {key}px;
+    padding: 0px; }}
 QScrollArea {{ border: none; }}
 """
 
@@ -78,6 +79,6 @@ class Theme:
             base=base,
             title=int(base * 1.5),
             touch=MIN_TOUCH_PX if not self.large_text else 76,
-            key=80 if not self.large_text else 96,
+            key=68 if not self.large_text else 76,
             **palette,
         )

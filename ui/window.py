@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import QSize, QTimer, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config.model import CashSection, ClaimsSection
@@ -24,6 +24,18 @@ from ui.screens.payment import BonScreen, CardScreen, CashScreen, MethodsScreen
 from ui.screens.welcome import AttractScreen, OutOfServiceScreen
 from ui.theme import Theme
 from ui.widgets import button, label
+
+
+class ScreenStack(QStackedWidget):
+    """A stack whose size needs are those of the screen shown, not of the largest screen."""
+
+    def sizeHint(self) -> QSize:
+        current = self.currentWidget()
+        return current.sizeHint() if current else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        current = self.currentWidget()
+        return current.minimumSizeHint() if current else super().minimumSizeHint()
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,8 @@ class AutomatWindow(QWidget):
         root.addWidget(self._bar())
         self.warning = self._warning_panel()
         root.addWidget(self.warning)
-        self.stack = QStackedWidget()
+        self.stack = ScreenStack()
+        self.stack.currentChanged.connect(lambda _i: self.stack.updateGeometry())
         root.addWidget(self.stack, 1)
 
         langs = languages.available()
@@ -165,8 +178,11 @@ class AutomatWindow(QWidget):
         self.choose_language(langs[(langs.index(self.languages.current) + 1) % len(langs)])
 
     def _language_changed(self, code: str) -> None:
-        self.setLayoutDirection(self.layoutDirection())  # follows the application's direction
         self.attract.mark_language(code)
+        self.retranslate_all()
+
+    def retranslate_all(self) -> None:
+        """Redraw every text in the installed language (the screens re-render their last view)."""
         self._retranslate_bar()
         for screen in self.screens:
             screen.retranslate()

@@ -156,7 +156,7 @@ class BonScreen(Screen):
         self.hint = label()
         self.entry = label(name="entry")
         self.entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.keypad = Keypad(max_length=10, alphabet=CROCKFORD, columns=8)
+        self.keypad = Keypad(max_length=10, alphabet=CROCKFORD, columns=11)
         self.keypad.changed.connect(self._typed)
         self.keypad.submitted.connect(self.submit)
         self.body.addWidget(self.amounts)
@@ -180,7 +180,12 @@ class BonScreen(Screen):
 
     def render(self, snap: Snapshot) -> None:
         super().render(snap)
-        self.amounts.setText(amounts_text(snap))
+        view = snap.view
+        self.amounts.setText(
+            translate("Pay", "Still to pay: %1").replace(
+                "%1", money_text(view.total - view.received)
+            )
+        )
 
     def retranslate(self) -> None:
         self.title.setText(translate("Pay", "Pay with a bon"))

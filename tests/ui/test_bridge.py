@@ -1,0 +1,66 @@
+"""The GUI thread never blocks: FBS answers slowly while a GUI timer keeps ticking."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QTimer
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
+
+from kiosk.domain import Patron
+from kiosk.payment.states import State
+from tests.payment_fakes import CPR, FakeFbs, debt_blocked_patron, mixed_claims
+from tests.ui.conftest import make_world
+from ui.compose import shutdown
+
+
+class SlowFbs(FakeFbs):
+    """Takes two seconds to check a PIN, like FBS on a bad day."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy = threading.Event()
+
+    def authenticate(self, identifier: str, pin: str) -> Patron:
+        self.busy.set()
+        time.sleep(2)
+        try:
+            return super().authenticate(identifier, pin)
+        finally:
+            self.busy.clear()
+
+
+def test_gui_keeps_ticking_while_fbs_is_slow(qtbot: QtBot, sqlite_engine: Engine) -> None:
+    fbs = SlowFbs()
+    fbs.add(CPR.replace("-", ""), "1234", debt_blocked_patron(), mixed_claims())
+    ui = make_world(qtbot, sqlite_engine, fbs=fbs)
+    try:
+        ticks_while_busy = []
+        timer = QTimer()
+        timer.setInterval(20)
+        timer.timeout.connect(lambda: fbs.busy.is_set() and ticks_while_busy.append(1))
+        timer.start()
+        ui.login()
+        # the click returned at once: the GUI shows "checking" while FBS thinks
+        ui.qtbot.waitUntil(lambda: ui.view.message == "checking", timeout=15_000)
+        assert not ui.window.pin.keypad.isEnabled()
+        ui.wait_state(State.CLAIMS)
+        timer.stop()
+        # during two seconds of FBS work the GUI thread ran its timer again and again
+        assert len(ticks_while_busy) >= 5
+        assert ui.window.stack.currentWidget() is ui.window.claims
+    finally:
+        shutdown(ui.window)
+
+
+def test_views_arrive_on_the_gui_thread_through_queued_signals(ui) -> None:
+    from PySide6.QtCore import QThread
+
+    threads = []
+    ui.window.bridge.snapshot.connect(lambda _s: threads.append(QThread.currentThread()))
+    ui.login()
+    ui.wait_state(State.CLAIMS)
+    gui = ui.window.thread()
+    assert threads and all(t is gui for t in threads)
