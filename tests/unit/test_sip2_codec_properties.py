@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.fbs.sip2.codec import Sip2Message, decode, encode
-from kiosk.fbs.sip2.errors import Sip2ProtocolError
+from kiosk.fbs.sip2.errors import Sip2ProtocolError, Sip2TransportError
 from kiosk.fbs.sip2.messages import SPECS
+from kiosk.fbs.sip2.transport import parse_envelope_reply
 
 
 def _cp850_ok(c: str) -> bool:
@@ -93,3 +95,24 @@ def test_a_corrupted_character_never_passes_silently(message, seq, data) -> None
     # a changed line decodes only when the trailer itself was destroyed (the adapter, expecting
     # a trailer, treats that as a checksum failure too)
     assert corrupted == line or back.checksum is None
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=300))
+def test_any_envelope_reply_gives_a_line_or_a_typed_error(raw: bytes) -> None:
+    with contextlib.suppress(Sip2ProtocolError, Sip2TransportError):
+        assert isinstance(parse_envelope_reply(raw), str)
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet="%0123456789.,-abc ", max_size=60))
+def test_any_fine_item_gives_a_claim_none_or_the_protocol_error(item: str) -> None:
+    from kiosk.fbs.sip2.adapter import Sip2FbsPort
+
+    parse = Sip2FbsPort.parse_fine_item
+    fake = type("P", (), {"cut_off_date": date(2020, 9, 1)})()
+    try:
+        claim = parse(fake, item)  # type: ignore[arg-type]
+    except Sip2ProtocolError:
+        return
+    assert claim is None or claim.amount.ore > 0

@@ -245,7 +245,7 @@ class Sip2FbsPort:
     def _claims(self, reply: Sip2Message) -> list[Claim]:
         try:
             claims = [c for item in reply.all("AV") if (c := self.parse_fine_item(item))]
-        except (Sip2ProtocolError, MoneyError, ValueError) as exc:
+        except Sip2ProtocolError as exc:
             raise FbsError(FbsErrorReason.PROTOCOL, f"fine item: {exc}") from None
         ids = [c.id for c in claims]
         if len(ids) != len(set(ids)):
@@ -266,7 +266,10 @@ class Sip2FbsPort:
             created = datetime.strptime(day, "%Y%m%d").date()
         except ValueError:
             raise Sip2ProtocolError(f"fine item {fee_id}: bad date {day!r}") from None
-        money = Money.parse(amount)
+        try:
+            money = Money.parse(amount)
+        except MoneyError as exc:
+            raise Sip2ProtocolError(f"fine item {fee_id}: {exc}") from None
         if money.ore == 0:
             return None
         title = parts[4].strip() if len(parts) > 4 else ""
