@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -322,3 +323,62 @@ def test_unknown_patron_id_on_fees(port: RestFbsPort) -> None:
     with pytest.raises(FbsError) as caught:
         port.claims(Patron(id="424242", name=""))
     assert caught.value.reason is FbsErrorReason.UNKNOWN_PATRON
+
+
+# -- TLS ----------------------------------------------------------------------------------------
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_tls_is_verified_by_default(tmp_path: Path) -> None:
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    state = SimulatorState.seeded(cut_off_date=CUT_OFF)
+    with start_simulator(state, sip2_port=None, tls=context) as sim:
+        assert sim.rest_url.startswith("https://")
+        untrusted = make_port(sim, retries=0)
+        with pytest.raises(FbsError) as caught:
+            untrusted.authenticate("3210000001", "0101")
+        assert caught.value.reason is FbsErrorReason.UNAVAILABLE
+        trusted = make_port(sim)
+        trusted.client.verify = str(cert)  # the library's own CA bundle, as in production
+        assert trusted.authenticate("3210000001", "0101").id == str(S.OLD_ONLY)
+        assert state.logins == 1

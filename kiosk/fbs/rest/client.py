@@ -97,7 +97,9 @@ class RestClient:
         self.backoff_s = backoff_s
         self._sleep = sleep
         self.http = session or requests.Session()
-        self.http.verify = verify_tls
+        #: True (system CAs), False, or a CA bundle path; passed on every request because
+        #: requests lets REQUESTS_CA_BUNDLE override a session-level setting
+        self.verify: bool | str = verify_tls
         self.http.headers.update({"Accept": "application/json"})
         self._key: str | None = None
         self._key_lock = threading.Lock()
@@ -185,6 +187,7 @@ class RestClient:
                 params=params,
                 headers=headers,
                 timeout=(self.timeout_s, self.timeout_s),
+                verify=self.verify,
             )
         except requests.Timeout:
             raise _Transient(

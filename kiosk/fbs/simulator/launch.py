@@ -7,7 +7,7 @@ import threading
 
 from kiosk.config import KioskConfig
 from kiosk.fbs.simulator.server import SimulatorHandle, start_simulator
-from kiosk.fbs.simulator.state import SimulatorState, ClientCredentials
+from kiosk.fbs.simulator.state import ClientCredentials, SimulatorState
 
 
 def state_for(config: KioskConfig) -> SimulatorState:

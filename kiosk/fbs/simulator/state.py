@@ -174,8 +174,12 @@ def _digits(identifier: str) -> str:
 class SimulatorState:
     agency_id: str = "DK-999999"
     cut_off_date: date = date(2020, 9, 1)
-    rest_client: ClientCredentials = field(default_factory=lambda: ClientCredentials("demo", "demo"))
-    sip2_client: ClientCredentials = field(default_factory=lambda: ClientCredentials("sip2", "sip2"))
+    rest_client: ClientCredentials = field(
+        default_factory=lambda: ClientCredentials("demo", "demo")
+    )
+    sip2_client: ClientCredentials = field(
+        default_factory=lambda: ClientCredentials("sip2", "sip2")
+    )
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
