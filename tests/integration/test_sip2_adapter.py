@@ -219,12 +219,14 @@ def test_slow_reply_times_out_and_the_late_reply_is_never_taken_for_the_next(
     server: Sip2TcpServer, state: SimulatorState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = Sip2FbsPort(
-        settings(server, monkeypatch, timeout_s=0.3),
+        settings(
+            server, monkeypatch, timeout_s=1.0
+        ),  # short enough to test, long enough on a loaded machine
         institution=state.agency_id,
         cut_off_date=state.cut_off_date,
     )
     assert port.health().ok
-    state.faults.slow_s = 0.6
+    state.faults.slow_s = 2.5
     with pytest.raises(FbsError) as err:
         port.authenticate(CARD[seed.OLD_ONLY], PIN[seed.OLD_ONLY])
     assert err.value.reason is FbsErrorReason.TIMEOUT

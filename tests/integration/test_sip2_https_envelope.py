@@ -204,8 +204,8 @@ def test_faults_give_typed_errors_and_never_a_registration(
 def test_slow_envelope_reply_times_out(
     simulator: SimulatorHandle, cert: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fbs = adapter(simulator, cert, monkeypatch, timeout_s=0.3)
-    simulator.state.faults.slow_s = 1.0
+    fbs = adapter(simulator, cert, monkeypatch, timeout_s=1.0)
+    simulator.state.faults.slow_s = 2.5
     with pytest.raises(FbsError) as err:
         fbs.authenticate(CARD, PIN)
     assert err.value.reason is FbsErrorReason.TIMEOUT
