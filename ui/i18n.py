@@ -80,12 +80,13 @@ class Languages(QObject):
     """Installs one translator at a time and sets the layout direction it asks for."""
 
     changed = Signal(str)
+    #: the application has one language at a time, whichever window installed it
+    _installed: QTranslator | None = None
 
     def __init__(self, folder: Path = TRANSLATIONS, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.folder = folder
         self.current = SOURCE_LANGUAGE
-        self._translator: QTranslator | None = None
 
     def available(self) -> list[str]:
         return available_languages(self.folder)
@@ -93,9 +94,9 @@ class Languages(QObject):
     def switch(self, code: str) -> None:
         app = QCoreApplication.instance()
         assert app is not None
-        if self._translator is not None:
-            app.removeTranslator(self._translator)
-            self._translator = None
+        if Languages._installed is not None:
+            app.removeTranslator(Languages._installed)
+            Languages._installed = None
         if code != SOURCE_LANGUAGE:
             ts = self.folder / f"{code}.ts"
             if not ts.exists():
@@ -104,7 +105,7 @@ class Languages(QObject):
             if not translator.load(str(qm_for(ts))):
                 raise TranslationError(f"could not load the translation for {code!r}")
             app.installTranslator(translator)
-            self._translator = translator
+            Languages._installed = translator
         self.current = code
         rtl = translate("QGuiApplication", "QT_LAYOUT_DIRECTION") == "RTL"
         QGuiApplication.setLayoutDirection(
