@@ -71,13 +71,18 @@ class ReceiptPrinter(Section):
     usb_product: int = 0
     profile: str = "default"
     code_page: str = "CP865"
+    baudrate: int = 9600  # serial printers
+    tcp_port: int = Field(9100, ge=1, le=65535)  # network printers
+    columns: int = Field(48, ge=24, le=64)  # characters per line (80 mm: 48, 58 mm: 32)
 
 
 class CardReader(Section):
     enabled: bool = False
-    reader_name: str = ""  # substring of the PC/SC reader name; empty = first reader
-    uid_format: Literal["decimal", "hex"] = "decimal"
+    reader_name: str = ""  # substring of the PC/SC reader name; empty = any reader
+    uid_format: Literal["decimal", "hex", "lookup"] = "decimal"
     byte_order: Literal["msb", "lsb"] = "msb"
+    #: uid_format = "lookup": UID in hex (as the card sends it) → card number
+    uid_lookup: dict[str, str] = Field(default_factory=dict)
 
 
 class Scanner(SerialDevice):
