@@ -6,7 +6,9 @@ from the emulator buffering a credit to the driver's ``Credit`` event, through a
 half the polling interval (a coin waits on average half a cycle) plus the wire time of the poll
 and its reply (the echo comes back while the request is still being sent, so it adds no time).
 ``idle_poll_cpu_pct`` is the CPU of one idle polling driver thread (``pthread_getcpuclockid``),
-as % of one core, for the ccTalk coin acceptor and the SSP validator.
+as % of one core, for the ccTalk coin acceptor and the SSP validator. ``raw_loop_latency_ms`` is
+the baseline measured in the same run: a bare pyserial loop sending the same poll at the same
+interval, with no driver around it.
 
     python bench/devices.py [--json] [--coins N] [--idle-seconds S]
 """
@@ -89,6 +91,45 @@ def coin_latency(coins: int) -> dict[str, float]:
     }
 
 
+def raw_baseline_latency(coins: int, interval: float) -> float:
+    """The same measurement with a bare pyserial loop: poll 229, read echo + reply, no driver."""
+    import threading
+
+    import serial
+
+    request = codec.encode(codec.Frame(2, codec.READ_BUFFERED_CREDIT))
+    seen: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    with CoinAcceptorEmulator(echo=True, baudrate=BAUD) as emu:
+        emu.inhibit_mask, emu.master_enabled = 0xFFFF, True
+
+        def loop() -> None:
+            with serial.Serial(emu.path, BAUD, timeout=1) as port:
+                last = emu.counter
+                next_at = time.monotonic()
+                while not stop.is_set():
+                    port.write(request)
+                    raw = port.read(len(request) + 16)[len(request):]
+                    if len(raw) == 16 and raw[4] != last:
+                        last = raw[4]
+                        seen.put(time.perf_counter())
+                    next_at += interval
+                    stop.wait(max(0.0, next_at - time.monotonic()))
+
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        time.sleep(0.3)
+        samples = []
+        for _ in range(coins):
+            time.sleep(random.uniform(0.0, interval))
+            t0 = time.perf_counter()
+            emu.insert_coin("DK100A")
+            samples.append((seen.get(timeout=10) - t0) * 1000)
+        stop.set()
+        thread.join(timeout=5)
+    return round(statistics.median(samples), 2)
+
+
 def _thread_cpu_s(ident: int) -> float:
     return time.clock_gettime(time.pthread_getcpuclockid(ident))
 
@@ -128,6 +169,12 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=5.0)
     args = parser.parse_args()
     result = coin_latency(args.coins)
+    result["raw_loop_latency_ms"] = raw_baseline_latency(
+        args.coins, result["poll_interval_ms"] / 1000
+    )
+    result["latency_ratio_vs_raw"] = round(
+        result["coin_latency_ms"] / result["raw_loop_latency_ms"], 3
+    )
     result["idle_poll_cpu_pct"] = idle_cpu(cctalk_rig, args.idle_seconds)
     result["idle_poll_cpu_pct_ssp"] = idle_cpu(ssp_rig, args.idle_seconds)
     result["latency_target_met"] = result["coin_latency_ms"] <= result["coin_floor_ms"] + 5

@@ -290,8 +290,16 @@ class BillValidatorEmulator(CcTalkEmulator):
         super().__init__(ids, **kw)  # type: ignore[arg-type]
 
     def insert_note(self, note: str | int) -> bool:
-        """A note by id (``"DK0100"``) or type number; False when refused at the slot."""
-        bill_type = note if isinstance(note, int) else self.position_of(note)
+        """A note by id (``"DK0100"``), kroner value (``100``) or bill type number (1..16).
+
+        Returns False when the validator refuses it at the slot.
+        """
+        if isinstance(note, str):
+            bill_type = self.position_of(note)
+        elif 1 <= note <= 16:
+            bill_type = note
+        else:
+            bill_type = self.position_of(f"DK{note:04d}")
         with self.lock:
             if not self.accepts(bill_type) or self.escrow is not None:
                 self.add_event(0, 4 if self.master_enabled else 0)

@@ -74,7 +74,7 @@ def test_escrow_return_gives_the_note_back_without_credit(rig) -> None:
 def test_escrow_is_extended_while_the_host_decides(rig) -> None:
     emu, dev, events = rig
     enable(emu, dev, {20000})
-    emu.insert_note("DK0200")
+    emu.insert_note(200)  # by kroner value
     events.wait_count(Escrow, 1)
     time.sleep(4.0)  # longer than the emulator's 3 s escrow timeout
     assert emu.escrow is not None and not emu.returned
@@ -145,6 +145,7 @@ def test_reset_mid_session_reapplies_mode_and_inhibits(rig) -> None:
 def test_unplugged_validator_reconnects_by_path(rig) -> None:
     emu, dev, events = rig
     enable(emu, dev, {5000})
+    assert emu.position_of("DK0050") == 1 and emu.ids[1] == "DK0100A"
     emu.unplug()
     wait_until(lambda: dev.health == Health.DOWN, "down")
     emu.plug()
