@@ -10,6 +10,9 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from kiosk.config.base import Section
 from kiosk.config.secrets import Secret
 
+#: the template profiles shipped with the software (config/debtor/ of the source tree)
+SHIPPED_PROFILES = Path(__file__).resolve().parents[2] / "config" / "debtor"
+
 
 def _relative_to_config(value: Path, info: ValidationInfo) -> Path:
     base = (info.context or {}).get("base_dir")
@@ -39,7 +42,7 @@ class SftpSettings(Section):
 
 
 class DebtorSection(Section):
-    #: a layout profile (see config/debtor/); relative to this file's folder
+    #: a layout profile file (relative to this file's folder), or the name of a shipped one
     profile: Path
     #: folder delivery: the folder the debtor system (or a transfer job) picks files up from
     output_dir: Path | None = None
@@ -47,13 +50,21 @@ class DebtorSection(Section):
     delivery: Literal["folder", "sftp"] = "folder"
     sftp: SftpSettings | None = None
 
-    _paths = field_validator("profile", "output_dir")(_relative_to_config)
+    _paths = field_validator("output_dir")(_relative_to_config)
 
     @field_validator("profile")
     @classmethod
-    def _profile_valid(cls, value: Path) -> Path:
+    def _profile_valid(cls, value: Path, info: ValidationInfo) -> Path:
+        """A path (relative to this file), or a bare name such as ``opus``: ``debtor/opus.toml``
+        next to this file if there is one, else the shipped template of that name."""
         from kiosk.debtor.profile import ProfileError, load_profile
 
+        if value.parent == Path(".") and value.suffix == "":
+            base = (info.context or {}).get("base_dir")
+            local = Path(base) / "debtor" / f"{value}.toml" if base else None
+            value = local if local and local.is_file() else SHIPPED_PROFILES / f"{value}.toml"
+        else:
+            value = _relative_to_config(value, info)
         try:
             load_profile(value)
         except ProfileError as exc:

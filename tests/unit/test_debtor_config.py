@@ -72,3 +72,13 @@ def test_a_broken_profile_is_named_with_its_own_key(tmp_path: Path) -> None:
         load_config(write(tmp_path, '[debtor]\nprofile = "mine.toml"\noutput_dir = "o"\n'))
     assert info.value.key == "debtor.profile"
     assert f"{broken}: detail.length: is 9" in info.value.problem
+
+
+def test_a_bare_name_is_a_local_profile_or_a_shipped_template(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, '[debtor]\nprofile = "prisme"\noutput_dir = "o"\n'))
+    assert config.debtor is not None and config.debtor.profile == PROFILES / "prisme.toml"
+    (tmp_path / "debtor").mkdir()
+    own = tmp_path / "debtor" / "prisme.toml"
+    own.write_bytes((PROFILES / "prisme.toml").read_bytes())
+    config = load_config(write(tmp_path, '[debtor]\nprofile = "prisme"\noutput_dir = "o"\n'))
+    assert config.debtor is not None and config.debtor.profile == own
