@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -299,19 +300,14 @@ class EscposParser:
         self._slip = Slip()
 
 
-class EscposEmulator:
-    """The parser on a pty, in its own thread. Tests read :attr:`slips` or wait for them."""
+class _PrinterState:
+    """Paper switch, slips and waiting, shared by the pty and the TCP emulator."""
 
-    def __init__(self, port: PtyPort | None = None) -> None:
-        self.port = port or PtyPort("printer")
+    def __init__(self, reply: Callable[[bytes], None]) -> None:
         self._cond = threading.Condition()
-        self.parser = EscposParser(reply=self.port.write)
+        self.parser = EscposParser(reply=reply)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-
-    @property
-    def path(self) -> str:
-        return self.port.path
 
     @property
     def paper(self) -> PaperStatus:
@@ -340,17 +336,6 @@ class EscposEmulator:
     def errors(self) -> list[str]:
         return list(self.parser.errors)
 
-    def start(self) -> EscposEmulator:
-        self._thread = threading.Thread(target=self._run, name="escpos-emulator", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.port.close()
-
     def wait_for_slips(self, count: int, timeout: float = 10.0) -> list[Slip]:
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -361,6 +346,40 @@ class EscposEmulator:
                 self._cond.wait(left)
             return list(self.parser.slips)
 
+    def _feed(self, data: bytes) -> None:
+        with self._cond:
+            self.parser.feed(data)
+            self._cond.notify_all()
+
+    def _start_thread(self, target: Callable[[], None], name: str) -> None:
+        self._thread = threading.Thread(target=target, name=name, daemon=True)
+        self._thread.start()
+
+    def _join(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+class EscposEmulator(_PrinterState):
+    """The parser on a pty, in its own thread. Tests read :attr:`slips` or wait for them."""
+
+    def __init__(self, port: PtyPort | None = None) -> None:
+        self.port = port or PtyPort("printer")
+        super().__init__(reply=self.port.write)
+
+    @property
+    def path(self) -> str:
+        return self.port.path
+
+    def start(self) -> EscposEmulator:
+        self._start_thread(self._run, "escpos-emulator")
+        return self
+
+    def stop(self) -> None:
+        self._join()
+        self.port.close()
+
     def _run(self) -> None:
         while not self._stop.is_set():
             if not self.port.plugged:
@@ -368,9 +387,7 @@ class EscposEmulator:
                 continue
             data = self.port.read(timeout=0.1)
             if data:
-                with self._cond:
-                    self.parser.feed(data)
-                    self._cond.notify_all()
+                self._feed(data)
 
     def __enter__(self) -> EscposEmulator:
         return self.start()
@@ -378,3 +395,51 @@ class EscposEmulator:
     def __exit__(self, *exc: object) -> None:
         with contextlib.suppress(Exception):
             self.stop()
+
+
+class EscposNetworkEmulator(_PrinterState):
+    """A network printer (raw TCP, like port 9100) on 127.0.0.1 and a free port."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = socket.create_server((host, port))
+        self._server.settimeout(0.1)
+        self.host, self.port = self._server.getsockname()[:2]
+        self._conn: socket.socket | None = None
+        super().__init__(reply=self._send)
+
+    def start(self) -> EscposNetworkEmulator:
+        self._start_thread(self._run, "escpos-net-emulator")
+        return self
+
+    def stop(self) -> None:
+        self._join()
+        self._server.close()
+
+    def _send(self, data: bytes) -> None:
+        conn = self._conn
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.sendall(data)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.settimeout(0.1)
+            self._conn = conn
+            with conn:
+                while not self._stop.is_set():
+                    try:
+                        data = conn.recv(4096)
+                    except TimeoutError:
+                        continue
+                    except OSError:
+                        break
+                    if not data:
+                        break
+                    self._feed(data)
+            self._conn = None

@@ -163,3 +163,33 @@ def test_unplugged_printer_is_refused_and_found_again(
     assert len(emulator.wait_for_slips(1)) == 1
     assert printer.health is Health.OK
 
+
+
+def test_network_printer_gets_the_same_checks_and_bytes(tmp_path: Path) -> None:
+    from drivers.escpos.emulator import EscposNetworkEmulator
+
+    emu = EscposNetworkEmulator().start()
+    events: list[object] = []
+    p = EscposPrinter.network("printer", emu.host, tcp_port=emu.port, timeout_s=1.0)
+    try:
+        p.start(events.append)
+        assert p.print_document(render_bon(bon())).printed
+        [slip] = emu.wait_for_slips(1)
+        assert "ØRE7-A1B2" in slip.text
+        assert qr_codes_in(slip, tmp_path) == ["BON1:8f1c2e:3q9Zt7Wk"]
+        emu.paper = PaperStatus.OUT
+        assert p.print_document(render_bon(bon())).outcome is PrintOutcome.PAPER_OUT
+        emu.answering = False
+        assert p.print_document(render_bon(bon())).outcome is PrintOutcome.NOT_ANSWERING
+    finally:
+        p.stop()
+        emu.stop()
+
+
+def test_missing_device_is_a_typed_refusal(tmp_path: Path) -> None:
+    p = EscposPrinter.serial("printer", str(tmp_path / "no-such-printer"), timeout_s=0.2)
+    events: list[object] = []
+    p.start(events.append)
+    result = p.print_document(render_bon(bon()))
+    assert result.outcome is PrintOutcome.NOT_ANSWERING and not result.printed
+    assert p.health is Health.DOWN
