@@ -34,6 +34,13 @@ REGISTERED_TEXT = {
     PayableIn.FBS: "Betalt i FBS",
     PayableIn.DEBTOR: "Sendt til kommunens debitorsystem",
 }
+#: An FBS claim whose registration the outbox has not confirmed (yet): the money is paid here
+#: either way, and the receipt must not claim more than is known.
+FBS_STATE_TEXT = {
+    "registered": REGISTERED_TEXT[PayableIn.FBS],
+    "pending": "Betalt her – registreres i FBS",
+    "follow_up": "Betalt her – biblioteket registrerer betalingen i FBS",
+}
 METHOD_TEXT = {
     "card": "Betalingskort",
     "cash": "Kontant",
@@ -82,14 +89,27 @@ class PaidClaim:
     reason: str
     amount: Money
     payable_in: PayableIn
+    fbs_state: str = "registered"  # FBS claims: registered, pending or follow_up (outbox)
 
     @classmethod
-    def from_claim(cls, claim: Claim) -> PaidClaim:
+    def from_claim(cls, claim: Claim, fbs_state: str = "registered") -> PaidClaim:
         reason = claim.reason or _KIND_TEXT[claim.kind]
         titles = [m.title for m in claim.materials if m.title]
         if titles:
             reason = f"{reason}: {', '.join(titles)}"
-        return cls(reason, claim.amount, claim.payable_in)
+        return cls(reason, claim.amount, claim.payable_in, fbs_state)
+
+    @property
+    def registered_text(self) -> str:
+        if self.payable_in is PayableIn.FBS:
+            try:
+                return FBS_STATE_TEXT[self.fbs_state]
+            except KeyError:
+                raise ReceiptError(f"unknown FBS registration state {self.fbs_state!r}") from None
+        try:
+            return REGISTERED_TEXT[self.payable_in]
+        except KeyError:
+            raise ReceiptError("a claim not payable here cannot be on a receipt") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +151,7 @@ def render_receipt(data: ReceiptData) -> Document:
         Rule(),
     ]
     for claim in data.claims:
-        where = REGISTERED_TEXT.get(claim.payable_in)
-        if where is None:
-            raise ReceiptError("a claim not payable here cannot be on a receipt")
+        where = claim.registered_text
         blocks.append(Columns(_clean(claim.reason), str(claim.amount)))
         blocks.append(Text(f"  {where}"))
     blocks.append(Rule())

@@ -192,3 +192,16 @@ def test_no_cpr_on_any_receipt_or_bon(cpr: str, dash: bool) -> None:
 def test_documents_have_one_qr_each() -> None:
     for doc in (render_receipt(receipt_data()), render_bon(bon_data())):
         assert sum(isinstance(b, QrCode) for b in doc.blocks) == 1
+
+
+def test_fbs_registration_not_yet_confirmed_is_not_called_paid_in_fbs() -> None:
+    claims = (
+        PaidClaim("Gebyr A", Money(2000), PayableIn.FBS, fbs_state="pending"),
+        PaidClaim("Gebyr B", Money(3000), PayableIn.FBS, fbs_state="follow_up"),
+    )
+    text = as_text(render_receipt(receipt_data(claims=claims)), width=60)
+    assert "Betalt i FBS" not in text
+    assert "registreres i FBS" in text
+    assert "biblioteket registrerer betalingen i FBS" in text
+    with pytest.raises(ReceiptError):
+        render_receipt(receipt_data(claims=(PaidClaim("x", Money(1), PayableIn.FBS, "maybe"),)))
