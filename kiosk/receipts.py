@@ -21,7 +21,10 @@ from drivers.base.printer import (
     Block,
     Columns,
     Document,
+    PrintOutcome,
+    PrintResult,
     QrCode,
+    ReceiptPrinter,
     Rule,
     Text,
     render_text,
@@ -202,3 +205,40 @@ def render_bon(data: BonData) -> Document:
 def as_text(document: Document, width: int = 42) -> str:
     """Plain text of a receipt or bon for the screen (when the printer cannot print)."""
     return render_text(document, width)
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """A receipt or bon handed to the printer; when it was not printed, show ``text`` instead."""
+
+    document: Document
+    result: PrintResult
+    text: str
+
+    @property
+    def printed(self) -> bool:
+        return self.result.printed
+
+
+class ReceiptDesk:
+    """Prints documents and keeps the last one, so a refused print can be shown and reprinted.
+
+    ``issue`` blocks on the printer: call it from a worker thread, never the GUI thread.
+    """
+
+    def __init__(self, printer: ReceiptPrinter | None, screen_width: int = 42) -> None:
+        self.printer = printer
+        self.screen_width = screen_width
+        self.last: Issued | None = None
+
+    def issue(self, document: Document) -> Issued:
+        if self.printer is None:
+            result = PrintResult(PrintOutcome.FAILED, "no receipt printer")
+        else:
+            result = self.printer.print_document(document)
+        self.last = Issued(document, result, as_text(document, self.screen_width))
+        return self.last
+
+    def reprint(self) -> Issued | None:
+        """Print the last document again (e.g. after the paper was refilled)."""
+        return self.issue(self.last.document) if self.last is not None else None

@@ -193,3 +193,21 @@ def test_missing_device_is_a_typed_refusal(tmp_path: Path) -> None:
     result = p.print_document(render_bon(bon()))
     assert result.outcome is PrintOutcome.NOT_ANSWERING and not result.printed
     assert p.health is Health.DOWN
+
+
+def test_desk_keeps_a_refused_receipt_for_the_screen_and_a_reprint(
+    printer: EscposPrinter, emulator: EscposEmulator
+) -> None:
+    from kiosk.receipts import ReceiptDesk
+
+    desk = ReceiptDesk(printer)
+    emulator.paper = PaperStatus.OUT
+    issued = desk.issue(render_receipt(receipt()))
+    assert not issued.printed and "T-KOEGE02-000731" in issued.text
+    assert emulator.slips == []
+    emulator.paper = PaperStatus.OK
+    again = desk.reprint()
+    assert again is not None and again.printed
+    [slip] = emulator.wait_for_slips(1)
+    assert "T-KOEGE02-000731" in slip.text
+    assert not ReceiptDesk(None).issue(render_bon(bon())).printed
