@@ -35,7 +35,9 @@ def fsync_dir(folder: Path) -> None:
 
 
 def write_file_durably(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
+    """Owner read/write, group read: the file holds CPR numbers."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    with os.fdopen(fd, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())

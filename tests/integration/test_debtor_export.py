@@ -223,3 +223,10 @@ def test_redeliver_refuses_unfinished_batches_and_changed_profiles(
     with pytest.raises(ExportError, match="no export batch 99"):
         exporter.redeliver(99, actor="tech")
     assert files_in(tmp_path / "outgoing") == {}
+
+
+def test_files_holding_cpr_are_not_world_readable(sqlite_engine: Engine, tmp_path: Path) -> None:
+    seed(sqlite_engine, 1)
+    [batch] = make_exporter(sqlite_engine, tmp_path).run()
+    for folder in ("spool", "outgoing"):
+        assert (tmp_path / folder / batch.file_name).stat().st_mode & 0o007 == 0
