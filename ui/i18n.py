@@ -1,6 +1,7 @@
 """Languages through Qt's translation tools: ``translate()`` in the code, ``.ts`` → ``.qm``.
 
-English is the source language in the code; Danish is the default on screen. A language is a file
+English is the source language in the code (``en.ts`` holds only its plural forms); Danish is the
+default on screen. A language is a file
 ``ui/translations/<code>.ts``: dropping one in adds the language. ``make`` compiles the ``.qm``
 files with ``pyside6-lrelease``; when a ``.qm`` is missing or older than its ``.ts`` (a fresh
 checkout, an installed package) it is compiled at run time into a cache folder.
@@ -71,7 +72,7 @@ def qm_for(ts: Path) -> Path:
 def available_languages(folder: Path = TRANSLATIONS) -> list[str]:
     """The source language plus one per ``.ts`` file, default first."""
     found = sorted(p.stem for p in folder.glob("*.ts"))
-    langs = [SOURCE_LANGUAGE, *found]
+    langs = sorted({SOURCE_LANGUAGE, *found})
     langs.sort(key=lambda code: (code != DEFAULT_LANGUAGE, code != SOURCE_LANGUAGE, code))
     return langs
 
@@ -97,10 +98,10 @@ class Languages(QObject):
         if Languages._installed is not None:
             app.removeTranslator(Languages._installed)
             Languages._installed = None
-        if code != SOURCE_LANGUAGE:
-            ts = self.folder / f"{code}.ts"
-            if not ts.exists():
-                raise TranslationError(f"no translation for language {code!r}")
+        ts = self.folder / f"{code}.ts"
+        if code != SOURCE_LANGUAGE and not ts.exists():
+            raise TranslationError(f"no translation for language {code!r}")
+        if ts.exists():  # the source language may have a file too, for its plural forms
             translator = QTranslator(self)
             if not translator.load(str(qm_for(ts))):
                 raise TranslationError(f"could not load the translation for {code!r}")

@@ -295,7 +295,7 @@ class AutomatWindow(QWidget):
     @Slot(int)
     def _show_warning(self, left: int) -> None:
         self.warning_text.setText(
-            "⌛ "
+            "◷ "
             + translate(
                 "Window", "Are you still there? The session ends in %n second(s).", None, left
             )

@@ -124,7 +124,7 @@ class EndedScreen(Screen):
             self.title.setText("✓ " + translate("Finish", "Thank you"))
             self.text.setText(translate("Finish", "Your payment is complete. Goodbye!"))
         elif view.state is State.TIMED_OUT:
-            self.title.setText("⌛ " + translate("Finish", "Session ended"))
+            self.title.setText("◷ " + translate("Finish", "Session ended"))
             self.text.setText(
                 translate(
                     "Finish",

@@ -102,7 +102,7 @@ class BusyScreen(Screen):
     def __init__(self, bridge: SessionBridge) -> None:
         super().__init__()
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.spinner = label("⌛")
+        self.spinner = label("◷")
         self.spinner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.spinner.setStyleSheet("font-size: 96px;")
         self.body.addStretch(1)
