@@ -229,8 +229,25 @@ class SspValidator(CashAcceptor):
             self._link.close()
             self._stop.wait(delay if delay is not None else self._backoff.next_delay())
 
+    BUSY_RETRIES = 3
+
     def command(self, data: bytes, *, sync: bool = False) -> bytes:
-        """One command; returns the reply data after its OK byte. Retries with the same flag."""
+        """One command; the reply data after its OK byte. "Cannot process now" is tried again
+        as a new command (a repeated flag would only fetch the same refusal), except for HOLD
+        and REJECT, where it means there is no note in escrow."""
+        for busy in range(self.BUSY_RETRIES + 1):
+            try:
+                return self._exchange(data, sync)
+            except CommandFailed as exc:
+                if (exc.code != codec.CANNOT_PROCESS or busy == self.BUSY_RETRIES
+                        or data[0] in (codec.HOLD, codec.REJECT)):
+                    raise
+                self._stop.wait(0.05)
+        raise AssertionError("unreachable")
+
+    def _exchange(self, data: bytes, sync: bool) -> bytes:
+        """One packet until a valid reply; lost or garbled replies are asked for again with the
+        same sequence flag, so the slave resends instead of executing twice."""
         self._seq = True if sync else not self._seq
         packet = codec.encode(Packet(data, self._seq, self.address))
         problem = "no reply"

@@ -59,6 +59,7 @@ class SspEmulator:
         self._last_reply = b""
         self._corrupt = 0
         self._mute = 0
+        self._busy = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name=f"emu-{name}", daemon=True)
         self._thread.start()
@@ -141,6 +142,10 @@ class SspEmulator:
     def corrupt_next_checksum(self, n: int = 1) -> None:
         self._corrupt += n
 
+    def busy_next(self, n: int = 1) -> None:
+        """Answer the next ``n`` commands (SYNC excepted) with 0xF5 "cannot process now"."""
+        self._busy += n
+
     def mute_next(self, n: int = 1) -> None:
         self._mute += n
 
@@ -219,6 +224,9 @@ class SspEmulator:
         ok = bytes((codec.OK,))
         if self.encrypted and command != codec.SYNC:
             return bytes((codec.KEY_NOT_SET,))
+        if self._busy and command != codec.SYNC:
+            self._busy -= 1
+            return bytes((codec.CANNOT_PROCESS,))
         if command != codec.POLL and self.escrow is not None:
             self.escrow_deadline = time.monotonic() + self.escrow_timeout_s
         match command:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from drivers.base import Credit, Escrow, FaultKind, Health, Rejected
+from drivers.base import Credit, Escrow, Fault, FaultKind, Health, Rejected
 from drivers.ssp import codec
 from drivers.ssp.device import SspValidator
 from drivers.ssp.emulator import SspEmulator
@@ -145,6 +145,16 @@ def test_bad_crc_garbage_and_lost_replies_are_retried_with_the_same_flag(rig) ->
     time.sleep(0.5)
     assert len(events.of(Credit)) == 1  # a resent reply is never a second credit
     assert dev.health == Health.OK
+
+
+def test_cannot_process_now_is_tried_again_as_a_new_command(rig) -> None:
+    emu, dev, events = rig
+    polls = emu.commands.count(codec.POLL)
+    emu.busy_next(2)
+    dev.enable({5000})
+    wait_until(lambda: emu.enabled and emu.commands.count(codec.POLL) > polls + 2, "enabled")
+    assert dev.health == Health.OK
+    assert not events.of(Fault)
 
 
 def test_unplug_and_reconnect_by_path(rig) -> None:
