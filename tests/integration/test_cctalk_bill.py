@@ -154,3 +154,22 @@ def test_unplugged_validator_reconnects_by_path(rig) -> None:
     events.wait_count(Escrow, 1)
     dev.accept_escrow()
     assert events.wait_count(Credit, 1)[0].value_ore == 5000
+
+
+def test_a_note_nobody_decides_on_is_given_back() -> None:
+    with BillValidatorEmulator(escrow_timeout_s=10.0) as emu:
+        dev = CcTalkBillValidator(
+            emu.path, bill_values=BILL_VALUES, escrow_extend_every_s=0.5,
+            escrow_decision_timeout_s=1.0,
+        )
+        events = Events()
+        dev.start(events)
+        try:
+            events.wait_health(Health.OK)
+            enable(emu, dev, {5000})
+            emu.insert_note(50)
+            events.wait_count(Escrow, 1)
+            assert events.wait_count(Rejected, 1)[0].reason == "returned from escrow"
+            assert emu.returned == ["DK0050A"] and not events.of(Credit)
+        finally:
+            dev.stop()

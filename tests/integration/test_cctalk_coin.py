@@ -214,6 +214,23 @@ def test_a_device_that_stops_answering_goes_down_and_comes_back(rig) -> None:
     events.wait_for(lambda: dev.health == Health.OK, "health OK again")
 
 
+def test_a_failing_listener_does_not_stop_the_money(rig) -> None:
+    emu, dev, events = rig
+    enable(emu, dev, {100})
+    calls: list[object] = []
+
+    def broken(event: object) -> None:
+        calls.append(event)
+        raise RuntimeError("listener bug")
+
+    dev._listener = broken
+    emu.insert_coin("DK100A")
+    wait_until(lambda: any(isinstance(e, Credit) for e in calls), "first credit")
+    dev._listener = events
+    emu.insert_coin("DK100A")
+    assert events.wait_count(Credit, 1)[0].event_ref == "2"
+
+
 def test_fraud_and_jam_codes_become_faults(rig) -> None:
     emu, _dev, events = rig
     emu.fraud()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import serial
 
 from drivers.ssp import codec
@@ -38,3 +40,23 @@ def test_reference_exchanges_and_resend_on_a_repeated_sequence_flag() -> None:
         hold = ask(port, bytes.fromhex("7F 80 01 18 53 82"))
         assert codec.decode(hold).data == b"\xf0"
         assert emu.escrow == 1
+
+
+def test_the_device_returns_an_escrowed_note_when_the_host_goes_quiet() -> None:
+    with (
+        SspEmulator(escrow_timeout_s=0.5) as emu,
+        serial.Serial(emu.path, 9600, timeout=2, stopbits=2) as port,
+    ):
+        ask(port, codec.encode(Packet(b"\x11", seq=True)))
+        ask(port, codec.encode(Packet(b"\x02\xff\xff", seq=False)))
+        ask(port, codec.encode(Packet(b"\x0a", seq=True)))
+        emu.insert_note(100)
+        assert codec.decode(ask(port, codec.encode(Packet(b"\x07", seq=False)))).data == bytes(
+            (0xF0, codec.READ_NOTE, 2)
+        )
+        deadline = time.monotonic() + 10
+        while not emu.returned and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert emu.returned == [2]
+        events = codec.decode(ask(port, codec.encode(Packet(b"\x07", seq=True)))).data
+        assert events == bytes((0xF0, codec.REJECTING, codec.REJECTED))

@@ -222,3 +222,19 @@ def test_bad_arguments_are_refused() -> None:
         SspValidator("/dev/null", channel_values={"1": 50.0})  # type: ignore[dict-item]
     with pytest.raises(ValueError):
         SspValidator("/dev/null", poll_interval_s=1.0)
+
+
+def test_a_note_nobody_decides_on_is_rejected() -> None:
+    with SspEmulator() as emu:
+        dev = make(emu, escrow_decision_timeout_s=1.0)
+        events = Events()
+        dev.start(events)
+        try:
+            events.wait_health(Health.OK)
+            enable(emu, dev, {5000})
+            emu.insert_note(50)
+            events.wait_count(Escrow, 1)
+            assert events.wait_count(Rejected, 1)[0].reason == "host rejected note"
+            assert emu.returned == [1] and not events.of(Credit)
+        finally:
+            dev.stop()
