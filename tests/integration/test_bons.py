@@ -5,8 +5,10 @@ PostgreSQL redeeming the same bon at the same moment."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import Engine, select, text
@@ -168,6 +170,43 @@ def test_outstanding_lists_valid_issued_bons(desk: Desk) -> None:
     assert [t.id for t in desk.book.outstanding(include_expired=True)] == [kept.id]
 
 
+def citizen_session(desk: Desk) -> tuple[PaymentSession, list[SessionView]]:
+    fbs = FakeFbs()
+    fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
+    journal = PaymentJournal(desk.engine, "test-01", desk.clock, desk.book, {})
+    views: list[SessionView] = []
+    session = PaymentSession(
+        fbs=fbs,
+        ledger=desk.ledger,
+        journal=journal,
+        devices=Devices(terminal=FakeTerminal()),
+        bons=desk.book,
+        clock=desk.clock,
+        cash=CashSection(),
+        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
+    )
+    session.listeners.append(views.append)
+    return session, views
+
+
+def test_a_bon_worth_less_than_due_then_cancel_gives_the_value_back_as_a_bon(desk: Desk) -> None:
+    session, views = citizen_session(desk)
+    bon = desk.book.issue(Money.kr(20), "staff-17")
+    session.start()
+    session.identify(CPR)
+    session.enter_pin("1234")
+    session.pay()  # 97.30
+    session.redeem_bon(bon.short_code)
+    assert session.state is State.CHOOSING_TENDER and views[-1].message == "bon_partial"
+    assert views[-1].received == Money(2000)
+    session.cancel()
+    credit = views[-1].credit_bon
+    assert credit.amount == Money(2000) and credit.reason == "automat_credit"
+    assert desk.book.verify(credit.qr_payload).amount == Money(2000)
+    report = run_audit(desk.engine)
+    assert report.clean and not report.open_sessions
+
+
 def test_a_bon_worth_more_than_due_pays_and_leaves_a_remainder_bon(desk: Desk) -> None:
     """End to end through the payment session: a 200 kr desk bon pays 37.30 of FBS claims;
     162.70 comes back as a remainder bon that pays the next session."""
@@ -230,24 +269,32 @@ def test_a_bon_worth_more_than_due_pays_and_leaves_a_remainder_bon(desk: Desk) -
     assert [t.id for t in desk.book.outstanding()] == [second.id]
 
 
-def race(books: list[BonBook], payload: str, sessions: list[str]) -> list[object]:
-    """Each book redeems the payload on its own thread, released together by a barrier."""
-    barrier = threading.Barrier(len(books), timeout=30)
-    outcomes: list[object] = [None] * len(books)
+def together(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls on threads released at the same moment; each gives its result or, if it
+    was refused, the bon's reason code."""
+    barrier = threading.Barrier(len(calls), timeout=30)
+    outcomes: list[object] = [None] * len(calls)
 
-    def redeem(i: int) -> None:
+    def run(i: int) -> None:
         barrier.wait()
         try:
-            outcomes[i] = books[i].redeem_into_session(payload, sessions[i])
+            outcomes[i] = calls[i]()
         except BonError as exc:
             outcomes[i] = exc.reason
 
-    threads = [threading.Thread(target=redeem, args=(i,)) for i in range(len(books))]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
     return outcomes
+
+
+def race(books: list[BonBook], payload: str, sessions: list[str]) -> list[object]:
+    """Each book redeems the payload into its own session, all at the same moment."""
+    return together(
+        *(partial(b.redeem_into_session, payload, s) for b, s in zip(books, sessions, strict=True))
+    )
 
 
 @pytest.mark.postgres
@@ -297,3 +344,25 @@ def test_two_automats_redeem_the_same_bon_at_once_exactly_one_wins(
         assert report.clean and not report.open_sessions and report.sessions_checked == 10
     finally:
         engine_b.dispose()
+
+
+@pytest.mark.postgres
+def test_staff_void_and_a_redemption_at_once_exactly_one_wins(postgres_engine: Engine) -> None:
+    clock = FakeClock()
+    book = BonBook(postgres_engine, BonSigner(KEY), clock, "automat-a")
+    for _ in range(5):
+        ticket = book.issue(Money(3000), "staff-17")
+        session = Ledger(postgres_engine, "automat-a", clock).open_session(state="paying")
+        redeemed, voided = together(
+            partial(book.redeem_into_session, ticket.qr_payload, session),
+            lambda code=ticket.short_code: book.void(code, "staff-02").state,
+        )
+        outcomes = {"redeem": redeemed, "void": voided}
+        assert outcomes in (
+            {"redeem": Money(3000), "void": "bon_used"},
+            {"redeem": "bon_voided", "void": "voided"},
+        )
+        with postgres_engine.connect() as conn:
+            state = conn.scalar(select(Bon.state).where(Bon.id == ticket.id))
+            tenders = conn.scalars(select(Tender.amount_ore).where(Tender.session_id == session))
+            assert list(tenders) == ([3000] if state == "redeemed" else [])
