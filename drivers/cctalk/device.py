@@ -208,6 +208,8 @@ class CcTalkDevice(CashAcceptor):
         request = codec.encode(Frame(self.address, header, data), self.checksum)
         problem = "no reply"
         for attempt in range(self.retries + 1):
+            if self._stop.is_set():
+                raise LinkDown("stopping")
             if attempt:
                 log.debug("%s: retry %d of header %d: %s", self.name, attempt, header, problem)
             stray = self._link.discard_input()

@@ -252,6 +252,8 @@ class SspValidator(CashAcceptor):
         packet = codec.encode(Packet(data, self._seq, self.address))
         problem = "no reply"
         for _attempt in range(self.retries):
+            if self._stop.is_set():
+                raise LinkDown("stopping")
             self._link.discard_input()
             self._link.write(packet)
             try:
