@@ -181,7 +181,8 @@ def run(ledger_db: str, world: str, scenario: str, crash_at: str) -> None:
     terminal = DurableTerminal(world, crasher)
     outbox = FbsOutbox(engine, fbs, clock)
     # a staff bon bought at the desk before the citizen arrives (not a journal point under test)
-    desk_bon = book.issue(Money.kr(150), "staff-01") if scenario == "bon" else None
+    desk_value = {"bon": Money.kr(150), "bon_then_card": Money.kr(20)}.get(scenario)
+    desk_bon = book.issue(desk_value, "staff-01") if desk_value else None
 
     crasher.wrap(journal, "commit_plan", "plan_committed")
     crasher.wrap(ledger, "record_tender", "tender_recorded")
@@ -228,6 +229,11 @@ def run(ledger_db: str, world: str, scenario: str, crash_at: str) -> None:
         assert desk_bon is not None
         session.pay()
         session.redeem_bon(desk_bon.short_code)
+    elif scenario == "bon_then_card":  # a 20 kr desk bon pays part; the card pays 77.30
+        assert desk_bon is not None
+        session.pay()
+        session.redeem_bon(desk_bon.qr_payload)
+        session.choose_card()
     elif scenario == "cancel_cash":  # 25 kr in, then the citizen cancels: a credit bon
         session.pay()
         session.choose_cash()

@@ -72,12 +72,23 @@ CASES = [
     ("bon", "settled", "settled"),
     ("bon", "outbox_delivered", "settled"),
     ("bon", "ended", "settled"),
+    ("bon_then_card", "bon_redeemed", "credited"),  # the bon's value comes back as a bon
+    ("bon_then_card", "card_pending", "credited"),
+    ("bon_then_card", "terminal_approved", "settled"),
+    ("bon_then_card", "settled", "settled"),
     ("cancel_cash", "tender_recorded#2", "credited"),
     ("cancel_cash", "credited_and_ended", "credited"),
 ]
 #: what each scenario takes in when it runs to the end, and what comes back as a bon
-RECEIVED = {"card": 9730, "cash": 4000, "cash_then_card": 9730, "bon": 15000, "cancel_cash": 2500}
-CREDIT_WHEN_SETTLED = {"card": 0, "cash": 250, "cash_then_card": 0, "bon": 5270}
+RECEIVED = {
+    "card": 9730,
+    "cash": 4000,
+    "cash_then_card": 9730,
+    "bon": 15000,
+    "bon_then_card": 9730,
+    "cancel_cash": 2500,
+}
+CREDIT_WHEN_SETTLED = {"card": 0, "cash": 250, "cash_then_card": 0, "bon": 5270, "bon_then_card": 0}
 
 
 @pytest.fixture(scope="module")
