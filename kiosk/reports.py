@@ -50,6 +50,18 @@ class FollowUp:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    """A session finished by recovery after a restart: the citizen may have left without a
+    receipt or without the slip of the credit bon made for them; staff look them up here."""
+
+    session_id: str
+    transaction_ref: str
+    started_at: datetime
+    outcome: str  # the end reason: settled / credited / no money
+    credit_bons: tuple[tuple[str, Money], ...]  # (short code, amount)
+
+
 @dataclass
 class ZReport:
     automat_id: str
@@ -67,6 +79,7 @@ class ZReport:
     bons_voided: Count = Count()
     bons_outstanding: Count = Count()  # fleet-wide at the end of the day
     unbalanced_sessions: list[str] = field(default_factory=list)
+    recovered: list[Recovered] = field(default_factory=list)
 
     @property
     def received(self) -> Money:
@@ -122,6 +135,13 @@ class ZReport:
             ("outstanding (all)", self.bons_outstanding),
         ):
             out.append(f"  {label:<22}{c.count:>6}{kr(c.amount)}")
+        if self.recovered:
+            out += ["", "Finished at restart (the citizen may have no receipt or bon slip)"]
+            for r in self.recovered:
+                local = r.started_at.astimezone(LOCAL_TIME)
+                out.append(f"  {local:%H:%M} {r.transaction_ref or r.session_id}: {r.outcome}")
+                for code, amount in r.credit_bons:
+                    out.append(f"    credit bon {code[:5]}-{code[5:]} {amount.to_fbs()}")
         out.append("")
         if self.unbalanced_sessions:
             out.append(f"NOT BALANCED: {', '.join(self.unbalanced_sessions)}")
@@ -258,7 +278,45 @@ def z_report(engine: Engine, automat_id: str, day: date) -> ZReport:
                 )
             )
     report.unbalanced_sessions = _unbalanced(engine, automat_id, start, end)
+    report.recovered = _recovered(engine, automat_id, start, end)
     return report
+
+
+def _recovered(engine: Engine, automat_id: str, start: datetime, end: datetime) -> list[Recovered]:
+    with engine.connect() as conn:
+        sessions = conn.execute(
+            select(
+                CitizenSession.id,
+                CitizenSession.transaction_ref,
+                CitizenSession.started_at,
+                CitizenSession.end_reason,
+            )
+            .where(
+                CitizenSession.automat_id == automat_id,
+                CitizenSession.state == "recovered",
+                CitizenSession.started_at >= start,
+                CitizenSession.started_at < end,
+            )
+            .order_by(CitizenSession.started_at)
+        ).all()
+        bons = conn.execute(
+            select(Bon.origin_session_id, Bon.short_code, Bon.amount_ore)
+            .where(Bon.origin_session_id.in_([s.id for s in sessions]))
+            .order_by(Bon.issued_at)
+        ).all()
+    by_session: dict[str, list[tuple[str, Money]]] = {}
+    for origin, code, amount in bons:
+        by_session.setdefault(origin, []).append((code, Money(int(amount))))
+    return [
+        Recovered(
+            s.id,
+            s.transaction_ref or "",
+            s.started_at,
+            s.end_reason or "",
+            tuple(by_session.get(s.id, [])),
+        )
+        for s in sessions
+    ]
 
 
 def _unbalanced(engine: Engine, automat_id: str, start: datetime, end: datetime) -> list[str]:

@@ -16,6 +16,7 @@ from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
 from kiosk.payment.outbox import FbsOutbox
+from kiosk.payment.recovery import recover
 from kiosk.payment.session import Devices, PaymentSession
 from kiosk.reports import Count, day_bounds, z_report
 from tests.payment_fakes import (
@@ -135,3 +136,43 @@ def test_kiosk_report_prints_the_day(config_file: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "Z-report test-01" in out and "issued at the desk         1       25.00" in out
     assert main(["report", "--config", cfg, "--day", "24/11/2026"]) == 2
+
+
+def test_a_session_finished_at_restart_is_listed_with_its_credit_bon(engine: Engine) -> None:
+    """The automat died with 25 kr in it; recovery made a credit bon nobody printed: the report
+    tells staff which code to give the citizen who comes to the desk."""
+    clock = FakeClock()
+    fbs = FakeFbs()
+    fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
+    book = BonBook(engine, BonSigner("report-test-key"), clock, "test-01")
+    journal = PaymentJournal(engine, "test-01", clock, book, {"fee": "BIBGEB"})
+    session = PaymentSession(
+        fbs=fbs,
+        ledger=Ledger(engine, "test-01", clock),
+        journal=journal,
+        devices=Devices(),
+        bons=book,
+        clock=clock,
+        cash=CashSection(),
+        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
+    )
+    coins = FakeAcceptor("coins", "coin", session.on_device_event)
+    session.devices.acceptors = [coins]
+    session.start()
+    session.identify(CPR)
+    session.enter_pin("1234")
+    session.pay()
+    session.choose_cash()
+    coins.insert(2000)
+    coins.insert(500)
+    ref = session.plan.transaction_ref
+    del session  # the process died here
+
+    assert recover(engine, journal, "test-01").credited
+    r = z_report(engine, "test-01", DAY)
+    (recovered,) = r.recovered
+    ((code, amount),) = recovered.credit_bons
+    assert recovered.transaction_ref == ref and amount == Money(2500)
+    assert book.verify(code).amount == Money(2500)
+    text = "\n".join(r.lines())
+    assert "Finished at restart" in text and f"{code[:5]}-{code[5:]}" in text and ref in text
