@@ -173,6 +173,8 @@ class CcTalkDevice(CashAcceptor):
                 announced_down = False
                 self._poll_loop()
             except LinkDown as exc:
+                if self._stop.is_set():
+                    break
                 if not announced_down:
                     self._set_health(Health.DOWN, f"disconnected: {exc}")
                     self._fault(FaultKind.DISCONNECTED, str(exc))

@@ -193,6 +193,8 @@ class SspValidator(CashAcceptor):
     def _working_health(self) -> tuple[Health, str]:
         if self._conditions:
             return Health.DOWN, ", ".join(self._conditions.values())
+        if not self.channels:
+            return Health.DOWN, self._refused or "the validator reports no usable channel"
         if self._refused:
             return Health.DEGRADED, self._refused
         return Health.OK, ""
@@ -208,6 +210,8 @@ class SspValidator(CashAcceptor):
                 announced = ""
                 self._poll_loop()
             except LinkDown as exc:
+                if self._stop.is_set():
+                    break
                 if announced != "link":
                     self._set_health(Health.DOWN, f"disconnected: {exc}")
                     self._fault(FaultKind.DISCONNECTED, str(exc))

@@ -211,6 +211,7 @@ def test_a_validator_set_up_for_another_currency_takes_nothing() -> None:
         try:
             assert "EUR" in events.wait_fault(FaultKind.OTHER).detail
             assert dev.channels == {}
+            wait_until(lambda: dev.health == Health.DOWN, "down: no usable channel")
         finally:
             dev.stop()
 
