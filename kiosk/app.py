@@ -1,20 +1,68 @@
-"""The composition root: builds the object graph from the configuration."""
+"""The composition root: builds the object graph from the configuration.
+
+``build_core(config, demo=...)`` opens (and migrates) the ledger, connects FBS (demo: starts the
+FBS simulator in-process on loopback and points the adapter at it), builds and starts the devices
+(demo or ``emulated = true``: the emulators on ptys), runs recovery with the card terminal before
+the first citizen, and starts the background workers (FBS outbox, debtor export). The UI gets a
+built :class:`Core`, asks it for sessions with :meth:`Core.new_session` and ends with
+:meth:`Core.close`.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 
+from drivers.base import DeviceEvent
 from kiosk.bons import BonBook, bon_book_for
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import KioskConfig
+from kiosk.devices import DeviceSet, build_devices
+from kiosk.fbs.factory import make_fbs_port
+from kiosk.fbs.port import FbsPort
 from kiosk.ledger.db import make_engine
 from kiosk.ledger.migrate import upgrade
 from kiosk.ledger.repository import Ledger
+from kiosk.payment.journal import PaymentJournal
+from kiosk.payment.outbox import FbsOutbox
+from kiosk.payment.recovery import RecoveryReport, recover
+from kiosk.payment.session import Devices, PaymentSession, Runner
+from kiosk.receipts import ReceiptDesk
+from kiosk.runtime import OutboxWorker, ReceiptService
 
 log = logging.getLogger(__name__)
+
+OUTBOX_INTERVAL_S = 30.0
+
+
+class EventRelay:
+    """The one listener every driver gets. Events wait here until the owner of the session worker
+    attaches (a coin credited before the UI is up is money: it must not be dropped)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._target: Callable[[DeviceEvent], None] | None = None
+        self._waiting: list[DeviceEvent] = []
+
+    def __call__(self, event: DeviceEvent) -> None:
+        with self._lock:
+            target = self._target
+            if target is None:
+                self._waiting.append(event)
+                return
+        target(event)
+
+    def attach(self, target: Callable[[DeviceEvent], None]) -> None:
+        with self._lock:
+            self._target = target
+            waiting, self._waiting = self._waiting, []
+        for event in waiting:
+            target(event)
 
 
 @dataclass
@@ -24,6 +72,58 @@ class Core:
     ledger: Ledger
     clock: Clock
     bons: BonBook
+    fbs: FbsPort | None = None
+    devices: DeviceSet = field(default_factory=DeviceSet)
+    journal: PaymentJournal | None = None
+    outbox: FbsOutbox | None = None
+    desk: ReceiptDesk | None = None
+    receipts: ReceiptService | None = None
+    outbox_worker: OutboxWorker | None = None
+    export_scheduler: Any = None  # kiosk.debtor.scheduler.ExportScheduler, with [debtor]
+    simulator: Any = None  # demo: kiosk.fbs.simulator.server.SimulatorHandle
+    recovery: RecoveryReport | None = None
+    relay: EventRelay = field(default_factory=EventRelay)
+    _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def new_session(self, runner: Runner | None = None) -> PaymentSession:
+        """A citizen session over the real FBS port, ledger, devices and bons, with receipts
+        printed after settlement. Call its methods on one thread (the session worker) and feed it
+        device events there: :meth:`attach_device_listener`."""
+        assert self.fbs is not None and self.journal is not None, "core built without FBS"
+        session = PaymentSession(
+            fbs=self.fbs,
+            ledger=self.ledger,
+            journal=self.journal,
+            devices=Devices(acceptors=self.devices.acceptors, terminal=self.devices.terminal),
+            bons=self.bons,
+            clock=self.clock,
+            cash=self.config.cash,
+            claims_config=self.config.claims,
+            runner=runner,
+        )
+        if self.receipts is not None:
+            self.receipts.attach(session)
+        return session
+
+    def attach_device_listener(self, listener: Callable[[DeviceEvent], None]) -> None:
+        """Where device events go from now on (called on the drivers' threads): e.g. the UI
+        bridge's ``device_listener``, which posts them to the session worker."""
+        self.relay.attach(listener)
+
+    def close(self) -> None:
+        """Stop the workers, the devices, the simulator; release the database. Idempotent."""
+        while self._closers:
+            closer = self._closers.pop()
+            try:
+                closer()
+            except Exception:
+                log.exception("shutting down: %s failed", getattr(closer, "__name__", closer))
+
+    def __enter__(self) -> Core:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def open_database(config: KioskConfig, *, migrate: bool = True) -> Engine:
@@ -33,10 +133,115 @@ def open_database(config: KioskConfig, *, migrate: bool = True) -> Engine:
     return engine
 
 
-def build_core(config: KioskConfig, clock: Clock | None = None) -> Core:
-    """Open (and migrate) the ledger; later issues add FBS, devices and the payment flow here."""
+def with_simulator(config: KioskConfig, simulator: Any) -> KioskConfig:
+    """The configuration with the FBS adapter pointed at a running simulator."""
+    fbs = config.fbs
+    if fbs.adapter == "rest":
+        assert fbs.rest is not None
+        fbs = fbs.model_copy(
+            update={"rest": fbs.rest.model_copy(update={"base_url": simulator.rest_url})}
+        )
+    else:
+        assert fbs.sip2 is not None
+        if fbs.sip2.transport == "https":
+            update: dict[str, Any] = {"url": simulator.sip2_envelope_url, "tls": False}
+        else:
+            if simulator.sip2_port is None:
+                raise RuntimeError("the SIP2 TCP simulator is not installed")
+            update = {"host": simulator.host, "port": simulator.sip2_port, "tls": False}
+        fbs = fbs.model_copy(update={"sip2": fbs.sip2.model_copy(update=update)})
+    return config.model_copy(update={"fbs": fbs})
+
+
+def build_core(
+    config: KioskConfig,
+    clock: Clock | None = None,
+    *,
+    demo: bool = False,
+    fbs: FbsPort | None = None,
+    start_workers: bool = True,
+    outbox_interval_s: float = OUTBOX_INTERVAL_S,
+) -> Core:
+    """The whole automat from one configuration. ``demo``: FBS simulator in-process and every
+    device emulated. ``fbs`` replaces the configured adapter (tests). ``start_workers=False``
+    leaves the outbox and export threads unstarted (tests drive ``tick`` themselves)."""
     clock = clock or SystemClock()
     engine = open_database(config)
     log.info("ledger ready at %s", engine.url.render_as_string(hide_password=True))
     ledger = Ledger(engine, config.automat.id, clock)
-    return Core(config, engine, ledger, clock, bon_book_for(config, engine, clock))
+    core = Core(config, engine, ledger, clock, bon_book_for(config, engine, clock))
+    core._closers.append(engine.dispose)
+    try:
+        _assemble(
+            core,
+            demo=demo,
+            fbs=fbs,
+            start_workers=start_workers,
+            outbox_interval_s=outbox_interval_s,
+        )
+    except BaseException:
+        core.close()
+        raise
+    return core
+
+
+def _assemble(
+    core: Core, *, demo: bool, fbs: FbsPort | None, start_workers: bool, outbox_interval_s: float
+) -> None:
+    config = core.config
+    if demo and fbs is None:
+        from kiosk.fbs.simulator.launch import state_for
+        from kiosk.fbs.simulator.server import start_simulator
+
+        core.simulator = start_simulator(
+            state_for(config), host="127.0.0.1", rest_port=0, sip2_port=0
+        )
+        core._closers.append(core.simulator.stop)
+        config = with_simulator(config, core.simulator)
+        core.config = config
+        log.info("demo: FBS simulator at %s", core.simulator.rest_url)
+    core.fbs = fbs or make_fbs_port(config)
+    close_fbs = getattr(core.fbs, "close", None)
+    if callable(close_fbs):
+        core._closers.append(close_fbs)
+
+    core.devices = build_devices(config.devices, demo=demo)
+    core._closers.append(core.devices.stop)
+    core.devices.start(core.relay)
+
+    core.journal = PaymentJournal(
+        core.engine, config.automat.id, core.clock, core.bons, config.claims.debtor_claim_types
+    )
+    core.outbox = FbsOutbox(core.engine, core.fbs, core.clock)
+    core.desk = ReceiptDesk(core.devices.printer)
+    core.receipts = ReceiptService(
+        core.engine,
+        core.desk,
+        core.outbox,
+        library_name=config.automat.library_name,
+        automat_id=config.automat.id,
+        now=core.clock.now,
+    )
+    # before the first citizen: finish or undo whatever a crash left, asking the terminal
+    core.recovery = recover(core.engine, core.journal, config.automat.id, core.devices.terminal)
+    if core.recovery.unresolved:
+        log.error(
+            "recovery: %d session(s) wait for the card terminal", len(core.recovery.unresolved)
+        )
+
+    core.outbox_worker = OutboxWorker(core.outbox, outbox_interval_s)
+    core._closers.append(core.outbox_worker.stop)
+    if config.debtor is not None:
+        from kiosk.debtor.setup import exporter_from_config, scheduler_from_config
+
+        core.export_scheduler = scheduler_from_config(
+            config, exporter_from_config(config, core.engine, core.clock)
+        )
+        core._closers.append(core.export_scheduler.stop)
+    if start_workers:
+        core.outbox_worker.start()
+        if core.export_scheduler is not None:
+            core.export_scheduler.start()
+
+
+__all__ = ["Core", "EventRelay", "build_core", "open_database", "with_simulator"]

@@ -1,0 +1,213 @@
+"""Background work of a running automat: FBS outbox delivery, and receipts and bons printed
+after a payment, without the citizen's screen ever waiting for FBS or the printer.
+
+- :class:`OutboxWorker` delivers due FBS registrations on its own thread (retries on the outbox's
+  backoff schedule, refusals parked for staff follow-up and retried slowly); ``kick`` asks for a
+  round now. A failing round is logged and the next one tries again.
+- :class:`ReceiptService` watches a :class:`PaymentSession`: when a payment is settled it delivers
+  that session's FBS registration first (so the receipt can truthfully say "Betalt i FBS"),
+  then prints the receipt and any credit bon through the :class:`ReceiptDesk`; a credit bon from a
+  cancel, a timeout or a late coin is printed when it appears. The work runs through the
+  session's runner (off the session worker); results come back on the session worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from kiosk.domain import Claim, PayableIn
+from kiosk.ledger.models import Allocation, Tender
+from kiosk.money import Money
+from kiosk.payment.outbox import Delivery, FbsOutbox
+from kiosk.payment.session import PaymentSession, SessionView
+from kiosk.payment.states import State
+from kiosk.receipts import Issued, PaidClaim, ReceiptData, ReceiptDesk, render_bon, render_receipt
+
+log = logging.getLogger(__name__)
+
+
+class OutboxWorker:
+    def __init__(self, outbox: FbsOutbox, interval_s: float = 30.0) -> None:
+        if interval_s <= 0:
+            raise ValueError("the outbox interval must be positive")
+        self.outbox = outbox
+        self.interval_s = interval_s
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.rounds = 0
+        self.last_error: str | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._loop, name="fbs-outbox", daemon=True)
+            self._thread.start()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    def tick(self) -> list[Delivery]:
+        """One delivery round over every due item; never raises."""
+        try:
+            deliveries = self.outbox.deliver_due()
+        except Exception as exc:  # FBS or the database hiccuped: the next round retries
+            self.last_error = str(exc)
+            log.exception("FBS outbox round failed; retrying at the next interval")
+            return []
+        finally:
+            self.rounds += 1
+        self.last_error = None
+        return deliveries
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            self.tick()
+            self._wake.wait(self.interval_s)
+
+
+class ReceiptService:
+    def __init__(
+        self,
+        engine: Engine,
+        desk: ReceiptDesk,
+        outbox: FbsOutbox,
+        *,
+        library_name: str,
+        automat_id: str,
+        now: Callable[[], Any],
+    ) -> None:
+        self.engine = engine
+        self.desk = desk
+        self.outbox = outbox
+        self.library_name = library_name
+        self.automat_id = automat_id
+        self.now = now
+        self._printed_bons: set[str] = set()
+        self._lock = threading.Lock()
+        #: every receipt and bon handed to the printer, newest last (shown on screen if refused)
+        self.issued: list[Issued] = []
+        self.jobs_done = 0
+
+    def attach(self, session: PaymentSession) -> None:
+        previous = session.on_settled
+
+        def settled(session_id: str) -> None:
+            if previous is not None:
+                previous(session_id)
+            self._settled(session, session_id)
+
+        session.on_settled = settled
+        session.listeners.append(lambda view: self._on_view(session, view))
+
+    # -- on the session worker -----------------------------------------------------------------
+    def _settled(self, session: PaymentSession, session_id: str) -> None:
+        plan = session.plan
+        if plan is None:
+            return
+        known = {c.id: c for c in session.claims}
+        claims = [known.get(p.id) or p.as_claim() for p in plan.claims]
+        ticket = session.credit_bon
+        if ticket is not None:
+            self._printed_bons.add(ticket.id)  # printed after the receipt, by this job
+        ref = plan.transaction_ref
+
+        def done(result: Any, error: BaseException | None) -> None:
+            self.jobs_done += 1
+            if error is not None:
+                log.error("receipt for %s failed: %r", session_id, error)
+                return
+            fees = result
+            if fees and session.session_id == session_id:
+                session.registration_result(fees)
+
+        session.runner.submit(
+            lambda: self._deliver_and_print(session_id, ref, claims, ticket), done
+        )
+
+    def _on_view(self, session: PaymentSession, view: SessionView) -> None:
+        ticket = view.credit_bon
+        if ticket is None or view.state in (State.SETTLING, State.RECEIPT):
+            return  # a settlement's own credit bon is printed with the receipt
+        if ticket.id in self._printed_bons:
+            return
+        self._printed_bons.add(ticket.id)
+
+        def done(_result: Any, error: BaseException | None) -> None:
+            self.jobs_done += 1
+            if error is not None:
+                log.error("credit bon print failed: %r", error)
+
+        session.runner.submit(lambda: self._print_bon(ticket), done)
+
+    # -- off the session worker ----------------------------------------------------------------
+    def _keep(self, issued: Issued) -> Issued:
+        with self._lock:
+            self.issued.append(issued)
+            del self.issued[:-20]
+        if not issued.printed:
+            log.warning(
+                "%s not printed (%s): kept as text",
+                issued.document.kind,
+                issued.result.message or issued.result.outcome.value,
+            )
+        return issued
+
+    def _print_bon(self, ticket: Any) -> Issued:
+        return self._keep(self.desk.issue(render_bon(ticket.print_data(self.library_name))))
+
+    def _deliver_and_print(
+        self, session_id: str, ref: str, claims: list[Claim], ticket: Any
+    ) -> dict[str, str]:
+        fees: dict[str, str] = {}
+        if any(c.payable_in is PayableIn.FBS for c in claims):
+            try:
+                for delivery in self.outbox.deliver_due(session_id):
+                    fees.update(delivery.fees)
+            except Exception as exc:  # the outbox worker retries; the receipt says "pending"
+                log.warning("FBS registration of %s not delivered now: %s", session_id, exc)
+        kinds, card_text, rounding = self._ledger_facts(session_id)
+        methods = {"cash" if k in ("coin", "note") else k for k in kinds}
+        data = ReceiptData(
+            library_name=self.library_name,
+            automat_id=self.automat_id,
+            paid_at=self.now(),
+            claims=[PaidClaim.from_claim(c, fees.get(c.id, "pending")) for c in claims],
+            method=next(iter(methods)) if len(methods) == 1 else "mixed",
+            transaction_ref=ref,
+            terminal_receipt_text=card_text,
+            credit_bon_ref=ticket.short_code_display if ticket is not None else "",
+            cash_rounding=rounding,
+        )
+        self._keep(self.desk.issue(render_receipt(data)))
+        if ticket is not None:
+            self._print_bon(ticket)
+        return fees
+
+    def _ledger_facts(self, session_id: str) -> tuple[set[str], str, Money]:
+        with self.engine.connect() as conn:
+            tenders = conn.execute(
+                select(Tender.kind, Tender.receipt_text).where(
+                    Tender.session_id == session_id, Tender.state == "received"
+                )
+            ).all()
+            rounding = conn.scalar(
+                select(Allocation.amount_ore).where(
+                    Allocation.session_id == session_id, Allocation.kind == "cash_rounding"
+                )
+            )
+        card_text = "\n".join(t for k, t in tenders if k == "card" and t)
+        return {k for k, _ in tenders}, card_text, Money(int(rounding or 0))
