@@ -28,11 +28,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Engine, and_, insert, select, update
 
-from kiosk.clock import Clock
+from kiosk.clock import LOCAL_TIME, Clock
 from kiosk.config import ConfigError, KioskConfig
 from kiosk.ledger.models import BON_REASONS, AuditEntry, Bon, Tender
 from kiosk.money import Money
@@ -46,10 +45,6 @@ _PAYLOAD = re.compile(
     r"^BON1\.(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
     r"\.(?P<amount>[1-9][0-9]{0,11})\.(?P<expiry>[0-9]{1,12})\.(?P<sig>[A-Z2-7]{32})$"
 )
-try:  # a bon is valid through the last day printed on it, Danish time
-    LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
-except ZoneInfoNotFoundError:  # pragma: no cover - a system without tzdata: UTC is close enough
-    LOCAL_TIME = ZoneInfo("UTC")
 #: the reason on the slip, in the citizen's words
 REASON_TEXT = {
     "desk_cash": "Betalt kontant i skranken",

@@ -5,6 +5,16 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+#: Danish wall-clock time: what receipts, bons and reports show (the ledger stores UTC). The
+#: ``tzdata`` dependency guarantees the zone exists even where the system has no zoneinfo.
+LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
+
+
+def local(moment: datetime) -> datetime:
+    """``moment`` in Danish time; a naive datetime is taken to be local already."""
+    return moment if moment.tzinfo is None else moment.astimezone(LOCAL_TIME)
 
 
 class Clock(Protocol):

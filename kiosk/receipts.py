@@ -29,6 +29,7 @@ from drivers.base.printer import (
     Text,
     render_text,
 )
+from kiosk.clock import local
 from kiosk.cpr import scrub
 from kiosk.domain import Claim, ClaimKind, PayableIn
 from kiosk.money import Money, total
@@ -78,7 +79,8 @@ def _clean(text: str) -> str:
 
 
 def danish_datetime(moment: datetime) -> str:
-    return moment.strftime("%d.%m.%Y kl. %H.%M")
+    """Danish wall-clock time: the ledger's UTC times are converted, naive ones taken as is."""
+    return local(moment).strftime("%d.%m.%Y kl. %H.%M")
 
 
 def danish_date(day: date) -> str:

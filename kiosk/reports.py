@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select
 
-from kiosk.bons import LOCAL_TIME
+from kiosk.clock import LOCAL_TIME
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.models import (
     TERMINAL_SESSION_STATES,

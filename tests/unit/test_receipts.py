@@ -205,3 +205,15 @@ def test_fbs_registration_not_yet_confirmed_is_not_called_paid_in_fbs() -> None:
     assert "biblioteket registrerer betalingen i FBS" in text
     with pytest.raises(ReceiptError):
         render_receipt(receipt_data(claims=(PaidClaim("x", Money(1), PayableIn.FBS, "maybe"),)))
+
+
+def test_times_from_the_ledger_are_printed_in_danish_time() -> None:
+    """The ledger keeps UTC; the citizen reads the clock on the wall (CET in winter, CEST in
+    summer)."""
+    from datetime import UTC
+
+    paid_at = datetime(2026, 11, 25, 13, 7, tzinfo=UTC)
+    winter = as_text(render_receipt(receipt_data(paid_at=paid_at)))
+    summer = as_text(render_bon(bon_data(issued_at=datetime(2026, 6, 1, 8, 30, tzinfo=UTC))))
+    assert "25.11.2026 kl. 14.07" in winter
+    assert "01.06.2026 kl. 10.30" in summer
