@@ -121,17 +121,25 @@ class CcTalkEmulator:
         self.port.write(data)
 
     def nak_next(self, n: int = 1) -> None:
-        self._nak += n
+        with self.lock:
+            self._nak += n
 
     def busy_next(self, n: int = 1) -> None:
-        self._busy += n
+        with self.lock:
+            self._busy += n
 
     def corrupt_next_checksum(self, n: int = 1) -> None:
-        self._corrupt += n
+        with self.lock:
+            self._corrupt += n
 
     def mute_next(self, n: int = 1) -> None:
         """Do not answer the next ``n`` requests (as if the frame were lost on the wire)."""
-        self._mute += n
+        with self.lock:
+            self._mute += n
+
+    def unmute(self) -> None:
+        with self.lock:
+            self._mute = 0
 
     def unplug(self) -> None:
         self.port.unplug()
@@ -188,11 +196,13 @@ class CcTalkEmulator:
                 reply = (codec.BUSY, b"")
             else:
                 reply = self._answer(frame.header, frame.data)
+            corrupt = self._corrupt > 0
+            if corrupt:
+                self._corrupt -= 1
         if reply is None:
             return
         out = codec.encode(Frame(codec.HOST, reply[0], reply[1], src=self.address), self.checksum)
-        if self._corrupt:
-            self._corrupt -= 1
+        if corrupt:
             out = out[:-1] + bytes(((out[-1] + 1) % 256,))
         time.sleep(wire_time_s(len(out), self.baudrate))
         self.port.write(out)

@@ -140,14 +140,22 @@ class SspEmulator:
         self.port.write(data)
 
     def corrupt_next_checksum(self, n: int = 1) -> None:
-        self._corrupt += n
+        with self.lock:
+            self._corrupt += n
 
     def busy_next(self, n: int = 1) -> None:
         """Answer the next ``n`` commands (SYNC excepted) with 0xF5 "cannot process now"."""
-        self._busy += n
+        with self.lock:
+            self._busy += n
 
     def mute_next(self, n: int = 1) -> None:
-        self._mute += n
+        """Do not answer the next ``n`` packets (as if they were lost on the wire)."""
+        with self.lock:
+            self._mute += n
+
+    def unmute(self) -> None:
+        with self.lock:
+            self._mute = 0
 
     def unplug(self) -> None:
         self.port.unplug()
@@ -211,9 +219,11 @@ class SspEmulator:
                 self._last_seq = packet.seq
                 reply = self._answer(command, packet.data[1:])
                 self._last_reply = reply
+            corrupt = self._corrupt > 0
+            if corrupt:
+                self._corrupt -= 1
         out = codec.encode(Packet(reply, packet.seq, self.address))
-        if self._corrupt:
-            self._corrupt -= 1
+        if corrupt:
             body = bytes((packet.seq_id, len(reply))) + reply
             crc = codec.crc16(body) ^ 0x0101  # a wrong CRC, still stuffed correctly
             out = bytes((codec.STX,)) + codec.stuff(body + bytes((crc & 0xFF, crc >> 8)))

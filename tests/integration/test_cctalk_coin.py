@@ -210,7 +210,7 @@ def test_a_device_that_stops_answering_goes_down_and_comes_back(rig) -> None:
     emu.mute_next(50)
     events.wait_fault(FaultKind.PROTOCOL)
     assert dev.health == Health.DOWN
-    emu.mute_next(-emu._mute)
+    emu.unmute()
     events.wait_for(lambda: dev.health == Health.OK, "health OK again")
 
 
