@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from drivers.base import FaultKind, Health
 from drivers.cctalk import codec
 from drivers.cctalk.codec import CcTalkProtocolError, Checksum, ChecksumError, Frame
+from drivers.cctalk.codes import Effect, bill_status, coin_error
 from drivers.cctalk.device import match_value, polling_interval_s
 
 VECTORS = [
@@ -118,3 +120,22 @@ def test_encode_decode_round_trip(
 ) -> None:
     frame = Frame(dest, header, data, src=None if cs is Checksum.CRC16 else src)
     assert codec.decode(codec.encode(frame, cs), cs) == frame
+
+
+def test_coin_error_codes_map_to_rejections_and_faults() -> None:
+    assert coin_error(2).effect is Effect.REJECTED
+    assert coin_error(130).text == "inhibited coin type 3"
+    assert (coin_error(40).effect, coin_error(40).kind) == (Effect.FAULT, FaultKind.FRAUD)
+    assert coin_error(20).kind is FaultKind.FRAUD
+    assert coin_error(0).effect is Effect.NONE
+    assert coin_error(99).kind is FaultKind.OTHER  # unknown codes are never silently ignored
+
+
+def test_bill_status_codes_map_to_faults_and_health() -> None:
+    removed = bill_status(11)
+    assert (removed.kind, removed.health) == (FaultKind.STACKER_REMOVED, Health.DOWN)
+    assert (bill_status(14).kind, bill_status(14).health) == (FaultKind.STACKER_FULL, Health.DOWN)
+    assert bill_status(8).kind is FaultKind.FRAUD and bill_status(17).kind is FaultKind.FRAUD
+    assert bill_status(1).effect is Effect.REJECTED
+    assert bill_status(6).kind is FaultKind.JAM
+    assert bill_status(12).health is Health.OK
