@@ -240,7 +240,10 @@ class CcTalkDevice(CashAcceptor):
         if self.echo:
             echo = self._link.read(len(request), self.reply_timeout_s)
             if echo != request:
-                raise CcTalkProtocolError(f"echo {echo.hex(' ')} is not the request")
+                raise CcTalkProtocolError(
+                    f"echo {echo.hex(' ')} is not the request (is echo = true right for this "
+                    "adapter?)"
+                )
         head = self._link.read(2, self.reply_timeout_s)
         if len(head) < 2:
             raise CcTalkProtocolError("no reply")

@@ -257,6 +257,19 @@ def test_echo_and_crc_settings_work_end_to_end(echo: bool, checksum: Checksum) -
             dev.stop()
 
 
+def test_a_wrong_echo_setting_is_a_clear_protocol_fault() -> None:
+    with CoinAcceptorEmulator(echo=False) as emu:
+        dev = CcTalkCoinAcceptor(emu.path, coin_values=COIN_VALUES, echo=True,
+                                 reply_timeout_s=0.1, reconnect_backoff_s=(0.5, 1.0))
+        events = Events()
+        dev.start(events)
+        try:
+            assert "echo" in events.wait_fault(FaultKind.PROTOCOL).detail
+            assert dev.health == Health.DOWN
+        finally:
+            dev.stop()
+
+
 def test_bad_arguments_are_refused() -> None:
     with pytest.raises(ValueError):
         CcTalkCoinAcceptor("/dev/null", coin_values={"DK050": 0.5})  # type: ignore[dict-item]
