@@ -68,6 +68,7 @@ def test_escrow_accept_is_the_next_poll_and_credit_follows(rig) -> None:
     credit = events.wait_count(Credit, 1)[0]
     assert (credit.value_ore, credit.kind, credit.denomination) == (10000, "note", "channel 2")
     assert emu.stacked == [2]
+    assert events.threads == {"ssp-note_validator"}  # delivered on the polling thread
 
 
 def test_escrow_return_rejects_the_note_without_credit(rig) -> None:
