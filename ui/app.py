@@ -10,11 +10,26 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from kiosk.app import build_core
-from kiosk.config import KioskConfig
+if TYPE_CHECKING:
+    from kiosk.config import KioskConfig
+    from kiosk.payment.session import PaymentSession
 
 WINDOW_SIZE = (1280, 800)
+
+
+def wait_for_core(window: Any, timeout_s: float) -> bool:
+    """Let the event loop run until the session is attached (it loads after the first paint)."""
+    import time
+
+    from PySide6.QtCore import QCoreApplication
+
+    deadline = time.monotonic() + timeout_s
+    while window.bridge.session is None and time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        time.sleep(0.005)
+    return window.bridge.session is not None
 
 
 def run_automat(config: KioskConfig, *, demo: bool, walkthrough: Path | None = None) -> int:
@@ -34,34 +49,44 @@ def run_automat(config: KioskConfig, *, demo: bool, walkthrough: Path | None = N
             file=sys.stderr,
         )
         return 1
-    from ui.demo_world import fake_session
-
-    core = build_core(config)
     app = QApplication.instance() or QApplication([])
-    session, hands = fake_session(core)
+    world: dict[str, Any] = {}
+
+    def build() -> PaymentSession:
+        """On the session worker, after the attract screen is up."""
+        from kiosk.app import build_core
+        from ui.demo_world import fake_session
+
+        world["core"] = core = build_core(config)
+        session, world["hands"] = fake_session(core)
+        for acceptor in session.devices.acceptors:  # `window` is bound by the time events come
+            acceptor.sink = lambda event: window.bridge.device_listener(event)
+        return session
+
     window = build_automat(
-        session,
+        build,
         library_name=config.automat.library_name,
         claims=config.claims,
         cash=config.cash,
-        fbs_health=lambda: session.fbs.health().ok,
+        fbs_health=lambda: world["hands"].fbs.health().ok,
         print_receipt=None,  # the receipt printer is wired with the devices (shown on screen)
         idle=IdleSettings(service_check_ms=10_000),
     )
-    for acceptor in session.devices.acceptors:
-        acceptor.sink = window.bridge.device_listener
     window.resize(*WINDOW_SIZE)
     window.show()
     try:
         if walkthrough is not None:
             from ui.walkthrough import run_walkthrough
 
-            ok = run_walkthrough(window, hands, walkthrough)
-            return 0 if ok else 1
+            if not wait_for_core(window, 60):
+                print("kiosk: the core did not start", file=sys.stderr)
+                return 1
+            return 0 if run_walkthrough(window, world["hands"], walkthrough) else 1
         return app.exec()
     finally:
         shutdown(window)
         window.close()
         window.deleteLater()
         app.processEvents()
-        core.engine.dispose()
+        if "core" in world:
+            world["core"].engine.dispose()

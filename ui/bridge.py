@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
-from kiosk.payment.session import PaymentSession, SessionView
+if TYPE_CHECKING:  # the session (and the ledger under it) loads after the first screen is up
+    from kiosk.payment.session import PaymentSession, SessionView
 
 log = logging.getLogger(__name__)
 
@@ -102,39 +104,80 @@ class ServiceStatus:
 
 
 class SessionBridge(QObject):
-    """Posts GUI intents to the session worker and emits every new view as a queued signal."""
+    """Posts GUI intents to the session worker and delivers every new view to the GUI thread.
 
-    snapshot = Signal(object)  # Snapshot
+    Only plain Qt types cross threads in a signal: a view is put in a locked queue and a
+    parameterless queued signal wakes the GUI thread, which emits ``snapshot`` itself. (Python
+    objects carried by a cross-thread ``Signal(object)`` crashed PySide6 6.12 under load with
+    "deallocating None".)
+    """
+
+    snapshot = Signal(object)  # Snapshot, emitted on the GUI thread
     refused = Signal(str)  # an intent the session refused in its current state
-    service = Signal(object)  # ServiceStatus
+    service = Signal(object)  # ServiceStatus, emitted on the GUI thread
     printed = Signal(bool)  # the receipt came out of the printer (False: show it on screen)
+    _views_waiting = Signal()  # worker → GUI: there are views in the queue
+    _service_checked = Signal(bool, str)  # worker → GUI: FBS ok, methods joined by ","
 
     def __init__(
         self,
-        session: PaymentSession,
+        session: PaymentSession | None = None,
         *,
         worker: SessionWorker | None = None,
         runner: PoolRunner | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.session = session
+        self.session: PaymentSession | None = None
         self.worker = worker or SessionWorker()
         self.runner = runner or PoolRunner(self.worker)
+        self._views: deque[Snapshot] = deque()
+        self._lock = threading.Lock()
+        self._views_waiting.connect(self._deliver_views)
+        self._service_checked.connect(self._deliver_service)
+        if session is not None:
+            self.attach(session)
+
+    def attach(self, session: PaymentSession) -> None:
+        self.session = session
         session.runner = self.runner
         session.listeners.append(self._on_view)
 
+    def attach_later(self, build: Callable[[], PaymentSession]) -> None:
+        """Build the session on the worker (opening the ledger takes a while) so the first
+        screen shows at once; every intent and device event posted meanwhile waits behind it."""
+        self.worker.post(lambda: self.attach(build()))
+
     # -- worker side -------------------------------------------------------------------------
+    def _methods(self) -> tuple[str, ...]:
+        return tuple(self.session.available_methods()) if self.session else ()
+
     def _on_view(self, view: SessionView) -> None:
-        """Runs on the session worker; the signal crosses to the GUI thread queued."""
-        self.snapshot.emit(Snapshot(view, tuple(self.session.available_methods())))
+        """Runs on the session worker; the wake-up signal crosses to the GUI thread queued."""
+        with self._lock:
+            self._views.append(Snapshot(view, self._methods()))
+        self._views_waiting.emit()
+
+    @Slot()
+    def _deliver_views(self) -> None:
+        while True:
+            with self._lock:
+                if not self._views:
+                    return
+                snap = self._views.popleft()
+            self.snapshot.emit(snap)
+
+    @Slot(bool, str)
+    def _deliver_service(self, fbs_ok: bool, methods: str) -> None:
+        self.service.emit(ServiceStatus(fbs_ok, tuple(m for m in methods.split(",") if m)))
 
     def _call(self, name: str, *args: Any) -> None:
-        method = getattr(self.session, name)
-
         def run() -> None:
+            if self.session is None:  # the core failed to load: nothing to drive
+                self.refused.emit(name)
+                return
             try:
-                method(*args)
+                getattr(self.session, name)(*args)
             except (RuntimeError, ValueError) as exc:  # not allowed now: tell the GUI, no change
                 log.info("session refused %s: %s", name, exc)
                 self.refused.emit(name)
@@ -143,7 +186,7 @@ class SessionBridge(QObject):
 
     def device_listener(self, event: object) -> None:
         """Give this to drivers: called on their thread, the event is handled on the worker."""
-        self.worker.post(self.session.on_device_event, event)
+        self.worker.post(lambda: self.session and self.session.on_device_event(event))
 
     # -- GUI intents (return at once) --------------------------------------------------------
     def start(self) -> None:
@@ -187,7 +230,7 @@ class SessionBridge(QObject):
 
     def refresh(self) -> None:
         """Ask for a fresh snapshot (e.g. after a language switch)."""
-        self.worker.post(lambda: self._on_view(self.session.view()))
+        self.worker.post(lambda: self.session and self._on_view(self.session.view()))
 
     def check_service(self, fbs_health: Callable[[], bool]) -> None:
         """FBS health runs on the pool, device health on the worker; the result is emitted."""
@@ -196,10 +239,10 @@ class SessionBridge(QObject):
             return fbs_health()
 
         def done(ok: Any, error: BaseException | None) -> None:
-            methods = tuple(self.session.available_methods())
-            self.service.emit(ServiceStatus(bool(ok) and error is None, methods))
+            self._service_checked.emit(bool(ok) and error is None, ",".join(self._methods()))
 
-        self.runner.submit(probe, done)
+        # through the worker, so a check asked for during start-up runs once the session exists
+        self.worker.post(lambda: self.runner.submit(probe, done))
 
     def print_receipt(self, printer: Callable[[SessionView], Any], view: SessionView) -> None:
         """Print on the pool; the outcome reaches the GUI as ``printed``."""

@@ -7,17 +7,23 @@ real FBS client and devices, or the simulator and emulators; tests and the walkt
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QTimer
 
 from kiosk.config.model import CashSection, ClaimsSection
-from kiosk.payment.session import PaymentSession, SessionView
 from ui.bridge import SessionBridge
 from ui.i18n import Languages
 from ui.window import AutomatWindow, IdleSettings
 
+if TYPE_CHECKING:
+    from kiosk.payment.session import PaymentSession, SessionView
+
+START_DELAY_MS = 30
+
 
 def build_automat(
-    session: PaymentSession,
+    session: PaymentSession | Callable[[], PaymentSession],
     *,
     library_name: str,
     claims: ClaimsSection,
@@ -29,12 +35,17 @@ def build_automat(
 ) -> AutomatWindow:
     """Run ``session`` on a session worker behind a bridge and build the window over it.
 
+    ``session`` may be a function that builds it: it then runs on the session worker after the
+    window is up, so the attract screen shows before the ledger and FBS client are ready.
+
     Device owners deliver events with ``window.bridge.device_listener`` (any thread); scanners and
     card readers call ``window.input_scanned(text)`` through a queued signal or
     ``QMetaObject.invokeMethod``. Call :func:`shutdown` when done.
     """
-    bridge = SessionBridge(session)
-    return AutomatWindow(
+    bridge = SessionBridge()
+    if not callable(session):
+        bridge.attach(session)
+    window = AutomatWindow(
         bridge,
         library_name=library_name,
         claims=claims,
@@ -44,6 +55,11 @@ def build_automat(
         fbs_health=fbs_health,
         print_receipt=print_receipt,
     )
+    if callable(session):
+        # load the core once the first screen is painted, not in a race with painting it
+        factory = session
+        QTimer.singleShot(START_DELAY_MS, lambda: bridge.attach_later(factory))
+    return window
 
 
 def shutdown(window: AutomatWindow) -> None:

@@ -1,10 +1,10 @@
 """Languages through Qt's translation tools: ``translate()`` in the code, ``.ts`` → ``.qm``.
 
-English is the source language in the code (``en.ts`` holds only its plural forms); Danish is the
-default on screen. A language is a file
-``ui/translations/<code>.ts``: dropping one in adds the language. ``make`` compiles the ``.qm``
-files with ``pyside6-lrelease``; when a ``.qm`` is missing or older than its ``.ts`` (a fresh
-checkout, an installed package) it is compiled at run time into a cache folder.
+English is the source language in the code; Danish is the default on screen. Plurals are two
+explicit strings (the Python lupdate of PySide6 6.11 does not find ``%n`` forms reliably).
+A language is a file ``ui/translations/<code>.ts``: dropping one in adds the language. ``make``
+compiles the ``.qm`` files with ``pyside6-lrelease``; when a ``.qm`` is missing or older than its
+``.ts`` (a fresh checkout, an installed package) it is compiled at run time into a cache folder.
 Right-to-left languages say so by translating ``QT_LAYOUT_DIRECTION`` to ``RTL`` (Qt's own rule).
 """
 
@@ -81,7 +81,7 @@ class Languages(QObject):
     """Installs one translator at a time and sets the layout direction it asks for."""
 
     changed = Signal(str)
-    #: the application has one language at a time, whichever window installed it
+    # the application has one language at a time, whichever window installed it
     _installed: QTranslator | None = None
 
     def __init__(self, folder: Path = TRANSLATIONS, parent: QObject | None = None) -> None:
@@ -101,7 +101,7 @@ class Languages(QObject):
         ts = self.folder / f"{code}.ts"
         if code != SOURCE_LANGUAGE and not ts.exists():
             raise TranslationError(f"no translation for language {code!r}")
-        if ts.exists():  # the source language may have a file too, for its plural forms
+        if ts.exists():  # the source language needs no file, but may have one
             translator = QTranslator(self)
             if not translator.load(str(qm_for(ts))):
                 raise TranslationError(f"could not load the translation for {code!r}")

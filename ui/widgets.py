@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import qrcode
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
@@ -131,6 +130,8 @@ def mask_identifier(digits: str) -> str:
 
 
 def qr_pixmap(data: str, size: int = 220) -> QPixmap:
+    import qrcode  # only when a claim payable elsewhere is shown (it pulls in PIL)
+
     qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(data)
     qr.make(fit=True)

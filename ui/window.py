@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, QTimer, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config.model import CashSection, ClaimsSection
-from kiosk.payment.session import SessionView
 from kiosk.payment.states import ENDED, State
 from ui.bridge import ServiceStatus, SessionBridge, Snapshot
 from ui.i18n import DEFAULT_LANGUAGE, Languages, language_name, translate
@@ -24,6 +23,9 @@ from ui.screens.payment import BonScreen, CardScreen, CashScreen, MethodsScreen
 from ui.screens.welcome import AttractScreen, OutOfServiceScreen
 from ui.theme import Theme
 from ui.widgets import button, label
+
+if TYPE_CHECKING:
+    from kiosk.payment.session import SessionView
 
 
 class ScreenStack(QStackedWidget):
@@ -294,12 +296,13 @@ class AutomatWindow(QWidget):
     # -- idle ------------------------------------------------------------------------------------
     @Slot(int)
     def _show_warning(self, left: int) -> None:
-        self.warning_text.setText(
-            "◷ "
-            + translate(
-                "Window", "Are you still there? The session ends in %n second(s).", None, left
-            )
-        )
+        if left == 1:
+            text = translate("Window", "Are you still there? The session ends in 1 second.")
+        else:
+            text = translate(
+                "Window", "Are you still there? The session ends in %1 seconds."
+            ).replace("%1", str(left))
+        self.warning_text.setText("◷ " + text)
         self.warning.show()
 
     @Slot()

@@ -64,3 +64,25 @@ def test_views_arrive_on_the_gui_thread_through_queued_signals(ui) -> None:
     ui.wait_state(State.CLAIMS)
     gui = ui.window.thread()
     assert threads and all(t is gui for t in threads)
+
+
+def test_qt_calls_keep_references_to_none_and_true(qtbot: QtBot) -> None:
+    """PySide6 6.12.0 on CPython 3.11 dropped a reference to None on every void call and to
+    True on every signal emit, so the automat aborted after some thousand screen updates."""
+    import sys
+
+    from PySide6.QtCore import QCoreApplication, QObject, Signal
+    from PySide6.QtWidgets import QLabel
+
+    class Pinger(QObject):
+        ping = Signal()
+
+    pinger, label = Pinger(), QLabel()
+    pinger.ping.connect(label.clear)
+    none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(2000):
+        label.setText("x")
+        pinger.ping.emit()
+        QCoreApplication.processEvents()
+    assert sys.getrefcount(None) - none_before > -100
+    assert sys.getrefcount(True) - true_before > -100

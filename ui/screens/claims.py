@@ -237,11 +237,11 @@ class ClaimsScreen(Screen):
         covered = selection.covers() if selection else []
         if covered:
             names = ", ".join(claim_title(c) for c in covered)
-            self.covers.setText(
-                translate(
-                    "Claims", "This payment covers %n claim(s): %1", None, len(covered)
-                ).replace("%1", names)
-            )
+            if len(covered) == 1:
+                text = translate("Claims", "This payment covers 1 claim: %1")
+            else:
+                text = translate("Claims", "This payment covers %2 claims: %1")
+            self.covers.setText(text.replace("%2", str(len(covered))).replace("%1", names))
         else:
             self.covers.setText(translate("Claims", "No claims chosen."))
         self.pay.setText(translate("Claims", "Pay %1").replace("%1", money_text(total)))

@@ -1,493 +1,495 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="da_DK">
-<context>
+  <context>
     <name>Attract</name>
     <message>
-        <source>Pay library fees here</source>
-        <translation>Betal mellemværender med biblioteket her</translation>
+      <source>Pay library fees here</source>
+      <translation>Betal mellemværender med biblioteket her</translation>
     </message>
     <message>
-        <source>Show your library card or health card to the reader, or touch the button to type your number.</source>
-        <translation>Vis dit lånerkort eller sundhedskort til læseren, eller tryk på knappen for at taste dit nummer.</translation>
+      <source>Show your library card or health card to the reader, or touch the button to type your number.</source>
+      <translation>Vis dit lånerkort eller sundhedskort til læseren, eller tryk på knappen for at taste dit nummer.</translation>
     </message>
     <message>
-        <source>Start — type card number or CPR</source>
-        <translation>Start — tast kortnummer eller CPR-nummer</translation>
+      <source>Start — type card number or CPR</source>
+      <translation>Start — tast kortnummer eller CPR-nummer</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>Busy</name>
     <message>
-        <source>Finishing your payment …</source>
-        <translation>Betalingen gøres færdig …</translation>
+      <source>Finishing your payment …</source>
+      <translation>Betalingen gøres færdig …</translation>
     </message>
     <message>
-        <source>Finding your claims …</source>
-        <translation>Vi finder dine mellemværender …</translation>
+      <source>Finding your claims …</source>
+      <translation>Vi finder dine mellemværender …</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>Claims</name>
     <message>
-        <source>Fee</source>
-        <translation>Gebyr</translation>
+      <source>Fee</source>
+      <translation>Gebyr</translation>
     </message>
     <message>
-        <source>Compensation</source>
-        <translation>Erstatning</translation>
+      <source>Compensation</source>
+      <translation>Erstatning</translation>
     </message>
     <message>
-        <source>Claim</source>
-        <translation>Mellemværende</translation>
+      <source>Claim</source>
+      <translation>Mellemværende</translation>
     </message>
     <message>
-        <source>Can be paid here with your health card or CPR number (the municipality needs it).</source>
-        <translation>Kan betales her med sundhedskort eller CPR-nummer (kommunen skal bruge det).</translation>
+      <source>Can be paid here with your health card or CPR number (the municipality needs it).</source>
+      <translation>Kan betales her med sundhedskort eller CPR-nummer (kommunen skal bruge det).</translation>
     </message>
     <message>
-        <source>Cannot be paid here.</source>
-        <translation>Kan ikke betales her.</translation>
+      <source>Cannot be paid here.</source>
+      <translation>Kan ikke betales her.</translation>
     </message>
     <message>
-        <source>Paid here.</source>
-        <translation>Betalt her.</translation>
+      <source>Paid here.</source>
+      <translation>Betalt her.</translation>
     </message>
     <message>
-        <source>You are not blocked: you can borrow as usual.</source>
-        <translation>Du er ikke spærret: du kan låne som normalt.</translation>
+      <source>You are not blocked: you can borrow as usual.</source>
+      <translation>Du er ikke spærret: du kan låne som normalt.</translation>
     </message>
     <message>
-        <source>You cannot borrow because you owe %1 and the limit is %2.</source>
-        <translation>Du kan ikke låne, fordi du skylder %1, og grænsen er %2.</translation>
+      <source>You cannot borrow because you owe %1 and the limit is %2.</source>
+      <translation>Du kan ikke låne, fordi du skylder %1, og grænsen er %2.</translation>
     </message>
     <message>
-        <source>Paying the chosen claims lifts the block at once.</source>
-        <translation>Betaler du de valgte mellemværender, ophæves spærringen med det samme.</translation>
+      <source>Paying the chosen claims lifts the block at once.</source>
+      <translation>Betaler du de valgte mellemværender, ophæves spærringen med det samme.</translation>
     </message>
     <message>
-        <source>Paying the chosen claims lifts the block once the municipality has told the library about the payment. This usually takes one to a few working days.</source>
-        <translation>Betaler du de valgte mellemværender, ophæves spærringen, når kommunen har meldt betalingen til biblioteket. Det tager som regel en til få hverdage.</translation>
+      <source>Paying the chosen claims lifts the block once the municipality has told the library about the payment. This usually takes one to a few working days.</source>
+      <translation>Betaler du de valgte mellemværender, ophæves spærringen, når kommunen har meldt betalingen til biblioteket. Det tager som regel en til få hverdage.</translation>
     </message>
     <message>
-        <source>Even after this payment you owe more than the limit, so the block stays. After it you would owe %1.</source>
-        <translation>Også efter denne betaling skylder du mere end grænsen, så spærringen bliver. Bagefter skylder du %1.</translation>
+      <source>Even after this payment you owe more than the limit, so the block stays. After it you would owe %1.</source>
+      <translation>Også efter denne betaling skylder du mere end grænsen, så spærringen bliver. Bagefter skylder du %1.</translation>
     </message>
     <message>
-        <source>You are also blocked for a reason that paying does not change. Please ask the library staff.</source>
-        <translation>Du er også spærret af en anden grund, som betaling ikke ændrer. Spørg personalet.</translation>
+      <source>You are also blocked for a reason that paying does not change. Please ask the library staff.</source>
+      <translation>Du er også spærret af en anden grund, som betaling ikke ændrer. Spørg personalet.</translation>
     </message>
     <message>
-        <source>Your claims</source>
-        <translation>Dine mellemværender</translation>
+      <source>Your claims</source>
+      <translation>Dine mellemværender</translation>
     </message>
     <message>
-        <source>Pay here</source>
-        <translation>Kan betales her</translation>
+      <source>Pay here</source>
+      <translation>Kan betales her</translation>
     </message>
     <message>
-        <source>Handled by the municipality</source>
-        <translation>Klares af kommunen</translation>
+      <source>Handled by the municipality</source>
+      <translation>Klares af kommunen</translation>
     </message>
     <message>
-        <source>Paid here, waiting for the municipality</source>
-        <translation>Betalt her, venter på kommunen</translation>
+      <source>Paid here, waiting for the municipality</source>
+      <translation>Betalt her, venter på kommunen</translation>
     </message>
     <message>
-        <source>Municipality claims are paid oldest first: choosing one chooses the older ones too.</source>
-        <translation>Kommunens krav betales ældste først: vælger du ét, vælges de ældre også.</translation>
+      <source>Municipality claims are paid oldest first: choosing one chooses the older ones too.</source>
+      <translation>Kommunens krav betales ældste først: vælger du ét, vælges de ældre også.</translation>
     </message>
     <message>
-        <source>You paid these here. The library system shows them until the municipality reports the payment, usually within a few working days.</source>
-        <translation>Dem har du betalt her. Bibliotekssystemet viser dem, indtil kommunen melder betalingen, som regel inden for få hverdage.</translation>
+      <source>You paid these here. The library system shows them until the municipality reports the payment, usually within a few working days.</source>
+      <translation>Dem har du betalt her. Bibliotekssystemet viser dem, indtil kommunen melder betalingen, som regel inden for få hverdage.</translation>
     </message>
     <message>
-        <source>Chosen</source>
-        <translation>Valgt</translation>
+      <source>Chosen</source>
+      <translation>Valgt</translation>
     </message>
     <message>
-        <source>Not chosen</source>
-        <translation>Ikke valgt</translation>
+      <source>Not chosen</source>
+      <translation>Ikke valgt</translation>
     </message>
     <message>
-        <source>From %1</source>
-        <translation>Fra %1</translation>
+      <source>From %1</source>
+      <translation>Fra %1</translation>
     </message>
     <message>
-        <source>municipality claim</source>
-        <translation>kommunens krav</translation>
+      <source>municipality claim</source>
+      <translation>kommunens krav</translation>
     </message>
     <message>
-        <source>paid as number %1</source>
-        <translation>betales som nr. %1</translation>
+      <source>paid as number %1</source>
+      <translation>betales som nr. %1</translation>
     </message>
     <message>
-        <source>paid here %1</source>
-        <translation>betalt her %1</translation>
+      <source>paid here %1</source>
+      <translation>betalt her %1</translation>
     </message>
     <message>
-        <source>These claims cannot be paid at this automat. You will get a letter from the municipality, or you can pay them this way:</source>
-        <translation>Disse kan ikke betales på automaten. Du får brev fra kommunen, eller du kan betale sådan:</translation>
+      <source>These claims cannot be paid at this automat. You will get a letter from the municipality, or you can pay them this way:</source>
+      <translation>Disse kan ikke betales på automaten. Du får brev fra kommunen, eller du kan betale sådan:</translation>
     </message>
     <message>
-        <source>QR code for paying the municipality</source>
-        <translation>QR-kode til betaling hos kommunen</translation>
-    </message>
-    <message numerus="yes">
-        <source>This payment covers %n claim(s): %1</source>
-        <translation>
-            <numerusform>Betalingen dækker %n mellemværende: %1</numerusform>
-            <numerusform>Betalingen dækker %n mellemværender: %1</numerusform>
-        </translation>
+      <source>QR code for paying the municipality</source>
+      <translation>QR-kode til betaling hos kommunen</translation>
     </message>
     <message>
-        <source>No claims chosen.</source>
-        <translation>Intet valgt.</translation>
+      <source>This payment covers 1 claim: %1</source>
+      <translation>Betalingen dækker 1 mellemværende: %1</translation>
     </message>
     <message>
-        <source>Pay %1</source>
-        <translation>Betal %1</translation>
+      <source>This payment covers %2 claims: %1</source>
+      <translation>Betalingen dækker %2 mellemværender: %1</translation>
     </message>
-</context>
-<context>
+    <message>
+      <source>No claims chosen.</source>
+      <translation>Intet valgt.</translation>
+    </message>
+    <message>
+      <source>Pay %1</source>
+      <translation>Betal %1</translation>
+    </message>
+  </context>
+  <context>
     <name>Common</name>
     <message>
-        <source>Cancel</source>
-        <translation>Afbryd</translation>
+      <source>Cancel</source>
+      <translation>Afbryd</translation>
     </message>
     <message>
-        <source>Back</source>
-        <translation>Tilbage</translation>
+      <source>Back</source>
+      <translation>Tilbage</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>Finish</name>
     <message>
-        <source>You get a credit bon of %1: the automat gives no change. Use it here next time, or take it to the library desk.</source>
-        <translation>Du får en tilgodebon på %1: automaten giver ikke byttepenge. Brug den her næste gang, eller tag den med til skranken.</translation>
+      <source>You get a credit bon of %1: the automat gives no change. Use it here next time, or take it to the library desk.</source>
+      <translation>Du får en tilgodebon på %1: automaten giver ikke byttepenge. Brug den her næste gang, eller tag den med til skranken.</translation>
     </message>
     <message>
-        <source>Bon code: %1</source>
-        <translation>Bonkode: %1</translation>
+      <source>Bon code: %1</source>
+      <translation>Bonkode: %1</translation>
     </message>
     <message>
-        <source>Paid: %1</source>
-        <translation>Betalt: %1</translation>
+      <source>Paid: %1</source>
+      <translation>Betalt: %1</translation>
     </message>
     <message>
-        <source>Reference: %1</source>
-        <translation>Reference: %1</translation>
+      <source>Reference: %1</source>
+      <translation>Reference: %1</translation>
     </message>
     <message>
-        <source>Please take your receipt.</source>
-        <translation>Husk din kvittering.</translation>
+      <source>Please take your receipt.</source>
+      <translation>Husk din kvittering.</translation>
     </message>
     <message>
-        <source>The receipt could not be printed. It is shown below; the staff can print it for you.</source>
-        <translation>Kvitteringen kunne ikke udskrives. Den vises herunder; personalet kan udskrive den til dig.</translation>
+      <source>The receipt could not be printed. It is shown below; the staff can print it for you.</source>
+      <translation>Kvitteringen kunne ikke udskrives. Den vises herunder; personalet kan udskrive den til dig.</translation>
     </message>
     <message>
-        <source>Thank you</source>
-        <translation>Tak</translation>
+      <source>Thank you</source>
+      <translation>Tak</translation>
     </message>
     <message>
-        <source>Done</source>
-        <translation>Færdig</translation>
+      <source>Done</source>
+      <translation>Færdig</translation>
     </message>
     <message>
-        <source>Your payment is complete. Goodbye!</source>
-        <translation>Din betaling er gennemført. Farvel!</translation>
+      <source>Your payment is complete. Goodbye!</source>
+      <translation>Din betaling er gennemført. Farvel!</translation>
     </message>
     <message>
-        <source>Session ended</source>
-        <translation>Sessionen er slut</translation>
+      <source>Session ended</source>
+      <translation>Sessionen er slut</translation>
     </message>
     <message>
-        <source>The session ended because nothing happened for a while. Your details have been cleared.</source>
-        <translation>Sessionen sluttede, fordi der ikke skete noget i et stykke tid. Dine oplysninger er slettet fra skærmen.</translation>
+      <source>The session ended because nothing happened for a while. Your details have been cleared.</source>
+      <translation>Sessionen sluttede, fordi der ikke skete noget i et stykke tid. Dine oplysninger er slettet fra skærmen.</translation>
     </message>
     <message>
-        <source>Nothing was paid.</source>
-        <translation>Der er ikke betalt noget.</translation>
+      <source>Nothing was paid.</source>
+      <translation>Der er ikke betalt noget.</translation>
     </message>
     <message>
-        <source>Finish</source>
-        <translation>Afslut</translation>
+      <source>Finish</source>
+      <translation>Afslut</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>Identify</name>
     <message>
-        <source>Who are you?</source>
-        <translation>Hvem er du?</translation>
+      <source>Who are you?</source>
+      <translation>Hvem er du?</translation>
     </message>
     <message>
-        <source>Show your card to the reader, or type your card number or CPR number.</source>
-        <translation>Vis dit kort til læseren, eller tast dit kortnummer eller CPR-nummer.</translation>
+      <source>Show your card to the reader, or type your card number or CPR number.</source>
+      <translation>Vis dit kort til læseren, eller tast dit kortnummer eller CPR-nummer.</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>Keypad</name>
     <message>
-        <source>Erase</source>
-        <translation>Slet</translation>
+      <source>Erase</source>
+      <translation>Slet</translation>
     </message>
     <message>
-        <source>OK</source>
-        <translation>OK</translation>
+      <source>OK</source>
+      <translation>OK</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>Messages</name>
     <message>
-        <source>Checking your card and PIN …</source>
-        <translation>Vi tjekker dit kort og din pinkode …</translation>
+      <source>Checking your card and PIN …</source>
+      <translation>Vi tjekker dit kort og din pinkode …</translation>
     </message>
     <message>
-        <source>The PIN was not right. Please try again.</source>
-        <translation>Pinkoden var forkert. Prøv igen.</translation>
+      <source>The PIN was not right. Please try again.</source>
+      <translation>Pinkoden var forkert. Prøv igen.</translation>
     </message>
     <message>
-        <source>The PIN was wrong three times. Please ask the library staff to help you.</source>
-        <translation>Pinkoden var forkert tre gange. Bed personalet om hjælp.</translation>
+      <source>The PIN was wrong three times. Please ask the library staff to help you.</source>
+      <translation>Pinkoden var forkert tre gange. Bed personalet om hjælp.</translation>
     </message>
     <message>
-        <source>Your card is locked after too many PIN attempts. Please ask the staff.</source>
-        <translation>Dit kort er låst efter for mange forsøg med pinkoden. Spørg personalet.</translation>
+      <source>Your card is locked after too many PIN attempts. Please ask the staff.</source>
+      <translation>Dit kort er låst efter for mange forsøg med pinkoden. Spørg personalet.</translation>
     </message>
     <message>
-        <source>We could not find a borrower with this card or number. Check the number, or ask the staff.</source>
-        <translation>Vi kunne ikke finde en låner med dette kort eller nummer. Tjek nummeret, eller spørg personalet.</translation>
+      <source>We could not find a borrower with this card or number. Check the number, or ask the staff.</source>
+      <translation>Vi kunne ikke finde en låner med dette kort eller nummer. Tjek nummeret, eller spørg personalet.</translation>
     </message>
     <message>
-        <source>The library system cannot be reached right now. Nothing was paid. Please try again in a few minutes.</source>
-        <translation>Der er ikke forbindelse til bibliotekssystemet lige nu. Der er ikke betalt noget. Prøv igen om nogle minutter.</translation>
+      <source>The library system cannot be reached right now. Nothing was paid. Please try again in a few minutes.</source>
+      <translation>Der er ikke forbindelse til bibliotekssystemet lige nu. Der er ikke betalt noget. Prøv igen om nogle minutter.</translation>
     </message>
     <message>
-        <source>The library system did not answer in time. Nothing was paid. Please try again.</source>
-        <translation>Bibliotekssystemet svarede ikke i tide. Der er ikke betalt noget. Prøv igen.</translation>
+      <source>The library system did not answer in time. Nothing was paid. Please try again.</source>
+      <translation>Bibliotekssystemet svarede ikke i tide. Der er ikke betalt noget. Prøv igen.</translation>
     </message>
     <message>
-        <source>The automat cannot log in to the library system. Please tell the staff.</source>
-        <translation>Automaten kan ikke logge på bibliotekssystemet. Sig det til personalet.</translation>
+      <source>The automat cannot log in to the library system. Please tell the staff.</source>
+      <translation>Automaten kan ikke logge på bibliotekssystemet. Sig det til personalet.</translation>
     </message>
     <message>
-        <source>The library system gave an answer we could not read. Nothing was paid. Please tell the staff.</source>
-        <translation>Bibliotekssystemet gav et svar, vi ikke kunne læse. Der er ikke betalt noget. Sig det til personalet.</translation>
+      <source>The library system gave an answer we could not read. Nothing was paid. Please tell the staff.</source>
+      <translation>Bibliotekssystemet gav et svar, vi ikke kunne læse. Der er ikke betalt noget. Sig det til personalet.</translation>
     </message>
     <message>
-        <source>The library system refused the payment. Please ask the staff.</source>
-        <translation>Bibliotekssystemet afviste betalingen. Spørg personalet.</translation>
+      <source>The library system refused the payment. Please ask the staff.</source>
+      <translation>Bibliotekssystemet afviste betalingen. Spørg personalet.</translation>
     </message>
     <message>
-        <source>Choose at least one claim to pay, or press Cancel.</source>
-        <translation>Vælg mindst én ting at betale, eller tryk Afbryd.</translation>
+      <source>Choose at least one claim to pay, or press Cancel.</source>
+      <translation>Vælg mindst én ting at betale, eller tryk Afbryd.</translation>
     </message>
     <message>
-        <source>Payment has started, so the claims can no longer be changed. Pay the rest, or press Cancel to get a credit bon for what you paid.</source>
-        <translation>Betalingen er begyndt, så valget kan ikke længere ændres. Betal resten, eller tryk Afbryd for at få en tilgodebon for det, du har betalt.</translation>
+      <source>Payment has started, so the claims can no longer be changed. Pay the rest, or press Cancel to get a credit bon for what you paid.</source>
+      <translation>Betalingen er begyndt, så valget kan ikke længere ændres. Betal resten, eller tryk Afbryd for at få en tilgodebon for det, du har betalt.</translation>
     </message>
     <message>
-        <source>The card terminal is out of order. Please pay with cash or a bon.</source>
-        <translation>Kortterminalen virker ikke. Betal med kontanter eller en bon.</translation>
+      <source>The card terminal is out of order. Please pay with cash or a bon.</source>
+      <translation>Kortterminalen virker ikke. Betal med kontanter eller en bon.</translation>
     </message>
     <message>
-        <source>The card payment was declined. No money was taken. Try another card or cash.</source>
-        <translation>Kortbetalingen blev afvist. Der er ikke trukket penge. Prøv et andet kort eller kontanter.</translation>
+      <source>The card payment was declined. No money was taken. Try another card or cash.</source>
+      <translation>Kortbetalingen blev afvist. Der er ikke trukket penge. Prøv et andet kort eller kontanter.</translation>
     </message>
     <message>
-        <source>The card payment was stopped. No money was taken. Choose how to pay.</source>
-        <translation>Kortbetalingen blev stoppet. Der er ikke trukket penge. Vælg hvordan du vil betale.</translation>
+      <source>The card payment was stopped. No money was taken. Choose how to pay.</source>
+      <translation>Kortbetalingen blev stoppet. Der er ikke trukket penge. Vælg hvordan du vil betale.</translation>
     </message>
     <message>
-        <source>We lost contact with the card terminal. Checking if the payment went through …</source>
-        <translation>Forbindelsen til kortterminalen blev afbrudt. Vi tjekker, om betalingen gik igennem …</translation>
+      <source>We lost contact with the card terminal. Checking if the payment went through …</source>
+      <translation>Forbindelsen til kortterminalen blev afbrudt. Vi tjekker, om betalingen gik igennem …</translation>
     </message>
     <message>
-        <source>We cannot tell yet whether the card payment went through. Do not pay again: please ask the staff, who can check it.</source>
-        <translation>Vi kan endnu ikke se, om kortbetalingen gik igennem. Betal ikke igen: spørg personalet, som kan tjekke det.</translation>
+      <source>We cannot tell yet whether the card payment went through. Do not pay again: please ask the staff, who can check it.</source>
+      <translation>Vi kan endnu ikke se, om kortbetalingen gik igennem. Betal ikke igen: spørg personalet, som kan tjekke det.</translation>
     </message>
     <message>
-        <source>That coin or note was not accepted and was returned. Try another one.</source>
-        <translation>Mønten eller sedlen blev ikke godtaget og er givet tilbage. Prøv en anden.</translation>
+      <source>That coin or note was not accepted and was returned. Try another one.</source>
+      <translation>Mønten eller sedlen blev ikke godtaget og er givet tilbage. Prøv en anden.</translation>
     </message>
     <message>
-        <source>That note is too large for what is left to pay and was returned. Please use a smaller note or coins.</source>
-        <translation>Sedlen er for stor til det, der mangler, og er givet tilbage. Brug en mindre seddel eller mønter.</translation>
+      <source>That note is too large for what is left to pay and was returned. Please use a smaller note or coins.</source>
+      <translation>Sedlen er for stor til det, der mangler, og er givet tilbage. Brug en mindre seddel eller mønter.</translation>
     </message>
     <message>
-        <source>The bon could not be read. Check the code, or ask the staff.</source>
-        <translation>Bonen kunne ikke læses. Tjek koden, eller spørg personalet.</translation>
+      <source>The bon could not be read. Check the code, or ask the staff.</source>
+      <translation>Bonen kunne ikke læses. Tjek koden, eller spørg personalet.</translation>
     </message>
     <message>
-        <source>This bon is not valid. Please take it to the staff.</source>
-        <translation>Bonen er ikke gyldig. Tag den med til personalet.</translation>
+      <source>This bon is not valid. Please take it to the staff.</source>
+      <translation>Bonen er ikke gyldig. Tag den med til personalet.</translation>
     </message>
     <message>
-        <source>This bon has expired. The staff can help you with it.</source>
-        <translation>Bonen er udløbet. Personalet kan hjælpe dig med den.</translation>
+      <source>This bon has expired. The staff can help you with it.</source>
+      <translation>Bonen er udløbet. Personalet kan hjælpe dig med den.</translation>
     </message>
     <message>
-        <source>This bon was cancelled by the staff and cannot be used.</source>
-        <translation>Bonen er annulleret af personalet og kan ikke bruges.</translation>
+      <source>This bon was cancelled by the staff and cannot be used.</source>
+      <translation>Bonen er annulleret af personalet og kan ikke bruges.</translation>
     </message>
     <message>
-        <source>This bon has already been used.</source>
-        <translation>Bonen er allerede brugt.</translation>
+      <source>This bon has already been used.</source>
+      <translation>Bonen er allerede brugt.</translation>
     </message>
     <message>
-        <source>We do not know this bon. Check the code you typed, or ask the staff.</source>
-        <translation>Vi kender ikke denne bon. Tjek koden du tastede, eller spørg personalet.</translation>
+      <source>We do not know this bon. Check the code you typed, or ask the staff.</source>
+      <translation>Vi kender ikke denne bon. Tjek koden du tastede, eller spørg personalet.</translation>
     </message>
     <message>
-        <source>The bon paid part of the amount. Choose how to pay the rest.</source>
-        <translation>Bonen betalte en del af beløbet. Vælg hvordan du vil betale resten.</translation>
+      <source>The bon paid part of the amount. Choose how to pay the rest.</source>
+      <translation>Bonen betalte en del af beløbet. Vælg hvordan du vil betale resten.</translation>
     </message>
     <message>
-        <source>Your payment is received and saved, but could not be finished right now. It will be completed automatically; please ask the staff for a receipt.</source>
-        <translation>Din betaling er modtaget og gemt, men kunne ikke gøres færdig lige nu. Den gøres færdig automatisk; bed personalet om en kvittering.</translation>
+      <source>Your payment is received and saved, but could not be finished right now. It will be completed automatically; please ask the staff for a receipt.</source>
+      <translation>Din betaling er modtaget og gemt, men kunne ikke gøres færdig lige nu. Den gøres færdig automatisk; bed personalet om en kvittering.</translation>
     </message>
     <message>
-        <source>The session was cancelled. Nothing was paid.</source>
-        <translation>Sessionen blev afbrudt. Der er ikke betalt noget.</translation>
+      <source>The session was cancelled. Nothing was paid.</source>
+      <translation>Sessionen blev afbrudt. Der er ikke betalt noget.</translation>
     </message>
     <message>
-        <source>Thank you. Your payment is complete.</source>
-        <translation>Tak. Din betaling er gennemført.</translation>
+      <source>Thank you. Your payment is complete.</source>
+      <translation>Tak. Din betaling er gennemført.</translation>
     </message>
     <message>
-        <source>That is not possible right now. Please wait.</source>
-        <translation>Det kan ikke lade sig gøre lige nu. Vent lidt.</translation>
+      <source>That is not possible right now. Please wait.</source>
+      <translation>Det kan ikke lade sig gøre lige nu. Vent lidt.</translation>
     </message>
     <message>
-        <source>Something went wrong. Nothing was lost; please ask the staff.</source>
-        <translation>Noget gik galt. Intet er gået tabt; spørg personalet.</translation>
+      <source>Something went wrong. Nothing was lost; please ask the staff.</source>
+      <translation>Noget gik galt. Intet er gået tabt; spørg personalet.</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>OutOfService</name>
     <message>
-        <source>Out of service</source>
-        <translation>Ude af drift</translation>
+      <source>Out of service</source>
+      <translation>Ude af drift</translation>
     </message>
     <message>
-        <source>The automat cannot take payments right now. Please pay at the library desk or try again later.</source>
-        <translation>Automaten kan ikke tage imod betalinger lige nu. Betal ved skranken, eller prøv igen senere.</translation>
+      <source>The automat cannot take payments right now. Please pay at the library desk or try again later.</source>
+      <translation>Automaten kan ikke tage imod betalinger lige nu. Betal ved skranken, eller prøv igen senere.</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>Pay</name>
     <message>
-        <source>To pay: %1</source>
-        <translation>At betale: %1</translation>
+      <source>To pay: %1</source>
+      <translation>At betale: %1</translation>
     </message>
     <message>
-        <source>Paid so far: %1</source>
-        <translation>Betalt indtil nu: %1</translation>
+      <source>Paid so far: %1</source>
+      <translation>Betalt indtil nu: %1</translation>
     </message>
     <message>
-        <source>Still to pay: %1</source>
-        <translation>Mangler: %1</translation>
+      <source>Still to pay: %1</source>
+      <translation>Mangler: %1</translation>
     </message>
     <message>
-        <source>How do you want to pay?</source>
-        <translation>Hvordan vil du betale?</translation>
+      <source>How do you want to pay?</source>
+      <translation>Hvordan vil du betale?</translation>
     </message>
     <message>
-        <source>Payment card</source>
-        <translation>Betalingskort</translation>
+      <source>Payment card</source>
+      <translation>Betalingskort</translation>
     </message>
     <message>
-        <source>Coins and notes</source>
-        <translation>Mønter og sedler</translation>
+      <source>Coins and notes</source>
+      <translation>Mønter og sedler</translation>
     </message>
     <message>
-        <source>Bon from the staff</source>
-        <translation>Bon fra personalet</translation>
+      <source>Bon from the staff</source>
+      <translation>Bon fra personalet</translation>
     </message>
     <message>
-        <source>No way of paying works right now. Please ask the staff.</source>
-        <translation>Ingen betalingsmåde virker lige nu. Spørg personalet.</translation>
+      <source>No way of paying works right now. Please ask the staff.</source>
+      <translation>Ingen betalingsmåde virker lige nu. Spørg personalet.</translation>
     </message>
     <message>
-        <source>Pay by card</source>
-        <translation>Betal med kort</translation>
+      <source>Pay by card</source>
+      <translation>Betal med kort</translation>
     </message>
     <message>
-        <source>Follow the instructions on the card terminal. It says:</source>
-        <translation>Følg vejledningen på kortterminalen. Den skriver:</translation>
+      <source>Follow the instructions on the card terminal. It says:</source>
+      <translation>Følg vejledningen på kortterminalen. Den skriver:</translation>
     </message>
     <message>
-        <source>Inserted: %1</source>
-        <translation>Indsat: %1</translation>
+      <source>Inserted: %1</source>
+      <translation>Indsat: %1</translation>
     </message>
     <message>
-        <source>Insert coins or notes</source>
-        <translation>Indsæt mønter eller sedler</translation>
+      <source>Insert coins or notes</source>
+      <translation>Indsæt mønter eller sedler</translation>
     </message>
     <message>
-        <source>Coins: %1</source>
-        <translation>Mønter: %1</translation>
+      <source>Coins: %1</source>
+      <translation>Mønter: %1</translation>
     </message>
     <message>
-        <source>Notes: %1</source>
-        <translation>Sedler: %1</translation>
+      <source>Notes: %1</source>
+      <translation>Sedler: %1</translation>
     </message>
     <message>
-        <source>The automat gives no change: if you pay too much, or press Cancel after inserting money, you get a credit bon for the amount.</source>
-        <translation>Automaten giver ikke byttepenge: betaler du for meget, eller trykker du Afbryd efter at have indsat penge, får du en tilgodebon på beløbet.</translation>
+      <source>The automat gives no change: if you pay too much, or press Cancel after inserting money, you get a credit bon for the amount.</source>
+      <translation>Automaten giver ikke byttepenge: betaler du for meget, eller trykker du Afbryd efter at have indsat penge, får du en tilgodebon på beløbet.</translation>
     </message>
     <message>
-        <source>Pay with a bon</source>
-        <translation>Betal med bon</translation>
+      <source>Pay with a bon</source>
+      <translation>Betal med bon</translation>
     </message>
     <message>
-        <source>Hold the bon&apos;s QR code to the scanner, or type the code under it.</source>
-        <translation>Hold bonens QR-kode til scanneren, eller tast koden under den.</translation>
+      <source>Hold the bon's QR code to the scanner, or type the code under it.</source>
+      <translation>Hold bonens QR-kode til scanneren, eller tast koden under den.</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>Pin</name>
     <message>
-        <source>CPR number: %1</source>
-        <translation>CPR-nummer: %1</translation>
+      <source>CPR number: %1</source>
+      <translation>CPR-nummer: %1</translation>
     </message>
     <message>
-        <source>Attempts left: %1</source>
-        <translation>Forsøg tilbage: %1</translation>
+      <source>Attempts left: %1</source>
+      <translation>Forsøg tilbage: %1</translation>
     </message>
     <message>
-        <source>Type your PIN</source>
-        <translation>Tast din pinkode</translation>
+      <source>Type your PIN</source>
+      <translation>Tast din pinkode</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>QGuiApplication</name>
     <message>
-        <source>QT_LAYOUT_DIRECTION</source>
-        <translation>LTR</translation>
+      <source>QT_LAYOUT_DIRECTION</source>
+      <translation>LTR</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>Window</name>
     <message>
-        <source>Larger text</source>
-        <translation>Større tekst</translation>
+      <source>Larger text</source>
+      <translation>Større tekst</translation>
     </message>
     <message>
-        <source>High contrast</source>
-        <translation>Høj kontrast</translation>
+      <source>High contrast</source>
+      <translation>Høj kontrast</translation>
     </message>
     <message>
-        <source>More time</source>
-        <translation>Mere tid</translation>
+      <source>More time</source>
+      <translation>Mere tid</translation>
     </message>
-    <message numerus="yes">
-        <source>Are you still there? The session ends in %n second(s).</source>
-        <translation>
-            <numerusform>Er du der stadig? Sessionen slutter om %n sekund.</numerusform>
-            <numerusform>Er du der stadig? Sessionen slutter om %n sekunder.</numerusform>
-        </translation>
+    <message>
+      <source>Are you still there? The session ends in 1 second.</source>
+      <translation>Er du der stadig? Sessionen slutter om 1 sekund.</translation>
     </message>
-</context>
+    <message>
+      <source>Are you still there? The session ends in %1 seconds.</source>
+      <translation>Er du der stadig? Sessionen slutter om %1 sekunder.</translation>
+    </message>
+  </context>
 </TS>
