@@ -212,6 +212,8 @@ def _assemble(
     core.journal = PaymentJournal(
         core.engine, config.automat.id, core.clock, core.bons, config.claims.debtor_claim_types
     )
+    if core.devices.terminal is not None:  # the resolve token is durable before the terminal
+        core.devices.terminal.on_pending = core.journal.note_card_token  # is asked for money
     core.outbox = FbsOutbox(core.engine, core.fbs, core.clock)
     core.desk = ReceiptDesk(core.devices.printer)
     core.receipts = ReceiptService(

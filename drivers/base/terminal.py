@@ -8,6 +8,7 @@ an outcome of its own, resolved later with :meth:`CardTerminal.resolve`, never b
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -43,6 +44,11 @@ class CardResult:
 
 class CardTerminal(ABC):
     name: str
+    #: Set by the host: called as ``on_pending(reference, token)`` on the authorising thread just
+    #: before the authorisation goes to the terminal. The host stores ``token`` durably and passes
+    #: it to :meth:`resolve` after a restart; if the hook raises, nothing is sent (no money moves).
+    #: Drivers that resolve without help never call it.
+    on_pending: Callable[[str, str], None] | None = None
 
     @abstractmethod
     def start(self, listener: Listener) -> None:
@@ -64,8 +70,9 @@ class CardTerminal(ABC):
         """Reverse an approved payment (refund to the card)."""
 
     @abstractmethod
-    def resolve(self, reference: str, amount_ore: int) -> CardResult:
-        """Find out what happened to an authorisation whose outcome is unknown."""
+    def resolve(self, reference: str, amount_ore: int, token: str = "") -> CardResult:
+        """Find out what happened to an authorisation whose outcome is unknown. ``token`` is what
+        the driver gave :attr:`on_pending` for it (empty within the same run, or if none)."""
 
     @property
     @abstractmethod

@@ -11,6 +11,10 @@ reconnects, checks the terminal is idle (status enquiry ``05 01``) and asks for 
 transaction again (repeat receipt ``06 20``). Only a transaction with the next trace number and
 the same amount is taken as ours; an unchanged trace number means ours never completed. Anything
 else stays ``OUTCOME_UNKNOWN``, for staff to check on the terminal's own journal.
+
+Across a restart the memory is gone, so just before the authorisation goes out the driver hands
+the baseline to the host as a token (``on_pending(reference, token)``, stored with the pending
+tender); recovery passes it back to :meth:`ZvtTerminal.resolve`, which then decides as above.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from drivers.zvt.texts import ABORT_CODES, error_text, prompt_text
 log = logging.getLogger(__name__)
 
 TRACE_MODULUS = 1_000_000  # trace numbers are 6 BCD digits
+TOKEN_PREFIX = "zvt-trace:"  # resolve token: ``zvt-trace:<baseline trace|none>:<amount øre>``
 
 
 class ZvtRefused(ZvtProtocolError):
@@ -58,6 +63,23 @@ class _Pending:
     baseline_known: bool
     baseline_trace: int | None  # the terminal's last trace before it; None = empty journal
     superseded: bool = False  # another authorisation was started since: can't tell them apart
+
+    def token(self) -> str:
+        """What a restarted driver needs (see :meth:`ZvtTerminal.resolve`): the baseline."""
+        if not self.baseline_known:
+            return ""
+        trace = "none" if self.baseline_trace is None else f"{self.baseline_trace:06d}"
+        return f"{TOKEN_PREFIX}{trace}:{self.amount_ore}"
+
+    @classmethod
+    def from_token(cls, token: str) -> _Pending | None:
+        """The pending record of an earlier run, or None if the token is not ours or malformed."""
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        trace, _, amount = token.removeprefix(TOKEN_PREFIX).partition(":")
+        if not amount.isdigit() or not (trace == "none" or (trace.isdigit() and len(trace) == 6)):
+            return None
+        return cls(int(amount), True, None if trace == "none" else int(trace))
 
 
 @dataclass
@@ -325,7 +347,18 @@ class ZvtTerminal(CardTerminal):
             return self._unavailable(amount_ore, reference, exc)
         for other in self._pending.values():
             other.superseded = True
-        self._pending[reference] = _Pending(amount_ore, self._trace_known, self._last_trace)
+        pending = _Pending(amount_ore, self._trace_known, self._last_trace)
+        if self.on_pending is not None:
+            try:
+                self.on_pending(reference, pending.token())
+            except Exception as exc:  # the host could not record it: do not start the payment
+                log.error(
+                    "ZVT %s: pending %s not recorded (%s); not sent", self.name, reference, exc
+                )
+                return CardResult(
+                    CardOutcome.ABORTED, amount_ore, reference, message=f"not recorded: {exc}"
+                )
+        self._pending[reference] = pending
         try:
             self._command(command)
         except (ZvtNakLimit, ZvtRefused) as exc:  # the terminal did not take it: no money moved
@@ -408,7 +441,10 @@ class ZvtTerminal(CardTerminal):
         log.info("ZVT %s: reversal of %s %s", self.name, original.reference, result.outcome.value)
         return result
 
-    def resolve(self, reference: str, amount_ore: int) -> CardResult:
+    def resolve(self, reference: str, amount_ore: int, token: str = "") -> CardResult:
+        """``token``: what :attr:`on_pending` was given for this authorisation, so a driver
+        started after the process died can still compare trace numbers."""
+
         def unknown(why: str) -> CardResult:
             log.warning("ZVT %s: %s still unknown: %s", self.name, reference, why)
             return CardResult(CardOutcome.OUTCOME_UNKNOWN, amount_ore, reference, message=why)
@@ -430,6 +466,10 @@ class ZvtTerminal(CardTerminal):
                 self._last_trace = last.trace_no if last else None
                 self._trace_known = True
             pending = self._pending.get(reference)
+            if pending is None and token:
+                pending = _Pending.from_token(token)
+                if pending is not None and pending.amount_ore != amount_ore:
+                    return unknown("the recorded token is for another amount")
             if pending is None:
                 return unknown("no record of this authorisation since the driver started")
             if pending.superseded or not pending.baseline_known:
@@ -437,7 +477,7 @@ class ZvtTerminal(CardTerminal):
             if not answered:
                 return unknown("the terminal did not report its last transaction")
             if last is None or last.trace_no == pending.baseline_trace:
-                self._pending.pop(reference)
+                self._pending.pop(reference, None)
                 return CardResult(
                     CardOutcome.ABORTED,
                     amount_ore,
@@ -449,7 +489,7 @@ class ZvtTerminal(CardTerminal):
                 return unknown("the terminal's last transaction is not the next one")
             if last.amount_ore != amount_ore:
                 return unknown("the terminal's last transaction has another amount")
-            self._pending.pop(reference)
+            self._pending.pop(reference, None)
             approved = last.result_code in (0, None)
             return CardResult(
                 CardOutcome.APPROVED if approved else CardOutcome.DECLINED,

@@ -129,6 +129,8 @@ class Tender(Base):
     #: terminal transaction reference, bon id, device event counter …
     reference: Mapped[str | None] = mapped_column(String(64))
     receipt_text: Mapped[str | None] = mapped_column(Text)
+    #: pending card payments: the driver's token for resolving a lost outcome after a restart
+    resolve_token: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]
 
 

@@ -114,6 +114,20 @@ class PaymentJournal:
                 ).scalar_one()
             )
 
+    def note_card_token(self, reference: str, token: str) -> None:
+        """The terminal driver's resolve token for a pending card payment (``on_pending``): durable
+        before the authorisation goes out, so recovery after a restart can hand it back."""
+        with self.engine.begin() as conn:
+            updated = conn.execute(
+                update(Tender)
+                .where(
+                    Tender.kind == "card", Tender.state == "pending", Tender.reference == reference
+                )
+                .values(resolve_token=token or None)
+            ).rowcount
+        if updated != 1:
+            raise LookupError(f"no single pending card payment with reference {reference}")
+
     def finish_card(
         self, tender_id: int, state: str, terminal_ref: str = "", receipt_text: str = ""
     ) -> None:

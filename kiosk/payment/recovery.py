@@ -72,17 +72,20 @@ def _resolve_cards(
 ) -> bool:
     with engine.connect() as conn:
         open_cards = conn.execute(
-            select(Tender.id, Tender.reference, Tender.amount_ore).where(
+            select(Tender.id, Tender.reference, Tender.amount_ore, Tender.resolve_token).where(
                 Tender.session_id == session_id,
                 Tender.kind == "card",
                 Tender.state.in_(("pending", "outcome_unknown")),
             )
         ).all()
-    for tender_id, reference, amount in open_cards:
+    for tender_id, reference, amount, token in open_cards:
         if terminal is None:
             return False
         try:
-            result = terminal.resolve(reference or "", int(amount))
+            if token:  # what the driver recorded before it authorised (it forgot at the restart)
+                result = terminal.resolve(reference or "", int(amount), token)
+            else:
+                result = terminal.resolve(reference or "", int(amount))
         except Exception as exc:
             log.warning("card outcome of session %s still unknown: %s", session_id, exc)
             return False
