@@ -10,7 +10,7 @@ comma := ,
 HAVE_PCSC := $(shell command -v swig >/dev/null 2>&1 && test -e /usr/include/PCSC/winscard.h && echo yes)
 EXTRAS := test$(if $(HAVE_PCSC),$(comma)pcsc)
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv translations demo test lint bench clean
 
 venv: $(STAMP)
 
@@ -21,10 +21,16 @@ $(STAMP): pyproject.toml
 	@test -n "$(HAVE_PCSC)" || echo "note: swig or libpcsclite-dev missing: PC/SC card reader support is left out"
 	touch $(STAMP)
 
-demo: venv
+# the UI's translations: .ts (in git) → .qm with the lrelease of the PySide6 wheel
+QM := $(patsubst %.ts,%.qm,$(wildcard ui/translations/*.ts))
+translations: $(QM)
+ui/translations/%.qm: ui/translations/%.ts $(STAMP)
+	$(BIN)/pyside6-lrelease -silent $< -qm $@
+
+demo: venv translations
 	$(BIN)/kiosk demo --config config/demo.toml $(ARGS)
 
-test: venv
+test: venv translations
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/ruff check .
 
