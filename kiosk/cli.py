@@ -142,6 +142,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _frontend()(_load(args), demo=True, walkthrough=args.walkthrough)
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """``kiosk doctor``: FBS and every configured device, one line each; 1 if any is down."""
+    from kiosk.app import health_check
+
+    config = _load(args)
+    lines = health_check(config, demo=args.demo, wait_s=args.wait)
+    for line in lines:
+        print(f"{'ok  ' if line.ok else 'DOWN'}  {line.name:<22} {line.detail}")
+    return 0 if lines and all(line.ok for line in lines) else 1
+
+
 def cmd_fbs_sim(args: argparse.Namespace) -> int:
     from kiosk.fbs.simulator.launch import run_foreground
 
@@ -186,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--list", action="store_true", help="list the latest batches")
     export.add_argument("--limit", type=int, default=50, help="how many batches --list shows")
     export.add_argument("--actor", default="cli", help="who asks for --redeliver (audit log)")
+    doctor = add("doctor", cmd_doctor, "check FBS and every configured device; 1 if one is down")
+    doctor.add_argument("--demo", action="store_true", help="against the simulator and emulators")
+    doctor.add_argument("--wait", type=float, default=5.0, help="seconds to wait for devices")
     sim = add("fbs-sim", cmd_fbs_sim, "run the FBS simulator (REST, SIP2) in the foreground")
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sim.add_argument("--rest-port", type=int, default=8080, help="HTTP port (REST, SIP2 envelope)")
