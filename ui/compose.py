@@ -58,7 +58,11 @@ def build_automat(
     if callable(session):
         # load the core once the first screen is painted, not in a race with painting it
         factory = session
-        QTimer.singleShot(START_DELAY_MS, lambda: bridge.attach_later(factory))
+        def load() -> None:
+            bridge.attach_later(factory)
+            window.check_service()  # queued behind the load on the session worker
+
+        QTimer.singleShot(START_DELAY_MS, load)
     return window
 
 

@@ -126,7 +126,8 @@ class AutomatWindow(QWidget):
         self.stack.setCurrentWidget(self.attract)
         if fbs_health is not None:
             self.service_timer.start()
-            self.check_service()
+            if bridge.session is not None:  # else once it is attached (see ui.compose)
+                self.check_service()
 
     # -- chrome ------------------------------------------------------------------------------------
     def _bar(self) -> QWidget:
