@@ -63,7 +63,7 @@ def fake_session(core: Core) -> tuple[PaymentSession, FakeHands]:
     # the same mix of claims; new patron ids per start, as the demo database is kept between runs
     run = uuid.uuid4().hex[:6]
     citizens = {}
-    for n, script in enumerate(["card", "cash", "bon", "pin", "timeout", "demo"]):
+    for n, script in enumerate(["card", "cash", "bon", "pin", "timeout", "looks", "demo"]):
         library_card = script == "card"
         identifier = f"32105197{n:02d}" if library_card else f"0{n + 1}0190123{n}"
         patron = replace(fakes.debt_blocked_patron(cpr=not library_card), id=f"{script}-{run}")

@@ -51,6 +51,9 @@ class IdleWatcher(QObject):
             self.touch()
         return False
 
+    def intervals(self) -> tuple[int, int]:
+        return self._idle.interval(), self._tick.interval()
+
     def set_intervals(self, idle_ms: int, tick_ms: int) -> None:
         self._idle.setInterval(idle_ms)
         self._tick.setInterval(tick_ms)

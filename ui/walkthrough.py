@@ -218,13 +218,38 @@ def english_timeout_with_cash(d: Driver) -> State:
     d.wait_screen(w.cash)
     d.hands.insert_coin(1000)
     d.wait(lambda: w.snapshot.view.received.ore == 1000, "the coin on screen")
-    w.idle.set_intervals(idle_ms=50, tick_ms=400)
-    w.idle.touch()
-    d.wait(w.warning.isVisible, "the idle warning")
-    d.shot("idle-warning")
-    d.wait_state(State.TIMED_OUT)
-    end = d.state
-    _finish(d)
+    before = w.idle.intervals()
+    w.idle.set_intervals(idle_ms=50, tick_ms=400)  # minutes in real life
+    try:
+        w.idle.touch()
+        d.wait(w.warning.isVisible, "the idle warning")
+        d.shot("idle-warning")
+        d.wait_state(State.TIMED_OUT)
+        end = d.state
+        _finish(d)
+    finally:
+        w.idle.set_intervals(*before)
+    return end
+
+
+def portrait_high_contrast(d: Driver) -> State:
+    """The same automat on a portrait screen, with high contrast and larger text."""
+    w = d.window
+    size = w.size()
+    w.resize(1080, 1920)
+    w.toggle_contrast()
+    w.toggle_large_text()
+    try:
+        _login(d, *d.hands.identity("looks"))
+        d.shot("claims-portrait-contrast")
+        d.click(w.claims.cancel)
+        d.wait_state(State.CANCELLED)
+        end = d.state
+        _finish(d)
+    finally:
+        w.toggle_contrast()
+        w.toggle_large_text()
+        w.resize(size)
     return end
 
 
@@ -248,6 +273,7 @@ SCRIPTS: list[tuple[str, Callable[[Driver], State], State]] = [
     ("bon", bon_and_card, State.DONE),
     ("pin", wrong_pin_then_cancel, State.CANCELLED),
     ("timeout", english_timeout_with_cash, State.TIMED_OUT),
+    ("looks", portrait_high_contrast, State.CANCELLED),
     ("service", out_of_service, State.IDLE),
 ]
 
