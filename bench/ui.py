@@ -72,9 +72,8 @@ config = load_config(Path({config!r}))
 app = QApplication([])
 
 def build():
-    from kiosk.app import build_core
     from ui.demo_world import fake_session
-    return fake_session(build_core(config))[0]
+    return fake_session(config)[0]
 
 w = build_automat(build, library_name=config.automat.library_name, claims=config.claims,
                   cash=config.cash)
@@ -140,18 +139,15 @@ def interaction(samples: int, config: Path) -> dict[str, float]:
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.app import build_core
     from kiosk.config import load_config
     from kiosk.payment.states import State
     from ui.compose import build_automat, shutdown
     from ui.demo_world import fake_session
 
-    core = build_core(load_config(config))
+    loaded = load_config(config)
     app = QApplication.instance() or QApplication([])
-    session, hands = fake_session(core)
-    w = build_automat(
-        session, library_name="Bench", claims=core.config.claims, cash=core.config.cash
-    )
+    session, hands = fake_session(loaded)
+    w = build_automat(session, library_name="Bench", claims=loaded.claims, cash=loaded.cash)
     for acceptor in session.devices.acceptors:
         acceptor.sink = w.bridge.device_listener
     w.resize(1280, 800)
@@ -200,7 +196,7 @@ def interaction(samples: int, config: Path) -> dict[str, float]:
     w.bridge.cancel()
     until(lambda: state() is State.CANCELLED)
     shutdown(w)
-    core.engine.dispose()
+    session.ledger.engine.dispose()
     return {
         "scan_to_claims_ms": statistics.median(scan),
         "coin_to_screen_ms": statistics.median(coin),

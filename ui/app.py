@@ -1,8 +1,8 @@
 """Start the Qt application: the citizen's window over the payment session.
 
-``demo`` runs on the stop-gap fake world (:mod:`ui.demo_world`); ``--walkthrough DIR`` runs the
-scripted sessions offscreen and exits 0 only if each ended as scripted. ``run`` needs the real FBS
-client and devices from the composition root, which do not exist yet: it says so and exits 1.
+``run`` and ``demo`` drive a session of the real core (``demo``: the FBS simulator and the
+device emulators). ``--walkthrough DIR`` runs the scripted sessions offscreen on the stop-gap fake
+world (:mod:`ui.demo_world`) and exits 0 only if each ended as scripted.
 """
 
 from __future__ import annotations
@@ -39,28 +39,76 @@ def run_automat(config: KioskConfig, *, demo: bool, walkthrough: Path | None = N
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from ui.compose import build_automat, shutdown
-    from ui.window import IdleSettings
-
-    if not demo:
-        print(
-            "kiosk: the real FBS client and devices are not wired into the automat yet; "
-            "use 'kiosk demo'",
-            file=sys.stderr,
-        )
-        return 1
     app = QApplication.instance() or QApplication([])
+    if walkthrough is not None:
+        return _walkthrough(app, config, walkthrough)
+    return _automat(app, config, demo=demo)
+
+
+def _automat(app: Any, config: KioskConfig, *, demo: bool) -> int:
+    """The automat over the real core: FBS, devices, ledger, receipts (demo: the simulator and
+    the emulators), built on the session worker once the attract screen is up."""
+    from ui.compose import build_automat, shutdown
+
     world: dict[str, Any] = {}
 
     def build() -> PaymentSession:
-        """On the session worker, after the attract screen is up."""
         from kiosk.app import build_core
+
+        world["core"] = core = build_core(config, demo=demo)
+        core.attach_device_listener(window.bridge.device_listener)
+        return core.new_session()
+
+    window = build_automat(
+        build,
+        library_name=config.automat.library_name,
+        claims=config.claims,
+        cash=config.cash,
+        fbs_health=lambda: bool(world["core"].fbs.health().ok),
+        receipts_by_core=True,
+    )
+    window.resize(*WINDOW_SIZE)
+    if demo:
+        window.show()
+    else:
+        window.showFullScreen()
+    try:
+        return app.exec()
+    finally:
+        shutdown(window)
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+        if "core" in world:
+            world["core"].close()
+
+
+def _walkthrough(app: Any, config: KioskConfig, out: Path) -> int:
+    """Scripted sessions on the stop-gap fake world, on a throw-away ledger (never the
+    configured one: the fakes' payments must not reach a real outbox)."""
+    import tempfile
+
+    from ui.compose import build_automat, shutdown
+    from ui.walkthrough import run_walkthrough
+    from ui.window import IdleSettings
+
+    world: dict[str, Any] = {}
+    scratch = tempfile.TemporaryDirectory(prefix="kiosk-walkthrough-")
+    config = config.model_copy(
+        update={
+            "database": config.database.model_copy(
+                update={"url": "", "data_dir": Path(scratch.name)}
+            )
+        }
+    )
+
+    def build() -> PaymentSession:
         from ui.demo_world import fake_session
 
-        world["core"] = core = build_core(config)
-        session, world["hands"] = fake_session(core)
-        for acceptor in session.devices.acceptors:  # `window` is bound by the time events come
-            acceptor.sink = lambda event: window.bridge.device_listener(event)
+        session, world["hands"] = fake_session(config)
+        world["engine"] = session.ledger.engine
+        for acceptor in session.devices.acceptors:
+            acceptor.sink = window.bridge.device_listener
         return session
 
     window = build_automat(
@@ -69,24 +117,21 @@ def run_automat(config: KioskConfig, *, demo: bool, walkthrough: Path | None = N
         claims=config.claims,
         cash=config.cash,
         fbs_health=lambda: world["hands"].fbs.health().ok,
-        print_receipt=None,  # the receipt printer is wired with the devices (shown on screen)
+        print_receipt=None,  # no printer in the fake world: the receipt is shown on screen
         idle=IdleSettings(service_check_ms=10_000),
     )
     window.resize(*WINDOW_SIZE)
     window.show()
     try:
-        if walkthrough is not None:
-            from ui.walkthrough import run_walkthrough
-
-            if not wait_for_core(window, 60):
-                print("kiosk: the core did not start", file=sys.stderr)
-                return 1
-            return 0 if run_walkthrough(window, world["hands"], walkthrough) else 1
-        return app.exec()
+        if not wait_for_core(window, 60):
+            print("kiosk: the core did not start", file=sys.stderr)
+            return 1
+        return 0 if run_walkthrough(window, world["hands"], out) else 1
     finally:
         shutdown(window)
         window.close()
         window.deleteLater()
         app.processEvents()
-        if "core" in world:
-            world["core"].engine.dispose()
+        if "engine" in world:
+            world["engine"].dispose()
+        scratch.cleanup()

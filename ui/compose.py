@@ -30,6 +30,7 @@ def build_automat(
     cash: CashSection,
     fbs_health: Callable[[], bool] | None = None,
     print_receipt: Callable[[SessionView], Any] | None = None,
+    receipts_by_core: bool = False,
     idle: IdleSettings | None = None,
     languages: Languages | None = None,
 ) -> AutomatWindow:
@@ -54,10 +55,12 @@ def build_automat(
         idle=idle or IdleSettings(),
         fbs_health=fbs_health,
         print_receipt=print_receipt,
+        receipts_by_core=receipts_by_core,
     )
     if callable(session):
         # load the core once the first screen is painted, not in a race with painting it
         factory = session
+
         def load() -> None:
             bridge.attach_later(factory)
             window.check_service()  # queued behind the load on the session worker

@@ -11,8 +11,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.app import Core
+from kiosk.app import open_database
 from kiosk.bons import BonBook, BonSigner
+from kiosk.clock import SystemClock
+from kiosk.config import KioskConfig
+from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
 from kiosk.payment.session import Devices, PaymentSession
@@ -54,10 +57,12 @@ class FakeHands:
         self.fbs.down = down
 
 
-def fake_session(core: Core) -> tuple[PaymentSession, FakeHands]:
-    """A session over the fakes, on the configured ledger; the hands to drive its devices."""
+def fake_session(config: KioskConfig) -> tuple[PaymentSession, FakeHands]:
+    """A session over the fakes on the ledger ``config`` names (opened and migrated here); the
+    hands to drive its devices. ``session.ledger.engine`` is the engine to dispose."""
     fakes = _fakes()
-    config = core.config
+    clock = SystemClock()
+    engine = open_database(config)
     fbs = fakes.FakeFbs()
     # one citizen per scripted session (the ledger remembers what each one paid here), all with
     # the same mix of claims; new patron ids per start, as the demo database is kept between runs
@@ -70,21 +75,21 @@ def fake_session(core: Core) -> tuple[PaymentSession, FakeHands]:
         fbs.add(identifier, "1234", patron, fakes.mixed_claims())
         citizens[script] = (identifier, "1234")
     bons = BonBook(
-        core.engine,
+        engine,
         BonSigner(config.bons.signing_key.get()),
-        core.clock,
+        clock,
         config.automat.id,
     )
     journal = PaymentJournal(
-        core.engine, config.automat.id, core.clock, bons, config.claims.debtor_claim_types
+        engine, config.automat.id, clock, bons, config.claims.debtor_claim_types
     )
     session = PaymentSession(
         fbs=fbs,
-        ledger=core.ledger,
+        ledger=Ledger(engine, config.automat.id, clock),
         journal=journal,
         devices=Devices(acceptors=[], terminal=fakes.FakeTerminal()),
         bons=bons,
-        clock=core.clock,
+        clock=clock,
         cash=config.cash,
         claims_config=config.claims,
     )

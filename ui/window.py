@@ -61,6 +61,7 @@ class AutomatWindow(QWidget):
         idle: IdleSettings | None = None,
         fbs_health: Callable[[], bool] | None = None,
         print_receipt: Callable[[SessionView], Any] | None = None,
+        receipts_by_core: bool = False,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Betalingsautomat")
@@ -69,6 +70,7 @@ class AutomatWindow(QWidget):
         self.theme = Theme()
         self.fbs_health = fbs_health
         self.print_receipt = print_receipt
+        self.receipts_by_core = receipts_by_core  # the core prints after settlement on its own
         self.snapshot: Snapshot | None = None
         self.service = ServiceStatus(True, ("card", "cash"))
         self.bon_open = False
@@ -251,7 +253,9 @@ class AutomatWindow(QWidget):
             if self.languages.current != DEFAULT_LANGUAGE:
                 self.choose_language(DEFAULT_LANGUAGE)
         if state is State.RECEIPT and before is not State.RECEIPT:
-            if self.print_receipt is None:
+            if self.receipts_by_core:
+                pass  # printed by the core's receipt service; nothing claimed on screen
+            elif self.print_receipt is None:
                 self.receipt.set_printed(False)
             else:
                 self.bridge.print_receipt(self.print_receipt, view)
