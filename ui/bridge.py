@@ -172,28 +172,69 @@ class SessionBridge(QObject):
         self.service.emit(ServiceStatus(fbs_ok, tuple(m for m in methods.split(",") if m)))
 
     def _call(self, name: str, *args: Any) -> None:
-        def run() -> None:
-            if self.session is None:  # the core failed to load: nothing to drive
-                self.refused.emit(name)
-                return
-            try:
-                getattr(self.session, name)(*args)
-            except (RuntimeError, ValueError) as exc:  # not allowed now: tell the GUI, no change
-                log.info("session refused %s: %s", name, exc)
-                self.refused.emit(name)
-
-        self.worker.post(run)
+        self.worker.post(self._call_now, name, *args)
 
     def device_listener(self, event: object) -> None:
-        """Give this to drivers: called on their thread, the event is handled on the worker."""
-        self.worker.post(lambda: self.session and self.session.on_device_event(event))
+        """Give this to drivers: called on their thread, the event is handled on the worker.
+        Card and barcode reads become an identification (or a bon while paying); the value
+        itself never crosses into Qt."""
+        from drivers.base.reader import IdentifierRead, ReadRejected
+
+        if isinstance(event, IdentifierRead):
+            self.worker.post(self._read, event)
+        elif isinstance(event, ReadRejected):
+            self.refused.emit("read_rejected")
+        else:
+            self.worker.post(lambda: self.session and self.session.on_device_event(event))
+
+    def _read(self, event: Any) -> None:
+        from drivers.base.reader import IdSource
+        from kiosk.identification import IdentificationError, Identifier
+        from kiosk.payment.states import State
+
+        session = self.session
+        if session is None:
+            return
+        paying = session.state in (State.CHOOSING_TENDER, State.PAYING)
+        if paying and event.source is IdSource.BARCODE and session.bons is not None:
+            return self._call_now("redeem_bon", event.value)
+        if session.state not in (State.IDLE, State.IDENTIFYING):
+            return  # a card shown mid-session changes nothing
+        try:
+            identification = Identifier().from_event(event)
+        except IdentificationError as exc:
+            self.refused.emit(exc.reason.value)
+            return
+        self._call_now("identify", identification.identifier)
+
+    def _identify_typed(self, text: str) -> None:
+        from kiosk.identification import IdentificationError, Identifier
+
+        try:
+            identification = Identifier().typed(text)
+        except IdentificationError as exc:
+            self.refused.emit(exc.reason.value)
+            return
+        self._call_now("identify", identification.identifier)
+
+    def _call_now(self, name: str, *args: Any) -> None:
+        """On the worker: call the session, turning a refusal into a ``refused`` signal."""
+        if self.session is None:
+            self.refused.emit(name)
+            return
+        try:
+            getattr(self.session, name)(*args)
+        except (RuntimeError, ValueError) as exc:
+            log.info("session refused %s: %s", name, exc)
+            self.refused.emit(name)
 
     # -- GUI intents (return at once) --------------------------------------------------------
     def start(self) -> None:
         self._call("start")
 
-    def identify(self, identifier: str) -> None:
-        self._call("identify", identifier)
+    def identify(self, typed: str) -> None:
+        """Typed on the keypad: a CPR or a card number, checked before FBS is asked."""
+        self.worker.post(self._identify_typed, typed)
 
     def enter_pin(self, pin: str) -> None:
         self._call("enter_pin", pin)

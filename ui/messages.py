@@ -198,6 +198,22 @@ MESSAGES: dict[str, Message] = {
         QT_TRANSLATE_NOOP("Messages", "The session was cancelled. Nothing was paid."),
     ),
     "paid": _m("ok", QT_TRANSLATE_NOOP("Messages", "Thank you. Your payment is complete.")),
+    "invalid_card": _m(
+        "error",
+        QT_TRANSLATE_NOOP(
+            "Messages", "That is not a card number of this library. Check the number and try again."
+        ),
+    ),
+    "invalid_cpr": _m(
+        "error",
+        QT_TRANSLATE_NOOP(
+            "Messages", "That is not a valid CPR number. Check the number and try again."
+        ),
+    ),
+    "read_rejected": _m(
+        "warn",
+        QT_TRANSLATE_NOOP("Messages", "The card could not be read. Try again, or type the number."),
+    ),
     "refused_now": _m(
         "warn", QT_TRANSLATE_NOOP("Messages", "That is not possible right now. Please wait.")
     ),

@@ -15,6 +15,7 @@ from kiosk.payment.states import ENDED, State
 from ui.bridge import ServiceStatus, SessionBridge, Snapshot
 from ui.i18n import DEFAULT_LANGUAGE, Languages, language_name, translate
 from ui.idle import IdleWatcher
+from ui.messages import MESSAGES, message_for
 from ui.screens.base import Screen
 from ui.screens.claims import ClaimsScreen
 from ui.screens.finish import EndedScreen, ReceiptScreen
@@ -287,12 +288,12 @@ class AutomatWindow(QWidget):
         self.idle.touch()
 
     @Slot(str)
-    def _refused(self, _name: str) -> None:
+    def _refused(self, name: str) -> None:
+        """An intent the session refused, or an identifier that cannot be one."""
         current = self.stack.currentWidget()
-        if isinstance(current, Screen) and current is not self.attract:
-            from ui.messages import message_for
-
-            current.banner.show_message(message_for("refused_now"))
+        if isinstance(current, Screen):
+            key = name if name in MESSAGES else "refused_now"
+            current.banner.show_message(message_for(key))
 
     @Slot(bool)
     def _printed(self, ok: bool) -> None:

@@ -167,3 +167,31 @@ def test_identifier_is_masked_as_typed(ui: UiWorld) -> None:
     assert ui.window.identify.entry.text() == "010190-••••"
     ui.click(ui.window.identify.keypad.erase)
     assert ui.window.identify.entry.text() == "010190-•••"
+
+
+def test_a_scanned_card_identifies_and_a_scanned_bon_pays(ui: UiWorld) -> None:
+    from drivers.base.reader import IdentifierRead, IdSource
+
+    ticket = ui.bons.issue(Money.kr(200), "staff-1")
+    ui.window.bridge.device_listener(IdentifierRead("scanner", IdSource.BARCODE, LIBRARY_CARD))
+    ui.wait_screen(ui.window.pin)
+    ui.type_digits(ui.window.pin.keypad, "0000")
+    ui.click(ui.window.pin.keypad.ok)
+    ui.wait_screen(ui.window.claims)
+    ui.click(ui.window.claims.pay)
+    ui.wait_screen(ui.window.methods)
+    # the scanner reads the bon's QR code: it pays, and the 162,70 kr left over come back as bon
+    ui.window.bridge.device_listener(IdentifierRead("scanner", IdSource.BARCODE, ticket.qr_payload))
+    ui.wait_screen(ui.window.receipt)
+    ui.qtbot.waitUntil(lambda: ui.window.receipt.bon.isVisible(), timeout=15_000)
+    assert "162,70 kr" in ui.window.receipt.bon.text()
+
+
+def test_a_number_that_cannot_be_a_card_is_refused_before_fbs(ui: UiWorld) -> None:
+    ui.click(ui.window.attract.start)
+    ui.wait_screen(ui.window.identify)
+    ui.type_digits(ui.window.identify.keypad, "12")
+    ui.click(ui.window.identify.keypad.ok)
+    ui.qtbot.waitUntil(ui.window.identify.banner.isVisible, timeout=15_000)
+    assert "ikke et kortnummer" in ui.window.identify.banner.text()
+    assert ui.view.state is State.IDENTIFYING and ui.fbs.calls == 0

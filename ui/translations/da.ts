@@ -357,6 +357,18 @@
       <translation>Tak. Din betaling er gennemført.</translation>
     </message>
     <message>
+      <source>That is not a card number of this library. Check the number and try again.</source>
+      <translation>Det er ikke et kortnummer fra dette bibliotek. Tjek nummeret, og prøv igen.</translation>
+    </message>
+    <message>
+      <source>That is not a valid CPR number. Check the number and try again.</source>
+      <translation>Det er ikke et gyldigt CPR-nummer. Tjek nummeret, og prøv igen.</translation>
+    </message>
+    <message>
+      <source>The card could not be read. Try again, or type the number.</source>
+      <translation>Kortet kunne ikke læses. Prøv igen, eller tast nummeret.</translation>
+    </message>
+    <message>
       <source>That is not possible right now. Please wait.</source>
       <translation>Det kan ikke lade sig gøre lige nu. Vent lidt.</translation>
     </message>
