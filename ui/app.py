@@ -32,6 +32,20 @@ def wait_for_core(window: Any, timeout_s: float) -> bool:
     return window.bridge.session is not None
 
 
+def stop_on_signals(app: Any) -> None:
+    """systemd stops the automat with SIGTERM: quit the event loop so the core closes cleanly.
+    Python runs signal handlers only between bytecodes, so a timer wakes the interpreter."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: app.quit())
+    waker = QTimer(app)
+    waker.timeout.connect(lambda: None)
+    waker.start(250)
+
+
 def run_automat(config: KioskConfig, *, demo: bool, walkthrough: Path | None = None) -> int:
     if walkthrough is not None or not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -72,6 +86,7 @@ def _automat(app: Any, config: KioskConfig, *, demo: bool) -> int:
         window.show()
     else:
         window.showFullScreen()
+    stop_on_signals(app)
     try:
         return app.exec()
     finally:
