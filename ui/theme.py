@@ -60,6 +60,9 @@ QPushButton[role="claim"]:checked {{ border-width: 6px; }}
 QPushButton[role="key"] {{ font-size: {title}px; min-height: {key}px; min-width: {key}px;
     padding: 0px; }}
 QScrollArea {{ border: none; }}
+QScrollBar:vertical {{ width: 40px; background: {bg}; border: 2px solid {border}; }}
+QScrollBar::handle:vertical {{ background: {fg}; min-height: 60px; border-radius: 6px; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
 """
 
 
