@@ -6,6 +6,7 @@ laptop, and fail when ``CI`` is set: in CI they must run for real.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,18 @@ from kiosk.ledger.migrate import upgrade
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 POSTGRES_ENV = "KIOSK_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(autouse=True)
+def _drop_kiosk_log_handlers() -> Iterator[None]:
+    """``kiosk.cli.main`` installs a stderr handler on the root logger, bound to the stderr of the
+    moment; under pytest that is a capture stream closed after the test, and later log lines would
+    end in "--- Logging error ---". A real process sets logging up once, so only tests need this."""
+    yield
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_kiosk", False):
+            root.removeHandler(handler)
 
 
 def postgres_url() -> str:
