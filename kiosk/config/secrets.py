@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationInfo, model_val
 
 
 class Secret(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     file: Path | None = None
     env: str | None = None
