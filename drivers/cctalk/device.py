@@ -10,12 +10,12 @@ event counter is remembered across reconnects.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import threading
-import time
 from collections.abc import Iterable, Mapping
 
-from drivers.base import CashAcceptor, Fault, FaultKind, Health, HealthChanged, Listener
+from drivers.base import CashAcceptor, FaultKind, Health
+from drivers.base.device import DeviceThread, Outage
 from drivers.cctalk import codec
 from drivers.cctalk.codec import BufferedEvent, CcTalkProtocolError, Checksum, Frame
 from drivers.serial_link import Backoff, LinkDown, SerialLink
@@ -52,7 +52,9 @@ def match_value(ident: str, values: Mapping[str, int]) -> int | None:
     return None if best is None else best[1]
 
 
-class CcTalkDevice(CashAcceptor):
+class CcTalkDevice(DeviceThread, CashAcceptor):
+    thread_prefix = "cctalk"
+    protocol_errors = (CcTalkProtocolError,)
     kind = "coin"
     category = "Coin Acceptor"
     id_header = codec.REQUEST_COIN_ID
@@ -87,15 +89,7 @@ class CcTalkDevice(CashAcceptor):
         self._values = dict(values)
         self._fixed_interval = poll_interval_s
         self.poll_interval_s = poll_interval_s or POLL_MIN_S
-        self._link = SerialLink(port, baudrate)
-        self._backoff = Backoff(*reconnect_backoff_s)
-        self._listener: Listener | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._lock = threading.Lock()
-        self._health = Health.DOWN
-        self._health_detail = "not started"
+        self._init_thread(SerialLink(port, baudrate), Backoff(*reconnect_backoff_s))
         self._enabled_values: frozenset[int] = frozenset()
         self._settings_dirty = True
         self._last_counter: int | None = None
@@ -104,26 +98,6 @@ class CcTalkDevice(CashAcceptor):
         self.identity: dict[str, str] = {}
 
     # ---- host side (any thread) -------------------------------------------------------------
-
-    def start(self, listener: Listener) -> None:
-        if self._thread is not None:
-            raise RuntimeError(f"{self.name} already started")
-        self._listener = listener
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"cctalk-{self.name}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._link.close()
-
-    @property
-    def thread_ident(self) -> int | None:
-        return self._thread.ident if self._thread else None
 
     def enable(self, values_ore: Iterable[int]) -> None:
         wanted = frozenset(values_ore)
@@ -138,66 +112,16 @@ class CcTalkDevice(CashAcceptor):
     def disable(self) -> None:
         self.enable(())
 
-    @property
-    def health(self) -> Health:
-        return self._health
-
     # ---- polling thread ---------------------------------------------------------------------
 
-    def _emit(self, event: object) -> None:
-        if self._listener is None:
-            return
-        try:
-            self._listener(event)
-        except Exception:  # a listener bug must not stop the money from being polled
-            log.exception("%s: listener failed on %r", self.name, event)
+    def _outage(self, exc: Exception) -> Outage | None:
+        outage = super()._outage(exc)
+        # one announcement per outage, whether the link or the device's answers failed first
+        return None if outage is None else dataclasses.replace(outage, key="down")
 
-    def _set_health(self, health: Health, detail: str = "") -> None:
-        if health != self._health or detail != self._health_detail:
-            changed = health != self._health
-            self._health, self._health_detail = health, detail
-            if changed:
-                self._emit(HealthChanged(self.name, health, detail))
-
-    def _fault(self, kind: FaultKind, detail: str) -> None:
-        log.warning("%s: %s: %s", self.name, kind, detail)
-        self._emit(Fault(self.name, kind, detail))
-
-    def _run(self) -> None:
-        announced_down = False
-        while not self._stop.is_set():
-            try:
-                self._link.open()
-                self._initialise()
-                self._backoff.reset()
-                announced_down = False
-                self._poll_loop()
-            except LinkDown as exc:
-                if self._stop.is_set():
-                    break
-                if not announced_down:
-                    self._set_health(Health.DOWN, f"disconnected: {exc}")
-                    self._fault(FaultKind.DISCONNECTED, str(exc))
-                    announced_down = True
-            except CcTalkProtocolError as exc:
-                if not announced_down:
-                    self._set_health(Health.DOWN, f"not answering properly: {exc}")
-                    self._fault(FaultKind.PROTOCOL, str(exc))
-                    announced_down = True
-            self._link.close()
-            self._stop.wait(self._backoff.next_delay())
-
-    def _poll_loop(self) -> None:
-        next_at = time.monotonic()
-        while not self._stop.is_set():
-            self._wake.clear()
-            self._before_poll()
-            self._poll_buffer()
-            next_at += self.poll_interval_s
-            now = time.monotonic()
-            if next_at < now:
-                next_at = now
-            self._wake.wait(next_at - now)
+    def _poll(self) -> None:
+        self._before_poll()
+        self._poll_buffer()
 
     def _before_poll(self) -> None:
         if self._settings_dirty:

@@ -1,0 +1,169 @@
+"""What every driver shares: event delivery, health, and (for serial pollers) the device thread.
+
+:class:`DeviceEvents` delivers events to the host's listener (a listener bug is logged, never
+allowed to stop the driver) and emits :class:`HealthChanged` once per change of health.
+
+:class:`DeviceThread` is the one thread that owns a :class:`SerialLink`: it opens the port by
+path, runs the protocol's :meth:`~DeviceThread._initialise` and then :meth:`~DeviceThread._poll`
+every ``poll_interval_s`` (sooner when the host wakes it). A :class:`LinkDown` or a protocol
+error makes the device DOWN with one :class:`Fault` per outage, closes the link and reopens it by
+path after :class:`Backoff` delays. Host calls only record what is wanted and wake the thread, so
+the serial line is never shared between threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from drivers.base.events import Fault, FaultKind, Health, HealthChanged, Listener
+from drivers.serial_link import Backoff, LinkDown, SerialLink
+
+log = logging.getLogger(__name__)
+
+
+class DeviceEvents:
+    """Listener, health and faults of one named device (``name`` is set by the driver)."""
+
+    name: str
+    _listener: Listener | None = None
+    _health: Health = Health.DOWN
+    _health_detail: str = "not started"
+
+    @property
+    def health(self) -> Health:
+        return self._health
+
+    @property
+    def health_detail(self) -> str:
+        return self._health_detail
+
+    def _emit(self, event: object) -> None:
+        if self._listener is None:
+            return
+        try:
+            self._listener(event)
+        except Exception:  # a listener bug must not stop the device (or the money it holds)
+            log.exception("%s: listener failed on %s", self.name, type(event).__name__)
+
+    def _set_health(self, health: Health, detail: str = "") -> None:
+        """Remember the detail; tell the host only when the health itself changes."""
+        changed = health is not self._health
+        self._health, self._health_detail = health, detail
+        if changed:
+            log.info("%s: %s %s", self.name, health.value, detail)
+            self._emit(HealthChanged(self.name, health, detail))
+
+    def _fault(self, kind: FaultKind, detail: str) -> None:
+        log.warning("%s: %s: %s", self.name, kind, detail)
+        self._emit(Fault(self.name, kind, detail))
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """How a failure is announced: once per ``key`` until the device works again."""
+
+    key: str
+    health_detail: str
+    fault: FaultKind | None = None
+    fault_detail: str = ""
+    retry_after_s: float | None = None  # None: the next back-off delay
+
+
+class DeviceThread(DeviceEvents):
+    """A serial device polled by its own thread; subclasses call :meth:`_init_thread` first."""
+
+    thread_prefix = "device"
+    #: errors that mean "the device answers, but not properly": DOWN, reopen, try again
+    protocol_errors: tuple[type[Exception], ...] = ()
+    poll_interval_s: float = 0.1
+
+    def _init_thread(self, link: SerialLink, backoff: Backoff) -> None:
+        self._link = link
+        self._backoff = backoff
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+
+    # ---- host side (any thread) -------------------------------------------------------------
+
+    def start(self, listener: Listener) -> None:
+        if self._thread is not None:
+            raise RuntimeError(f"{self.name} already started")
+        self._listener = listener
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._run, name=f"{self.thread_prefix}-{self.name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._link.close()
+
+    @property
+    def thread_ident(self) -> int | None:
+        return self._thread.ident if self._thread else None
+
+    # ---- the device thread ------------------------------------------------------------------
+
+    def _initialise(self) -> None:
+        """Bring the device into service after the port opened (identify, configure …)."""
+
+    def _poll(self) -> None:
+        """One poll step; raise :class:`LinkDown` or a protocol error when the device fails."""
+        raise NotImplementedError
+
+    def _outage(self, exc: Exception) -> Outage | None:
+        """How ``exc`` is announced; None for an error that is not the device's (a bug)."""
+        if isinstance(exc, LinkDown):
+            return Outage("link", f"disconnected: {exc}", FaultKind.DISCONNECTED, str(exc))
+        if isinstance(exc, self.protocol_errors):
+            return Outage("protocol", f"not answering properly: {exc}", FaultKind.PROTOCOL,
+                          str(exc))
+        return None
+
+    def _run(self) -> None:
+        announced = ""
+        while not self._stop.is_set():
+            delay = None
+            try:
+                self._link.open()
+                self._initialise()
+                self._backoff.reset()
+                announced = ""
+                self._poll_loop()
+            except Exception as exc:
+                if isinstance(exc, LinkDown) and self._stop.is_set():
+                    break
+                outage = self._outage(exc)
+                if outage is None:
+                    self._link.close()
+                    raise
+                if outage.key != announced:
+                    self._set_health(Health.DOWN, outage.health_detail)
+                    if outage.fault is not None:
+                        self._fault(outage.fault, outage.fault_detail)
+                    announced = outage.key
+                delay = outage.retry_after_s
+            self._link.close()
+            self._stop.wait(delay if delay is not None else self._backoff.next_delay())
+
+    def _poll_loop(self) -> None:
+        """:meth:`_poll` at a steady cadence; a wake-up (host call) polls at once."""
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            self._wake.clear()
+            self._poll()
+            next_at += self.poll_interval_s
+            now = time.monotonic()
+            if next_at < now:
+                next_at = now
+            self._wake.wait(next_at - now)
