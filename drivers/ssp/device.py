@@ -11,23 +11,13 @@ demands eSSP encryption: the driver refuses clearly (DOWN + fault) rather than g
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterable, Mapping
 
 import serial
 
-from drivers.base import (
-    CashAcceptor,
-    Credit,
-    Escrow,
-    Fault,
-    FaultKind,
-    Health,
-    HealthChanged,
-    Listener,
-    Rejected,
-)
+from drivers.base import CashAcceptor, Credit, Escrow, FaultKind, Health, Rejected
+from drivers.base.device import DeviceThread, Outage
 from drivers.serial_link import Backoff, LinkDown, SerialLink
 from drivers.ssp import codec
 from drivers.ssp.codec import Packet, PollEvent, Setup, SspProtocolError
@@ -61,7 +51,10 @@ class CommandFailed(SspProtocolError):
         super().__init__(f"command 0x{command:02X}: {text}")
 
 
-class SspValidator(CashAcceptor):
+class SspValidator(DeviceThread, CashAcceptor):
+    thread_prefix = "ssp"
+    protocol_errors = (SspProtocolError,)
+
     def __init__(
         self,
         port: str,
@@ -96,15 +89,11 @@ class SspValidator(CashAcceptor):
         self.reply_timeout_s = reply_timeout_s
         self.retries = retries
         self.escrow_decision_timeout_s = escrow_decision_timeout_s
-        self._link = SerialLink(port, baudrate, stopbits=serial.STOPBITS_TWO)
-        self._backoff = Backoff(*reconnect_backoff_s)
-        self._listener: Listener | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._lock = threading.Lock()
+        self._init_thread(
+            SerialLink(port, baudrate, stopbits=serial.STOPBITS_TWO),
+            Backoff(*reconnect_backoff_s),
+        )
         self._seq = True
-        self._health = Health.DOWN
         self._enabled_values: frozenset[int] = frozenset()
         self._settings_dirty = True
         self._held: tuple[int, float] | None = None  # channel in escrow, since
@@ -118,26 +107,6 @@ class SspValidator(CashAcceptor):
         self.channels: dict[int, int] = {}
 
     # ---- host side --------------------------------------------------------------------------
-
-    def start(self, listener: Listener) -> None:
-        if self._thread is not None:
-            raise RuntimeError(f"{self.name} already started")
-        self._listener = listener
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"ssp-{self.name}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._link.close()
-
-    @property
-    def thread_ident(self) -> int | None:
-        return self._thread.ident if self._thread else None
 
     def enable(self, values_ore: Iterable[int]) -> None:
         wanted = frozenset(values_ore)
@@ -167,28 +136,7 @@ class SspValidator(CashAcceptor):
             self._decision = accept
         self._wake.set()
 
-    @property
-    def health(self) -> Health:
-        return self._health
-
     # ---- plumbing ---------------------------------------------------------------------------
-
-    def _emit(self, event: object) -> None:
-        if self._listener is None:
-            return
-        try:
-            self._listener(event)
-        except Exception:
-            log.exception("%s: listener failed on %r", self.name, event)
-
-    def _set_health(self, health: Health, detail: str = "") -> None:
-        if health != self._health:
-            self._health = health
-            self._emit(HealthChanged(self.name, health, detail))
-
-    def _fault(self, kind: FaultKind, detail: str) -> None:
-        log.warning("%s: %s: %s", self.name, kind, detail)
-        self._emit(Fault(self.name, kind, detail))
 
     def _working_health(self) -> tuple[Health, str]:
         if self._conditions:
@@ -199,39 +147,13 @@ class SspValidator(CashAcceptor):
             return Health.DEGRADED, self._refused
         return Health.OK, ""
 
-    def _run(self) -> None:
-        announced = ""
-        while not self._stop.is_set():
-            delay = None
-            try:
-                self._link.open()
-                self._initialise()
-                self._backoff.reset()
-                announced = ""
-                self._poll_loop()
-            except LinkDown as exc:
-                if self._stop.is_set():
-                    break
-                if announced != "link":
-                    self._set_health(Health.DOWN, f"disconnected: {exc}")
-                    self._fault(FaultKind.DISCONNECTED, str(exc))
-                    announced = "link"
-            except EncryptionRequired:
-                if announced != "crypto":
-                    text = ("device demands eSSP encryption (reply 0xFA, key not set); "
-                            "this pay-in driver speaks plain SSP only: configure the validator "
-                            "for unencrypted SSP")
-                    self._set_health(Health.DOWN, text)
-                    self._fault(FaultKind.PROTOCOL, text)
-                    announced = "crypto"
-                delay = self._backoff.maximum
-            except SspProtocolError as exc:
-                if announced != "protocol":
-                    self._set_health(Health.DOWN, f"not answering properly: {exc}")
-                    self._fault(FaultKind.PROTOCOL, str(exc))
-                    announced = "protocol"
-            self._link.close()
-            self._stop.wait(delay if delay is not None else self._backoff.next_delay())
+    def _outage(self, exc: Exception) -> Outage | None:
+        if isinstance(exc, EncryptionRequired):
+            text = ("device demands eSSP encryption (reply 0xFA, key not set); "
+                    "this pay-in driver speaks plain SSP only: configure the validator "
+                    "for unencrypted SSP")
+            return Outage("crypto", text, FaultKind.PROTOCOL, text, self._backoff.maximum)
+        return super()._outage(exc)
 
     BUSY_RETRIES = 3
 
@@ -346,18 +268,7 @@ class SspValidator(CashAcceptor):
 
     # ---- polling ----------------------------------------------------------------------------
 
-    def _poll_loop(self) -> None:
-        next_at = time.monotonic()
-        while not self._stop.is_set():
-            self._wake.clear()
-            self._cycle()
-            next_at += self.poll_interval_s
-            now = time.monotonic()
-            if next_at < now:
-                next_at = now
-            self._wake.wait(next_at - now)
-
-    def _cycle(self) -> None:
+    def _poll(self) -> None:
         if self._settings_dirty and self._held is None:
             self._apply_settings()
         if self._held is not None:
