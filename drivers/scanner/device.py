@@ -13,7 +13,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from drivers.base.events import Health, HealthChanged, Listener
+from drivers.base.device import DeviceThread, Outage
+from drivers.base.events import Health
 from drivers.base.reader import IdentificationReader, IdentifierRead, ReadRejected
 from drivers.scanner.codec import MAX_LINE, ScanError, parse_line, split_lines
 from drivers.serial_link import Backoff, LinkDown, SerialLink
@@ -21,7 +22,11 @@ from drivers.serial_link import Backoff, LinkDown, SerialLink
 log = logging.getLogger(__name__)
 
 
-class SerialScanner(IdentificationReader):
+class SerialScanner(DeviceThread, IdentificationReader):
+    thread_prefix = "scanner"
+    poll_interval_s = 0.0  # each poll waits up to READ_WAIT_S for bytes
+    READ_WAIT_S = 0.1
+
     def __init__(
         self,
         name: str,
@@ -38,55 +43,30 @@ class SerialScanner(IdentificationReader):
         self.strip_suffix = strip_suffix
         self.debounce_s = debounce_s
         self._clock = clock
-        self._link = SerialLink(port, baudrate)
-        self._listener: Listener = lambda _event: None
-        self._health = Health.DOWN
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._init_thread(SerialLink(port, baudrate), Backoff())
+        self._buffer = b""
         self._last: tuple[str, float] | None = None
         self.started = threading.Event()  # set once the port has been opened the first time
 
-    @property
-    def health(self) -> Health:
-        return self._health
-
-    def start(self, listener: Listener) -> None:
-        self._listener = listener
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"scanner-{self.name}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._link.close()
-
     # -- the scanner's thread ---------------------------------------------------------------------
-    def _run(self) -> None:
-        backoff = Backoff()
-        buffer = b""
-        while not self._stop.is_set():
-            try:
-                self._link.open()
-                self._set_health(Health.OK)
-                self.started.set()
-                backoff.reset()
-                data = self._link.read(256, 0.1)
-            except LinkDown as exc:
-                self._link.close()
-                buffer = b""
-                self._set_health(Health.DOWN, str(exc))
-                self._stop.wait(backoff.next_delay())
-                continue
-            if not data:
-                continue
-            lines, buffer = split_lines(buffer + data)
-            if len(buffer) > MAX_LINE:
-                lines.append(buffer)
-                buffer = b""
-            for raw in lines:
-                self._handle(raw)
+    def _initialise(self) -> None:
+        self._buffer = b""  # a line half read before an unplug is not a scan
+        self._set_health(Health.OK)
+        self.started.set()
+
+    def _outage(self, exc: Exception) -> Outage | None:
+        return Outage("link", str(exc)) if isinstance(exc, LinkDown) else None
+
+    def _poll(self) -> None:
+        data = self._link.read(256, self.READ_WAIT_S)
+        if not data:
+            return
+        lines, self._buffer = split_lines(self._buffer + data)
+        if len(self._buffer) > MAX_LINE:
+            lines.append(self._buffer)
+            self._buffer = b""
+        for raw in lines:
+            self._handle(raw)
 
     def _handle(self, raw: bytes) -> None:
         try:
@@ -104,14 +84,3 @@ class SerialScanner(IdentificationReader):
             return  # the same card scanned twice in a row: one identification
         self._last = (key, now)
         self._emit(IdentifierRead(self.name, line.source, line.value))
-
-    def _set_health(self, health: Health, detail: str = "") -> None:
-        if health is not self._health:
-            self._health = health
-            self._emit(HealthChanged(self.name, health, detail))
-
-    def _emit(self, event: object) -> None:
-        try:
-            self._listener(event)
-        except Exception:
-            log.exception("%s: listener failed", self.name)
