@@ -82,6 +82,8 @@ class Theme:
             base=base,
             title=int(base * 1.5),
             touch=MIN_TOUCH_PX if not self.large_text else 76,
-            key=68 if not self.large_text else 76,
+            # keys keep their size with larger text (68 + a 3 px border = 74 px, above the touch
+            # minimum): twelve of them fit a 1080 px wide portrait screen, four rows 1280×800
+            key=68,
             **palette,
         )

@@ -88,7 +88,14 @@ class Keypad(QWidget):
         else:
             for i, char in enumerate(alphabet):
                 self._add(grid, char, i // columns, i % columns)
-            last_row, erase_col, ok_col = (len(alphabet) - 1) // columns + 1, 0, columns - 2
+            # erase and OK (two cells each) close the last row when it has room for them: one
+            # row less keeps the pad on a 1280×800 screen with larger text
+            free = -len(alphabet) % columns
+            if free >= 4:
+                last_row = len(alphabet) // columns
+                erase_col, ok_col = columns - 4, columns - 2
+            else:
+                last_row, erase_col, ok_col = (len(alphabet) - 1) // columns + 1, 0, columns - 2
         self.erase = button("⌫", "key", self._erase)
         self.ok = button("OK", "key", self._submit)
         grid.addWidget(self.erase, last_row, erase_col, 1, 1 if alphabet == DIGITS else 2)

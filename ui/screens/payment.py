@@ -156,7 +156,7 @@ class BonScreen(Screen):
         self.hint = label()
         self.entry = label(name="entry")
         self.entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.keypad = Keypad(max_length=10, alphabet=CROCKFORD, columns=11)
+        self.keypad = Keypad(max_length=10, alphabet=CROCKFORD, columns=12)
         self.keypad.changed.connect(self._typed)
         self.keypad.submitted.connect(self.submit)
         self.body.addWidget(self.amounts)
