@@ -101,6 +101,9 @@ class ReceiptService:
         #: every receipt and bon handed to the printer, newest last (shown on screen if refused)
         self.issued: list[Issued] = []
         self.jobs_done = 0
+        #: told of every receipt and bon once the printer answered (on a worker thread), so the
+        #: screen can say "take your receipt" or show the text and a bon's code instead
+        self.on_issued: Callable[[Issued], None] | None = None
 
     def attach(self, session: PaymentSession) -> None:
         previous = session.on_settled
@@ -162,8 +165,13 @@ class ReceiptService:
             log.warning(
                 "%s not printed (%s): kept as text",
                 issued.document.kind,
-                issued.result.message or issued.result.outcome.value,
+                issued.result.detail or issued.result.outcome.value,
             )
+        if self.on_issued is not None:
+            try:
+                self.on_issued(issued)
+            except Exception:  # the screen's trouble must not stop the bon from printing
+                log.exception("on_issued failed")
         return issued
 
     def _print_bon(self, ticket: Any) -> Issued:

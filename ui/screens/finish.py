@@ -1,8 +1,16 @@
-"""The receipt, and the end of a session (paid, cancelled, timed out) with any credit bon."""
+"""The receipt, and the end of a session (paid, cancelled, timed out) with any credit bon.
+
+When the core prints (``receipts_by_core``), :class:`PrintStatusRelay` carries each printer
+answer to both screens: the receipt screen then says it is printed, or shows the receipt's own
+text (with its reference) for staff to reprint; a credit bon that did not print is shown as its
+code in large type, so the citizen never loses a credit."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QLabel
 
 from kiosk.payment.states import State
 from ui.bridge import SessionBridge, Snapshot
@@ -27,6 +35,91 @@ def credit_bon_text(ticket: object) -> str:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class PrintStatus:
+    """One document the core handed to the printer: ``kind`` is ``receipt`` or ``bon``."""
+
+    kind: str
+    printed: bool
+    text: str
+
+    def is_receipt_of(self, transaction_ref: str) -> bool:
+        return self.kind == "receipt" and bool(transaction_ref) and transaction_ref in self.text
+
+    def is_bon(self, code: str) -> bool:
+        return self.kind == "bon" and bool(code) and code in self.text.replace("-", "")
+
+
+class PrintLog:
+    """The recent printer answers (GUI thread only); screens look theirs up by reference."""
+
+    def __init__(self, keep: int = 20) -> None:
+        self.keep = keep
+        self.entries: list[PrintStatus] = []
+
+    def add(self, status: PrintStatus) -> None:
+        self.entries.append(status)
+        del self.entries[: -self.keep]
+
+    def receipt(self, transaction_ref: str) -> PrintStatus | None:
+        return next((e for e in reversed(self.entries) if e.is_receipt_of(transaction_ref)), None)
+
+    def bon(self, ticket: object) -> PrintStatus | None:
+        code = ticket_code(ticket).replace("-", "")
+        return next((e for e in reversed(self.entries) if e.is_bon(code)), None)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+def bon_code_display(ticket: object) -> str:
+    shown = getattr(ticket, "short_code_display", None)
+    if isinstance(shown, str) and shown:
+        return shown
+    code = ticket_code(ticket)
+    return f"{code[:5]}-{code[5:]}" if len(code) == 10 else code
+
+
+class BonNotice:
+    """The credit bon on a screen: its amount and code, whether its slip printed, and — when it
+    did not — the code in large type to keep (a photo or a note is enough at the desk)."""
+
+    def __init__(self, screen: Screen) -> None:
+        self.text = label(name="banner")
+        self.text.setProperty("tone", "ok")
+        self.code = QLabel()
+        self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.code.setStyleSheet(
+            "font-family: monospace; font-size: 56px; font-weight: bold; letter-spacing: 6px;"
+        )
+        screen.body.addWidget(self.text)
+        screen.body.addWidget(self.code)
+        self.code.hide()
+
+    def show(self, ticket: object, status: PrintStatus | None) -> None:
+        text = credit_bon_text(ticket)
+        if text and status is not None:
+            if status.printed:
+                text += "\n🖶 " + translate("Finish", "Your credit bon is printed: take it too.")
+            else:
+                text += "\n⚠ " + translate(
+                    "Finish",
+                    "The credit bon could not be printed. Keep this code: use it here, or show "
+                    "it at the library desk.",
+                )
+        self.text.setText(text)
+        self.text.setVisible(bool(text))
+        big = bool(text) and status is not None and not status.printed
+        self.code.setText(bon_code_display(ticket) if big else "")
+        self.code.setVisible(big)
+
+    def clear(self) -> None:
+        self.text.clear()
+        self.code.clear()
+        self.code.hide()
+
+
 class ReceiptScreen(Screen):
     """Paid. The receipt is printed, or shown here when the printer cannot print."""
 
@@ -36,14 +129,14 @@ class ReceiptScreen(Screen):
         self.summary = label()
         self.receipt = label()
         self.receipt.setStyleSheet("font-family: monospace;")
-        self.bon = label(name="banner")
-        self.bon.setProperty("tone", "ok")
         self.body.addWidget(self.summary)
-        self.body.addWidget(self.bon)
+        self.bon_notice = BonNotice(self)
+        self.bon, self.bon_code = self.bon_notice.text, self.bon_notice.code
         self.body.addWidget(self.receipt, 1)
         self.done = button(role="primary", on_click=bridge.finish_receipt)
         self.buttons.addWidget(self.done)
         self.printed: bool | None = None  # None: not known yet
+        self.print_log = PrintLog()  # the core's printer answers (see PrintStatusRelay)
         self.retranslate()
 
     def set_printed(self, printed: bool) -> None:
@@ -58,8 +151,16 @@ class ReceiptScreen(Screen):
             "✓ " + translate("Finish", "Paid: %1").replace("%1", money_text(view.received)),
             translate("Finish", "Reference: %1").replace("%1", view.transaction_ref),
         ]
+        status = self.print_log.receipt(view.transaction_ref)
+        if status is not None:
+            self.printed = status.printed
         if self.printed is True:
-            lines.append(translate("Finish", "Please take your receipt."))
+            lines.append(
+                "🖶 "
+                + translate("Finish", "Receipt printed.")
+                + " "
+                + translate("Finish", "Please take your receipt.")
+            )
         elif self.printed is False:
             lines.append(
                 "⚠ "
@@ -70,11 +171,9 @@ class ReceiptScreen(Screen):
                 )
             )
         self.summary.setText("\n".join(lines))
-        bon = credit_bon_text(view.credit_bon)
-        self.bon.setText(bon)
-        self.bon.setVisible(bool(bon))
+        self.bon_notice.show(view.credit_bon, self.print_log.bon(view.credit_bon))
         if self.printed is False:
-            self.receipt.setText(receipt_text(snap))
+            self.receipt.setText(status.text if status is not None else receipt_text(snap))
         else:
             self.receipt.clear()
 
@@ -88,7 +187,8 @@ class ReceiptScreen(Screen):
         self.printed = None
         self.receipt.clear()
         self.summary.clear()
-        self.bon.clear()
+        self.bon_notice.clear()
+        self.print_log.clear()
 
 
 def receipt_text(snap: Snapshot) -> str:
@@ -107,12 +207,12 @@ class EndedScreen(Screen):
         super().__init__()
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text = label()
-        self.bon = label(name="banner")
-        self.bon.setProperty("tone", "ok")
         self.body.addStretch(1)
         self.body.addWidget(self.text)
-        self.body.addWidget(self.bon)
+        self.bon_notice = BonNotice(self)
+        self.bon, self.bon_code = self.bon_notice.text, self.bon_notice.code
         self.body.addStretch(1)
+        self.print_log = PrintLog()
         self.finish = button(role="primary", on_click=bridge.reset)
         self.buttons.addWidget(self.finish)
         self.retranslate()
@@ -136,10 +236,37 @@ class EndedScreen(Screen):
             self.title.setText("✕ " + translate("Finish", "Session ended"))
             quiet = message_for(view.message) or view.credit_bon is not None
             self.text.setText("" if quiet else translate("Finish", "Nothing was paid."))
-        bon = credit_bon_text(view.credit_bon)
-        self.bon.setText(bon)
-        self.bon.setVisible(bool(bon))
+        self.bon_notice.show(view.credit_bon, self.print_log.bon(view.credit_bon))
 
     def retranslate(self) -> None:
         self.finish.setText(translate("Finish", "Finish"))
         super().retranslate()
+
+
+class PrintStatusRelay(QObject):
+    """Give its ``__call__`` to the core's ``ReceiptService.on_issued`` (called on a worker
+    thread): only plain types cross to the GUI thread, where both screens learn the answer."""
+
+    _issued = Signal(str, bool, str)
+
+    def __init__(self, receipt: ReceiptScreen, ended: EndedScreen) -> None:
+        super().__init__(receipt)
+        self.receipt = receipt
+        self.ended = ended
+        self._issued.connect(self._deliver)
+
+    def __call__(self, issued: object) -> None:
+        document = getattr(issued, "document", None)
+        self._issued.emit(
+            str(getattr(document, "kind", "")),
+            bool(getattr(issued, "printed", False)),
+            str(getattr(issued, "text", "")),
+        )
+
+    @Slot(str, bool, str)
+    def _deliver(self, kind: str, printed: bool, text: str) -> None:
+        status = PrintStatus(kind, printed, text)
+        for screen in (self.receipt, self.ended):
+            screen.print_log.add(status)
+            if screen.last is not None:
+                screen.render(screen.last)

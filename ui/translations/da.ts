@@ -184,6 +184,18 @@
       <translation>Husk din kvittering.</translation>
     </message>
     <message>
+      <source>Receipt printed.</source>
+      <translation>Kvitteringen er udskrevet.</translation>
+    </message>
+    <message>
+      <source>Your credit bon is printed: take it too.</source>
+      <translation>Din tilgodebon er udskrevet: tag den også med.</translation>
+    </message>
+    <message>
+      <source>The credit bon could not be printed. Keep this code: use it here, or show it at the library desk.</source>
+      <translation>Tilgodebonen kunne ikke udskrives. Gem denne kode: brug den her, eller vis den ved skranken.</translation>
+    </message>
+    <message>
       <source>The receipt could not be printed. It is shown below; the staff can print it for you.</source>
       <translation>Kvitteringen kunne ikke udskrives. Den vises herunder; personalet kan udskrive den til dig.</translation>
     </message>
