@@ -27,7 +27,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from drivers.base.events import Health, HealthChanged, Listener
+from drivers.base.device import DeviceEvents
+from drivers.base.events import Health, Listener
 from drivers.base.terminal import CardOutcome, CardPrompt, CardResult, CardTerminal
 from drivers.zvt import apdu as A
 from drivers.zvt.bmp import (
@@ -91,7 +92,7 @@ class _Ending:
     host_aborted: bool = False
 
 
-class ZvtTerminal(CardTerminal):
+class ZvtTerminal(DeviceEvents, CardTerminal):
     def __init__(
         self,
         url: str,
@@ -135,8 +136,6 @@ class ZvtTerminal(CardTerminal):
         self._busy = threading.Event()
         self._cancel = threading.Event()
         self._stop = threading.Event()
-        self._listener: Listener | None = None
-        self._health = Health.DOWN
         self._registered = False
         self._trace_known = False
         self._last_trace: int | None = None
@@ -166,24 +165,6 @@ class ZvtTerminal(CardTerminal):
             self._link.close()
             self._registered = False
             self._set_health(Health.DOWN, "stopped")
-
-    @property
-    def health(self) -> Health:
-        return self._health
-
-    def _emit(self, event: object) -> None:
-        if self._listener is None:
-            return
-        try:
-            self._listener(event)
-        except Exception:  # a listener bug must not break a payment in progress
-            log.exception("ZVT: listener failed on %s", type(event).__name__)
-
-    def _set_health(self, health: Health, detail: str = "") -> None:
-        if health is not self._health:
-            self._health = health
-            log.info("ZVT %s: %s %s", self.name, health.value, detail)
-            self._emit(HealthChanged(self.name, health, detail))
 
     def _lost(self, exc: Exception) -> None:
         self._link.close()
