@@ -19,7 +19,8 @@ from escpos.escpos import Escpos
 from escpos.printer import Network, Usb
 from escpos.printer import Serial as SerialEscpos
 
-from drivers.base.events import Health, HealthChanged, Listener
+from drivers.base.device import DeviceEvents
+from drivers.base.events import Health, Listener
 from drivers.base.printer import (
     Document,
     PaperAlert,
@@ -33,7 +34,7 @@ from drivers.escpos.codec import PAPER_STATUS_REQUEST, encode_document, parse_pa
 log = logging.getLogger(__name__)
 
 
-class EscposPrinter(ReceiptPrinter):
+class EscposPrinter(DeviceEvents, ReceiptPrinter):
     """``connect`` builds an unopened python-escpos printer; it is (re)opened on demand."""
 
     def __init__(
@@ -52,8 +53,6 @@ class EscposPrinter(ReceiptPrinter):
         self.profile = profile
         self._printer: Escpos | None = None
         self._lock = threading.Lock()
-        self._listener: Listener = lambda _event: None
-        self._health = Health.DOWN
         self._paper: PaperStatus | None = None
 
     # -- construction from a connection kind ------------------------------------------------------
@@ -93,10 +92,6 @@ class EscposPrinter(ReceiptPrinter):
     def stop(self) -> None:
         with self._lock:
             self._close()
-
-    @property
-    def health(self) -> Health:
-        return self._health
 
     def paper_status(self) -> PaperStatus:
         """Ask the printer now (also updates health; usable as a periodic health check)."""
@@ -187,14 +182,3 @@ class EscposPrinter(ReceiptPrinter):
                     device.close()
         # python-escpos closes again on garbage collection: make that a no-op
         printer._device = False
-
-    def _set_health(self, health: Health, detail: str = "") -> None:
-        if health is not self._health:
-            self._health = health
-            self._emit(HealthChanged(self.name, health, detail))
-
-    def _emit(self, event: object) -> None:
-        try:
-            self._listener(event)
-        except Exception:
-            log.exception("%s: listener failed", self.name)
