@@ -21,7 +21,8 @@ from smartcard.CardMonitoring import CardMonitor, CardMonitoringThread, CardObse
 from smartcard.ReaderMonitoring import ReaderMonitor, ReaderObserver
 from smartcard.System import readers as pcsc_readers
 
-from drivers.base.events import Health, HealthChanged, Listener
+from drivers.base.device import DeviceEvents
+from drivers.base.events import Health, Listener
 from drivers.base.reader import (
     CardPresent,
     CardRemoved,
@@ -53,7 +54,7 @@ class _ToQueue(CardObserver, ReaderObserver):  # type: ignore[misc]
         self.q.put((self.kind, list(added), list(removed)))
 
 
-class PcscReader(IdentificationReader):
+class PcscReader(DeviceEvents, IdentificationReader):
     def __init__(
         self,
         name: str,
@@ -71,18 +72,12 @@ class PcscReader(IdentificationReader):
         self.lookup = dict(lookup or {})
         self._reader_poll_s = reader_poll_s
         self._queue: queue.Queue[tuple[str, list[Any], list[Any]]] = queue.Queue()
-        self._listener: Listener = lambda _event: None
-        self._health = Health.DOWN
         self._thread: threading.Thread | None = None
         self._reader_monitor: ReaderMonitor | None = None
         self._card_monitor: CardMonitor | None = None
         self._reader_observer = _ToQueue("readers", self._queue)
         self._card_observer = _ToQueue("cards", self._queue)
         self._present: set[str] = set()
-
-    @property
-    def health(self) -> Health:
-        return self._health
 
     def matches(self, reader: object) -> bool:
         """Our reader: its name contains ``reader_name`` (empty: any reader)."""
@@ -200,17 +195,6 @@ class PcscReader(IdentificationReader):
         monitor, self._card_monitor = self._card_monitor, None
         if monitor is not None:
             monitor.deleteObserver(self._card_observer)
-
-    def _set_health(self, health: Health, detail: str = "") -> None:
-        if health is not self._health:
-            self._health = health
-            self._emit(HealthChanged(self.name, health, detail))
-
-    def _emit(self, event: object) -> None:
-        try:
-            self._listener(event)
-        except Exception:
-            log.exception("%s: listener failed", self.name)
 
 
 def _forget_context(thread: Any) -> None:
