@@ -3,8 +3,9 @@
 - ``startup_ratio``: cold start of a new process to the attract screen painted (configuration
   read, translation loaded; the ledger and session load on the session worker right after), over
   a bare PySide6 window in a new process; median of ``--rounds`` starts each, interleaved.
-- ``rss_ratio``: resident memory of those processes once idle (the automat with its core
-  loaded), automat over bare window.
+- ``rss_ratio``: resident memory of those processes once idle (the automat with its real core
+  loaded, as ``kiosk run`` builds it: ledger, FBS REST client, workers, recovery; the
+  configuration names no devices), automat over bare window.
 - ``scan_to_claims_ms``: identifier and PIN given → the claims screen shown (FBS answers at once:
   this is our cost: worker, ledger look-up, queued signal, drawing).
 - ``coin_to_screen_ms``: a credit event from a device → the new amount on the cash screen
@@ -71,9 +72,11 @@ from ui.compose import build_automat
 config = load_config(Path({config!r}))
 app = QApplication([])
 
-def build():
-    from ui.demo_world import fake_session
-    return fake_session(config)[0]
+def build():  # what `kiosk run` builds: ledger, FBS client, workers, recovery (no devices here)
+    from kiosk.app import build_core
+    core = build_core(config, demo=False)
+    core.attach_device_listener(w.bridge.device_listener)
+    return core.new_session()
 
 w = build_automat(build, library_name=config.automat.library_name, claims=config.claims,
                   cash=config.cash)
