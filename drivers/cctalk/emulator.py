@@ -8,7 +8,6 @@ then, and the reply follows after its own wire time. Tests and demo mode script 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -16,12 +15,13 @@ from collections.abc import Sequence
 from drivers.cctalk import codec
 from drivers.cctalk.codec import CcTalkProtocolError, Checksum, Frame
 from drivers.emulation.pty import PtyPort, wire_time_s
+from drivers.emulation.serving import PtyEmulator
 
 DKK_COINS = ("DK050A", "DK100A", "DK200A", "DK500A", "DK010A", "DK020A")
 DKK_BILLS = ("DK0050A", "DK0100A", "DK0200A", "DK0500A", "DK1000A")
 
 
-class CcTalkEmulator:
+class CcTalkEmulator(PtyEmulator):
     category = "Coin Acceptor"
     buffer_header = codec.READ_BUFFERED_CREDIT
     id_header = codec.REQUEST_COIN_ID
@@ -41,6 +41,7 @@ class CcTalkEmulator:
         product: str = "EMU-1",
         serial_number: int = 0x123456,
     ) -> None:
+        super().__init__(port, name)
         self.address = address
         self.baudrate = baudrate
         self.echo = echo
@@ -48,36 +49,15 @@ class CcTalkEmulator:
         self.polling_priority = polling_priority
         self.product = product
         self.serial_number = serial_number
-        self.port = port or PtyPort(name)
         self.ids = list(ids)
-        self.lock = threading.RLock()
         self.counter = 0
         self.events: deque[tuple[int, int]] = deque(maxlen=5)  # newest first
         self.inhibit_mask = 0
         self.master_enabled = False
         self.requests: list[Frame] = []  # every valid request received, for assertions
         self._nak = 0
-        self._busy = 0
-        self._corrupt = 0
-        self._mute = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name=f"emu-{name}", daemon=True)
-        self._thread.start()
-
-    @property
-    def path(self) -> str:
-        return self.port.path
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.port.close()
-
-    def __enter__(self) -> CcTalkEmulator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        self._last_byte = 0.0
+        self._start_serving()
 
     # ---- scripting ----------------------------------------------------------------------------
 
@@ -117,58 +97,24 @@ class CcTalkEmulator:
             self.inhibit_mask = 0
             self.master_enabled = False
 
-    def garbage(self, data: bytes) -> None:
-        self.port.write(data)
-
     def nak_next(self, n: int = 1) -> None:
         with self.lock:
             self._nak += n
 
-    def busy_next(self, n: int = 1) -> None:
-        with self.lock:
-            self._busy += n
-
-    def corrupt_next_checksum(self, n: int = 1) -> None:
-        with self.lock:
-            self._corrupt += n
-
-    def mute_next(self, n: int = 1) -> None:
-        """Do not answer the next ``n`` requests (as if the frame were lost on the wire)."""
-        with self.lock:
-            self._mute += n
-
-    def unmute(self) -> None:
-        with self.lock:
-            self._mute = 0
-
-    def unplug(self) -> None:
-        self.port.unplug()
-
-    def plug(self) -> None:
-        self.port.plug()
-
     # ---- the wire -----------------------------------------------------------------------------
 
-    def _serve(self) -> None:
-        buf = bytearray()
-        last_byte = 0.0
-        while not self._stop.is_set():
-            if not self.port.plugged:
-                buf.clear()
-                self._stop.wait(0.02)
-                continue
-            chunk = self.port.read(256, timeout=0.05)
-            now = time.monotonic()
-            if buf and now - last_byte > self.INTER_BYTE_TIMEOUT_S:
-                buf.clear()  # a broken frame: the device drops it after the inter-byte timeout
-            if chunk:
-                buf += chunk
-                last_byte = now
-            self._tick()
-            while len(buf) >= 2 and len(buf) >= buf[1] + 5:
-                size = buf[1] + 5
-                raw, buf = bytes(buf[:size]), buf[size:]
-                self._receive(raw)
+    def _on_bytes(self, chunk: bytes) -> None:
+        now = time.monotonic()
+        if self._rx and now - self._last_byte > self.INTER_BYTE_TIMEOUT_S:
+            self._rx = b""  # a broken frame: the device drops it after the inter-byte timeout
+        if chunk:
+            self._rx += chunk
+            self._last_byte = now
+        self._tick()
+        while len(self._rx) >= 2 and len(self._rx) >= self._rx[1] + 5:
+            size = self._rx[1] + 5
+            raw, self._rx = self._rx[:size], self._rx[size:]
+            self._receive(raw)
 
     def _tick(self) -> None:
         """Time-driven behaviour (escrow timeout) of subclasses."""
