@@ -9,12 +9,12 @@ without a command.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Sequence
 
 from drivers.emulation.pty import PtyPort, wire_time_s
+from drivers.emulation.serving import PtyEmulator
 from drivers.ssp import codec
 from drivers.ssp.codec import Packet, SspProtocolError
 
@@ -22,7 +22,7 @@ DKK_NOTES = (50, 100, 200, 500, 1000)  # kroner, channels 1..5
 BITS_PER_BYTE = 11
 
 
-class SspEmulator:
+class SspEmulator(PtyEmulator):
     def __init__(
         self,
         notes_major: Sequence[int] = DKK_NOTES,
@@ -34,13 +34,12 @@ class SspEmulator:
         port: PtyPort | None = None,
         name: str = "ssp-validator",
     ) -> None:
+        super().__init__(port, name)
         self.notes = list(notes_major)
         self.country = country
         self.address = address
         self.baudrate = baudrate
         self.escrow_timeout_s = escrow_timeout_s
-        self.port = port or PtyPort(name)
-        self.lock = threading.RLock()
         self.inhibits = 0
         self.enabled = False
         self.protocol = 0
@@ -57,27 +56,7 @@ class SspEmulator:
         self.commands: list[int] = []
         self._last_seq: bool | None = None
         self._last_reply = b""
-        self._corrupt = 0
-        self._mute = 0
-        self._busy = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name=f"emu-{name}", daemon=True)
-        self._thread.start()
-
-    @property
-    def path(self) -> str:
-        return self.port.path
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.port.close()
-
-    def __enter__(self) -> SspEmulator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        self._start_serving()
 
     # ---- scripting ----------------------------------------------------------------------------
 
@@ -136,65 +115,31 @@ class SspEmulator:
     def require_encryption(self, on: bool = True) -> None:
         self.encrypted = on
 
-    def garbage(self, data: bytes) -> None:
-        self.port.write(data)
-
-    def corrupt_next_checksum(self, n: int = 1) -> None:
-        with self.lock:
-            self._corrupt += n
-
-    def busy_next(self, n: int = 1) -> None:
-        """Answer the next ``n`` commands (SYNC excepted) with 0xF5 "cannot process now"."""
-        with self.lock:
-            self._busy += n
-
-    def mute_next(self, n: int = 1) -> None:
-        """Do not answer the next ``n`` packets (as if they were lost on the wire)."""
-        with self.lock:
-            self._mute += n
-
-    def unmute(self) -> None:
-        with self.lock:
-            self._mute = 0
-
-    def unplug(self) -> None:
-        self.port.unplug()
-
-    def plug(self) -> None:
-        self.port.plug()
-
     # ---- the wire -----------------------------------------------------------------------------
 
-    def _serve(self) -> None:
-        buf = b""
-        while not self._stop.is_set():
-            if not self.port.plugged:
-                buf = b""
-                self._stop.wait(0.02)
+    def _on_bytes(self, chunk: bytes) -> None:
+        self._tick()
+        if not chunk:
+            self._rx = b""  # inter-byte timeout: a half packet is dropped
+            return
+        self._rx += chunk
+        while self._rx:
+            start = self._rx.find(codec.STX)
+            if start < 0:
+                self._rx = b""
+                break
+            self._rx = self._rx[start:]
+            try:
+                parsed = codec.parse_prefix(self._rx)
+            except SspProtocolError:
+                self._rx = self._rx[1:]
                 continue
-            chunk = self.port.read(256, timeout=0.05)
-            self._tick()
-            if not chunk:
-                buf = b""  # inter-byte timeout: a half packet is dropped
-                continue
-            buf += chunk
-            while buf:
-                start = buf.find(codec.STX)
-                if start < 0:
-                    buf = b""
-                    break
-                buf = buf[start:]
-                try:
-                    parsed = codec.parse_prefix(buf)
-                except SspProtocolError:
-                    buf = buf[1:]
-                    continue
-                if parsed is None:
-                    break
-                packet, used = parsed
-                buf = buf[used:]
-                time.sleep(wire_time_s(used, self.baudrate, BITS_PER_BYTE))
-                self._receive(packet)
+            if parsed is None:
+                break
+            packet, used = parsed
+            self._rx = self._rx[used:]
+            time.sleep(wire_time_s(used, self.baudrate, BITS_PER_BYTE))
+            self._receive(packet)
 
     def _tick(self) -> None:
         with self.lock:
