@@ -10,7 +10,7 @@ import pytest
 from drivers.base import Credit, Escrow, FaultKind, Health, Rejected
 from drivers.cctalk.bill import CcTalkBillValidator
 from drivers.cctalk.emulator import BillValidatorEmulator
-from tests.integration.test_cctalk_coin import Events, wait_until
+from tests.device_rigs import Events, started, wait_until
 
 BILL_VALUES = {"DK0050": 5000, "DK0100": 10000, "DK0200": 20000, "DK0500": 50000}
 
@@ -22,14 +22,8 @@ def rig() -> Iterator[tuple[BillValidatorEmulator, CcTalkBillValidator, Events]]
         emu.path, bill_values=BILL_VALUES, reply_timeout_s=0.2, reconnect_backoff_s=(0.05, 0.2),
         escrow_extend_every_s=1.0,
     )
-    events = Events()
-    dev.start(events)
-    try:
-        events.wait_health(Health.OK)
+    with emu, started(dev) as events:
         yield emu, dev, events
-    finally:
-        dev.stop()
-        emu.close()
 
 
 def enable(emu: BillValidatorEmulator, dev: CcTalkBillValidator, values: set[int]) -> None:
@@ -162,14 +156,9 @@ def test_a_note_nobody_decides_on_is_given_back() -> None:
             emu.path, bill_values=BILL_VALUES, escrow_extend_every_s=0.5,
             escrow_decision_timeout_s=1.0,
         )
-        events = Events()
-        dev.start(events)
-        try:
-            events.wait_health(Health.OK)
+        with started(dev) as events:
             enable(emu, dev, {5000})
             emu.insert_note(50)
             events.wait_count(Escrow, 1)
             assert events.wait_count(Rejected, 1)[0].reason == "returned from escrow"
             assert emu.returned == ["DK0050A"] and not events.of(Credit)
-        finally:
-            dev.stop()

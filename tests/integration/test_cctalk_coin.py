@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -12,58 +11,9 @@ from drivers.base import Credit, Fault, FaultKind, Health, HealthChanged, Reject
 from drivers.cctalk.codec import Checksum
 from drivers.cctalk.coin import CcTalkCoinAcceptor
 from drivers.cctalk.emulator import CoinAcceptorEmulator
+from tests.device_rigs import Events, started, wait_until
 
 COIN_VALUES = {"DK050": 50, "DK100": 100, "DK200": 200, "DK500": 500, "DK010": 1000, "DK020": 2000}
-WAIT_S = 10.0
-
-
-class Events:
-    def __init__(self) -> None:
-        self.items: list[object] = []
-        self.cond = threading.Condition()
-        self.threads: set[str] = set()
-
-    def __call__(self, event: object) -> None:
-        with self.cond:
-            self.items.append(event)
-            self.threads.add(threading.current_thread().name)
-            self.cond.notify_all()
-
-    def of(self, kind: type) -> list:
-        with self.cond:
-            return [e for e in self.items if isinstance(e, kind)]
-
-    def wait_for(self, pred: Callable[[], bool], what: str) -> None:
-        deadline = time.monotonic() + WAIT_S
-        with self.cond:
-            while not pred():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"timed out waiting for {what}; events: {self.items}")
-                self.cond.wait(min(left, 0.1))
-
-    def wait_count(self, kind: type, n: int) -> list:
-        self.wait_for(lambda: len(self.of(kind)) >= n, f"{n} × {kind.__name__}")
-        return self.of(kind)
-
-    def wait_fault(self, kind: FaultKind) -> Fault:
-        self.wait_for(lambda: any(f.kind == kind for f in self.of(Fault)), f"fault {kind}")
-        return next(f for f in self.of(Fault) if f.kind == kind)
-
-    def wait_health(self, health: Health, after: int = 0) -> None:
-        self.wait_for(
-            lambda: any(h.health == health for h in self.of(HealthChanged)[after:]), f"{health}"
-        )
-
-
-def wait_until(pred: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
 @pytest.fixture(params=[(True, Checksum.SIMPLE)])
 def rig(
     request: pytest.FixtureRequest,
@@ -74,14 +24,8 @@ def rig(
         emu.path, coin_values=COIN_VALUES, echo=echo, checksum=checksum,
         reply_timeout_s=0.2, reconnect_backoff_s=(0.05, 0.2),
     )
-    events = Events()
-    dev.start(events)
-    try:
-        events.wait_health(Health.OK)
+    with emu, started(dev) as events:
         yield emu, dev, events
-    finally:
-        dev.stop()
-        emu.close()
 
 
 def enable(emu: CoinAcceptorEmulator, dev: CcTalkCoinAcceptor, values: set[int]) -> None:
@@ -246,28 +190,19 @@ def test_fraud_and_jam_codes_become_faults(rig) -> None:
 def test_echo_and_crc_settings_work_end_to_end(echo: bool, checksum: Checksum) -> None:
     with CoinAcceptorEmulator(echo=echo, checksum=checksum) as emu:
         dev = CcTalkCoinAcceptor(emu.path, coin_values=COIN_VALUES, echo=echo, checksum=checksum)
-        events = Events()
-        dev.start(events)
-        try:
-            events.wait_health(Health.OK)
+        with started(dev) as events:
             enable(emu, dev, {1000})
             emu.insert_coin("DK010A")
             assert events.wait_count(Credit, 1)[0].value_ore == 1000
-        finally:
-            dev.stop()
 
 
 def test_a_wrong_echo_setting_is_a_clear_protocol_fault() -> None:
     with CoinAcceptorEmulator(echo=False) as emu:
         dev = CcTalkCoinAcceptor(emu.path, coin_values=COIN_VALUES, echo=True,
                                  reply_timeout_s=0.1, reconnect_backoff_s=(0.5, 1.0))
-        events = Events()
-        dev.start(events)
-        try:
+        with started(dev, healthy=False) as events:
             assert "echo" in events.wait_fault(FaultKind.PROTOCOL).detail
             assert dev.health == Health.DOWN
-        finally:
-            dev.stop()
 
 
 def test_bad_arguments_are_refused() -> None:

@@ -11,7 +11,7 @@ from drivers.base import Credit, Escrow, Fault, FaultKind, Health, Rejected
 from drivers.ssp import codec
 from drivers.ssp.device import SspValidator
 from drivers.ssp.emulator import SspEmulator
-from tests.integration.test_cctalk_coin import Events, wait_until
+from tests.device_rigs import Events, started, wait_until
 
 CHANNELS = {"1": 5000, "2": 10000, "3": 20000, "4": 50000, "5": 100000}
 
@@ -28,14 +28,8 @@ def make(emu: SspEmulator, **kw: object) -> SspValidator:
 def rig() -> Iterator[tuple[SspEmulator, SspValidator, Events]]:
     emu = SspEmulator(escrow_timeout_s=3.0)
     dev = make(emu)
-    events = Events()
-    dev.start(events)
-    try:
-        events.wait_health(Health.OK)
+    with emu, started(dev) as events:
         yield emu, dev, events
-    finally:
-        dev.stop()
-        emu.close()
 
 
 def enable(emu: SspEmulator, dev: SspValidator, values: set[int]) -> None:
@@ -177,22 +171,16 @@ def test_a_device_demanding_encryption_is_refused_clearly() -> None:
     with SspEmulator() as emu:
         emu.require_encryption()
         dev = make(emu)
-        events = Events()
-        dev.start(events)
-        try:
+        with started(dev, healthy=False) as events:
             fault = events.wait_fault(FaultKind.PROTOCOL)
             assert "encryption" in fault.detail
             assert dev.health == Health.DOWN
-        finally:
-            dev.stop()
 
 
 def test_channel_values_that_disagree_with_configuration_stay_disabled() -> None:
     with SspEmulator() as emu:
         dev = make(emu, channel_values={"1": 5000, "2": 20000})
-        events = Events()
-        dev.start(events)
-        try:
+        with started(dev, healthy=False) as events:
             fault = events.wait_fault(FaultKind.OTHER)
             assert "channel 2 is 10000 øre on the device, 20000 configured" in fault.detail
             wait_until(lambda: dev.health == Health.DEGRADED, "degraded")
@@ -200,21 +188,15 @@ def test_channel_values_that_disagree_with_configuration_stay_disabled() -> None
             dev.enable({10000, 20000, 5000})
             wait_until(lambda: emu.enabled, "enabled")
             assert emu.inhibits == 0b1
-        finally:
-            dev.stop()
 
 
 def test_a_validator_set_up_for_another_currency_takes_nothing() -> None:
     with SspEmulator(country="EUR") as emu:
         dev = make(emu, channel_values=None)
-        events = Events()
-        dev.start(events)
-        try:
+        with started(dev, healthy=False) as events:
             assert "EUR" in events.wait_fault(FaultKind.OTHER).detail
             assert dev.channels == {}
             wait_until(lambda: dev.health == Health.DOWN, "down: no usable channel")
-        finally:
-            dev.stop()
 
 
 def test_bad_arguments_are_refused() -> None:
@@ -229,14 +211,9 @@ def test_bad_arguments_are_refused() -> None:
 def test_a_note_nobody_decides_on_is_rejected() -> None:
     with SspEmulator() as emu:
         dev = make(emu, escrow_decision_timeout_s=1.0)
-        events = Events()
-        dev.start(events)
-        try:
-            events.wait_health(Health.OK)
+        with started(dev) as events:
             enable(emu, dev, {5000})
             emu.insert_note(50)
             events.wait_count(Escrow, 1)
             assert events.wait_count(Rejected, 1)[0].reason == "host rejected note"
             assert emu.returned == [1] and not events.of(Credit)
-        finally:
-            dev.stop()
