@@ -1,8 +1,10 @@
 """Start the Qt application: the citizen's window over the payment session.
 
 ``run`` and ``demo`` drive a session of the real core (``demo``: the FBS simulator and the
-device emulators). ``--walkthrough DIR`` runs the scripted sessions offscreen on the stop-gap fake
-world (:mod:`ui.demo_world`) and exits 0 only if each ended as scripted.
+device emulators, with the simulator panel beside the automat). ``--walkthrough DIR`` builds the
+same demo core on a fresh ledger inside ``DIR``, plays the scripted sessions offscreen with hands
+on the emulators, audits the ledger, and exits 0 only if every session ended as scripted and the
+audit is clean.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kiosk.config import KioskConfig
     from kiosk.payment.session import PaymentSession
+    from ui.window import AutomatWindow, IdleSettings
 
 WINDOW_SIZE = (1280, 800)
 
@@ -46,10 +49,22 @@ def stop_on_signals(app: Any) -> None:
     waker.start(250)
 
 
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+DEMO_HINT = (
+    "kiosk: no display for the demo window. Run the scripted sessions instead:\n"
+    '  make demo ARGS="--walkthrough DIR"   (screenshots and a summary in DIR)\n'
+    "or start it headless on purpose with QT_QPA_PLATFORM=offscreen."
+)
+
+
 def run_automat(config: KioskConfig, *, demo: bool, walkthrough: Path | None = None) -> int:
-    if walkthrough is not None or not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    ):
+    if walkthrough is None and demo and not has_display() and not os.environ.get("QT_QPA_PLATFORM"):
+        print(DEMO_HINT, file=sys.stderr)
+        return 2
+    if walkthrough is not None or not has_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
@@ -59,10 +74,25 @@ def run_automat(config: KioskConfig, *, demo: bool, walkthrough: Path | None = N
     return _automat(app, config, demo=demo)
 
 
-def _automat(app: Any, config: KioskConfig, *, demo: bool) -> int:
-    """The automat over the real core: FBS, devices, ledger, receipts (demo: the simulator and
-    the emulators), built on the session worker once the attract screen is up."""
-    from ui.compose import build_automat, shutdown
+def idle_settings(config: KioskConfig) -> IdleSettings:
+    """The ``[ui]`` section as the window's timers."""
+    from ui.window import IdleSettings
+
+    ui = config.ui
+    return IdleSettings(
+        idle_ms=ui.idle_seconds * 1000,
+        countdown_s=ui.countdown_seconds,
+        end_screen_ms=ui.end_screen_seconds * 1000,
+    )
+
+
+def automat_over_core(
+    config: KioskConfig, *, demo: bool, idle: IdleSettings | None = None
+) -> tuple[AutomatWindow, dict[str, Any]]:
+    """The window over a core built on the session worker after the first paint. ``world``
+    gets ``"core"`` once it is built; printer answers reach the receipt and end screens."""
+    from ui.compose import build_automat
+    from ui.screens.finish import PrintStatusRelay
 
     world: dict[str, Any] = {}
 
@@ -70,6 +100,8 @@ def _automat(app: Any, config: KioskConfig, *, demo: bool) -> int:
         from kiosk.app import build_core
 
         world["core"] = core = build_core(config, demo=demo)
+        if core.receipts is not None:
+            core.receipts.on_issued = relay
         core.attach_device_listener(window.bridge.device_listener)
         return core.new_session()
 
@@ -80,7 +112,32 @@ def _automat(app: Any, config: KioskConfig, *, demo: bool) -> int:
         cash=config.cash,
         fbs_health=lambda: bool(world["core"].fbs.health().ok),
         receipts_by_core=True,
+        idle=idle or idle_settings(config),
     )
+    relay = PrintStatusRelay(window.receipt, window.ended)
+    if config.ui.larger_text:
+        window.toggle_large_text()
+    return window, world
+
+
+def close_automat(window: Any, world: dict[str, Any]) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    from ui.compose import shutdown
+
+    shutdown(window)
+    window.close()
+    window.deleteLater()
+    QCoreApplication.processEvents()
+    if "core" in world:
+        world["core"].close()
+
+
+def _automat(app: Any, config: KioskConfig, *, demo: bool) -> int:
+    """The automat over the real core: FBS, devices, ledger, receipts (demo: the simulator and
+    the emulators, and the simulator panel), built on the session worker once the attract
+    screen is up."""
+    window, world = automat_over_core(config, demo=demo)
     window.resize(*WINDOW_SIZE)
     if demo:
         window.show()
@@ -90,50 +147,36 @@ def _automat(app: Any, config: KioskConfig, *, demo: bool) -> int:
     try:
         return app.exec()
     finally:
-        shutdown(window)
-        window.close()
-        window.deleteLater()
-        app.processEvents()
-        if "core" in world:
-            world["core"].close()
+        close_automat(window, world)
+
+
+def fresh_data_dir(config: KioskConfig, data: Path) -> KioskConfig:
+    """``config`` on an empty SQLite ledger in ``data`` (an old one is removed first), with the
+    debtor files written there too: a walkthrough never touches the configured database."""
+    import shutil
+
+    if data.exists():
+        shutil.rmtree(data)
+    data.mkdir(parents=True)
+    update: dict[str, Any] = {
+        "database": config.database.model_copy(update={"url": "", "data_dir": data})
+    }
+    if config.debtor is not None:
+        update["debtor"] = config.debtor.model_copy(update={"output_dir": data / "debtor-outgoing"})
+    return config.model_copy(update=update)
 
 
 def _walkthrough(app: Any, config: KioskConfig, out: Path) -> int:
-    """Scripted sessions on the stop-gap fake world, on a throw-away ledger (never the
-    configured one: the fakes' payments must not reach a real outbox)."""
-    import tempfile
-
-    from ui.compose import build_automat, shutdown
+    """The scripted sessions over the demo core, on a fresh ledger in ``out/data``."""
+    from kiosk.ledger.audit import run_audit
+    from ui.demo_world import CoreHands
     from ui.walkthrough import run_walkthrough
     from ui.window import IdleSettings
 
-    world: dict[str, Any] = {}
-    scratch = tempfile.TemporaryDirectory(prefix="kiosk-walkthrough-")
-    config = config.model_copy(
-        update={
-            "database": config.database.model_copy(
-                update={"url": "", "data_dir": Path(scratch.name)}
-            )
-        }
-    )
-
-    def build() -> PaymentSession:
-        from ui.demo_world import fake_session
-
-        session, world["hands"] = fake_session(config)
-        world["engine"] = session.ledger.engine
-        for acceptor in session.devices.acceptors:
-            acceptor.sink = window.bridge.device_listener
-        return session
-
-    window = build_automat(
-        build,
-        library_name=config.automat.library_name,
-        claims=config.claims,
-        cash=config.cash,
-        fbs_health=lambda: world["hands"].fbs.health().ok,
-        print_receipt=None,  # no printer in the fake world: the receipt is shown on screen
-        idle=IdleSettings(service_check_ms=10_000),
+    out.mkdir(parents=True, exist_ok=True)
+    config = fresh_data_dir(config, out / "data")
+    window, world = automat_over_core(
+        config, demo=True, idle=IdleSettings(service_check_ms=600_000)
     )
     window.resize(*WINDOW_SIZE)
     window.show()
@@ -141,12 +184,8 @@ def _walkthrough(app: Any, config: KioskConfig, out: Path) -> int:
         if not wait_for_core(window, 60):
             print("kiosk: the core did not start", file=sys.stderr)
             return 1
-        return 0 if run_walkthrough(window, world["hands"], out) else 1
+        core = world["core"]
+        ok = run_walkthrough(window, CoreHands(core), out, audit=lambda: run_audit(core.engine))
+        return 0 if ok else 1
     finally:
-        shutdown(window)
-        window.close()
-        window.deleteLater()
-        app.processEvents()
-        if "engine" in world:
-            world["engine"].dispose()
-        scratch.cleanup()
+        close_automat(window, world)

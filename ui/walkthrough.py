@@ -1,42 +1,46 @@
 """Scripted citizen sessions, offscreen, with a screenshot per step and a summary.
 
-Each script drives the real window with the same clicks a citizen makes; device actions (coins,
-notes) go through a :class:`DemoHands` the composition provides (today the in-memory fakes; the
-simulator and the emulators later). ``run_walkthrough`` returns True only if every session ended
-in the state its script expects.
+Each script drives the real window with the same clicks a citizen makes; what a citizen does
+with the devices (a card under the scanner, a health card swiped, coins, notes, a bon's QR code)
+and what staff do (issue a bon, let the printer run out of paper) goes through :class:`DemoHands`
+onto the emulators and the FBS simulator of a demo core. ``run_walkthrough`` returns True only if
+every session ended in the state its script expects and the ledger's audit is clean.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QPushButton
 
 from kiosk.payment.states import State
+from ui.demo_world import citizen
 from ui.widgets import Keypad
 from ui.window import AutomatWindow
 
-WAIT_S = 20.0
+WAIT_S = 30.0  # generous: a shared 2-core machine, and a card payment over the ZVT emulator
 
 
 class DemoHands(Protocol):
-    """What the walkthrough needs from the world around the automat."""
+    """What the walkthrough needs from the world around the automat (see
+    :class:`ui.demo_world.CoreHands`: the emulators, the simulator and the bon book of a demo
+    core)."""
 
-    def identity(self, script: str) -> tuple[str, str]:
-        """Identifier and PIN of the citizen a script plays (``card``: a library card, without a
-        CPR; the others: a CPR with debtor claims)."""
-        ...
-
-    def insert_coin(self, value_ore: int) -> None: ...
-    def insert_note(self, value_ore: int) -> None: ...
-    def issue_bon(self, value_ore: int) -> str:
-        """A staff bon; returns the short code printed on it."""
+    def insert_coin(self, value_ore: int) -> bool: ...
+    def insert_note(self, value_ore: int) -> bool: ...
+    def scan(self, code: str) -> None: ...
+    def swipe_health_card(self, cpr: str) -> None: ...
+    def set_paper(self, status: str) -> None: ...
+    def cash_ready(self) -> bool: ...
+    def issue_bon(self, value_ore: int) -> Any:
+        """A staff bon (a ``BonTicket``: ``qr_payload``, ``short_code``)."""
         ...
 
     def set_fbs_down(self, down: bool) -> None: ...
@@ -73,6 +77,19 @@ class Driver:
     def wait_screen(self, screen: object) -> None:
         self.wait(lambda: self.window.stack.currentWidget() is screen, type(screen).__name__)
 
+    def insert(self, kind: str, value_ore: int) -> None:
+        """A coin or note, tried again (as a citizen does) while the acceptor is still being
+        enabled and hands it back."""
+        insert = self.hands.insert_coin if kind == "coin" else self.hands.insert_note
+        deadline = time.monotonic() + WAIT_S
+        while not insert(value_ore):
+            if time.monotonic() > deadline:
+                raise WalkthroughError(f"the {kind} acceptor did not take {value_ore} øre")
+            retry = time.monotonic() + 0.1  # not faster than a hand
+            while time.monotonic() < retry:
+                QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+                time.sleep(0.005)
+
     def click(self, b: QPushButton) -> None:
         if not (b.isVisible() and b.isEnabled()):
             raise WalkthroughError(f"button {b.text()!r} cannot be pressed now")
@@ -92,132 +109,154 @@ class Driver:
 
 
 # -- the scripts ------------------------------------------------------------------------------
-def _login(d: Driver, identifier: str, pin: str) -> None:
+def _pin_to_claims(d: Driver, pin: str) -> None:
     w = d.window
-    d.wait_screen(w.attract)
-    d.click(w.attract.start)
-    d.wait_screen(w.identify)
-    d.type(w.identify.keypad, identifier)
-    d.shot("identify")
-    d.click(w.identify.keypad.ok)
     d.wait_screen(w.pin)
     d.type(w.pin.keypad, pin)
     d.click(w.pin.keypad.ok)
     d.wait_screen(w.claims)
 
 
-def _finish(d: Driver) -> None:
-    w = d.window
-    d.wait_screen(w.ended)
-    d.shot("end")
-    d.click(w.ended.finish)
-    d.wait_screen(w.attract)
-
-
-def card_old_claims(d: Driver) -> State:
-    w = d.window
-    d.shot("attract")
-    _login(d, *d.hands.identity("card"))
-    d.shot("claims")
-    d.click(w.claims.pay)
-    d.wait_screen(w.methods)
-    d.shot("methods")
-    d.click(w.methods.method_buttons["card"])
-    d.wait_screen(w.receipt)
-    d.wait(lambda: w.receipt.printed is not None, "the receipt")
-    d.shot("receipt")
-    d.click(w.receipt.done)
-    d.wait_state(State.DONE)
-    end = d.state
-    _finish(d)
-    return end
-
-
-def cash_debtor_overpay(d: Driver) -> State:
-    w = d.window
-    _login(d, *d.hands.identity("cash"))
-    d.shot("claims-blocked")
-    selection = w.snapshot.view.selection if w.snapshot else None
-    covers = selection.covers() if selection else []
-    for claim_id in [c.id for c in covers if c.payable_in.value == "fbs"]:
-        before = w.snapshot.view.total  # pay only the municipality's claims, oldest first
-        d.click(w.claims.claim_buttons[claim_id])
-        d.wait(lambda b=before: w.snapshot.view.total != b, "the new total")
-    d.shot("claims-debtor-only")
-    d.click(w.claims.pay)
-    d.wait_screen(w.methods)
-    d.click(w.methods.method_buttons["cash"])
-    d.wait_screen(w.cash)
-    d.hands.insert_coin(2000)
-    d.wait(lambda: w.snapshot.view.received.ore == 2000, "the coin on screen")
-    d.shot("cash")
-    d.hands.insert_note(5000)
-    d.wait_screen(w.receipt)
-    d.wait(lambda: w.receipt.printed is not None, "the receipt")
-    d.shot("receipt-credit-bon")
-    d.click(w.receipt.done)
-    d.wait_state(State.DONE)
-    end = d.state
-    _finish(d)
-    return end
-
-
-def bon_and_card(d: Driver) -> State:
-    w = d.window
-    code = d.hands.issue_bon(5000)
-    _login(d, *d.hands.identity("bon"))
-    d.click(w.claims.pay)
-    d.wait_screen(w.methods)
-    d.click(w.methods.method_buttons["bon"])
-    d.wait_screen(w.bon)
-    d.type(w.bon.keypad, code)
-    d.shot("bon")
-    d.click(w.bon.keypad.ok)
-    d.wait(lambda: w.snapshot.view.message == "bon_partial", "the bon to count")
-    d.wait_screen(w.methods)
-    d.shot("after-bon")
-    d.click(w.methods.method_buttons["card"])
-    d.wait_screen(w.receipt)
-    d.click(w.receipt.done)
-    d.wait_state(State.DONE)
-    end = d.state
-    _finish(d)
-    return end
-
-
-def wrong_pin_then_cancel(d: Driver) -> State:
+def _typed_login(d: Driver, identifier: str, pin: str) -> None:
     w = d.window
     d.wait_screen(w.attract)
     d.click(w.attract.start)
     d.wait_screen(w.identify)
-    identifier, pin = d.hands.identity("pin")
-    d.type(w.identify.keypad, identifier)
+    d.type(w.identify.keypad, identifier.replace("-", ""))
+    d.shot("identify")
     d.click(w.identify.keypad.ok)
+    _pin_to_claims(d, pin)
+
+
+def _pay_with(d: Driver, method: str) -> None:
+    w = d.window
+    d.click(w.claims.pay)
+    d.wait_screen(w.methods)
+    d.click(w.methods.method_buttons[method])
+
+
+def _receipt(d: Driver, name: str) -> None:
+    """Wait for the printer's answer on the receipt (and its credit bon), then take a shot."""
+    w = d.window
+    d.wait_screen(w.receipt)
+    d.wait(lambda: w.receipt.printed is not None, "the printer's answer")
+    ticket = w.snapshot.view.credit_bon if w.snapshot else None
+    if ticket is not None:
+        d.wait(lambda: w.receipt.print_log.bon(ticket) is not None, "the credit bon's slip")
+    d.shot(name)
+
+
+def _done(d: Driver) -> State:
+    w = d.window
+    d.click(w.receipt.done)
+    d.wait_state(State.DONE)
+    return _finish(d)
+
+
+def _finish(d: Driver) -> State:
+    w = d.window
+    end = d.state
+    d.wait_screen(w.ended)
+    d.shot("end")
+    d.click(w.ended.finish)
+    d.wait_screen(w.attract)
+    return end
+
+
+def card_old_claims(d: Driver) -> State:
+    """Anna's library card under the scanner; her old claims paid in FBS by card."""
+    w = d.window
+    anna = citizen("Anna")
+    d.wait_screen(w.attract)
+    d.shot("attract")
+    d.hands.scan(anna.card)
+    _pin_to_claims(d, anna.pin)
+    d.shot("claims")
+    _pay_with(d, "card")
+    _receipt(d, "receipt")
+    return _done(d)
+
+
+def cash_new_claims_credit_bon(d: Driver) -> State:
+    """Bo types his CPR; his three new (debtor) claims paid in cash, 10 kr over as a credit bon."""
+    w = d.window
+    bo = citizen("Bo")
+    _typed_login(d, bo.cpr, bo.pin)
+    d.shot("claims")
+    _pay_with(d, "cash")
+    d.wait_screen(w.cash)
+    d.wait(d.hands.cash_ready, "the acceptors to be enabled")
+    d.insert("coin", 2000)
+    d.wait(lambda: w.snapshot.view.received.ore == 2000, "the coin on screen")
+    d.shot("cash")
+    d.insert("note", 5000)
+    _receipt(d, "receipt-credit-bon")
+    return _done(d)
+
+
+def mixed_claims_bon_and_card(d: Driver) -> State:
+    """Carla swipes her health card; old and new claims, part paid with a staff bon scanned at
+    the automat, the rest by card."""
+    w = d.window
+    carla = citizen("Carla")
+    ticket = d.hands.issue_bon(10000)
+    d.wait_screen(w.attract)
+    d.hands.swipe_health_card(carla.cpr)
+    _pin_to_claims(d, carla.pin)
+    d.shot("claims-groups")
+    d.click(w.claims.pay)
+    d.wait_screen(w.methods)
+    d.hands.scan(ticket.qr_payload)
+    d.wait(lambda: w.snapshot.view.message == "bon_partial", "the bon to count")
+    d.wait_screen(w.methods)
+    d.shot("after-bon")
+    d.click(w.methods.method_buttons["card"])
+    _receipt(d, "receipt")
+    return _done(d)
+
+
+def blocked_patron(d: Driver) -> State:
+    """Dennis owes more than the limit: the claims screen says why he is blocked and what
+    paying changes; he leaves without paying."""
+    w = d.window
+    dennis = citizen("Dennis")
+    _typed_login(d, dennis.card, dennis.pin)
+    d.shot("claims-blocked")
+    d.click(w.claims.cancel)
+    d.wait_state(State.CANCELLED)
+    return _finish(d)
+
+
+def wrong_pin(d: Driver) -> State:
+    w = d.window
+    gitte = citizen("Gitte")
+    d.wait_screen(w.attract)
+    d.hands.scan(gitte.card)
     d.wait_screen(w.pin)
-    d.type(w.pin.keypad, "9999" if pin != "9999" else "0000")
+    d.type(w.pin.keypad, "9999")
     d.click(w.pin.keypad.ok)
     d.wait(lambda: w.snapshot.view.message == "wrong_pin", "the wrong PIN message")
     d.shot("wrong-pin")
     d.click(w.pin.cancel)
     d.wait_state(State.CANCELLED)
-    end = d.state
-    _finish(d)
-    return end
+    return _finish(d)
 
 
 def english_timeout_with_cash(d: Driver) -> State:
+    """Hans walks away after a 20 kr coin: the session times out and the coin becomes a credit
+    bon (printed)."""
     w = d.window
+    hans = citizen("Hans")
     d.wait_screen(w.attract)
     d.click(w.attract.language_buttons["en"])
     d.shot("attract-english")
-    _login(d, *d.hands.identity("timeout"))
+    _typed_login(d, hans.card, hans.pin)
     d.shot("claims-english")
-    d.click(w.claims.pay)
-    d.wait_screen(w.methods)
-    d.click(w.methods.method_buttons["cash"])
+    _pay_with(d, "cash")
     d.wait_screen(w.cash)
-    d.hands.insert_coin(1000)
-    d.wait(lambda: w.snapshot.view.received.ore == 1000, "the coin on screen")
+    d.wait(d.hands.cash_ready, "the acceptors to be enabled")
+    d.insert("coin", 2000)
+    d.wait(lambda: w.snapshot.view.received.ore == 2000, "the coin on screen")
     before = w.idle.intervals()
     w.idle.set_intervals(idle_ms=50, tick_ms=400)  # minutes in real life
     try:
@@ -225,27 +264,47 @@ def english_timeout_with_cash(d: Driver) -> State:
         d.wait(w.warning.isVisible, "the idle warning")
         d.shot("idle-warning")
         d.wait_state(State.TIMED_OUT)
-        end = d.state
-        _finish(d)
+        ticket = w.snapshot.view.credit_bon if w.snapshot else None
+        if ticket is None:
+            raise WalkthroughError("no credit bon for the coin")
+        d.wait(lambda: w.ended.print_log.bon(ticket) is not None, "the credit bon's slip")
     finally:
         w.idle.set_intervals(*before)
-    return end
+    return _finish(d)
+
+
+def paper_out(d: Driver) -> State:
+    """The printer is out of paper: Åse pays by card; the receipt is shown on screen with its
+    reference, for staff to reprint."""
+    w = d.window
+    aase = citizen("Åse")
+    d.hands.set_paper("out")
+    try:
+        _typed_login(d, aase.cpr, aase.pin)
+        _pay_with(d, "card")
+        _receipt(d, "receipt-not-printed")
+        if w.receipt.printed is not False:
+            raise WalkthroughError("the receipt printed without paper")
+    finally:
+        d.hands.set_paper("ok")
+    return _done(d)
 
 
 def portrait_high_contrast(d: Driver) -> State:
-    """The same automat on a portrait screen, with high contrast and larger text."""
+    """Ida on a portrait screen, with high contrast and larger text; one claim to pay
+    elsewhere."""
     w = d.window
+    ida = citizen("Ida")
     size = w.size()
     w.resize(1080, 1920)
     w.toggle_contrast()
     w.toggle_large_text()
     try:
-        _login(d, *d.hands.identity("looks"))
+        _typed_login(d, ida.cpr, ida.pin)
         d.shot("claims-portrait-contrast")
         d.click(w.claims.cancel)
         d.wait_state(State.CANCELLED)
-        end = d.state
-        _finish(d)
+        end = _finish(d)
     finally:
         w.toggle_contrast()
         w.toggle_large_text()
@@ -269,18 +328,29 @@ def out_of_service(d: Driver) -> State:
 
 SCRIPTS: list[tuple[str, Callable[[Driver], State], State]] = [
     ("card", card_old_claims, State.DONE),
-    ("cash", cash_debtor_overpay, State.DONE),
-    ("bon", bon_and_card, State.DONE),
-    ("pin", wrong_pin_then_cancel, State.CANCELLED),
+    ("cash", cash_new_claims_credit_bon, State.DONE),
+    ("mixed", mixed_claims_bon_and_card, State.DONE),
+    ("blocked", blocked_patron, State.CANCELLED),
+    ("pin", wrong_pin, State.CANCELLED),
     ("timeout", english_timeout_with_cash, State.TIMED_OUT),
+    ("paper", paper_out, State.DONE),
     ("looks", portrait_high_contrast, State.CANCELLED),
     ("service", out_of_service, State.IDLE),
 ]
 
 
-def run_walkthrough(window: AutomatWindow, hands: DemoHands, out: Path) -> bool:
-    """Run every script; write PNGs, ``summary.json`` and ``summary.txt`` into ``out``."""
+def run_walkthrough(
+    window: AutomatWindow,
+    hands: DemoHands,
+    out: Path,
+    audit: Callable[[], Any] | None = None,
+) -> bool:
+    """Run every script; write PNGs, ``summary.json`` and ``summary.txt`` into ``out``. With
+    ``audit`` (e.g. ``lambda: run_audit(engine)``) its report goes into the summary and must be
+    clean, with no session left open."""
     out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):
+        old.unlink()
     driver = Driver(window, hands, out)
     results = []
     for name, script, expected in SCRIPTS:
@@ -305,14 +375,29 @@ def run_walkthrough(window: AutomatWindow, hands: DemoHands, out: Path) -> bool:
         if error:  # leave a clean automat for the next script
             window.bridge.cancel()
             window.bridge.reset()
-            driver.wait(lambda: driver.state is State.IDLE, "a clean start")
-    (out / "summary.json").write_text(json.dumps(results, indent=2) + "\n")
+            with contextlib.suppress(WalkthroughError):
+                driver.wait(lambda: driver.state is State.IDLE, "a clean start")
     lines = [
         f"{'ok ' if r['ok'] else 'FAIL'} {r['session']:<8} expected {r['expected']:<10} "
         f"ended {r['ended']:<10} {len(r['screenshots'])} screenshots {r['error']}"
         for r in results
     ]
+    summary: dict[str, Any] = {"sessions": results}
+    audit_ok = True
+    if audit is not None:
+        report = audit()
+        audit_ok = report.clean and not report.open_sessions
+        summary["audit"] = {
+            "clean": audit_ok,
+            "sessions_checked": report.sessions_checked,
+            "problems": report.lines(),
+        }
+        lines.append(
+            f"{'ok ' if audit_ok else 'FAIL'} audit    {report.sessions_checked} sessions checked"
+            + "".join(f"\n     {p}" for p in report.lines())
+        )
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     (out / "summary.txt").write_text("\n".join(lines) + "\n")
     for line in lines:
         print(f"walkthrough: {line}")
-    return all(r["ok"] for r in results)
+    return audit_ok and all(r["ok"] for r in results)

@@ -71,6 +71,19 @@ class BonsSection(Section):
     validity_days: int = Field(90, ge=1, le=3650)
 
 
+class UiSection(Section):
+    """The citizen's screen: how long it waits, and how it looks at the start of a session."""
+
+    #: quiet seconds before the "are you still there?" warning
+    idle_seconds: int = Field(60, ge=10, le=600)
+    #: the warning's countdown in seconds; then the session times out and personal data is gone
+    countdown_seconds: int = Field(20, ge=5, le=120)
+    #: seconds the end screen (thank you, credit bon) stays before the attract screen returns
+    end_screen_seconds: int = Field(15, ge=3, le=120)
+    #: start with larger text (a citizen can still switch it)
+    larger_text: bool = False
+
+
 class KioskConfig(Section):
     automat: AutomatSection
     database: DatabaseSection = DatabaseSection()
@@ -80,6 +93,7 @@ class KioskConfig(Section):
     cash: CashSection = CashSection()
     bons: BonsSection
     devices: DevicesSection = DevicesSection()
+    ui: UiSection = UiSection()
     #: debtor import files; without it debtor payments stay queued in the outbox
     debtor: DebtorSection | None = None
 

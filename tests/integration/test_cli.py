@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from kiosk.ledger.migrate import head_revision
 from kiosk.ledger.models import Allocation
 from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
+
+DEMO = Path(__file__).resolve().parents[2] / "config" / "demo.toml"
 
 
 def kiosk(*args: str) -> subprocess.CompletedProcess[str]:
@@ -56,9 +59,46 @@ def test_migrate_then_audit_clean_then_unbalanced(config_file: Path) -> None:
     assert f"session {sid} (done): received 20.00 != settled 10.00" in result.stdout
 
 
-def test_demo_walkthrough_writes_a_screenshot(config_file: Path, tmp_path: Path) -> None:
+def test_demo_walkthrough_plays_every_session_on_the_real_core(tmp_path: Path) -> None:
+    """The scripted sessions over the FBS simulator and the emulators; a stale ledger in the
+    output folder does not matter; afterwards ``kiosk audit`` on its database is clean."""
     shots = tmp_path / "shots"
-    result = kiosk("demo", "--config", str(config_file), "--walkthrough", str(shots))
-    assert result.returncode == 0, result.stderr
-    pngs = list(shots.glob("*.png"))
-    assert pngs and pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (shots / "data").mkdir(parents=True)
+    (shots / "data" / "kiosk.sqlite3").write_text("not a database: left from an earlier run")
+    result = kiosk("demo", "--config", str(DEMO), "--walkthrough", str(shots))
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads((shots / "summary.json").read_text())
+    ended = {s["session"]: (s["expected"], s["ended"], s["ok"]) for s in summary["sessions"]}
+    assert ended["card"] == ("done", "done", True)
+    assert ended["cash"] == ("done", "done", True)
+    assert ended["mixed"] == ("done", "done", True)
+    assert ended["blocked"] == ("cancelled", "cancelled", True)
+    assert ended["pin"] == ("cancelled", "cancelled", True)
+    assert ended["timeout"] == ("timed_out", "timed_out", True)
+    assert summary["audit"]["clean"] and summary["audit"]["sessions_checked"] >= 6
+    for session in summary["sessions"]:
+        for name in session["screenshots"]:
+            assert (shots / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the walkthrough's own ledger, audited by the command a reconciler runs
+    config = tmp_path / "walkthrough.toml"
+    text = DEMO.read_text().replace('data_dir = "../.demo-data"', f'data_dir = "{shots / "data"}"')
+    config.write_text(
+        text.replace('{ file = "demo-secrets/', f'{{ file = "{DEMO.parent}/demo-secrets/')
+    )
+    audit = kiosk("audit", "--config", str(config))
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert "clean" in audit.stdout
+
+
+def test_demo_without_a_display_says_how_to_run_it(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "demo", "--config", str(DEMO)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert "--walkthrough DIR" in result.stderr

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QScroller
 
 from kiosk.payment.states import State
 from ui.bridge import SessionBridge, Snapshot
@@ -101,7 +101,7 @@ class BonNotice:
         text = credit_bon_text(ticket)
         if text and status is not None:
             if status.printed:
-                text += "\n🖶 " + translate("Finish", "Your credit bon is printed: take it too.")
+                text += "\n✓ " + translate("Finish", "Your credit bon is printed: take it too.")
             else:
                 text += "\n⚠ " + translate(
                     "Finish",
@@ -132,7 +132,16 @@ class ReceiptScreen(Screen):
         self.body.addWidget(self.summary)
         self.bon_notice = BonNotice(self)
         self.bon, self.bon_code = self.bon_notice.text, self.bon_notice.code
-        self.body.addWidget(self.receipt, 1)
+        # a whole receipt is taller than a landscape screen: it scrolls, the buttons stay
+        self.receipt_area = QScrollArea()
+        self.receipt_area.setWidgetResizable(True)
+        self.receipt_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.receipt_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.receipt_area.setWidget(self.receipt)
+        QScroller.grabGesture(
+            self.receipt_area.viewport(), QScroller.ScrollerGestureType.TouchGesture
+        )
+        self.body.addWidget(self.receipt_area, 1)
         self.done = button(role="primary", on_click=bridge.finish_receipt)
         self.buttons.addWidget(self.done)
         self.printed: bool | None = None  # None: not known yet
@@ -156,7 +165,7 @@ class ReceiptScreen(Screen):
             self.printed = status.printed
         if self.printed is True:
             lines.append(
-                "🖶 "
+                "✓ "
                 + translate("Finish", "Receipt printed.")
                 + " "
                 + translate("Finish", "Please take your receipt.")
