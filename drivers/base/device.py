@@ -16,8 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from drivers.base.cash import CashAcceptor
 from drivers.base.events import Fault, FaultKind, Health, HealthChanged, Listener
 from drivers.serial_link import Backoff, LinkDown, SerialLink
 
@@ -167,3 +169,30 @@ class DeviceThread(DeviceEvents):
             if next_at < now:
                 next_at = now
             self._wake.wait(next_at - now)
+
+
+class PolledCashAcceptor(DeviceThread, CashAcceptor):
+    """A coin acceptor or note validator on a :class:`DeviceThread`: ``enable`` only records the
+    wanted denominations; the thread applies them (:meth:`_take_enabled`) before its next poll."""
+
+    _enabled_values: frozenset[int] = frozenset()
+    _settings_dirty = True
+
+    def enable(self, values_ore: Iterable[int]) -> None:
+        wanted = frozenset(values_ore)
+        for v in wanted:
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"denomination must be a positive int of øre: {v!r}")
+        with self._lock:
+            self._enabled_values = wanted
+            self._settings_dirty = True
+        self._wake.set()
+
+    def disable(self) -> None:
+        self.enable(())
+
+    def _take_enabled(self) -> frozenset[int]:
+        """The denominations wanted now; marks them applied."""
+        with self._lock:
+            self._settings_dirty = False
+            return self._enabled_values

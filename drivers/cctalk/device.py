@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
-from drivers.base import CashAcceptor, FaultKind, Health
-from drivers.base.device import DeviceThread, Outage
+from drivers.base import FaultKind, Health
+from drivers.base.device import Outage, PolledCashAcceptor
 from drivers.cctalk import codec
 from drivers.cctalk.codec import BufferedEvent, CcTalkProtocolError, Checksum, Frame
 from drivers.serial_link import Backoff, LinkDown, SerialLink
@@ -52,7 +52,7 @@ def match_value(ident: str, values: Mapping[str, int]) -> int | None:
     return None if best is None else best[1]
 
 
-class CcTalkDevice(DeviceThread, CashAcceptor):
+class CcTalkDevice(PolledCashAcceptor):
     thread_prefix = "cctalk"
     protocol_errors = (CcTalkProtocolError,)
     kind = "coin"
@@ -90,27 +90,10 @@ class CcTalkDevice(DeviceThread, CashAcceptor):
         self._fixed_interval = poll_interval_s
         self.poll_interval_s = poll_interval_s or POLL_MIN_S
         self._init_thread(SerialLink(port, baudrate), Backoff(*reconnect_backoff_s))
-        self._enabled_values: frozenset[int] = frozenset()
-        self._settings_dirty = True
         self._last_counter: int | None = None
         #: position (1..16) → (id, value in øre or None)
         self.positions: dict[int, tuple[str, int | None]] = {}
         self.identity: dict[str, str] = {}
-
-    # ---- host side (any thread) -------------------------------------------------------------
-
-    def enable(self, values_ore: Iterable[int]) -> None:
-        wanted = frozenset(values_ore)
-        for v in wanted:
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"denomination must be a positive int of øre: {v!r}")
-        with self._lock:
-            self._enabled_values = wanted
-            self._settings_dirty = True
-        self._wake.set()
-
-    def disable(self) -> None:
-        self.enable(())
 
     # ---- polling thread ---------------------------------------------------------------------
 
@@ -224,9 +207,7 @@ class CcTalkDevice(DeviceThread, CashAcceptor):
         return data.decode("ascii", "replace").strip()
 
     def _inhibit_mask(self) -> bytes:
-        with self._lock:
-            wanted = self._enabled_values
-            self._settings_dirty = False
+        wanted = self._take_enabled()
         mask = 0
         for position, (_ident, value) in self.positions.items():
             if value is not None and value in wanted:

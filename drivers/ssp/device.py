@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import serial
 
-from drivers.base import CashAcceptor, Credit, Escrow, FaultKind, Health, Rejected
-from drivers.base.device import DeviceThread, Outage
+from drivers.base import Credit, Escrow, FaultKind, Health, Rejected
+from drivers.base.device import Outage, PolledCashAcceptor
 from drivers.serial_link import Backoff, LinkDown, SerialLink
 from drivers.ssp import codec
 from drivers.ssp.codec import Packet, PollEvent, Setup, SspProtocolError
@@ -51,7 +51,7 @@ class CommandFailed(SspProtocolError):
         super().__init__(f"command 0x{command:02X}: {text}")
 
 
-class SspValidator(DeviceThread, CashAcceptor):
+class SspValidator(PolledCashAcceptor):
     thread_prefix = "ssp"
     protocol_errors = (SspProtocolError,)
 
@@ -94,8 +94,6 @@ class SspValidator(DeviceThread, CashAcceptor):
             Backoff(*reconnect_backoff_s),
         )
         self._seq = True
-        self._enabled_values: frozenset[int] = frozenset()
-        self._settings_dirty = True
         self._held: tuple[int, float] | None = None  # channel in escrow, since
         self._decision: bool | None = None  # True accept, False return
         self._conditions: dict[int, str] = {}
@@ -107,19 +105,6 @@ class SspValidator(DeviceThread, CashAcceptor):
         self.channels: dict[int, int] = {}
 
     # ---- host side --------------------------------------------------------------------------
-
-    def enable(self, values_ore: Iterable[int]) -> None:
-        wanted = frozenset(values_ore)
-        for v in wanted:
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"denomination must be a positive int of øre: {v!r}")
-        with self._lock:
-            self._enabled_values = wanted
-            self._settings_dirty = True
-        self._wake.set()
-
-    def disable(self) -> None:
-        self.enable(())
 
     @property
     def has_escrow(self) -> bool:
@@ -256,9 +241,7 @@ class SspValidator(DeviceThread, CashAcceptor):
         self._refused = refused
 
     def _apply_settings(self) -> None:
-        with self._lock:
-            wanted = self._enabled_values
-            self._settings_dirty = False
+        wanted = self._take_enabled()
         mask = 0
         for ch, value in self.channels.items():
             if value in wanted:
