@@ -139,14 +139,23 @@ def _automat(app: Any, config: KioskConfig, *, demo: bool) -> int:
     screen is up."""
     window, world = automat_over_core(config, demo=demo)
     window.resize(*WINDOW_SIZE)
+    panel = None
     if demo:
+        from ui.demo_panel import DemoPanel
+
         window.show()
+        panel = DemoPanel(lambda: world.get("core"))
+        panel.move(window.x() + WINDOW_SIZE[0] + 16, window.y())
+        panel.show()
     else:
         window.showFullScreen()
     stop_on_signals(app)
     try:
         return app.exec()
     finally:
+        if panel is not None:
+            panel.shutdown()
+            panel.close()
         close_automat(window, world)
 
 

@@ -89,6 +89,13 @@ class CoreHands:
             raise ValueError(f"not a Danish note: {value_ore} øre")
         return bool(self._need("notes").insert_note(value_ore // 100))
 
+    def devices_up(self) -> bool:
+        """Every device has answered its driver (right after start-up some are still coming
+        up, and the automat leaves those out of a payment)."""
+        from drivers.base import Health
+
+        return all(h is not Health.DOWN for h in self.core.devices.health().values())
+
     def cash_ready(self) -> bool:
         """Both acceptors take money now (the automat has enabled them for a payment)."""
         coin, notes = self.emulators.coin, self.emulators.notes
