@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import termios
 import time
 from abc import ABC, abstractmethod
 from collections import deque
@@ -27,6 +28,11 @@ from drivers.zvt.frame import (
 )
 
 log = logging.getLogger(__name__)
+
+
+#: what a port can raise when its device goes away mid-call; ``flush()`` raises termios.error
+#: (not an OSError) when the pty or USB adapter vanishes under ``tcdrain``
+_PORT_ERRORS = (serial.SerialException, OSError, termios.error)
 
 
 class ZvtNakLimit(ZvtProtocolError):
@@ -74,7 +80,7 @@ class ZvtLink(ABC):
         try:
             port.write(data)
             port.flush()
-        except (serial.SerialException, OSError) as exc:
+        except _PORT_ERRORS as exc:
             self.close()
             raise ZvtLinkLost(f"write to {self.url} failed: {exc}") from exc
 
@@ -89,7 +95,7 @@ class ZvtLink(ABC):
                 if waiting:
                     data += port.read(waiting)
             return data
-        except (serial.SerialException, OSError) as exc:
+        except _PORT_ERRORS as exc:
             self.close()
             raise ZvtLinkLost(f"read from {self.url} failed: {exc}") from exc
 
@@ -98,7 +104,7 @@ class ZvtLink(ABC):
         port = self._require()
         try:
             port.reset_input_buffer()
-        except (serial.SerialException, OSError) as exc:
+        except _PORT_ERRORS as exc:
             self.close()
             raise ZvtLinkLost(str(exc)) from exc
         self._reset_state()
@@ -231,7 +237,7 @@ class TcpLink(ZvtLink):
             try:
                 port.timeout = remaining
                 chunk = port.read(count - len(data))
-            except (serial.SerialException, OSError) as exc:
+            except _PORT_ERRORS as exc:
                 self.close()
                 raise ZvtLinkLost(f"read from {self.url} failed: {exc}") from exc
             data += chunk
