@@ -129,10 +129,12 @@ def _typed_login(d: Driver, identifier: str, pin: str) -> None:
     _pin_to_claims(d, pin)
 
 
-def _pay_with(d: Driver, method: str) -> None:
+def _pay_with(d: Driver, method: str, shot: bool = False) -> None:
     w = d.window
     d.click(w.claims.pay)
     d.wait_screen(w.methods)
+    if shot:
+        d.shot("methods")
     d.click(w.methods.method_buttons[method])
 
 
@@ -173,7 +175,7 @@ def card_old_claims(d: Driver) -> State:
     d.hands.scan(anna.card)
     _pin_to_claims(d, anna.pin)
     d.shot("claims")
-    _pay_with(d, "card")
+    _pay_with(d, "card", shot=True)
     _receipt(d, "receipt")
     return _done(d)
 
