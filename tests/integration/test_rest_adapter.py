@@ -234,6 +234,17 @@ def test_http_500_is_unavailable_after_retries(sim: SimulatorHandle) -> None:
     assert slept == [0.01, 0.02]  # exponential backoff, two retries
 
 
+def test_health_reports_fbs_down_instead_of_raising(sim: SimulatorHandle) -> None:
+    """The out-of-service screen and ``kiosk doctor`` ask health(); an HTTP 500 or a refused
+    connection must come back as "not ok" with a reason, never as an exception."""
+    port = make_port(sim)
+    sim.state.faults.http_500 = True
+    health = port.health()
+    assert not health.ok and "HTTP 500" in health.detail
+    sim.state.faults.http_500 = False
+    assert port.health().ok
+
+
 def test_authenticate_is_not_retried(sim: SimulatorHandle) -> None:
     slept: list[float] = []
     client = RestClient(sim.rest_url, sim.state.agency_id, "demo", "demo", sleep=slept.append)

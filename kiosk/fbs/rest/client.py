@@ -145,7 +145,15 @@ class RestClient:
         return self._result(response)
 
     def login(self) -> str:
-        """A new client session key (also the health check)."""
+        """A new client session key (also the health check). Raises only FbsError."""
+        try:
+            return self._login()
+        except _Transient as exc:
+            raise exc.error from None
+
+    def _login(self) -> str:
+        """Like :meth:`login`, but a connection failure or HTTP 5xx stays ``_Transient`` so that
+        :meth:`call` can retry it."""
         response = self._send(
             "POST",
             "/authentication/login",
@@ -167,7 +175,7 @@ class RestClient:
         with self._key_lock:
             if self._key is None or (stale is not None and self._key == stale):
                 self._key = None
-                self._key = self.login()
+                self._key = self._login()
             return self._key
 
     def _send(
