@@ -105,6 +105,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """``kiosk purge [--dry-run]``: remove CPRs and records past their retention (counts only)."""
+    from kiosk.app import open_database
+    from kiosk.clock import SystemClock
+    from kiosk.retention import purger_from_config
+
+    config = _load(args)
+    purger = purger_from_config(config, open_database(config), SystemClock())
+    for line in purger.purge(dry_run=args.dry_run, actor=args.actor).lines():
+        print(line)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """``kiosk report --day YYYY-MM-DD``: the Z-report of this automat's (Danish) day."""
     from datetime import date, datetime
@@ -204,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sim.add_argument("--rest-port", type=int, default=8080, help="HTTP port (REST, SIP2 envelope)")
     sim.add_argument("--sip2-port", type=int, default=6001, help="SIP2 TCP port")
+    purge = add("purge", cmd_purge, "remove CPRs and records past their retention period")
+    purge.add_argument("--dry-run", action="store_true", help="count only, change nothing")
+    purge.add_argument("--actor", default="cli", help="who runs it (audit log)")
     report = add("report", cmd_report, "the Z-report (reconciliation) of one day")
     report.add_argument("--day", metavar="YYYY-MM-DD", help="the Danish day (default today)")
     bon = sub.add_parser("bon", help="issue, list or void bons (staff)")

@@ -47,6 +47,8 @@ class DebtorSection(Section):
     #: folder delivery: the folder the debtor system (or a transfer job) picks files up from
     output_dir: Path | None = None
     interval_minutes: int = Field(20, ge=1, le=1440)
+    #: days after delivery before the CPR leaves the ledger and the spool (redelivery ends then)
+    keep_cpr_days: int = Field(30, ge=1, le=3650)
     delivery: Literal["folder", "sftp"] = "folder"
     sftp: SftpSettings | None = None
 

@@ -34,6 +34,7 @@ from kiosk.debtor.delivery import Delivery, DeliveryError, fsync_dir, write_file
 from kiosk.debtor.profile import LayoutProfile
 from kiosk.debtor.writer import BatchInfo, ExportItem, FileRenderer, RenderError
 from kiosk.ledger.models import AuditEntry, CitizenSession, ExportBatch, OutboxItem
+from kiosk.retention import cpr_removed
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,12 @@ class Exporter:
                 raise ExportError(
                     f"batch {batch_id} is '{batch.state}', not delivered: run the export to "
                     "finish it"
+                )
+            if any(cpr_removed(dict(item.payload)) for item in self.items(batch_id)):
+                raise ExportError(
+                    f"batch {batch_id} ({batch.file_name}) can no longer be redelivered: the CPR "
+                    "numbers it needs were removed under the retention policy "
+                    "(debtor.keep_cpr_days); ask the debtor system for its copy of the file"
                 )
             data = self._render(batch)
             try:
