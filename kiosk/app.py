@@ -80,6 +80,7 @@ class Core:
     receipts: ReceiptService | None = None
     outbox_worker: OutboxWorker | None = None
     export_scheduler: Any = None  # kiosk.debtor.scheduler.ExportScheduler, with [debtor]
+    purge_scheduler: Any = None  # kiosk.retention.PurgeScheduler: the daily retention purge
     simulator: Any = None  # demo: kiosk.fbs.simulator.server.SimulatorHandle
     recovery: RecoveryReport | None = None
     relay: EventRelay = field(default_factory=EventRelay)
@@ -240,10 +241,15 @@ def _assemble(
             config, exporter_from_config(config, core.engine, core.clock)
         )
         core._closers.append(core.export_scheduler.stop)
+    from kiosk.retention import PurgeScheduler, purger_from_config
+
+    core.purge_scheduler = PurgeScheduler(purger_from_config(config, core.engine, core.clock))
+    core._closers.append(core.purge_scheduler.stop)
     if start_workers:
         core.outbox_worker.start()
         if core.export_scheduler is not None:
             core.export_scheduler.start()
+        core.purge_scheduler.start()
 
 
 @dataclass(frozen=True, slots=True)

@@ -413,11 +413,15 @@ class PurgeScheduler:
     """Runs the purge once a day in its own thread (never the GUI's); errors are logged and the
     next day retries. ``stop`` ends it at once."""
 
-    def __init__(self, purger: Purger, interval_s: float = DAY_S) -> None:
-        if interval_s <= 0:
-            raise ValueError("the purge interval must be positive")
+    def __init__(
+        self, purger: Purger, interval_s: float = DAY_S, first_delay_s: float = 600.0
+    ) -> None:
+        if interval_s <= 0 or first_delay_s < 0:
+            raise ValueError("the purge interval must be positive and the first delay ≥ 0")
         self.purger = purger
         self.interval_s = interval_s
+        #: the first run waits until start-up (recovery, devices, first citizen) has settled
+        self.first_delay_s = first_delay_s
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.runs = 0
@@ -450,6 +454,7 @@ class PurgeScheduler:
         return self.last_report
 
     def _loop(self) -> None:
+        self._stopping.wait(self.first_delay_s)
         while not self._stopping.is_set():
             self.tick()
             self._stopping.wait(self.interval_s)

@@ -41,14 +41,16 @@ DAYS_AGO = NOW - timedelta(days=5)  # within keep_cpr_days
 CPRS = {"old": "0101901234", "months": "0202851235", "days": "0303751236", "pending": "0404651237"}
 
 
-def session(conn: Any, at: datetime, state: str = "done", amount: int = 0) -> str:
+def session(
+    conn: Any, at: datetime, state: str = "done", amount: int = 0, automat: str = AUTOMAT
+) -> str:
     """A finished (or open) session that received ``amount`` in cash and settled it."""
     sid = str(uuid.uuid4())
     terminal = state in ("done", "cancelled", "timed_out", "recovered")
     conn.execute(
         insert(CitizenSession).values(
             id=sid,
-            automat_id=AUTOMAT,
+            automat_id=automat,
             state=state,
             patron_id="P-1",
             plan={"transaction_ref": sid[:12]},
@@ -375,3 +377,41 @@ def test_later_export_continues_the_sequence_after_a_purge(world: World) -> None
         sequence = conn.scalar(select(ExportBatch.sequence).where(ExportBatch.id == batch))
     assert sequence == 4
     assert run_audit(world.engine).clean
+
+
+def test_cli_purge_dry_run_then_real(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.app import open_database
+    from kiosk.cli import main
+    from kiosk.config import load_config
+    from kiosk.debtor.setup import exporter_from_config
+    from tests.conftest import MINIMAL_CONFIG
+
+    (tmp_path / "fbs-password").write_text("x\n")
+    (tmp_path / "bon-key").write_text("y\n")
+    path = tmp_path / "kiosk.toml"
+    debtor = '[debtor]\nprofile = "opus"\noutput_dir = "outgoing"\nkeep_cpr_days = 30\n'
+    path.write_text(MINIMAL_CONFIG.format(extra=debtor))
+    config = load_config(path)
+    engine = open_database(config)
+    long_ago = datetime.now(UTC) - timedelta(days=7 * 366)
+    with engine.begin() as conn:
+        sid = session(conn, long_ago, amount=2500, automat="test-01")
+        debtor_item(conn, sid, CPRS["old"], 2500, long_ago)
+    exporter_from_config(config, engine, FakeClock(long_ago)).run()
+    data_dir = tmp_path / "data"
+    assert found_in_files(data_dir / "debtor-spool", CPRS["old"])
+    before = dump(engine)
+
+    assert main(["purge", "--dry-run", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "dry run" in out and "cprs scrubbed: 1" in out and "spool files deleted: 1" in out
+    assert dump(engine) == before
+
+    assert main(["purge", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "cprs scrubbed: 1" in out and "sessions anonymised: 1" in out
+    assert found_in_database(engine, CPRS["old"]) == []
+    assert found_in_files(data_dir / "debtor-spool", CPRS["old"]) == []
+    assert main(["audit", "--config", str(path)]) == 0
+    assert main(["export", "--redeliver", "1", "--config", str(path)]) == 1
+    assert "retention policy" in capsys.readouterr().err
