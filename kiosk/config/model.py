@@ -6,13 +6,14 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from kiosk.config.base import Section
 from kiosk.config.debtor import DebtorSection
 from kiosk.config.devices import DevicesSection
 from kiosk.config.fbs import FbsSection
 from kiosk.config.secrets import Secret
+from kiosk.money import Money, MoneyError
 
 
 class AutomatSection(Section):
@@ -35,6 +36,8 @@ class LoggingSection(Section):
 
 
 class ClaimsSection(Section):
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # Money, parsed by _amount
+
     #: claims created on or after this date belong to the debtor system (SIP2 classification)
     cut_off_date: date
     #: how long a claim paid here is shown as "paid here, waiting for the municipality"
@@ -42,12 +45,28 @@ class ClaimsSection(Section):
     #: what to tell the citizen about claims that cannot be paid at this automat
     pay_elsewhere_text: str = "Betal via kommunens betalingsside"
     pay_elsewhere_url: str = ""
+    #: the debt at which FBS blocks a patron, for when FBS does not say (REST gives no limit;
+    #: SIP2 sends it as CC); ``None``: the screen explains the block without a number
+    block_limit: Money | None = None
     #: debtor claim type code per claim kind (template: confirm with the debtor-system supplier)
     debtor_claim_types: dict[Literal["fee", "compensation", "other"], str] = {
         "fee": "BIBGEB",
         "compensation": "BIBERS",
         "other": "BIBAND",
     }
+
+    @field_validator("block_limit", mode="before")
+    @classmethod
+    def _amount(cls, value: object) -> Money | None:
+        """A Danish amount string ("200.00" or "200,00"): never a float, never negative."""
+        if value is None or isinstance(value, Money):
+            return value
+        if not isinstance(value, str):
+            raise ValueError('write the amount in kroner as text, e.g. "200.00"')
+        try:
+            return Money.parse(value)
+        except MoneyError as exc:
+            raise ValueError(str(exc)) from exc
 
 
 class CashSection(Section):

@@ -115,23 +115,33 @@ class BlockOutlook:
     blocked: bool
     blocked_for_debt: bool
     other_reasons: tuple[str, ...]  # block codes that paying does not lift
-    limit: Money | None
+    limit: Money | None  # FBS's own limit, else the configured one; None: nobody said
     debt_now: Money  # what FBS counts now (open claims, incl. those paid here but not reported)
     debt_after_now: Money  # right after this payment (FBS claims drop at once)
     debt_after_reported: Money  # once the municipality has reported the debtor payments back
 
+    def _below(self, debt: Money) -> bool:
+        # with no known limit only owing nothing is surely below it
+        return debt.ore <= self.limit.ore if self.limit is not None else debt.ore == 0
+
     @property
     def below_limit_now(self) -> bool:
-        return self.limit is not None and self.debt_after_now.ore <= self.limit.ore
+        return self._below(self.debt_after_now)
 
     @property
     def below_limit_when_reported(self) -> bool:
-        return self.limit is not None and self.debt_after_reported.ore <= self.limit.ore
+        return self._below(self.debt_after_reported)
 
 
-def block_outlook(patron: Patron, claims: list[Claim], covered: list[Claim]) -> BlockOutlook:
+def block_outlook(
+    patron: Patron,
+    claims: list[Claim],
+    covered: list[Claim],
+    default_limit: Money | None = None,
+) -> BlockOutlook:
     """FBS counts every claim it still shows open, including debtor claims already paid here
-    (the debtor system reports payments back a day or more later)."""
+    (the debtor system reports payments back a day or more later). ``default_limit`` (the
+    configured ``claims.block_limit``) stands in when FBS does not send its limit (REST)."""
     debt_now = total([c.amount for c in claims if c.status is not LocalStatus.FOLLOW_UP])
     fbs_paid = total([c.amount for c in covered if c.payable_in is PayableIn.FBS])
     all_paid = total([c.amount for c in covered])
@@ -140,7 +150,7 @@ def block_outlook(patron: Patron, claims: list[Claim], covered: list[Claim]) -> 
         blocked=patron.is_blocked,
         blocked_for_debt=patron.blocked_for_debt,
         other_reasons=tuple(b.code or b.kind.value for b in patron.blocks if not b.is_debt),
-        limit=patron.fee_limit,
+        limit=patron.fee_limit if patron.fee_limit is not None else default_limit,
         debt_now=debt_now,
         debt_after_now=debt_now - fbs_paid,
         debt_after_reported=debt_now - all_paid - waiting,

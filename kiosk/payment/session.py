@@ -185,7 +185,12 @@ class PaymentSession:
             masked_cpr=self.cpr.masked if self.cpr else None,
             selection=selection,
             outlook=(
-                block_outlook(self.patron, self.claims, selection.covers())
+                block_outlook(
+                    self.patron,
+                    self.claims,
+                    selection.covers(),
+                    self.claims_config.block_limit,
+                )
                 if self.patron and selection
                 else None
             ),
