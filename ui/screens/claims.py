@@ -3,8 +3,17 @@ municipality, why the citizen is blocked and what paying now changes."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QScroller, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QScroller,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.domain import Claim, ClaimKind, PayableIn
 from kiosk.money import Money
@@ -19,13 +28,22 @@ def _date(claim: Claim) -> str:
     return claim.created.strftime("%d.%m.%Y")
 
 
+def titled(kind: str, what: str) -> str:
+    """``kind: what``, but only ``what`` when it already starts with the kind's word (FBS reasons
+    such as "Gebyr for sen aflevering" would otherwise read "Gebyr: Gebyr for …")."""
+    if not what:
+        return kind
+    first = what.split(maxsplit=1)[0].rstrip(":,.").casefold()
+    return what if first == kind.casefold() else f"{kind}: {what}"
+
+
 def claim_title(claim: Claim) -> str:
     kind = {
         ClaimKind.FEE: translate("Claims", "Fee"),
         ClaimKind.COMPENSATION: translate("Claims", "Compensation"),
     }.get(claim.kind, translate("Claims", "Claim"))
     what = claim.reason or ", ".join(m.title for m in claim.materials if m.title)
-    return f"{kind}: {what}" if what else kind
+    return titled(kind, what.strip())
 
 
 def why_not_text(why_not: str) -> str:
@@ -45,16 +63,15 @@ def outlook_text(outlook: BlockOutlook) -> list[str]:
         return ["✓ " + translate("Claims", "You are not blocked: you can borrow as usual.")]
     lines = []
     if outlook.blocked_for_debt:
-        limit = money_text(outlook.limit) if outlook.limit else "—"
-        lines.append(
-            "⚠ "
-            + translate(
-                "Claims",
-                "You cannot borrow because you owe %1 and the limit is %2.",
+        owe = money_text(outlook.debt_now)
+        if outlook.limit is not None:
+            why = translate("Claims", "You cannot borrow because you owe %1 and the limit is %2.")
+            why = why.replace("%2", money_text(outlook.limit))
+        else:  # neither FBS nor the configuration gives the limit: no made-up number
+            why = translate(
+                "Claims", "You cannot borrow because you owe %1, more than the library's limit."
             )
-            .replace("%1", money_text(outlook.debt_now))
-            .replace("%2", limit)
-        )
+        lines.append("⚠ " + why.replace("%1", owe))
         if outlook.below_limit_now:
             lines.append(translate("Claims", "Paying the chosen claims lifts the block at once."))
         elif outlook.below_limit_when_reported:
@@ -65,12 +82,20 @@ def outlook_text(outlook: BlockOutlook) -> list[str]:
                     "library about the payment. This usually takes one to a few working days.",
                 )
             )
-        else:
+        elif outlook.limit is not None:
             lines.append(
                 translate(
                     "Claims",
                     "Even after this payment you owe more than the limit, so the block stays. "
                     "After it you would owe %1.",
+                ).replace("%1", money_text(outlook.debt_after_reported))
+            )
+        else:
+            lines.append(
+                translate(
+                    "Claims",
+                    "After this payment you would owe %1. The library staff can tell you "
+                    "whether that lifts the block.",
                 ).replace("%1", money_text(outlook.debt_after_reported))
             )
     if outlook.other_reasons:
@@ -85,6 +110,36 @@ def outlook_text(outlook: BlockOutlook) -> list[str]:
     return lines
 
 
+class BoundedText(QScrollArea):
+    """Words that take the height they need, up to a share of the screen, and scroll beyond it:
+    a long block explanation must not push the claims list and the buttons off the screen."""
+
+    SHARE = 0.2
+
+    def __init__(self, words: QLabel) -> None:
+        super().__init__()
+        self.setWidget(words)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+
+    def fit(self, screen_height: int) -> None:
+        width = self.viewport().width() if self.isVisible() else self.width()
+        need = self.widget().heightForWidth(max(width, 200))
+        self.setFixedHeight(max(1, min(need, int(screen_height * self.SHARE))))
+
+
+class ClaimsList(QScrollArea):
+    """The scrolling list of claims. It asks for no more than its minimum: a box layout with
+    wrapped words (height for width) sums its items' preferred heights, and a scroll area prefers
+    the height of its whole content, which grew the window past the screen. The stretch gives it
+    the room that is left."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
+
+
 class ClaimsScreen(Screen):
     def __init__(
         self, bridge: SessionBridge, pay_elsewhere_text: str, pay_elsewhere_url: str
@@ -97,8 +152,9 @@ class ClaimsScreen(Screen):
         self.body.addWidget(self.who)
         self.outlook = label(name="banner")
         self.outlook.setProperty("tone", "warn")
-        self.body.addWidget(self.outlook)
-        self.scroll = QScrollArea()
+        self.outlook_box = BoundedText(self.outlook)
+        self.body.addWidget(self.outlook_box)
+        self.scroll = ClaimsList()
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
@@ -121,7 +177,13 @@ class ClaimsScreen(Screen):
             who += f" · {view.masked_cpr}"
         self.who.setText(who)
         self.outlook.setText("\n".join(outlook_text(view.outlook)) if view.outlook else "")
-        self.outlook.setVisible(view.outlook is not None)
+        tone = "warn" if view.outlook is not None and view.outlook.blocked else "ok"
+        if self.outlook.property("tone") != tone:
+            self.outlook.setProperty("tone", tone)
+            self.outlook.style().unpolish(self.outlook)
+            self.outlook.style().polish(self.outlook)
+        self.outlook_box.setVisible(view.outlook is not None)
+        self.outlook_box.fit(self.height())
         selection = view.selection
         content = QWidget()
         column = QVBoxLayout(content)
@@ -236,15 +298,20 @@ class ClaimsScreen(Screen):
     def _summary(self, selection: Selection | None, total: Money) -> None:
         covered = selection.covers() if selection else []
         if covered:
-            names = ", ".join(claim_title(c) for c in covered)
+            names = claim_title(covered[0])
             if len(covered) == 1:
-                text = translate("Claims", "This payment covers 1 claim: %1")
-            else:
-                text = translate("Claims", "This payment covers %2 claims: %1")
-            self.covers.setText(text.replace("%2", str(len(covered))).replace("%1", names))
+                text = translate("Claims", "This payment covers 1 claim: %1").replace("%1", names)
+            else:  # the list marks each one (☑, and the order of municipality claims)
+                text = translate("Claims", "This payment covers the %1 claims marked ☑ above.")
+                text = text.replace("%1", str(len(covered)))
+            self.covers.setText(text)
         else:
             self.covers.setText(translate("Claims", "No claims chosen."))
         self.pay.setText(translate("Claims", "Pay %1").replace("%1", money_text(total)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.outlook_box.fit(self.height())
 
     def retranslate(self) -> None:
         self.title.setText(translate("Claims", "Your claims"))

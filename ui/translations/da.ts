@@ -62,6 +62,10 @@
       <translation>Du kan ikke låne, fordi du skylder %1, og grænsen er %2.</translation>
     </message>
     <message>
+      <source>You cannot borrow because you owe %1, more than the library's limit.</source>
+      <translation>Du kan ikke låne, fordi du skylder %1, og det er mere end bibliotekets grænse.</translation>
+    </message>
+    <message>
       <source>Paying the chosen claims lifts the block at once.</source>
       <translation>Betaler du de valgte mellemværender, ophæves spærringen med det samme.</translation>
     </message>
@@ -72,6 +76,10 @@
     <message>
       <source>Even after this payment you owe more than the limit, so the block stays. After it you would owe %1.</source>
       <translation>Også efter denne betaling skylder du mere end grænsen, så spærringen bliver. Bagefter skylder du %1.</translation>
+    </message>
+    <message>
+      <source>After this payment you would owe %1. The library staff can tell you whether that lifts the block.</source>
+      <translation>Efter denne betaling skylder du %1. Personalet kan fortælle dig, om det ophæver spærringen.</translation>
     </message>
     <message>
       <source>You are also blocked for a reason that paying does not change. Please ask the library staff.</source>
@@ -138,8 +146,8 @@
       <translation>Betalingen dækker 1 mellemværende: %1</translation>
     </message>
     <message>
-      <source>This payment covers %2 claims: %1</source>
-      <translation>Betalingen dækker %2 mellemværender: %1</translation>
+      <source>This payment covers the %1 claims marked ☑ above.</source>
+      <translation>Betalingen dækker de %1 mellemværender, der er markeret med ☑ ovenfor.</translation>
     </message>
     <message>
       <source>No claims chosen.</source>

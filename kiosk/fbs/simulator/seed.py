@@ -45,7 +45,7 @@ def seed(state: SimulatorState) -> None:
             )
         )
 
-    late = "Gebyr for for sen aflevering"
+    late = "Gebyr for sen aflevering"
     book = SimMaterial  # short alias for the tables below
 
     patron(OLD_ONLY, 1, "0101701111", "Anna Andersen", "only old claims (payable here, FBS)")
@@ -214,7 +214,7 @@ def seed(state: SimulatorState) -> None:
         DANISH,
         50081,
         kind="fee",
-        reason="Gebyr for for sen aflevering (æøå ÆØÅ)",
+        reason="Gebyr for sen aflevering (æøå ÆØÅ)",
         amount_ore=3000,
         created=_d(state, -90),
         due=_d(state, -60),
@@ -227,7 +227,7 @@ def seed(state: SimulatorState) -> None:
         DANISH,
         50082,
         kind="fee",
-        reason="Gebyr for for sen aflevering",
+        reason="Gebyr for sen aflevering",
         amount_ore=2000,
         created=_d(state, 15),
         due=_d(state, 45),
