@@ -7,12 +7,22 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QScroller,
+    QSizePolicy,
+    QWidget,
+)
 
 from kiosk.money import Money
 from ui.i18n import translate
 from ui.messages import Message
+from ui.theme import MIN_TOUCH_PX
 
 
 def money_text(amount: Money) -> str:
@@ -42,28 +52,66 @@ def label(text: str = "", name: str = "", wrap: bool = True) -> QLabel:
     return lab
 
 
-class Banner(QLabel):
-    """A message with its icon and words; hidden when there is nothing to say."""
+class Banner(QScrollArea):
+    """A message with its icon and words; hidden when there is nothing to say.
+
+    The words wrap, and the banner asks for the height they need at its width but can make do
+    with two lines and scroll: on a 1280×800 screen with larger text the longest message would
+    otherwise grow the window past the screen (a wrapped label's height-for-width reaches the
+    window's minimum; a scroll area's does not)."""
+
+    MIN_LINES = 2
 
     def __init__(self) -> None:
         super().__init__()
-        self.setObjectName("banner")
-        self.setWordWrap(True)
+        self.words = label(name="banner")
+        self.setWidget(self.words)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         self.hide()
+
+    def text(self) -> str:
+        return self.words.text()
 
     def show_message(self, message: Message | None) -> None:
         if message is None:
-            self.clear()
+            self.words.clear()
             self.hide()
             return
-        self.setProperty("tone", message.tone)
-        self.setText(message.shown())
-        self.style().unpolish(self)
-        self.style().polish(self)
+        self.words.setProperty("tone", message.tone)
+        self.words.setText(message.shown())
+        self.words.style().unpolish(self.words)
+        self.words.style().polish(self.words)
+        self.updateGeometry()
         self.show()
+
+    def _need(self) -> int:
+        """The height of all the words at the banner's width."""
+        return self.words.heightForWidth(max(self.width(), 200))
+
+    def _chrome(self) -> int:
+        """Border and padding around the words (from the stylesheet)."""
+        m = self.words.contentsMargins()
+        return m.top() + m.bottom()
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.words.sizeHint().width(), self._need())
+
+    def minimumSizeHint(self) -> QSize:
+        least = self._chrome() + self.MIN_LINES * self.words.fontMetrics().lineSpacing()
+        return QSize(MIN_TOUCH_PX, min(self._need(), least))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the words' height depends on the width
 
 
 DIGITS = "0123456789"
+KEY_MAX_PX = 96
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # bon short codes (no I, L, O, U)
 
 
@@ -78,7 +126,15 @@ class Keypad(QWidget):
         self.max_length = max_length
         self.value = ""
         grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(8)
+        # keys may shrink to the touch minimum where the screen is short (1280×800 with larger
+        # text and a message) and grow up to KEY_MAX_PX where there is room; the theme's 3 px
+        # border is outside min-height
+        self.setStyleSheet(
+            f'QPushButton[role="key"] {{ min-height: {MIN_TOUCH_PX - 6}px; '
+            f"min-width: {MIN_TOUCH_PX - 6}px; }}"
+        )
         self.keys: dict[str, QPushButton] = {}
         if alphabet == DIGITS:  # the telephone layout everyone knows
             for i, digit in enumerate("123456789"):
@@ -100,12 +156,18 @@ class Keypad(QWidget):
         self.ok = button("OK", "key", self._submit)
         grid.addWidget(self.erase, last_row, erase_col, 1, 1 if alphabet == DIGITS else 2)
         grid.addWidget(self.ok, last_row, ok_col, 1, 1 if alphabet == DIGITS else 2)
+        self._sized()
         self.retranslate()
 
     def _add(self, grid: QGridLayout, digit: str, row: int, col: int) -> None:
         key = button(digit, "key", lambda d=digit: self.press(d))
         self.keys[digit] = key
         grid.addWidget(key, row, col)
+
+    def _sized(self) -> None:
+        for key in (*self.keys.values(), self.erase, self.ok):
+            key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            key.setMaximumHeight(KEY_MAX_PX)
 
     def retranslate(self) -> None:
         self.erase.setAccessibleName(translate("Keypad", "Erase"))

@@ -79,7 +79,10 @@ class AutomatWindow(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
-        root.addWidget(self._bar())
+        self.bar = self._bar()
+        root.addWidget(self.bar)
+        # the idle warning takes the bar's place rather than pushing the screen down: on a
+        # 1280×800 screen with larger text there is no room for both
         self.warning = self._warning_panel()
         root.addWidget(self.warning)
         self.stack = ScreenStack()
@@ -109,7 +112,7 @@ class AutomatWindow(QWidget):
         idle = idle or IdleSettings()
         self.idle = IdleWatcher(idle.idle_ms, idle.countdown_s, idle.tick_ms, self)
         self.idle.warning.connect(self._show_warning)
-        self.idle.resumed.connect(self.warning.hide)
+        self.idle.resumed.connect(self.hide_warning)
         self.idle.expired.connect(self._expired)
         self.end_timer = QTimer(self)
         self.end_timer.setSingleShot(True)
@@ -152,6 +155,7 @@ class AutomatWindow(QWidget):
         panel = QFrame()
         panel.setObjectName("group")
         row = QHBoxLayout(panel)
+        row.setContentsMargins(16, 8, 16, 8)
         self.warning_text = label()
         self.more_time = button(role="primary", on_click=self.idle_touch)
         row.addWidget(self.warning_text, 1)
@@ -240,7 +244,7 @@ class AutomatWindow(QWidget):
     def _timers(self, before: State, state: State, view: SessionView) -> None:
         if state in (State.IDLE, State.SETTLING) or state in ENDED:
             self.idle.stop()
-            self.warning.hide()
+            self.hide_warning()
         elif not self.idle.active:
             self.idle.start()
         if state in ENDED:
@@ -309,11 +313,16 @@ class AutomatWindow(QWidget):
                 "Window", "Are you still there? The session ends in %1 seconds."
             ).replace("%1", str(left))
         self.warning_text.setText("◷ " + text)
+        self.bar.hide()
         self.warning.show()
+
+    def hide_warning(self) -> None:
+        self.warning.hide()
+        self.bar.show()
 
     @Slot()
     def _expired(self) -> None:
-        self.warning.hide()
+        self.hide_warning()
         self.forget_personal()
         self.bridge.timeout()
 

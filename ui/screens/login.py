@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QLabel, QVBoxLayout
 
 from kiosk.payment.states import State
 from ui.bridge import SessionBridge, Snapshot
@@ -11,18 +13,44 @@ from ui.screens.base import Screen
 from ui.widgets import Keypad, button, label, mask_identifier
 
 
-class IdentifyScreen(Screen):
-    def __init__(self, bridge: SessionBridge) -> None:
+class KeypadScreen(Screen):
+    """Words and an entry beside the keypad on a landscape screen, above it on a portrait one:
+    stacked, a 1280×800 screen with larger text, the message and the idle warning has no room
+    for the keypad's four rows at the touch minimum."""
+
+    def __init__(self, words: QLabel, entry: QLabel, keypad: Keypad) -> None:
         super().__init__()
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.row.setSpacing(24)
+        left = QVBoxLayout()
+        left.setSpacing(10)
+        left.addWidget(words)
+        left.addWidget(entry)
+        left.addStretch(1)
+        self.row.addLayout(left, 1)
+        self.row.addWidget(keypad, 1)
+        self.body.addLayout(self.row, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        size = event.size()
+        portrait = size.height() > size.width()
+        direction = (
+            QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+        )
+        if self.row.direction() != direction:
+            self.row.setDirection(direction)
+
+
+class IdentifyScreen(KeypadScreen):
+    def __init__(self, bridge: SessionBridge) -> None:
         self.hint = label()
         self.entry = label(name="entry")
         self.entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.keypad = Keypad(max_length=14)
+        super().__init__(self.hint, self.entry, self.keypad)
         self.keypad.changed.connect(self._typed)
         self.keypad.submitted.connect(bridge.identify)
-        self.body.addWidget(self.hint)
-        self.body.addWidget(self.entry)
-        self.body.addWidget(self.keypad, 1)
         self.cancel = button(on_click=bridge.cancel)
         self.buttons.addWidget(self.cancel)
         self.retranslate()
@@ -47,19 +75,16 @@ class IdentifyScreen(Screen):
         self.keypad.clear()
 
 
-class PinScreen(Screen):
+class PinScreen(KeypadScreen):
     def __init__(self, bridge: SessionBridge) -> None:
-        super().__init__()
         self.bridge = bridge
         self.who = label()
         self.entry = label(name="entry")
         self.entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.keypad = Keypad(max_length=8)
+        super().__init__(self.who, self.entry, self.keypad)
         self.keypad.changed.connect(lambda d: self.entry.setText("•" * len(d) or " "))
         self.keypad.submitted.connect(self._submit)
-        self.body.addWidget(self.who)
-        self.body.addWidget(self.entry)
-        self.body.addWidget(self.keypad, 1)
         self.cancel = button(on_click=bridge.cancel)
         self.buttons.addWidget(self.cancel)
         self.retranslate()
