@@ -86,7 +86,7 @@ class AutomatWindow(QWidget):
         self.warning = self._warning_panel()
         root.addWidget(self.warning)
         self.stack = ScreenStack()
-        self.stack.currentChanged.connect(lambda _i: self.stack.updateGeometry())
+        self.stack.currentChanged.connect(self._screen_changed)
         root.addWidget(self.stack, 1)
 
         langs = languages.available()
@@ -130,6 +130,7 @@ class AutomatWindow(QWidget):
         self.apply_theme()
         self.choose_language(DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in langs else langs[0])
         self.stack.setCurrentWidget(self.attract)
+        self._screen_changed(self.stack.currentIndex())
         if fbs_health is not None:
             self.service_timer.start()
             if bridge.session is not None:  # else once it is attached (see ui.compose)
@@ -162,6 +163,12 @@ class AutomatWindow(QWidget):
         row.addWidget(self.more_time)
         panel.hide()
         return panel
+
+    def _screen_changed(self, _index: int) -> None:
+        self.stack.updateGeometry()
+        # one way to choose the language per screen: the attract screen's own buttons (each
+        # language named in itself, ✓ on the current one) before a session, the bar's after
+        self.language_button.setVisible(self.stack.currentWidget() is not self.attract)
 
     def apply_theme(self) -> None:
         self.setStyleSheet(self.theme.stylesheet())

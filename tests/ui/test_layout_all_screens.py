@@ -218,3 +218,21 @@ def test_every_screen_fits_with_its_worst_content(
             assert (name, size, large) not in KNOWN_TOO_TALL, f"{what} fits now: unlist it"
     w.hide_warning()
     assert not failures, "\n".join(failures)
+
+
+def test_the_language_is_chosen_one_way_on_each_screen(ui: UiWorld) -> None:
+    """The attract screen's own buttons (each language in itself, ✓ on the current one) before a
+    session; the bar's button, which names the other language, once a session runs."""
+    w = ui.window
+    names = {b.text().removeprefix("✓ ") for b in w.attract.language_buttons.values()}
+    assert names == {"Dansk", "English"}
+    assert not w.language_button.isVisible()
+    assert all(b.isVisible() for b in w.attract.language_buttons.values())
+    ui.click(w.attract.start)
+    ui.wait_screen(w.identify)
+    assert w.language_button.isVisible() and w.language_button.text() == "English"
+    ui.click(w.identify.cancel)
+    ui.wait_screen(w.ended)
+    ui.click(w.ended.finish)
+    ui.wait_screen(w.attract)
+    assert not w.language_button.isVisible()
