@@ -157,6 +157,8 @@ class Keypad(QWidget):
         grid.addWidget(self.erase, last_row, erase_col, 1, 1 if alphabet == DIGITS else 2)
         grid.addWidget(self.ok, last_row, ok_col, 1, 1 if alphabet == DIGITS else 2)
         self._sized()
+        rows = grid.rowCount()
+        self.setMaximumHeight(rows * KEY_MAX_PX + (rows - 1) * grid.spacing())
         self.retranslate()
 
     def _add(self, grid: QGridLayout, digit: str, row: int, col: int) -> None:

@@ -29,6 +29,7 @@ class KeypadScreen(Screen):
         left.addStretch(1)
         self.row.addLayout(left, 1)
         self.row.addWidget(keypad, 1)
+        self.row.addStretch(0)  # portrait: the room the keypad does not use, below it
         self.body.addLayout(self.row, 1)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -40,6 +41,8 @@ class KeypadScreen(Screen):
         )
         if self.row.direction() != direction:
             self.row.setDirection(direction)
+            for i, stretch in enumerate((0, 1, 1) if portrait else (1, 1, 0)):
+                self.row.setStretch(i, stretch)
 
 
 class IdentifyScreen(KeypadScreen):
