@@ -236,3 +236,19 @@ def test_the_language_is_chosen_one_way_on_each_screen(ui: UiWorld) -> None:
     ui.click(w.ended.finish)
     ui.wait_screen(w.attract)
     assert not w.language_button.isVisible()
+
+
+def test_a_login_with_larger_text_never_grows_the_window(crowded: UiWorld) -> None:
+    """Through identify, PIN with its 'checking' banner and the claims, the window stays the
+    screen's size (it grew to 889 px on the PIN screen and never shrank back)."""
+    ui, w = crowded, crowded.window
+    size = (1280, 800)
+    w.resize(*size)
+    set_large_text(ui, True)
+    sizes = []
+    w.stack.currentChanged.connect(lambda _i: sizes.append((w.width(), w.height())))
+    ui.login()
+    ui.wait_screen(w.claims)
+    ui.qtbot.wait(1)
+    assert (w.width(), w.height()) == size
+    assert sizes and all(s == size for s in sizes), sizes
