@@ -62,6 +62,7 @@ from kiosk.ledger.models import (
     Refund,
     Tender,
 )
+from kiosk.workers import PeriodicWorker
 
 log = logging.getLogger(__name__)
 
@@ -409,55 +410,30 @@ class Purger:
             self._txn(work)
 
 
-class PurgeScheduler:
+class PurgeScheduler(PeriodicWorker[PurgeReport]):
     """Runs the purge once a day in its own thread (never the GUI's); errors are logged and the
     next day retries. ``stop`` ends it at once."""
 
     def __init__(
         self, purger: Purger, interval_s: float = DAY_S, first_delay_s: float = 600.0
     ) -> None:
-        if interval_s <= 0 or first_delay_s < 0:
-            raise ValueError("the purge interval must be positive and the first delay ≥ 0")
+        # the first run waits until start-up (recovery, devices, first citizen) has settled
+        super().__init__(
+            purger.purge,
+            interval_s,
+            name="retention",
+            what="retention purge",
+            first_delay_s=first_delay_s,
+        )
         self.purger = purger
-        self.interval_s = interval_s
-        #: the first run waits until start-up (recovery, devices, first citizen) has settled
-        self.first_delay_s = first_delay_s
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.runs = 0
-        self.last_error: str | None = None
-        self.last_report: PurgeReport | None = None
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._loop, name="retention", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout_s: float = 30.0) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+    @property
+    def last_report(self) -> PurgeReport | None:
+        return self.last_result
 
     def tick(self) -> PurgeReport | None:
         """One purge; never raises."""
-        try:
-            self.last_report = self.purger.purge()
-        except Exception as exc:
-            self.last_error = str(exc)
-            log.exception("retention purge failed; retrying tomorrow")
-            return None
-        finally:
-            self.runs += 1
-        self.last_error = None
-        return self.last_report
-
-    def _loop(self) -> None:
-        self._stopping.wait(self.first_delay_s)
-        while not self._stopping.is_set():
-            self.tick()
-            self._stopping.wait(self.interval_s)
+        return self.last_result if self.run_once() else None
 
 
 def purger_from_config(config: Any, engine: Engine, clock: Clock) -> Purger:

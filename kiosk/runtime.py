@@ -2,8 +2,8 @@
 after a payment, without the citizen's screen ever waiting for FBS or the printer.
 
 - :class:`OutboxWorker` delivers due FBS registrations on its own thread (retries on the outbox's
-  backoff schedule, refusals parked for staff follow-up and retried slowly); ``kick`` asks for a
-  round now. A failing round is logged and the next one tries again.
+  backoff schedule, refusals parked for staff follow-up and retried slowly); ``trigger`` asks
+  for a round now. A failing round is logged and the next one tries again.
 - :class:`ReceiptService` watches a :class:`PaymentSession`: when a payment is settled it delivers
   that session's FBS registration first (so the receipt can truthfully say "Betalt i FBS"),
   then prints the receipt and any credit bon through the :class:`ReceiptDesk`; a credit bon from a
@@ -27,56 +27,19 @@ from kiosk.payment.outbox import Delivery, FbsOutbox
 from kiosk.payment.session import PaymentSession, SessionView
 from kiosk.payment.states import State
 from kiosk.receipts import Issued, PaidClaim, ReceiptData, ReceiptDesk, render_bon, render_receipt
+from kiosk.workers import PeriodicWorker
 
 log = logging.getLogger(__name__)
 
 
-class OutboxWorker:
+class OutboxWorker(PeriodicWorker[list[Delivery]]):
     def __init__(self, outbox: FbsOutbox, interval_s: float = 30.0) -> None:
-        if interval_s <= 0:
-            raise ValueError("the outbox interval must be positive")
+        super().__init__(outbox.deliver_due, interval_s, name="fbs-outbox", what="FBS outbox round")
         self.outbox = outbox
-        self.interval_s = interval_s
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.rounds = 0
-        self.last_error: str | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._loop, name="fbs-outbox", daemon=True)
-            self._thread.start()
-
-    def kick(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout_s: float = 30.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
 
     def tick(self) -> list[Delivery]:
         """One delivery round over every due item; never raises."""
-        try:
-            deliveries = self.outbox.deliver_due()
-        except Exception as exc:  # FBS or the database hiccuped: the next round retries
-            self.last_error = str(exc)
-            log.exception("FBS outbox round failed; retrying at the next interval")
-            return []
-        finally:
-            self.rounds += 1
-        self.last_error = None
-        return deliveries
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
-            self.tick()
-            self._wake.wait(self.interval_s)
+        return (self.last_result or []) if self.run_once() else []
 
 
 class ReceiptService:
