@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import codecs
 import string
-import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from kiosk.config.tomlfile import FileProblem, first_problem, read_toml
 
 #: payload fields of a debtor outbox item (see ``kiosk.payment.journal._queue_debtor``)
 ITEM_TEXT_SOURCES = (
@@ -43,13 +44,8 @@ DANISH_LETTERS = "æøåÆØÅ"
 TERMINATORS = {"CRLF": "\r\n", "LF": "\n", "CR": "\r"}
 
 
-class ProfileError(Exception):
+class ProfileError(FileProblem):
     """A layout profile problem, worded for an operator: ``FILE: key: what is wrong``."""
-
-    def __init__(self, path: Path | str, key: str, problem: str) -> None:
-        self.path, self.key, self.problem = Path(path), key, problem
-        where = f"{path}: {key}: " if key else f"{path}: "
-        super().__init__(f"{where}{problem}")
 
 
 class _KeyedError(ValueError):
@@ -240,30 +236,11 @@ def format_file_name(
     return pattern.format(automat_id=automat_id, sequence=sequence, date=date, profile=profile)
 
 
-def _key(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for part in loc:
-        if isinstance(part, int):
-            parts[-1:] = [f"{parts[-1]}[{part}]"] if parts else [f"[{part}]"]
-        elif not str(part).startswith(("function-", "literal[")):
-            parts.append(str(part))
-    return ".".join(parts)
-
-
-def _problem(error: Any) -> str:
-    if error["type"] == "extra_forbidden":
-        return "unknown key"
-    if error["type"] == "missing":
-        return "required key is missing"
-    return str(error["msg"]).removeprefix("Value error, ")
-
-
 def parse_profile(data: dict[str, Any], path: Path | str = "<profile>") -> LayoutProfile:
     try:
         return LayoutProfile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key, problem = _key(first["loc"]), _problem(first)
+        key, problem, first = first_problem(exc)
         cause = (first.get("ctx") or {}).get("error")
         if isinstance(cause, _KeyedError):
             key = ".".join(k for k in (key, cause.key) if k)
@@ -273,16 +250,5 @@ def parse_profile(data: dict[str, Any], path: Path | str = "<profile>") -> Layou
 def load_profile(path: str | Path) -> LayoutProfile:
     """Read and validate one profile file; raise :class:`ProfileError` for the first problem."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ProfileError(path, "", "file not found") from None
-    except OSError as exc:
-        raise ProfileError(path, "", f"cannot read file: {exc.strerror or exc}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ProfileError(path, "", "file is not UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(path, "", f"not valid TOML: {exc}") from None
+    data = read_toml(path, ProfileError)
     return parse_profile(data, path)
