@@ -45,7 +45,6 @@ KNOWN_TOO_TALL = {
     ("receipt", (1280, 800), False),  # summary + credit bon notice + its code in large type
     ("receipt", (1280, 800), True),
     ("claims", (1280, 800), True),  # who + block explanation + list + summary
-    ("methods", (1280, 800), True),  # three amount lines in title type + three 110 px methods
 }
 ALL_METHODS = ("card", "cash", "bon")
 

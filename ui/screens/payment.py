@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout
 
 from kiosk.config.model import CashSection
 from kiosk.money import Money
@@ -24,7 +26,9 @@ def amounts_text(snap: Snapshot) -> str:
 
 
 class MethodsScreen(Screen):
-    """Only the methods whose devices are healthy now are offered."""
+    """Only the methods whose devices are healthy now are offered: side by side on a landscape
+    screen, stacked on a portrait one (stacked, three amount lines in title type and three
+    method buttons outgrow a 1280×800 screen with larger text)."""
 
     def __init__(self, bridge: SessionBridge, open_bon: Callable[[], None]) -> None:
         super().__init__()
@@ -35,9 +39,12 @@ class MethodsScreen(Screen):
             "cash": button(role="primary", on_click=bridge.choose_cash),
             "bon": button(role="primary", on_click=open_bon),
         }
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.row.setSpacing(18)
         for b in self.method_buttons.values():
             b.setMinimumHeight(110)
-            self.body.addWidget(b)
+            self.row.addWidget(b)
+        self.body.addLayout(self.row)
         self.none = label()
         self.body.addWidget(self.none)
         self.body.addStretch(1)
@@ -54,6 +61,18 @@ class MethodsScreen(Screen):
             b.setVisible(method in snap.methods)
         self.none.setVisible(not snap.methods)
         self.back.setVisible(snap.view.received.ore == 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        size = event.size()
+        direction = (
+            QBoxLayout.Direction.TopToBottom
+            if size.height() > size.width()
+            else QBoxLayout.Direction.LeftToRight
+        )
+        if self.row.direction() != direction:
+            self.row.setDirection(direction)
+            self.row.setSpacing(10 if direction is QBoxLayout.Direction.TopToBottom else 18)
 
     def retranslate(self) -> None:
         self.title.setText(translate("Pay", "How do you want to pay?"))
