@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -44,7 +43,3 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
     return engine
-
-
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)

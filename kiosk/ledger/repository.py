@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, update
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.ledger.models import (
@@ -84,10 +84,6 @@ class Ledger:
             )
             if result.rowcount != 1:
                 raise LedgerError(f"no session {session_id}")
-
-    def session_state(self, session_id: str) -> str | None:
-        with self.engine.connect() as conn:
-            return conn.scalar(select(CitizenSession.state).where(CitizenSession.id == session_id))
 
     # -- money in ------------------------------------------------------------------------------
     def record_tender(self, event: TenderEvent) -> int:

@@ -99,11 +99,6 @@ class Sip2TcpServer:
         with self._lock:
             (self._connections.add if alive else self._connections.discard)(sock)
 
-    @property
-    def connection_count(self) -> int:
-        with self._lock:
-            return len(self._connections)
-
     def drop_all(self) -> None:
         """Close every open connection now (the server keeps listening)."""
         with self._lock:

@@ -348,12 +348,6 @@ class SimulatorState:
         with self._lock:
             return self._fees.get(fee_id)
 
-    def report_debtor_payment(self, fee_id: int, paid: date) -> None:
-        """The debtor system reports a payment back to FBS: the fee shows ``paidDate``."""
-        with self._lock:
-            fee = self._fees[fee_id]
-            self._fees[fee_id] = replace(fee, paid_date=paid)
-
     def pay(
         self, patron_id: int, order_id: str, fee_ids: Iterable[int], *, today: date | None = None
     ) -> list[PaymentResult]:

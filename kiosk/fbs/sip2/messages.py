@@ -83,10 +83,6 @@ class MessageSpec:
     fixed: tuple[Fixed, ...]
     fields: tuple[Var, ...]
 
-    @property
-    def fixed_width(self) -> int:
-        return sum(f.width for f in self.fixed)
-
 
 DATE = Fixed("transaction_date", 18, _date)
 LANGUAGE = Fixed("language", 3, _digits)
