@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QScroller,
     QVBoxLayout,
@@ -21,6 +22,7 @@ from kiosk.payment.selection import BlockOutlook, ClaimView, Group, Selection
 from ui.bridge import SessionBridge, Snapshot
 from ui.i18n import translate
 from ui.screens.base import Screen
+from ui.theme import MIN_TOUCH_PX
 from ui.widgets import button, label, money_text, qr_pixmap
 
 
@@ -134,10 +136,19 @@ class ClaimsList(QScrollArea):
     """The scrolling list of claims. It asks for no more than its minimum: a box layout with
     wrapped words (height for width) sums its items' preferred heights, and a scroll area prefers
     the height of its whole content, which grew the window past the screen. The stretch gives it
-    the room that is left."""
+    the room that is left. Its minimum is room for the tallest claim (scroll to the others), not
+    a scroll area's own guess, which outgrew 1280×800 with larger text and the longest message."""
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        content = self.widget()
+        rows = content.findChildren(QPushButton) if content is not None else []
+        tallest = max((b.sizeHint().height() for b in rows), default=0)
+        margins = self.contentsMargins()
+        least = max(MIN_TOUCH_PX, tallest) + margins.top() + margins.bottom()
+        return QSize(super().minimumSizeHint().width(), least)
 
 
 class ClaimsScreen(Screen):

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QScroller
+from PySide6.QtCore import QObject, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QScroller,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.payment.states import State
 from ui.bridge import SessionBridge, Snapshot
 from ui.i18n import translate
 from ui.messages import message_for
 from ui.screens.base import Screen
+from ui.theme import MIN_TOUCH_PX
 from ui.widgets import button, label, money_text, ticket_amount, ticket_code
 
 
@@ -82,9 +92,10 @@ def bon_code_display(ticket: object) -> str:
 
 class BonNotice:
     """The credit bon on a screen: its amount and code, whether its slip printed, and — when it
-    did not — the code in large type to keep (a photo or a note is enough at the desk)."""
+    did not — the code in large type to keep (a photo or a note is enough at the desk). The
+    words go into ``words_into`` (the screen's body unless given), the code always the body."""
 
-    def __init__(self, screen: Screen) -> None:
+    def __init__(self, screen: Screen, words_into: QBoxLayout | None = None) -> None:
         self.text = label(name="banner")
         self.text.setProperty("tone", "ok")
         self.code = QLabel()
@@ -93,7 +104,7 @@ class BonNotice:
         self.code.setStyleSheet(
             "font-family: monospace; font-size: 56px; font-weight: bold; letter-spacing: 6px;"
         )
-        screen.body.addWidget(self.text)
+        (screen.body if words_into is None else words_into).addWidget(self.text)
         screen.body.addWidget(self.code)
         self.code.hide()
 
@@ -120,8 +131,46 @@ class BonNotice:
         self.code.hide()
 
 
+class WordsArea(QScrollArea):
+    """Words that take the height they need and scroll when the screen is shorter: it asks for
+    its words' height at its width (a scroll area otherwise prefers a guess, and its words'
+    height-for-width would set the window's minimum), and makes do with a few lines."""
+
+    MIN_LINES = 4
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words = QWidget()
+        self.column = QVBoxLayout(self.words)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.column.setSpacing(10)
+        self.setWidget(self.words)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+
+    def _need(self) -> int:
+        return self.words.heightForWidth(max(self.width(), 200))
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self._need())
+
+    def minimumSizeHint(self) -> QSize:
+        least = self.MIN_LINES * self.fontMetrics().lineSpacing()
+        return QSize(MIN_TOUCH_PX, min(self._need(), least))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the words' height depends on the width
+
+
 class ReceiptScreen(Screen):
-    """Paid. The receipt is printed, or shown here when the printer cannot print."""
+    """Paid. The receipt is printed, or shown here when the printer cannot print.
+
+    The summary, the credit bon's words and a shown receipt scroll together (with larger text
+    they are taller than a 1280×800 screen); the credit bon's code and the button stay in view."""
 
     def __init__(self, bridge: SessionBridge) -> None:
         super().__init__()
@@ -129,19 +178,14 @@ class ReceiptScreen(Screen):
         self.summary = label()
         self.receipt = label()
         self.receipt.setStyleSheet("font-family: monospace;")
-        self.body.addWidget(self.summary)
-        self.bon_notice = BonNotice(self)
+        self.words_area = WordsArea()
+        self.body.addWidget(self.words_area)
+        self.words_area.column.addWidget(self.summary)
+        self.bon_notice = BonNotice(self, words_into=self.words_area.column)
         self.bon, self.bon_code = self.bon_notice.text, self.bon_notice.code
-        # a whole receipt is taller than a landscape screen: it scrolls, the buttons stay
-        self.receipt_area = QScrollArea()
-        self.receipt_area.setWidgetResizable(True)
-        self.receipt_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.receipt_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.receipt_area.setWidget(self.receipt)
-        QScroller.grabGesture(
-            self.receipt_area.viewport(), QScroller.ScrollerGestureType.TouchGesture
-        )
-        self.body.addWidget(self.receipt_area, 1)
+        self.words_area.column.addWidget(self.receipt)
+        self.words_area.column.addStretch(1)
+        self.body.addStretch(1)  # the room the words do not need, below the code
         self.done = button(role="primary", on_click=bridge.finish_receipt)
         self.buttons.addWidget(self.done)
         self.printed: bool | None = None  # None: not known yet
