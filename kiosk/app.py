@@ -3,9 +3,9 @@
 ``build_core(config, demo=...)`` opens (and migrates) the ledger, connects FBS (demo: starts the
 FBS simulator in-process on loopback and points the adapter at it), builds and starts the devices
 (demo or ``emulated = true``: the emulators on ptys), runs recovery with the card terminal before
-the first citizen, and starts the background workers (FBS outbox, debtor export). The UI gets a
-built :class:`Core`, asks it for sessions with :meth:`Core.new_session` and ends with
-:meth:`Core.close`.
+the first citizen, and starts the background workers (FBS outbox, debtor export, retention
+purge). The UI gets a built :class:`Core`, asks it for sessions with :meth:`Core.new_session`
+and ends with :meth:`Core.close`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -34,6 +34,10 @@ from kiosk.payment.recovery import RecoveryReport, recover
 from kiosk.payment.session import Devices, PaymentSession, Runner
 from kiosk.receipts import ReceiptDesk
 from kiosk.runtime import OutboxWorker, ReceiptService
+
+if TYPE_CHECKING:  # imported where built: a kiosk without [debtor] never loads the exporter
+    from kiosk.debtor.scheduler import ExportScheduler
+    from kiosk.retention import PurgeScheduler
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +83,8 @@ class Core:
     desk: ReceiptDesk | None = None
     receipts: ReceiptService | None = None
     outbox_worker: OutboxWorker | None = None
-    export_scheduler: Any = None  # kiosk.debtor.scheduler.ExportScheduler, with [debtor]
-    purge_scheduler: Any = None  # kiosk.retention.PurgeScheduler: the daily retention purge
+    export_scheduler: ExportScheduler | None = None  # with [debtor]
+    purge_scheduler: PurgeScheduler | None = None  # the daily retention purge
     simulator: Any = None  # demo: kiosk.fbs.simulator.server.SimulatorHandle
     recovery: RecoveryReport | None = None
     relay: EventRelay = field(default_factory=EventRelay)
@@ -233,23 +237,20 @@ def _assemble(
         )
 
     core.outbox_worker = OutboxWorker(core.outbox, outbox_interval_s)
-    core._closers.append(core.outbox_worker.stop)
     if config.debtor is not None:
         from kiosk.debtor.setup import exporter_from_config, scheduler_from_config
 
         core.export_scheduler = scheduler_from_config(
             config, exporter_from_config(config, core.engine, core.clock)
         )
-        core._closers.append(core.export_scheduler.stop)
     from kiosk.retention import PurgeScheduler, purger_from_config
 
     core.purge_scheduler = PurgeScheduler(purger_from_config(config, core.engine, core.clock))
-    core._closers.append(core.purge_scheduler.stop)
-    if start_workers:
-        core.outbox_worker.start()
-        if core.export_scheduler is not None:
-            core.export_scheduler.start()
-        core.purge_scheduler.start()
+    for worker in (core.outbox_worker, core.export_scheduler, core.purge_scheduler):
+        if worker is not None:
+            core._closers.append(worker.stop)
+            if start_workers:
+                worker.start()
 
 
 @dataclass(frozen=True, slots=True)
