@@ -11,16 +11,25 @@ Money rules (domain.md, design.md invariants):
 - the selection is committed (written as a plan) before any tender is accepted, so a crash can
   always be settled or credited;
 - the automat gives no change: overpayment, and cash received before a cancel or a timeout,
-  become a credit bon.
+  become a credit bon;
+- a money write the ledger cannot take (disk full, database gone) loses nothing: the acceptors
+  are disabled, the event is held in memory (:class:`Unrecorded`), the session shows
+  ``LEDGER_FAULT`` with the amount, and the writes are retried on a schedule; once they are in,
+  the session is resolved the normal way (settled if the plan is covered, else a credit bon).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from drivers.base import (
     CardOutcome,
@@ -40,7 +49,7 @@ from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.cpr import Cpr, CprError
 from kiosk.domain import Claim, Patron
 from kiosk.fbs.port import FbsError, FbsErrorReason, FbsPort
-from kiosk.ledger.repository import Ledger, TenderEvent
+from kiosk.ledger.repository import Ledger, LedgerError, TenderEvent
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal, Settlement
 from kiosk.payment.paid_here import overlay_paid_here
@@ -51,6 +60,43 @@ from kiosk.payment.states import ENDED, Event, State, next_state
 log = logging.getLogger(__name__)
 
 MAX_PIN_ATTEMPTS = 3
+LEDGER_RETRY_S = 10.0
+
+
+def is_ledger_fault(error: BaseException) -> bool:
+    """The database could not take a write (disk full, connection lost …), as opposed to a write
+    the ledger refuses on its merits (:class:`LedgerError`) or a bug."""
+    faults = (SQLAlchemyError, sqlite3.Error, OSError)  # sqlite3: BEGIN IMMEDIATE comes unwrapped
+    return isinstance(error, faults) and not isinstance(error, LedgerError)
+
+
+def describe_fault(error: BaseException) -> str:
+    """For the log: the driver's own error line only. SQLAlchemy's full message carries the
+    statement's parameters, and a plan's parameters carry the CPR."""
+    orig = getattr(error, "orig", None)
+    source = orig if orig is not None else error
+    first = str(source).splitlines()[0] if str(source) else ""
+    return f"{type(source).__name__}: {first}"[:200]
+
+
+@dataclass(frozen=True, slots=True)
+class Unrecorded:
+    """A ledger write that failed and is held in memory until a retry gets it in. ``amount`` is
+    the money the citizen put in with it (0 for writes that move no money, e.g. a plan)."""
+
+    what: str  # coin, note, card, plan, card_start, card_result, credit
+    amount: Money
+    at: datetime
+    reference: str
+    write: Callable[[], Any]
+    on_written: Callable[[Any], None] | None = None
+    receipt_text: str = ""  # a card approval's terminal receipt (the slip's fallback record)
+
+
+def _timer_schedule(delay_s: float, call: Callable[[], None]) -> None:
+    timer = threading.Timer(delay_s, call)
+    timer.daemon = True
+    timer.start()
 
 
 class Runner(Protocol):
@@ -101,6 +147,12 @@ class SessionView:
     transaction_ref: str = ""
     pin_attempts_left: int = MAX_PIN_ATTEMPTS
     registrations: dict[str, str] = field(default_factory=dict)  # claim id → where registered
+    #: LEDGER_FAULT: money received but not yet in the ledger, when the fault began, and the
+    #: reference to quote (the transaction reference, else the session id); no CPR
+    unrecorded: Money = Money(0)
+    fault_at: datetime | None = None
+    fault_ref: str = ""
+    card_receipts: tuple[str, ...] = ()  # unrecorded card approvals' terminal receipt texts
 
 
 @dataclass
@@ -130,6 +182,8 @@ class PaymentSession:
         claims_config: ClaimsSection,
         runner: Runner | None = None,
         on_settled: Callable[[str], None] | None = None,
+        retry_s: float = LEDGER_RETRY_S,
+        schedule: Callable[[float, Callable[[], None]], Any] | None = None,
     ) -> None:
         self.fbs = fbs
         self.ledger = ledger
@@ -141,6 +195,12 @@ class PaymentSession:
         self.claims_config = claims_config
         self.runner = runner or InlineRunner()
         self.on_settled = on_settled  # e.g. kick the outbox worker for this session
+        if retry_s <= 0:
+            raise ValueError("the ledger retry interval must be positive")
+        self.retry_s = retry_s
+        #: runs a call after a delay on any thread (default: a timer thread); the call itself
+        #: only hands the retry to the runner, whose callback runs on the session worker
+        self.schedule = schedule or _timer_schedule
         self.listeners: list[Callable[[SessionView], None]] = []
         self._reset_fields()
         self.state = State.IDLE
@@ -167,6 +227,11 @@ class PaymentSession:
         self.pin_attempts = 0
         self.registrations: dict[str, str] = {}
         self._generation = 0
+        self.unrecorded: list[Unrecorded] = []
+        self.fault_at: datetime | None = None
+        self._fault_from: State | None = None
+        self._end_wanted: Event | None = None  # cancel/timeout asked for while in fault
+        self._retry_pending = False
 
     def _fire(self, event: Event) -> None:
         before = self.state
@@ -174,7 +239,16 @@ class PaymentSession:
         # an ended session's row is final: going back to idle must not reopen it
         live = before not in ENDED and self.state not in ENDED
         if self.session_id and self.state is not before and live:
-            self.ledger.set_session_state(self.session_id, self.state.value)
+            if self.state is State.LEDGER_FAULT:
+                pass  # the ledger is failing; its row keeps the last state for recovery
+            else:
+                try:
+                    self.ledger.set_session_state(self.session_id, self.state.value)
+                except Exception as exc:
+                    if not is_ledger_fault(exc):
+                        raise
+                    # informational only: money events carry their own journal points
+                    log.warning("session state not written: %s", describe_fault(exc))
         log.debug("session %s: %s --%s--> %s", self.session_id, before, event, self.state)
 
     def view(self) -> SessionView:
@@ -204,7 +278,17 @@ class PaymentSession:
             transaction_ref=self.plan.transaction_ref if self.plan else "",
             pin_attempts_left=MAX_PIN_ATTEMPTS - self.pin_attempts,
             registrations=dict(self.registrations),
+            unrecorded=Money(sum(u.amount.ore for u in self.unrecorded)),
+            fault_at=self.fault_at,
+            fault_ref=self.fault_ref if self.state is State.LEDGER_FAULT else "",
+            card_receipts=tuple(u.receipt_text for u in self.unrecorded if u.receipt_text),
         )
+
+    @property
+    def fault_ref(self) -> str:
+        if self.plan is not None:
+            return self.plan.transaction_ref
+        return self.session_id or ""
 
     def _notify(self) -> None:
         view = self.view()
@@ -370,20 +454,46 @@ class PaymentSession:
         )
         self.journal.commit_plan(self.session_id, self.plan)
 
-    def _begin_tender(self, method: str) -> None:
+    def _try_write(self, held: Unrecorded) -> bool:
+        """Write now, or hold the write and go out of order. True when it is in the ledger."""
+        if self.state is State.LEDGER_FAULT or self.unrecorded:
+            self.unrecorded.append(held)  # after the writes already held, in order
+            return False
+        try:
+            result = held.write()
+        except Exception as exc:
+            if not is_ledger_fault(exc):
+                raise
+            self._ledger_failed(exc, held)
+            return False
+        if held.on_written is not None:
+            held.on_written(result)
+        return True
+
+    def _begin_tender(self, method: str) -> bool:
+        """False when the plan could not be written: the session is out of order then."""
         if self.state not in (State.CHOOSING_TENDER, State.PAYING):
             raise RuntimeError(f"cannot pay in state {self.state}")
         if self.card_in_flight:
             raise RuntimeError("a card payment is in progress")
-        self._commit()
+        try:
+            self._commit()
+        except Exception as exc:
+            if not is_ledger_fault(exc):
+                raise
+            self.plan = None  # not written: no money may be taken for it
+            self._ledger_failed(exc)
+            return False
         self._stop_cash()
         self.method = method
         self.message = ""
         self._fire(Event.TENDER_CHOSEN)
+        return True
 
     # -- cash ----------------------------------------------------------------------------------
     def choose_cash(self) -> None:
-        self._begin_tender("cash")
+        if not self._begin_tender("cash"):
+            return
         accepted = set(self.cash.accepted_coins) | set(self.cash.accepted_notes)
         for acceptor in self.devices.healthy_acceptors():
             acceptor.enable(sorted(accepted))
@@ -416,18 +526,28 @@ class PaymentSession:
             # money with no session (should not happen: acceptors are disabled): keep it safe
             self.start()
         assert self.session_id is not None
-        self.ledger.record_tender(
-            TenderEvent(
-                self.session_id,
+        tender = TenderEvent(
+            self.session_id,
+            event.kind,
+            Money(event.value_ore),
+            Money(event.value_ore),
+            event.device,
+            event.event_ref or event.denomination,
+        )
+        written = self._try_write(
+            Unrecorded(
                 event.kind,
-                Money(event.value_ore),
-                Money(event.value_ore),
-                event.device,
-                event.event_ref or event.denomination,
+                tender.amount,
+                self.clock.now(),
+                tender.reference or "",
+                lambda: self.ledger.record_tender(tender),
             )
         )
+        # held or written, the coin is the citizen's: it counts (and is shown) either way
         self.received_cash += Money(event.value_ore)
         self.methods_used.add("cash")
+        if not written:  # out of order now (or already): the retry settles or credits it
+            return self._notify()
         if self.state is State.PAYING and self.received >= self.cash_target:
             self._stop_cash()
             self._complete()
@@ -435,10 +555,22 @@ class PaymentSession:
             # a coin that slipped in after the total was reached still belongs to the citizen:
             # before settlement it counts as overpayment, after it gets a credit bon of its own
             log.warning("credit outside payment in state %s", self.state.value)
-            ticket = self.journal.credit_excess(self.session_id)
-            if ticket is not None:
-                self.credit_bon = ticket
+            session_id = self.session_id
+            self._try_write(
+                Unrecorded(
+                    "credit",
+                    Money(0),
+                    self.clock.now(),
+                    session_id,
+                    lambda: self.journal.credit_excess(session_id),
+                    self._late_credit,
+                )
+            )
         self._notify()
+
+    def _late_credit(self, ticket: Any) -> None:
+        if ticket is not None:
+            self.credit_bon = ticket
 
     def _escrow(self, event: Escrow) -> None:
         acceptor = next((a for a in self.devices.acceptors if a.name == event.device), None)
@@ -459,14 +591,20 @@ class PaymentSession:
         if not self.devices.card_ok:
             self.message = "card_unavailable"
             return self._notify()
-        self._begin_tender("card")
+        if not self._begin_tender("card"):
+            return
         terminal = self.devices.terminal
         assert terminal is not None and self.session_id and self.plan
         amount = self.total - self.received
         reference = f"{self.plan.transaction_ref}-{len(self.methods_used) + 1}"
-        self.card_tender = self.journal.start_card(
-            self.session_id, amount, reference, terminal.name
-        )
+        try:
+            self.card_tender = self.journal.start_card(
+                self.session_id, amount, reference, terminal.name
+            )
+        except Exception as exc:
+            if not is_ledger_fault(exc):
+                raise
+            return self._ledger_failed(exc)  # the terminal was not asked: no money moved
         self.card_in_flight = True
         self._notify()
         self.runner.submit(
@@ -481,19 +619,43 @@ class PaymentSession:
             log.error("card terminal failed: %s", error)
             result = CardResult(CardOutcome.OUTCOME_UNKNOWN, 0, "")
         assert self.card_tender is not None
+        tender = self.card_tender
         if result.outcome is CardOutcome.APPROVED:
-            self.journal.finish_card(
-                self.card_tender, "received", result.terminal_ref, result.receipt_text
+            approved = result
+            written = self._try_write(
+                Unrecorded(
+                    "card",
+                    Money(result.amount_ore),
+                    self.clock.now(),
+                    result.terminal_ref,
+                    lambda: self.journal.finish_card(
+                        tender, "received", approved.terminal_ref, approved.receipt_text
+                    ),
+                    receipt_text=result.receipt_text,
+                )
             )
+            # the terminal took the money: it counts, recorded now or held for a retry
             self.received_other += Money(result.amount_ore)
             self.methods_used.add("card")
+            if not written:
+                return self._notify()
             self._complete()
         elif result.outcome is CardOutcome.OUTCOME_UNKNOWN:
             self.journal.finish_card(self.card_tender, "outcome_unknown")
             self._card_unknown()
             return
         else:
-            self.journal.finish_card(self.card_tender, "declined")
+            written = self._try_write(
+                Unrecorded(
+                    "card_result",
+                    Money(0),
+                    self.clock.now(),
+                    str(tender),
+                    lambda: self.journal.finish_card(tender, "declined"),
+                )
+            )
+            if not written:
+                return self._notify()
             self.message = (
                 "card_declined" if result.outcome is CardOutcome.DECLINED else "card_aborted"
             )
@@ -525,11 +687,15 @@ class PaymentSession:
     def redeem_bon(self, payload: str) -> None:
         if self.bons is None:
             raise RuntimeError("bons are not enabled")
-        self._begin_tender("bon")
+        if not self._begin_tender("bon"):
+            return
         assert self.session_id
         try:
             value = self.bons.redeem_into_session(payload, self.session_id)
         except Exception as exc:
+            if is_ledger_fault(exc):
+                # one transaction that did not commit: the bon is unused, the citizen keeps it
+                return self._ledger_failed(exc)
             self.message = getattr(exc, "reason", "bon_invalid")
             self._fire(Event.TENDER_FAILED)
             return self._notify()
@@ -547,6 +713,10 @@ class PaymentSession:
         """Paid in full: settle (allocations, outbox rows, credit bon) in one transaction."""
         assert self.plan and self.session_id
         self._fire(Event.PAID_IN_FULL)
+        self._settle()
+
+    def _settle(self) -> None:
+        assert self.plan and self.session_id
         cash_completed = self.method == "cash"
         target = self.cash_target if cash_completed else self.total
         rounding = target - self.total if cash_completed else Money(0)
@@ -561,6 +731,8 @@ class PaymentSession:
 
     def _settled(self, ticket: Any, error: BaseException | None) -> None:
         assert self.plan and self.session_id
+        if error is not None and is_ledger_fault(error) and self.state is State.SETTLING:
+            return self._ledger_failed(error)
         if error is not None:
             # the money is in and recorded; recovery settles it from the plan at next start
             log.error("settlement of %s failed: %r", self.session_id, error)
@@ -604,6 +776,11 @@ class PaymentSession:
             return self._notify()
         if self.state is State.SETTLING:
             return  # the money is committed; settlement finishes on its own
+        if self.state is State.LEDGER_FAULT:
+            # money not yet in the ledger cannot become a credit bon: remember the wish, and
+            # end that way once the writes are in (the view does not change, so no notify)
+            self._end_wanted = self._end_wanted or event
+            return self._fire(event)
         if self.state is State.RECEIPT:
             return self.finish_receipt()
         if self.card_in_flight:
@@ -619,18 +796,30 @@ class PaymentSession:
     def _cancel_with_money(self, event: Event) -> None:
         """Money received but not settled becomes a credit bon; the session ends."""
         self._stop_cash()
-        self._fire(event)
-        ended = self.state
-        reason = event.value
+        ended = next_state(self.state, event)
         assert self.session_id
-        self.credit_bon = self.journal.credit_and_end(self.session_id, ended.value, reason)
+        try:
+            ticket = self.journal.credit_and_end(self.session_id, ended.value, event.value)
+        except Exception as exc:
+            if not is_ledger_fault(exc):
+                raise
+            self._end_wanted = event
+            return self._ledger_failed(exc)
+        self._fire(event)
+        self.credit_bon = ticket
         self._forget_personal_data()
         self._notify()
 
     def _end(self, ended: State, reason: str) -> None:
         self.state = ended
         if self.session_id:
-            self.journal.end(self.session_id, ended.value, reason)
+            try:
+                self.journal.end(self.session_id, ended.value, reason)
+            except Exception as exc:
+                if not is_ledger_fault(exc):
+                    raise
+                # no money in this session: its row stays open until start-up recovery ends it
+                log.error("session end not written: %s", describe_fault(exc))
         self._forget_personal_data()
         self._notify()
 
@@ -648,6 +837,103 @@ class PaymentSession:
         self._fire(Event.RESET)
         self._reset_fields()
         self._notify()
+
+    # -- the ledger failing ----------------------------------------------------------------------
+    def _ledger_failed(self, error: BaseException, held: Unrecorded | None = None) -> None:
+        """A write failed: stop taking money, hold the write, go out of order, retry later."""
+        log.error(
+            "ledger write failed in session %s (%s): %s",
+            self.session_id,
+            held.what if held else self.state.value,
+            describe_fault(error),
+        )
+        if held is not None:
+            self.unrecorded.append(held)
+        self._stop_cash()
+        if self.state is not State.LEDGER_FAULT:
+            self._fault_from = self.state
+            self.fault_at = self.clock.now()
+            self._fire(Event.LEDGER_FAILED)
+        self.message = "ledger_fault"
+        self._schedule_retry()
+        self._notify()
+
+    def _schedule_retry(self) -> None:
+        if self._retry_pending:
+            return
+        self._retry_pending = True
+        generation = self._generation
+
+        def due() -> None:  # any thread: hand the retry to the session worker
+            self.runner.submit(lambda: None, lambda _r, _e: self._retry_due(generation))
+
+        self.schedule(self.retry_s, due)
+
+    def _retry_due(self, generation: int) -> None:
+        self._retry_pending = False
+        if generation == self._generation:
+            self.retry_ledger()
+
+    def retry_ledger(self) -> bool:
+        """On the session worker: write what is held, in order; once all of it is in, resolve the
+        session the normal way. True when the automat is back in service."""
+        if self.state is not State.LEDGER_FAULT:
+            return True
+        while self.unrecorded:
+            held = self.unrecorded[0]
+            try:
+                result = held.write()
+            except Exception as exc:
+                if not is_ledger_fault(exc):
+                    raise
+                log.warning("ledger still failing: %s", describe_fault(exc))
+                self._schedule_retry()
+                return False
+            self.unrecorded.pop(0)
+            if held.on_written is not None:
+                held.on_written(result)
+        return self._resume()
+
+    def _resume(self) -> bool:
+        """Every held write is in: settle if the money covers the plan (also after a cancel: the
+        citizen paid in full), else the money becomes a credit bon and the session ends."""
+        assert self.session_id
+        target = self.cash_target if self.method == "cash" else self.total
+        covered = self.plan is not None and self.received >= target
+        if self._fault_from is State.RECEIPT:  # settled before; a late coin's bon came held
+            self._back_in_service()
+            self._fire(Event.LEDGER_BACK_PAID)
+            self._fire(Event.SETTLED)
+            self._notify()
+            return True
+        if covered:
+            self._back_in_service()
+            self._fire(Event.LEDGER_BACK_PAID)
+            self._notify()
+            self._settle()
+            return True
+        reason = self._end_wanted.value if self._end_wanted else "ledger_fault"
+        try:
+            ticket = self.journal.credit_and_end(self.session_id, State.CANCELLED.value, reason)
+        except Exception as exc:
+            if not is_ledger_fault(exc):
+                raise
+            log.warning("ledger still failing: %s", describe_fault(exc))
+            self._schedule_retry()
+            return False
+        self._back_in_service()
+        self._fire(Event.LEDGER_BACK_UNPAID)
+        self.message = "ledger_fault_resolved"
+        self.credit_bon = ticket
+        self._forget_personal_data()
+        self._notify()
+        return True
+
+    def _back_in_service(self) -> None:
+        log.warning("ledger writes of session %s are in: back in service", self.session_id)
+        self.message = ""
+        self.fault_at = None
+        self._end_wanted = None
 
     def _require(self, state: State) -> None:
         if self.state is not state:

@@ -24,6 +24,10 @@ class State(StrEnum):
     DONE = "done"
     CANCELLED = "cancelled"
     TIMED_OUT = "timed_out"
+    #: a money write failed (disk full, database gone): no money is taken, what came in is held
+    #: in memory and on a paper slip, and the writes are retried until the ledger takes them.
+    #: Never written to the ledger itself: the row keeps its last state for start-up recovery.
+    LEDGER_FAULT = "ledger_fault"
 
 
 class Event(StrEnum):
@@ -44,6 +48,9 @@ class Event(StrEnum):
     CANCEL = "cancel"
     TIMEOUT = "timeout"
     RESET = "reset"  # a finished session gives way to the attract screen
+    LEDGER_FAILED = "ledger_failed"  # a money write failed: out of order until it is written
+    LEDGER_BACK_PAID = "ledger_back_paid"  # every held write is in and the plan is covered
+    LEDGER_BACK_UNPAID = "ledger_back_unpaid"  # written; not covered: a credit bon ends it
 
 
 S, E = State, Event
@@ -95,11 +102,19 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     (S.TIMED_OUT, E.RESET): S.IDLE,
     (S.TIMED_OUT, E.CANCEL): S.IDLE,
     (S.TIMED_OUT, E.TIMEOUT): S.IDLE,
+    (S.CHOOSING_TENDER, E.LEDGER_FAILED): S.LEDGER_FAULT,  # plan, card start or bon not written
+    (S.PAYING, E.LEDGER_FAILED): S.LEDGER_FAULT,  # a coin, note or card approval not written
+    (S.SETTLING, E.LEDGER_FAILED): S.LEDGER_FAULT,  # settlement not written
+    (S.RECEIPT, E.LEDGER_FAILED): S.LEDGER_FAULT,  # a late coin not written
+    (S.LEDGER_FAULT, E.LEDGER_BACK_PAID): S.SETTLING,
+    (S.LEDGER_FAULT, E.LEDGER_BACK_UNPAID): S.CANCELLED,
+    (S.LEDGER_FAULT, E.CANCEL): S.LEDGER_FAULT,  # unrecorded money cannot become a bon yet
+    (S.LEDGER_FAULT, E.TIMEOUT): S.LEDGER_FAULT,
 }
 
 ENDED = frozenset({S.DONE, S.CANCELLED, S.TIMED_OUT})
 #: states in which money may be held for the citizen
-MONEY_STATES = frozenset({S.PAYING, S.SETTLING, S.RECEIPT})
+MONEY_STATES = frozenset({S.PAYING, S.SETTLING, S.RECEIPT, S.LEDGER_FAULT})
 
 
 class InvalidTransition(RuntimeError):

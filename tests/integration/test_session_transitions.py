@@ -19,6 +19,7 @@ from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
 from kiosk.payment.session import Devices, PaymentSession
 from kiosk.payment.states import TRANSITIONS, Event, State
+from tests.integration.test_ledger_fault import Outage, Retries
 from tests.payment_fakes import (
     CPR,
     FakeAcceptor,
@@ -68,6 +69,8 @@ class Rig:
         self.runner = ManualRunner()
         self.terminal = FakeTerminal()
         self.engine = engine
+        self.outage = Outage(engine)
+        self.retries = Retries()
         journal = PaymentJournal(engine, "t", clock, TestBonIssuer(), {})
         self.s = PaymentSession(
             fbs=self.fbs,
@@ -79,6 +82,7 @@ class Rig:
             cash=CashSection(),
             claims_config=ClaimsSection(cut_off_date="2020-09-01"),
             runner=self.runner,
+            schedule=self.retries,
         )
         self.coins = FakeAcceptor("coins", "coin", self.s.on_device_event)
         self.s.devices.acceptors = [self.coins]
@@ -91,6 +95,10 @@ class Rig:
             return s.cancel() if state is State.CANCELLED else s.timeout()
         if state is State.IDLE:
             return
+        if state is State.LEDGER_FAULT:  # one coin (not enough) the failing ledger holds
+            self.to(State.PAYING)
+            self.outage.mode = "readonly"
+            return self.coins.insert(2000)
         s.start()
         if state is State.IDENTIFYING:
             return
@@ -178,6 +186,25 @@ class Rig:
                 s.timeout()
             case Event.RESET:
                 s.reset()
+            case Event.LEDGER_FAILED:
+                self.outage.mode = "readonly"
+                if state is State.CHOOSING_TENDER:
+                    s.choose_cash()
+                elif state is State.SETTLING:
+                    self.runner.run_all()
+                else:
+                    self.coins.enabled = {2000}  # in RECEIPT: a coin that slipped in late
+                    self.coins.insert(2000)
+            case Event.LEDGER_BACK_PAID:
+                self.coins.enabled = {2000}  # a second coin slipped in: held, covers the plan
+                self.coins.insert(2000)
+                self.outage.mode = None
+                self.retries.run()
+                self._run_one()  # the retry itself, on the session's runner
+            case Event.LEDGER_BACK_UNPAID:
+                self.outage.mode = None
+                self.retries.run()
+                self._run_one()  # the retry itself, on the session's runner
 
 
 @pytest.mark.parametrize(("state", "event"), sorted(TRANSITIONS, key=str))
@@ -188,6 +215,7 @@ def test_transition(engine: Engine, state: State, event: Event) -> None:
     rig.fire(state, event)
     assert rig.s.state is TRANSITIONS[(state, event)]
     rig.runner.run_all()  # let anything still queued finish
+    rig.outage.mode = None  # the audit reads the ledger
     report = run_audit(engine)
     assert not report.unbalanced and not report.outbox_problems
 
