@@ -42,7 +42,6 @@ class MethodsScreen(Screen):
         self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.row.setSpacing(18)
         for b in self.method_buttons.values():
-            b.setMinimumHeight(110)
             self.row.addWidget(b)
         self.body.addLayout(self.row)
         self.none = label()
