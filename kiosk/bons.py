@@ -33,7 +33,8 @@ from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from kiosk.clock import LOCAL_TIME, Clock
 from kiosk.config import ConfigError, KioskConfig
-from kiosk.ledger.models import BON_REASONS, AuditEntry, Bon, Tender
+from kiosk.ledger.models import BON_REASONS, Bon, Tender
+from kiosk.ledger.repository import write_audit
 from kiosk.money import Money
 from kiosk.receipts import BonData
 
@@ -391,15 +392,14 @@ class BonBook:
     def _audit(
         self, conn: Connection, actor: str, action: str, bon_id: str, amount_ore: int, **more: Any
     ) -> None:
-        conn.execute(
-            insert(AuditEntry).values(
-                at=self.clock.now(),
-                automat_id=self.automat_id,
-                actor=actor[:64],
-                role="staff",
-                action=action,
-                details={"bon_id": bon_id, "amount_ore": int(amount_ore), **more},
-            )
+        write_audit(
+            conn,
+            at=self.clock.now(),
+            automat_id=self.automat_id,
+            actor=actor,
+            role="staff",
+            action=action,
+            details={"bon_id": bon_id, "amount_ore": int(amount_ore), **more},
         )
 
 

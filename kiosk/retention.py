@@ -42,7 +42,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     not_,
     or_,
     select,
@@ -62,6 +61,7 @@ from kiosk.ledger.models import (
     Refund,
     Tender,
 )
+from kiosk.ledger.repository import write_audit
 from kiosk.workers import PeriodicWorker
 
 log = logging.getLogger(__name__)
@@ -155,19 +155,18 @@ class Purger:
             self._purge_audit_log(report)
             if report.changed and not dry_run:
                 with self.engine.begin() as conn:
-                    conn.execute(
-                        insert(AuditEntry).values(
-                            at=now,
-                            automat_id=self.automat_id,
-                            actor=actor,
-                            role="system",
-                            action="retention_purge",
-                            details={
-                                "counts": report.counts(),
-                                "cpr_cutoff": report.cpr_cutoff.isoformat(),
-                                "retention_cutoff": report.retention_cutoff.isoformat(),
-                            },
-                        )
+                    write_audit(
+                        conn,
+                        at=now,
+                        automat_id=self.automat_id,
+                        actor=actor,
+                        role="system",
+                        action="retention_purge",
+                        details={
+                            "counts": report.counts(),
+                            "cpr_cutoff": report.cpr_cutoff.isoformat(),
+                            "retention_cutoff": report.retention_cutoff.isoformat(),
+                        },
                     )
                 log.info("retention purge: %s", {k: v for k, v in report.counts().items() if v})
             return report

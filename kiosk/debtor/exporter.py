@@ -33,7 +33,8 @@ from kiosk.clock import Clock
 from kiosk.debtor.delivery import Delivery, DeliveryError, fsync_dir, write_file_durably
 from kiosk.debtor.profile import LayoutProfile
 from kiosk.debtor.writer import BatchInfo, ExportItem, FileRenderer, RenderError
-from kiosk.ledger.models import AuditEntry, CitizenSession, ExportBatch, OutboxItem
+from kiosk.ledger.models import CitizenSession, ExportBatch, OutboxItem
+from kiosk.ledger.repository import write_audit
 from kiosk.retention import cpr_removed
 
 log = logging.getLogger(__name__)
@@ -143,21 +144,20 @@ class Exporter:
             finally:
                 self.delivery.close()
             with self.engine.begin() as conn:
-                conn.execute(
-                    insert(AuditEntry).values(
-                        at=self.clock.now(),
-                        automat_id=self.automat_id,
-                        actor=actor,
-                        role=role,
-                        action="debtor_redeliver",
-                        details={
-                            "batch_id": batch.id,
-                            "sequence": batch.sequence,
-                            "file_name": batch.file_name,
-                            "sha256": batch.sha256,
-                            "target": self.delivery.target,
-                        },
-                    )
+                write_audit(
+                    conn,
+                    at=self.clock.now(),
+                    automat_id=self.automat_id,
+                    actor=actor,
+                    role=role,
+                    action="debtor_redeliver",
+                    details={
+                        "batch_id": batch.id,
+                        "sequence": batch.sequence,
+                        "file_name": batch.file_name,
+                        "sha256": batch.sha256,
+                        "target": self.delivery.target,
+                    },
                 )
             log.info("redelivered %s to %s", batch.file_name, self.delivery.target)
             return batch

@@ -297,6 +297,9 @@ class ExportBatch(Base):
     delivered_at: Mapped[datetime | None]
 
 
+ACTOR_WIDTH = 64
+
+
 class AuditEntry(Base):
     """What staff and technicians did (bons issued or voided, cash boxes emptied, exports …)."""
 
@@ -305,7 +308,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(index=True)
     automat_id: Mapped[str] = mapped_column(String(32))
-    actor: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(ACTOR_WIDTH))
     role: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(48))
     details: Mapped[dict[str, Any]]

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, update
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.ledger.models import (
+    ACTOR_WIDTH,
     TENDER_KINDS,
     TERMINAL_SESSION_STATES,
     AuditEntry,
@@ -25,6 +27,30 @@ from kiosk.money import Money
 
 class LedgerError(Exception):
     """A write the ledger refuses (unknown session, bad amount …); nothing was changed."""
+
+
+def write_audit(
+    conn: Connection,
+    *,
+    at: datetime,
+    automat_id: str,
+    actor: str,
+    role: str,
+    action: str,
+    details: dict[str, Any],
+) -> None:
+    """One audit-log entry in the caller's transaction. The actor is typed by staff (``--actor``,
+    a login name): cut to the column's width rather than fail the work it records."""
+    conn.execute(
+        insert(AuditEntry).values(
+            at=at,
+            automat_id=automat_id,
+            actor=actor[:ACTOR_WIDTH],
+            role=role,
+            action=action,
+            details=details,
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +156,12 @@ class Ledger:
     # -- staff and technicians ------------------------------------------------------------------
     def audit(self, actor: str, role: str, action: str, **details: Any) -> None:
         with self.engine.begin() as conn:
-            conn.execute(
-                insert(AuditEntry).values(
-                    at=self.clock.now(),
-                    automat_id=self.automat_id,
-                    actor=actor,
-                    role=role,
-                    action=action,
-                    details=details,
-                )
+            write_audit(
+                conn,
+                at=self.clock.now(),
+                automat_id=self.automat_id,
+                actor=actor,
+                role=role,
+                action=action,
+                details=details,
             )

@@ -176,3 +176,12 @@ def test_audit_entries_are_stored(engine: Engine) -> None:
     with engine.connect() as conn:
         entry = conn.execute(select(AuditEntry)).one()
     assert entry.action == "bon_issued" and entry.details == {"amount_ore": 5000}
+
+
+def test_an_overlong_actor_is_cut_not_refused(engine: Engine) -> None:
+    # PostgreSQL refuses a value over the column width; the audited work must not fail for it
+    from kiosk.ledger.models import ACTOR_WIDTH, AuditEntry
+
+    Ledger(engine, "a1").audit("x" * 200, "staff", "debtor_redeliver")
+    with engine.connect() as conn:
+        assert conn.scalar(select(AuditEntry.actor)) == "x" * ACTOR_WIDTH
