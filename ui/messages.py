@@ -193,6 +193,19 @@ MESSAGES: dict[str, Message] = {
             "It will be completed automatically; please ask the staff for a receipt.",
         ),
     ),
+    "ledger_fault": _m(
+        "error",
+        QT_TRANSLATE_NOOP(
+            "Messages",
+            "The automat is out of order. What you paid is noted; please contact the staff.",
+        ),
+    ),
+    "ledger_fault_resolved": _m(
+        "info",
+        QT_TRANSLATE_NOOP(
+            "Messages", "The automat works again. What you paid became a credit bon."
+        ),
+    ),
     "cancel": _m(
         "info",
         QT_TRANSLATE_NOOP("Messages", "The session was cancelled. Nothing was paid."),

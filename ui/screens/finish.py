@@ -8,6 +8,7 @@ code in large type, so the citizen never loses a credit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QResizeEvent
@@ -28,6 +29,9 @@ from ui.messages import message_for
 from ui.screens.base import Screen
 from ui.theme import MIN_TOUCH_PX
 from ui.widgets import button, label, money_text, ticket_amount, ticket_code
+
+if TYPE_CHECKING:
+    from kiosk.payment.session import SessionView
 
 
 def credit_bon_text(ticket: object) -> str:
@@ -255,6 +259,23 @@ def receipt_text(snap: Snapshot) -> str:
     return "\n".join(rows)
 
 
+def ledger_fault_text(view: SessionView) -> str:
+    """The ledger could not record the money: out of order, the amount noted, call the staff
+    (amount, time and reference only; no personal data)."""
+    received = view.received
+    if not received:
+        return translate(
+            "Finish", "The automat is out of order. Nothing was paid. Please contact the staff."
+        )
+    text = translate(
+        "Finish",
+        "The automat is out of order. The amount you paid, %1, is noted. Please contact the staff.",
+    ).replace("%1", money_text(received))
+    if view.fault_ref:
+        text += "\n" + translate("Finish", "Reference: %1").replace("%1", view.fault_ref)
+    return text
+
+
 class EndedScreen(Screen):
     def __init__(self, bridge: SessionBridge) -> None:
         super().__init__()
@@ -273,6 +294,12 @@ class EndedScreen(Screen):
     def render(self, snap: Snapshot) -> None:
         super().render(snap)
         view = snap.view
+        self.finish.setVisible(view.state is not State.LEDGER_FAULT)
+        if view.state is State.LEDGER_FAULT:
+            self.title.setText("✕ " + translate("Finish", "Out of order"))
+            self.text.setText(ledger_fault_text(view))
+            self.bon_notice.show(None, None)
+            return
         if view.state is State.DONE:
             self.title.setText("✓ " + translate("Finish", "Thank you"))
             self.text.setText(translate("Finish", "Your payment is complete. Goodbye!"))

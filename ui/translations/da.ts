@@ -172,6 +172,18 @@
   <context>
     <name>Finish</name>
     <message>
+      <source>Out of order</source>
+      <translation>Ude af drift</translation>
+    </message>
+    <message>
+      <source>The automat is out of order. Nothing was paid. Please contact the staff.</source>
+      <translation>Automaten er ude af drift. Der er ikke betalt noget. Kontakt personalet.</translation>
+    </message>
+    <message>
+      <source>The automat is out of order. The amount you paid, %1, is noted. Please contact the staff.</source>
+      <translation>Automaten er ude af drift — dit indbetalte beløb %1 er noteret; kontakt personalet.</translation>
+    </message>
+    <message>
       <source>You get a credit bon of %1: the automat gives no change. Use it here next time, or take it to the library desk.</source>
       <translation>Du får en tilgodebon på %1: automaten giver ikke byttepenge. Brug den her næste gang, eller tag den med til skranken.</translation>
     </message>
@@ -260,6 +272,14 @@
   </context>
   <context>
     <name>Messages</name>
+    <message>
+      <source>The automat is out of order. What you paid is noted; please contact the staff.</source>
+      <translation>Automaten er ude af drift — dit indbetalte beløb er noteret; kontakt personalet.</translation>
+    </message>
+    <message>
+      <source>The automat works again. What you paid became a credit bon.</source>
+      <translation>Automaten virker igen. Det, du har indbetalt, er blevet til en tilgodebon.</translation>
+    </message>
     <message>
       <source>Checking your card and PIN …</source>
       <translation>Vi tjekker dit kort og din pinkode …</translation>
