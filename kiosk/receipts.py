@@ -1,8 +1,9 @@
 """Receipt and bon layouts: domain data in, a printer-neutral :class:`Document` out (pure).
 
-The core calls :func:`render_receipt` / :func:`render_bon` and hands the document to the
-printer; when the printer refuses, the UI shows :func:`as_text` of the same document and the
-document is kept for a reprint. A CPR number never reaches a receipt or bon: the inputs carry
+The core calls :func:`render_receipt` / :func:`render_bon` (and :func:`render_fault_slip` when
+the ledger cannot take the money) and hands the document to the printer; when the printer
+refuses, the UI shows :func:`as_text` of the same document and the document is kept for a
+reprint. A CPR number never reaches a receipt or bon: the inputs carry
 none, and every free-text field (claim reasons, the terminal's receipt text, issuer, bon reason)
 is scrubbed of anything CPR-shaped; card numbers in the terminal's text are masked to the last
 four digits.
@@ -202,6 +203,59 @@ def render_bon(data: BonData) -> Document:
         Text("Bonen kan bruges som betaling i bibliotekets betalingsautomat.", Align.CENTER),
     ]
     return Document("bon", tuple(blocks))
+
+
+@dataclass(frozen=True, slots=True)
+class FaultSlipData:
+    """The paper record of money the ledger could not take (the session is in LEDGER_FAULT).
+
+    ``received`` is everything the citizen put in this session, ``unrecorded`` the part only
+    held in memory (lost from the automat's own records if it crashes now: the slip is then
+    the only proof). ``card_receipts`` are the unrecorded card approvals' terminal texts.
+    """
+
+    library_name: str
+    automat_id: str
+    fault_at: datetime
+    reference: str
+    received: Money
+    unrecorded: Money = Money(0)
+    card_receipts: Sequence[str] = ()
+
+
+FAULT_SLIP_TITLE = "Automaten kunne ikke gemme betalingen"
+FAULT_SLIP_HANDOVER = "Tag denne seddel med til personalet"
+
+
+def render_fault_slip(data: FaultSlipData) -> Document:
+    if data.received.ore <= 0:
+        raise ReceiptError("a fault slip is proof of money received: there is none")
+    if not 0 <= data.unrecorded.ore <= data.received.ore:
+        raise ReceiptError("the unrecorded amount must be between nothing and all received")
+    if not data.reference:
+        raise ReceiptError("a fault slip needs the session or transaction reference")
+    blocks: list[Block] = [
+        Text(data.library_name, Align.CENTER, bold=True, large=True),
+        Text(f"Betalingsautomat {data.automat_id}", Align.CENTER),
+        Text(danish_datetime(data.fault_at), Align.CENTER),
+        Blank(),
+        Text(FAULT_SLIP_TITLE.upper(), Align.CENTER, bold=True),
+        Rule(),
+        Columns("Indbetalt", str(data.received), bold=True),
+    ]
+    if data.unrecorded:
+        blocks.append(Columns("Heraf ikke gemt", str(data.unrecorded)))
+    blocks.append(Text("Beløbet er noteret. Personalet sørger for, at det bliver registreret."))
+    for text in data.card_receipts:
+        if text.strip():
+            blocks += [Blank(), Text(_clean(text.strip()))]
+    blocks += [
+        Rule(),
+        Text(f"Reference: {data.reference}", Align.CENTER),
+        QrCode(data.reference),
+        Text(FAULT_SLIP_HANDOVER, Align.CENTER, bold=True),
+    ]
+    return Document("fault_slip", tuple(blocks))
 
 
 def as_text(document: Document, width: int = 42) -> str:

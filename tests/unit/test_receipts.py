@@ -16,12 +16,14 @@ from kiosk.domain import Claim, ClaimKind, Material, PayableIn
 from kiosk.money import Money
 from kiosk.receipts import (
     BonData,
+    FaultSlipData,
     PaidClaim,
     ReceiptData,
     ReceiptError,
     as_text,
     mask_card_numbers,
     render_bon,
+    render_fault_slip,
     render_receipt,
 )
 
@@ -59,6 +61,20 @@ def bon_data(**changes: object) -> BonData:
     )
     base.update(changes)
     return BonData(**base)  # type: ignore[arg-type]
+
+
+def slip_data(**changes: object) -> FaultSlipData:
+    base = dict(
+        library_name="Søllerød Bibliotek",
+        automat_id="rud-01",
+        fault_at=PAID_AT,
+        reference="T-20261125-0042",
+        received=Money(6000),
+        unrecorded=Money(2000),
+        card_receipts=("VISA\nKort: 4571 2345 6789 0123\nGODKENDT 123456",),
+    )
+    base.update(changes)
+    return FaultSlipData(**base)  # type: ignore[arg-type]
 
 
 def test_receipt_shows_everything_the_citizen_needs() -> None:
@@ -182,7 +198,8 @@ def test_no_cpr_on_any_receipt_or_bon(cpr: str, dash: bool) -> None:
         )
     )
     bon = render_bon(bon_data(issuer=f"Staff {shown}", reason=f"For {shown}"))
-    for doc in (receipt, bon):
+    slip = render_fault_slip(slip_data(card_receipts=(f"Kunde {shown}",)))
+    for doc in (receipt, bon, slip):
         for text in (render_text(doc), _printed_text(doc), *doc.qr_codes):
             assert Cpr.parse(cpr).formatted not in text
             assert cpr not in text
@@ -190,7 +207,11 @@ def test_no_cpr_on_any_receipt_or_bon(cpr: str, dash: bool) -> None:
 
 
 def test_documents_have_one_qr_each() -> None:
-    for doc in (render_receipt(receipt_data()), render_bon(bon_data())):
+    for doc in (
+        render_receipt(receipt_data()),
+        render_bon(bon_data()),
+        render_fault_slip(slip_data()),
+    ):
         assert sum(isinstance(b, QrCode) for b in doc.blocks) == 1
 
 
@@ -217,3 +238,51 @@ def test_times_from_the_ledger_are_printed_in_danish_time() -> None:
     summer = as_text(render_bon(bon_data(issued_at=datetime(2026, 6, 1, 8, 30, tzinfo=UTC))))
     assert "25.11.2026 kl. 14.07" in winter
     assert "01.06.2026 kl. 10.30" in summer
+
+
+def test_fault_slip_is_the_citizens_proof_and_tells_them_to_see_staff() -> None:
+    doc = render_fault_slip(slip_data())
+    text = as_text(doc)
+    for expected in (
+        "Søllerød Bibliotek",
+        "rud-01",
+        "25.11.2026 kl. 14.07",
+        "AUTOMATEN KUNNE IKKE GEMME BETALINGEN",
+        "Indbetalt",
+        "60,00 kr.",
+        "Heraf ikke gemt",
+        "20,00 kr.",
+        "GODKENDT 123456",
+        "************0123",
+        "Reference: T-20261125-0042",
+        "Tag denne seddel med til personalet",
+    ):
+        assert expected in text, expected
+    assert "4571" not in text
+    assert doc.kind == "fault_slip" and doc.qr_codes == ("T-20261125-0042",)
+
+
+def test_fault_slip_with_everything_recorded_shows_no_unrecorded_line() -> None:
+    text = as_text(render_fault_slip(slip_data(unrecorded=Money(0), card_receipts=())))
+    assert "60,00 kr." in text and "ikke gemt" not in text
+
+
+def test_fault_slip_time_is_danish() -> None:
+    from datetime import UTC
+
+    moment = datetime(2026, 6, 1, 8, 30, tzinfo=UTC)
+    assert "01.06.2026 kl. 10.30" in as_text(render_fault_slip(slip_data(fault_at=moment)))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"received": Money(0), "unrecorded": Money(0)},
+        {"unrecorded": Money(7000)},
+        {"unrecorded": Money(-1)},
+        {"reference": ""},
+    ],
+)
+def test_a_fault_slip_that_would_not_be_true_is_refused(changes: dict[str, object]) -> None:
+    with pytest.raises(ReceiptError):
+        render_fault_slip(slip_data(**changes))
