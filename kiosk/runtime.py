@@ -9,6 +9,8 @@ after a payment, without the citizen's screen ever waiting for FBS or the printe
   then prints the receipt and any credit bon through the :class:`ReceiptDesk`; a credit bon from a
   cancel, a timeout or a late coin is printed when it appears. The work runs through the
   session's runner (off the session worker); results come back on the session worker.
+  When the ledger fails and the session holds money in memory (``LEDGER_FAULT``) it prints a
+  fault slip, the paper record that survives a crash, once per fault episode.
 """
 
 from __future__ import annotations
@@ -26,7 +28,16 @@ from kiosk.money import Money
 from kiosk.payment.outbox import Delivery, FbsOutbox
 from kiosk.payment.session import PaymentSession, SessionView
 from kiosk.payment.states import State
-from kiosk.receipts import Issued, PaidClaim, ReceiptData, ReceiptDesk, render_bon, render_receipt
+from kiosk.receipts import (
+    FaultSlipData,
+    Issued,
+    PaidClaim,
+    ReceiptData,
+    ReceiptDesk,
+    render_bon,
+    render_fault_slip,
+    render_receipt,
+)
 from kiosk.workers import PeriodicWorker
 
 log = logging.getLogger(__name__)
@@ -60,6 +71,9 @@ class ReceiptService:
         self.automat_id = automat_id
         self.now = now
         self._printed_bons: set[str] = set()
+        #: fault episodes (reference, start) whose slip was printed → the amount it showed
+        self._slipped: dict[tuple[str, Any], Money] = {}
+        self._slip_due: set[tuple[str, Any]] = set()  # episodes whose slip check is under way
         self._lock = threading.Lock()
         #: every receipt and bon handed to the printer, newest last (shown on screen if refused)
         self.issued: list[Issued] = []
@@ -105,6 +119,8 @@ class ReceiptService:
         )
 
     def _on_view(self, session: PaymentSession, view: SessionView) -> None:
+        if view.state is State.LEDGER_FAULT:
+            self._fault_slip(session, view)
         ticket = view.credit_bon
         if ticket is None or view.state in (State.SETTLING, State.RECEIPT):
             return  # a settlement's own credit bon is printed with the receipt
@@ -118,6 +134,50 @@ class ReceiptService:
                 log.error("credit bon print failed: %r", error)
 
         session.runner.submit(lambda: self._print_bon(ticket), done)
+
+    def _fault_slip(self, session: PaymentSession, view: SessionView) -> None:
+        """Print the paper record once per fault episode (retries print nothing more), again only
+        if more money came in during it, so the newest slip is always complete.
+
+        The decision waits for a round trip through the runner: the session may notify on
+        entering the fault before it counts the money that caused it, and the callback runs
+        after the session worker has finished that event.
+        """
+        if view.received.ore <= 0 or view.fault_at is None:
+            return  # no money taken (e.g. the plan could not be written): nothing to prove
+        episode = (view.fault_ref, view.fault_at)
+        if episode in self._slip_due or view.received <= self._slipped.get(episode, Money(0)):
+            return
+        self._slip_due.add(episode)
+        session.runner.submit(lambda: None, lambda _r, _e: self._print_fault_slip(session, episode))
+
+    def _print_fault_slip(self, session: PaymentSession, episode: tuple[str, Any]) -> None:
+        self._slip_due.discard(episode)
+        view = session.view()
+        if view.state is not State.LEDGER_FAULT or (view.fault_ref, view.fault_at) != episode:
+            return  # the ledger took it meanwhile: the receipt or credit bon is the record
+        if view.received.ore <= 0 or view.received <= self._slipped.get(episode, Money(0)):
+            return
+        self._slipped[episode] = view.received
+        while len(self._slipped) > 20:
+            del self._slipped[next(iter(self._slipped))]
+        assert view.fault_at is not None
+        data = FaultSlipData(
+            library_name=self.library_name,
+            automat_id=self.automat_id,
+            fault_at=view.fault_at,
+            reference=view.fault_ref,
+            received=view.received,
+            unrecorded=view.unrecorded,
+            card_receipts=view.card_receipts,
+        )
+
+        def done(_result: Any, error: BaseException | None) -> None:
+            self.jobs_done += 1
+            if error is not None:
+                log.error("fault slip print failed: %r", error)
+
+        session.runner.submit(lambda: self._keep(self.desk.issue(render_fault_slip(data))), done)
 
     # -- off the session worker ----------------------------------------------------------------
     def _keep(self, issued: Issued) -> Issued:
