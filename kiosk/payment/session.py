@@ -534,6 +534,11 @@ class PaymentSession:
             event.device,
             event.event_ref or event.denomination,
         )
+        # held or written, the coin is the citizen's: it counts (and is shown) either way, so it
+        # is added before the write, whose failure already tells the listeners (and the printer
+        # of the fault slip) how much is in
+        self.received_cash += Money(event.value_ore)
+        self.methods_used.add("cash")
         written = self._try_write(
             Unrecorded(
                 event.kind,
@@ -543,9 +548,6 @@ class PaymentSession:
                 lambda: self.ledger.record_tender(tender),
             )
         )
-        # held or written, the coin is the citizen's: it counts (and is shown) either way
-        self.received_cash += Money(event.value_ore)
-        self.methods_used.add("cash")
         if not written:  # out of order now (or already): the retry settles or credits it
             return self._notify()
         if self.state is State.PAYING and self.received >= self.cash_target:
@@ -622,6 +624,10 @@ class PaymentSession:
         tender = self.card_tender
         if result.outcome is CardOutcome.APPROVED:
             approved = result
+            # the terminal took the money: it counts, recorded now or held for a retry (added
+            # first, as for cash, so the fault's own view shows it)
+            self.received_other += Money(result.amount_ore)
+            self.methods_used.add("card")
             written = self._try_write(
                 Unrecorded(
                     "card",
@@ -634,14 +640,17 @@ class PaymentSession:
                     receipt_text=result.receipt_text,
                 )
             )
-            # the terminal took the money: it counts, recorded now or held for a retry
-            self.received_other += Money(result.amount_ore)
-            self.methods_used.add("card")
             if not written:
                 return self._notify()
             self._complete()
         elif result.outcome is CardOutcome.OUTCOME_UNKNOWN:
-            self.journal.finish_card(self.card_tender, "outcome_unknown")
+            try:
+                self.journal.finish_card(tender, "outcome_unknown")
+            except Exception as exc:
+                if not is_ledger_fault(exc):
+                    raise
+                # the row stays 'pending', which recovery treats alike: ask the terminal
+                log.error("could not mark card tender %s unknown: %s", tender, describe_fault(exc))
             self._card_unknown()
             return
         else:

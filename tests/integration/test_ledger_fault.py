@@ -163,6 +163,9 @@ def test_coin_while_the_ledger_fails_is_held_then_recorded_once_and_settled(
     rig.coins.insert(2000)  # in the cash box, but the ledger cannot take it
     s, view = rig.s, rig.views[-1]
     assert s.state is State.LEDGER_FAULT
+    # every view of the fault, the first one too (it prints the fault slip), shows all that is in
+    faults = [v for v in rig.views if v.state is State.LEDGER_FAULT]
+    assert {v.received for v in faults} == {Money(4000)}
     assert rig.coins.enabled == set()  # no more money taken
     assert view.message == "ledger_fault"
     assert view.received == Money(4000) and view.unrecorded == Money(2000)
@@ -245,6 +248,7 @@ def test_card_approval_that_cannot_be_recorded_is_never_lost(engine: Engine, mod
     rig.s.choose_card()
     s, view = rig.s, rig.views[-1]
     assert s.state is State.LEDGER_FAULT
+    assert {v.received for v in rig.views if v.state is State.LEDGER_FAULT} == {Money(3730)}
     assert view.received == Money(3730) and view.unrecorded == Money(3730)
     assert view.card_receipts and "GODKENDT" in view.card_receipts[0]
     (pending,) = rig.rows(Tender)
