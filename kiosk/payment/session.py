@@ -211,6 +211,8 @@ class PaymentSession:
         self.identifier: str | None = None
         self.cpr: Cpr | None = None
         self.patron: Patron | None = None
+        #: the patron FBS authenticated, until their FBS session is ended (SIP2 35)
+        self._fbs_patron: Patron | None = None
         self.claims: list[Claim] = []
         self.selection: Selection | None = None
         self.plan: PaymentPlan | None = None
@@ -250,6 +252,8 @@ class PaymentSession:
                     # informational only: money events carry their own journal points
                     log.warning("session state not written: %s", describe_fault(exc))
         log.debug("session %s: %s --%s--> %s", self.session_id, before, event, self.state)
+        if self.state in ENDED and before not in ENDED:
+            self._end_fbs_session()
 
     def view(self) -> SessionView:
         selection = self.selection
@@ -368,6 +372,7 @@ class PaymentSession:
         if error is not None:
             return self._fail_with(error)
         self.patron = replace(patron, cpr=self.cpr) if self.cpr else patron
+        self._fbs_patron = patron
         self.message = ""
         self._fire(Event.PIN_ENTERED)
         self._notify()
@@ -821,6 +826,7 @@ class PaymentSession:
 
     def _end(self, ended: State, reason: str) -> None:
         self.state = ended
+        self._end_fbs_session()
         if self.session_id:
             try:
                 self.journal.end(self.session_id, ended.value, reason)
@@ -831,6 +837,25 @@ class PaymentSession:
                 log.error("session end not written: %s", describe_fault(exc))
         self._forget_personal_data()
         self._notify()
+
+    def _end_fbs_session(self) -> None:
+        """Tell FBS the patron is done (SIP2 35 End Patron Session), once, however the session
+        ended. Ports without the call (REST) are skipped; it runs on the runner and its outcome
+        never touches the session: FBS ends idle patron sessions on its own anyway."""
+        patron, self._fbs_patron = self._fbs_patron, None
+        end = getattr(self.fbs, "end_session", None)
+        if patron is None or end is None:
+            return
+
+        def done(_confirmed: Any, error: BaseException | None) -> None:
+            if error is not None:  # no patron data in the log: the id may be a CPR
+                reason = getattr(error, "reason", None)
+                log.warning("FBS end of patron session failed: %s", reason or type(error).__name__)
+
+        try:
+            self.runner.submit(lambda: end(patron), done)
+        except Exception as exc:  # e.g. the pool is shutting down: the session goes on
+            log.warning("FBS end of patron session not sent: %s", type(exc).__name__)
 
     def _forget_personal_data(self) -> None:
         self._generation += 1

@@ -65,6 +65,8 @@ class Sip2Responder:
         self._last_reply: str | None = None
         #: requests that reached a handler (duplicates and resends are not counted)
         self.handled = 0
+        #: the patron (AA) of each 35 End Patron Session handled, oldest first
+        self.ended_patrons: list[str] = []
 
     def respond(self, request_line: str) -> str:
         """Thread-safe: the HTTPS envelope endpoint shares one responder between its threads."""
@@ -265,6 +267,7 @@ class Sip2Responder:
         return answer(False, DEBTOR_FEE_TEXT)
 
     def _end_session(self, request: Sip2Message) -> Sip2Message:
+        self.ended_patrons.append(request.get("AA") or "")
         return make(
             "36",
             end_session="Y",
