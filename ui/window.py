@@ -249,7 +249,8 @@ class AutomatWindow(QWidget):
         return table.get(state, self.ended)
 
     def _timers(self, before: State, state: State, view: SessionView) -> None:
-        if state in (State.IDLE, State.SETTLING) or state in ENDED:
+        # out of order: nothing a citizen does changes it, and the screen must stay for the staff
+        if state in (State.IDLE, State.SETTLING, State.LEDGER_FAULT) or state in ENDED:
             self.idle.stop()
             self.hide_warning()
         elif not self.idle.active:
