@@ -51,7 +51,8 @@ def credit_bon_text(ticket: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PrintStatus:
-    """One document the core handed to the printer: ``kind`` is ``receipt`` or ``bon``."""
+    """One document the core handed to the printer: ``kind`` is ``receipt``, ``bon`` or
+    ``fault_slip``."""
 
     kind: str
     printed: bool
@@ -62,6 +63,9 @@ class PrintStatus:
 
     def is_bon(self, code: str) -> bool:
         return self.kind == "bon" and bool(code) and code in self.text.replace("-", "")
+
+    def is_fault_slip_of(self, reference: str) -> bool:
+        return self.kind == "fault_slip" and bool(reference) and reference in self.text
 
 
 class PrintLog:
@@ -81,6 +85,10 @@ class PrintLog:
     def bon(self, ticket: object) -> PrintStatus | None:
         code = ticket_code(ticket).replace("-", "")
         return next((e for e in reversed(self.entries) if e.is_bon(code)), None)
+
+    def fault_slip(self, reference: str) -> PrintStatus | None:
+        """The newest slip of this fault (a later one, after more money, is the complete one)."""
+        return next((e for e in reversed(self.entries) if e.is_fault_slip_of(reference)), None)
 
     def clear(self) -> None:
         self.entries.clear()
@@ -277,12 +285,23 @@ def ledger_fault_text(view: SessionView) -> str:
 
 
 class EndedScreen(Screen):
+    """The end of a session, or out of order. Out of order with money in, the fault slip the
+    core printed is the citizen's proof: "take it to the staff"; when the printer refused, its
+    text is shown here (scrolling; the reference stays in view above it) to photograph."""
+
     def __init__(self, bridge: SessionBridge) -> None:
         super().__init__()
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text = label()
         self.body.addStretch(1)
         self.body.addWidget(self.text)
+        self.slip = label()
+        self.slip.setStyleSheet("font-family: monospace;")
+        self.slip_area = WordsArea()
+        self.slip_area.column.addWidget(self.slip)
+        self.slip_area.column.addStretch(1)
+        self.body.addWidget(self.slip_area)
+        self.slip_area.hide()
         self.bon_notice = BonNotice(self)
         self.bon, self.bon_code = self.bon_notice.text, self.bon_notice.code
         self.body.addStretch(1)
@@ -297,9 +316,10 @@ class EndedScreen(Screen):
         self.finish.setVisible(view.state is not State.LEDGER_FAULT)
         if view.state is State.LEDGER_FAULT:
             self.title.setText("✕ " + translate("Finish", "Out of order"))
-            self.text.setText(ledger_fault_text(view))
+            self.show_fault_slip(view)
             self.bon_notice.show(None, None)
             return
+        self.show_fault_slip(None)
         if view.state is State.DONE:
             self.title.setText("✓ " + translate("Finish", "Thank you"))
             self.text.setText(translate("Finish", "Your payment is complete. Goodbye!"))
@@ -317,6 +337,25 @@ class EndedScreen(Screen):
             quiet = message_for(view.message) or view.credit_bon is not None
             self.text.setText("" if quiet else translate("Finish", "Nothing was paid."))
         self.bon_notice.show(view.credit_bon, self.print_log.bon(view.credit_bon))
+
+    def show_fault_slip(self, view: SessionView | None) -> None:
+        """The out-of-order words, with what became of the fault slip (``None``: not a fault)."""
+        status = self.print_log.fault_slip(view.fault_ref) if view is not None else None
+        shown = status is not None and not status.printed
+        self.slip.setText(status.text if shown and status is not None else "")
+        self.slip_area.setVisible(shown)
+        if view is None:
+            return
+        text = ledger_fault_text(view)
+        if status is not None and status.printed:
+            text += "\n✓ " + translate("Finish", "Take the slip to the staff.")
+        elif status is not None:
+            text += "\n⚠ " + translate(
+                "Finish",
+                "The slip could not be printed. Take a picture of the screen and show it to the "
+                "staff.",
+            )
+        self.text.setText(text)
 
     def retranslate(self) -> None:
         self.finish.setText(translate("Finish", "Finish"))

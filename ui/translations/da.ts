@@ -184,6 +184,14 @@
       <translation>Automaten er ude af drift — dit indbetalte beløb %1 er noteret; kontakt personalet.</translation>
     </message>
     <message>
+      <source>Take the slip to the staff.</source>
+      <translation>Tag sedlen med til personalet.</translation>
+    </message>
+    <message>
+      <source>The slip could not be printed. Take a picture of the screen and show it to the staff.</source>
+      <translation>Sedlen kunne ikke udskrives. Tag et billede af skærmen og vis det til personalet.</translation>
+    </message>
+    <message>
       <source>You get a credit bon of %1: the automat gives no change. Use it here next time, or take it to the library desk.</source>
       <translation>Du får en tilgodebon på %1: automaten giver ikke byttepenge. Brug den her næste gang, eller tag den med til skranken.</translation>
     </message>
