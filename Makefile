@@ -37,8 +37,10 @@ test: venv translations
 lint: venv
 	$(BIN)/ruff check .
 
+# every benchmark prints its table (medians, and a baseline measured in the same run)
+BENCHES := ledger fbs devices export ui
 bench: venv
-	$(BIN)/python bench/ledger.py
+	for b in $(BENCHES); do QT_QPA_PLATFORM=offscreen $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info
