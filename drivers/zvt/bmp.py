@@ -7,6 +7,7 @@ receipt text is masked, so nothing downstream ever holds one.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 
@@ -29,6 +30,28 @@ BMP_SIZES: dict[int, int] = {
 
 CARD_NUMBER_BMP = 0x22
 TEXT_ENCODING = "cp437"  # the ZVT default character set
+
+
+def check_text_encoding(name: str) -> str:
+    """``name`` if it is an ASCII-compatible one-byte text codec (cp437, cp865, latin-1, …),
+    else ValueError: ZVT text is one byte per character, so UTF-8 or UTF-16 would garble it."""
+    printable = bytes(range(0x20, 0x7F))
+    try:
+        ascii_ok = printable.decode(name) == printable.decode("ascii")
+    except LookupError as exc:
+        raise ValueError(f"'{name}' is not a text encoding Python knows") from exc
+    except UnicodeDecodeError:
+        ascii_ok = False
+    if not ascii_ok:
+        raise ValueError(f"'{name}' is not ASCII-compatible")
+    for byte in range(0x80, 0x100):
+        try:  # a multi-byte codec waits for more bytes: it hands back nothing for a lead byte
+            out = codecs.getincrementaldecoder(name)().decode(bytes([byte]), final=False)
+        except UnicodeDecodeError:
+            continue  # a byte the code page leaves undefined
+        if len(out) != 1:
+            raise ValueError(f"'{name}' is not a one-byte encoding")
+    return name
 
 
 def _var_length(data: bytes, pos: int, digits: int) -> tuple[int, int]:
@@ -146,8 +169,8 @@ def mask_card_numbers(text: str) -> str:
     return _PAN.sub(mask, text)
 
 
-def decode_text(raw: bytes) -> str:
-    return mask_card_numbers(raw.decode(TEXT_ENCODING).rstrip("\x00"))
+def decode_text(raw: bytes, encoding: str = TEXT_ENCODING) -> str:
+    return mask_card_numbers(raw.decode(encoding, errors="replace").rstrip("\x00"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +187,7 @@ class StatusInfo:
     had_card_number: bool = False  # the terminal sent BMP 22; we dropped it
 
 
-def parse_status_info(data: bytes) -> StatusInfo:
+def parse_status_info(data: bytes, encoding: str = TEXT_ENCODING) -> StatusInfo:
     values: dict[str, object] = {}
     for tag, value in parse_bmps(data):
         if tag == 0x27:
@@ -180,7 +203,7 @@ def parse_status_info(data: bytes) -> StatusInfo:
         elif tag == 0x49:
             values["currency"] = bcd_decode(value)
         elif tag == 0x8B:
-            values["card_name"] = decode_text(value)
+            values["card_name"] = decode_text(value, encoding)
         elif tag == CARD_NUMBER_BMP:
             values["had_card_number"] = True
     return StatusInfo(**values)  # type: ignore[arg-type]
@@ -192,7 +215,7 @@ class IntermediateStatus:
     texts: tuple[str, ...] = ()  # display lines if the terminal sent them (TLV 24 / 07)
 
 
-def parse_intermediate_status(data: bytes) -> IntermediateStatus:
+def parse_intermediate_status(data: bytes, encoding: str = TEXT_ENCODING) -> IntermediateStatus:
     if not data:
         raise ZvtProtocolError("intermediate status without a status byte")
     texts: tuple[str, ...] = ()
@@ -200,23 +223,23 @@ def parse_intermediate_status(data: bytes) -> IntermediateStatus:
     if rest:
         for tag, value in parse_bmps(rest):
             if tag == 0x06:
-                texts = tuple(decode_text(v) for t, v in parse_tlv(value) if t == 0x07)
+                texts = tuple(decode_text(v, encoding) for t, v in parse_tlv(value) if t == 0x07)
     return IntermediateStatus(data[0], texts)
 
 
-def parse_print_line(data: bytes) -> str:
+def parse_print_line(data: bytes, encoding: str = TEXT_ENCODING) -> str:
     """``06 D1``: an attribute byte, then the text of one line."""
     if not data:
         raise ZvtProtocolError("print line without an attribute byte")
-    return decode_text(data[1:])
+    return decode_text(data[1:], encoding)
 
 
-def parse_text_block(data: bytes) -> list[str]:
+def parse_text_block(data: bytes, encoding: str = TEXT_ENCODING) -> list[str]:
     """``06 D3``: a TLV container whose text lines (tag 07) make up the receipt."""
     lines: list[str] = []
     for tag, value in parse_bmps(data):
         if tag == 0x06:
-            lines.extend(decode_text(v) for t, v in parse_tlv(value) if t == 0x07)
+            lines.extend(decode_text(v, encoding) for t, v in parse_tlv(value) if t == 0x07)
     return lines
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from drivers.emulation.pty import PtyPort, wire_time_s
 from drivers.zvt import apdu as A
-from drivers.zvt.bmp import encode_var, parse_bmps
+from drivers.zvt.bmp import TEXT_ENCODING, check_text_encoding, encode_var, parse_bmps
 from drivers.zvt.errors import ZvtProtocolError
 from drivers.zvt.frame import ACK, NAK, BadFrame, Control, Frame, FrameDecoder, encode_frame
 
@@ -136,7 +136,10 @@ class ZvtEmulator:
         prompt_repeat_s: float = 0.3,
         ack_timeout: float = 5.0,
         directory: str | Path | None = None,
+        receipt_encoding: str = TEXT_ENCODING,
     ) -> None:
+        #: the character set the receipt lines go out in (a Danish terminal may use cp865)
+        self.receipt_encoding = check_text_encoding(receipt_encoding)
         self._tcp = _TcpSide() if transport == "tcp" else None
         self.port = port or PtyPort("zvt-terminal", directory)
         self.password = password
@@ -405,14 +408,15 @@ class ZvtEmulator:
 
     def _print_receipt(self, lines: list[str]) -> None:
         if self.use_text_block:
-            inner = b"".join(b"\x07" + bytes([len(t)]) + t.encode("cp437") for t in lines)
+            encoded = [t.encode(self.receipt_encoding) for t in lines]
+            inner = b"".join(b"\x07" + bytes([len(t)]) + t for t in encoded)
             container = b"\x25" + bytes([len(inner)]) + inner
             self._dialogue(
                 A.Apdu(*A.PRINT_TEXT_BLOCK, b"\x06" + bytes([len(container)]) + container)
             )
             return
         for line in lines:
-            self._dialogue(A.Apdu(*A.PRINT_LINE, b"\x00" + line.encode("cp437")))
+            self._dialogue(A.Apdu(*A.PRINT_LINE, b"\x00" + line.encode(self.receipt_encoding)))
 
     def _next_numbers(self) -> tuple[int, int]:
         trace = max(t.trace_no for t in self.journal) + 1 if self.journal else 1

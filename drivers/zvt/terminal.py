@@ -32,7 +32,9 @@ from drivers.base.events import Health, Listener
 from drivers.base.terminal import CardOutcome, CardPrompt, CardResult, CardTerminal
 from drivers.zvt import apdu as A
 from drivers.zvt.bmp import (
+    TEXT_ENCODING,
     StatusInfo,
+    check_text_encoding,
     parse_intermediate_status,
     parse_print_line,
     parse_status_info,
@@ -108,10 +110,14 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
         transaction_timeout: float = 180.0,
         reconnect_interval: float = 2.0,
         max_resends: int = 3,
+        receipt_encoding: str = TEXT_ENCODING,
     ) -> None:
-        """``url``: a device path for serial; ``socket://host:20007`` or ``host:port`` for TCP."""
+        """``url``: a device path for serial; ``socket://host:20007`` or ``host:port`` for TCP.
+        ``receipt_encoding``: the one-byte character set of the terminal's texts (receipt lines,
+        display texts); ZVT's default cp437 lacks ø/Ø, so a Danish terminal may use cp865."""
         A.password_bcd(password)  # validate now: a bad password is a configuration error
         A.currency_bcd(currency)
+        self.receipt_encoding = check_text_encoding(receipt_encoding)
         self.name = name
         self.url = url
         self.transport = transport
@@ -236,7 +242,7 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
                 else:
                     self._link.send(A.ACK_APDU)
                 try:
-                    shown = parse_intermediate_status(message.data)
+                    shown = parse_intermediate_status(message.data, self.receipt_encoding)
                     code, text = shown.code, " ".join(shown.texts) or prompt_text(shown.code)
                 except ZvtProtocolError:
                     code = message.data[0] if message.data else -1
@@ -245,17 +251,17 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
             elif command == A.STATUS_INFORMATION:
                 self._link.send(A.ACK_APDU)
                 try:
-                    status = parse_status_info(message.data)
+                    status = parse_status_info(message.data, self.receipt_encoding)
                 except ZvtProtocolError as exc:
                     log.warning("ZVT %s: unreadable status information (%s)", self.name, exc)
             elif command == A.PRINT_LINE:
                 self._link.send(A.ACK_APDU)
                 with contextlib.suppress(ZvtProtocolError):
-                    lines.append(parse_print_line(message.data))
+                    lines.append(parse_print_line(message.data, self.receipt_encoding))
             elif command == A.PRINT_TEXT_BLOCK:
                 self._link.send(A.ACK_APDU)
                 with contextlib.suppress(ZvtProtocolError):
-                    lines.extend(parse_text_block(message.data))
+                    lines.extend(parse_text_block(message.data, self.receipt_encoding))
             elif command == A.COMPLETION:
                 self._link.send(A.ACK_APDU)
                 return _Ending(True, status, lines, host_aborted=host_aborted)
