@@ -228,7 +228,10 @@ def _terminal(section: Any, emulated: bool, out: DeviceSet) -> None:
         from drivers.zvt.emulator import ZvtEmulator
 
         out.emulators.terminal = ZvtEmulator(
-            transport=section.transport, password=section.password, baudrate=section.baudrate
+            transport=section.transport,
+            password=section.password,
+            baudrate=section.baudrate,
+            receipt_encoding=section.receipt_encoding,
         )
         url = out.emulators.terminal.path
     elif section.transport == "tcp":
@@ -244,6 +247,7 @@ def _terminal(section: Any, emulated: bool, out: DeviceSet) -> None:
         transport=section.transport,
         baudrate=section.baudrate,
         transaction_timeout=section.transaction_timeout_s,
+        receipt_encoding=section.receipt_encoding,
     )
 
 

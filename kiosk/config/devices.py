@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from drivers.zvt.bmp import check_text_encoding
 from kiosk.config.base import Section
 
 
@@ -60,6 +61,13 @@ class CardTerminal(SerialDevice):
     tcp_port: int = 20007
     password: str = Field("000000", pattern=r"^\d{6}$")
     transaction_timeout_s: float = Field(180.0, gt=0, le=600)  # citizen at the terminal
+    #: the terminal's character set for receipt and display texts (ZVT default cp437 lacks ø/Ø)
+    receipt_encoding: str = "cp437"
+
+    @field_validator("receipt_encoding")
+    @classmethod
+    def _one_byte_codec(cls, value: str) -> str:
+        return check_text_encoding(value)
 
 
 class ReceiptPrinter(Section):

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from drivers.zvt.bmp import check_text_encoding, parse_print_line, parse_text_block
 from drivers.zvt.terminal import ZvtTerminal
+from kiosk.config.devices import CardTerminal as CardTerminalSection
+from kiosk.config.devices import DevicesSection
+from kiosk.devices import build_devices
 
 DANISH = "Købmand Ø, Æblegård"
 
@@ -60,3 +64,23 @@ def test_other_encodings_are_refused_with_the_reason(name: str, why: str) -> Non
 def test_terminal_refuses_a_bad_encoding_before_opening_anything() -> None:
     with pytest.raises(ValueError, match="one-byte"):
         ZvtTerminal("/dev/does-not-exist", receipt_encoding="utf-8")
+
+
+def test_config_key_is_validated_when_the_file_is_loaded() -> None:
+    assert CardTerminalSection().receipt_encoding == "cp437"
+    assert CardTerminalSection(receipt_encoding="cp865").receipt_encoding == "cp865"
+    with pytest.raises(ValidationError, match="one-byte"):
+        CardTerminalSection(receipt_encoding="utf-8")
+    with pytest.raises(ValidationError, match="Python knows"):
+        CardTerminalSection(receipt_encoding="dansk")
+
+
+def test_configured_encoding_reaches_the_driver_and_the_emulator() -> None:
+    section = CardTerminalSection(enabled=True, emulated=True, receipt_encoding="cp865")
+    devices = build_devices(DevicesSection(card_terminal=section))
+    try:
+        assert isinstance(devices.terminal, ZvtTerminal)
+        assert devices.terminal.receipt_encoding == "cp865"
+        assert devices.emulators.terminal.receipt_encoding == "cp865"
+    finally:
+        devices.stop()
