@@ -1,8 +1,10 @@
 """A real payment session in a process of its own, killed with SIGKILL right after a journal write.
 
-Run as ``python -m tests.crash_worker LEDGER_DB WORLD_DB SCENARIO`` (LEDGER_DB already migrated)
+Run as ``python -m tests.crash_worker LEDGER_URL WORLD_DB SCENARIO`` (the ledger already migrated)
 with ``KIOSK_CRASH_AT`` naming the journal point (``point`` or ``point#n`` for its n-th write).
-The ledger is a SQLite file (WAL, ``synchronous=FULL``). FBS and the card terminal are fakes that
+The ledger is a SQLite file (WAL, ``synchronous=FULL``) or a PostgreSQL schema (``crash_ledger``
+makes either, and the URL names the schema, so this process and the test see the same ledger).
+FBS and the card terminal are fakes that
 keep what they did in a second SQLite file (``WORLD_DB``), so what FBS registered and what the
 terminal approved survive the kill as they would at a real FBS and a real terminal. The session,
 the journal, the bons and the FBS outbox are the production classes. The process ends with exit
@@ -12,11 +14,18 @@ the journal, the bons and the FBS outbox are the production classes. The process
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from drivers.base import CardOutcome, CardResult
 from kiosk.bons import BonBook, BonSigner
@@ -25,6 +34,7 @@ from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.domain import Claim, Patron
 from kiosk.fbs.port import FeeRegistration, RegistrationStatus
 from kiosk.ledger.db import make_engine
+from kiosk.ledger.migrate import upgrade
 from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
@@ -170,10 +180,48 @@ def journal_for(engine: Any, clock: Clock, book: BonBook) -> PaymentJournal:
     return PaymentJournal(engine, AUTOMAT, clock, book, CLAIM_TYPES)
 
 
-def run(ledger_db: str, world: str, scenario: str, crash_at: str) -> None:
+@contextmanager
+def crash_ledger(kind: str, folder: Path, template: Path | None = None) -> Iterator[str]:
+    """A migrated, empty ledger for one crash case; yields its URL, which a worker process can
+    open as it is. ``sqlite``: a file in ``folder`` (a copy of ``template`` when given, as
+    migrating is the slow part). ``postgres``: a fresh schema of the test database, named in the
+    URL's ``options`` (``-csearch_path``), dropped afterwards."""
+    if kind == "sqlite":
+        path = folder / "ledger.sqlite3"
+        if template is not None:
+            shutil.copy(template, path)
+            yield f"sqlite:///{path}"
+            return
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()
+        yield f"sqlite:///{path}"
+        return
+    if kind != "postgres":
+        raise ValueError(f"unknown ledger kind {kind!r}")
+    from tests.conftest import postgres_url  # skips (or fails in CI) without PostgreSQL
+
+    base = postgres_url()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        engine = make_engine(url.render_as_string(hide_password=False))
+        upgrade(engine)
+        engine.dispose()
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def run(ledger_url: str, world: str, scenario: str, crash_at: str) -> None:
     crasher = Crasher(crash_at)
     clock = SystemClock()
-    engine = make_engine(f"sqlite:///{ledger_db}")  # migrated by the test before the start
+    engine = make_engine(ledger_url)  # migrated by the test before the start
     ledger = Ledger(engine, AUTOMAT, clock)
     book = bon_book(engine, clock)
     journal = journal_for(engine, clock, book)
