@@ -2,7 +2,9 @@
 next run repairs, and every item is in exactly one imported file, with no gap in the sequence.
 
 An "importer" takes every finished file out of the target folder as soon as it appears (also
-between the crash and the repair), so a file sent twice would be seen twice.
+between the crash and the repair), so a file sent twice would be seen twice. Every step runs on a
+SQLite ledger file and on a fresh schema of the test PostgreSQL database (skipped without
+``KIOSK_TEST_POSTGRES_URL``, required in CI); the killed exporter gets the ledger's URL.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,8 +24,8 @@ from sqlalchemy import select
 
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.db import make_engine
-from kiosk.ledger.migrate import upgrade
 from kiosk.ledger.models import ExportBatch
+from tests.crash_worker import crash_ledger
 from tests.integration.test_debtor_export import (
     assert_exactly_once,
     files_in,
@@ -69,11 +72,19 @@ def importer(outgoing: Path, imported: Path) -> None:
             shutil.move(path, imported / path.name)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty migrated ledger: a SQLite file, or a fresh PostgreSQL schema named in the URL."""
+    with crash_ledger(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.mark.parametrize("step", STEPS)
-def test_sigkill_at_each_step_is_repaired_exactly_once(tmp_path: Path, step: str) -> None:
-    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+def test_sigkill_at_each_step_is_repaired_exactly_once(
+    ledger_url: str, tmp_path: Path, step: str
+) -> None:
+    url = ledger_url
     engine = make_engine(url)
-    upgrade(engine)
     outgoing, imported = tmp_path / "outgoing", tmp_path / "imported"
     seed(engine, 2)
     make_exporter(engine, tmp_path).run()  # batch 1, delivered normally
@@ -104,3 +115,4 @@ def test_sigkill_at_each_step_is_repaired_exactly_once(tmp_path: Path, step: str
     second = next(p for p in imported.iterdir() if p.name.endswith("_000002.txt"))
     assert hashlib.sha256(second.read_bytes()).hexdigest() == sha  # the bytes first rendered
     assert (tmp_path / "spool" / second.name).read_bytes() == second.read_bytes()
+    engine.dispose()
