@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
@@ -40,8 +41,6 @@ if TYPE_CHECKING:  # imported where built: a kiosk without [debtor] never loads 
     from kiosk.retention import PurgeScheduler
 
 log = logging.getLogger(__name__)
-
-OUTBOX_INTERVAL_S = 30.0
 
 
 class EventRelay:
@@ -165,11 +164,12 @@ def build_core(
     demo: bool = False,
     fbs: FbsPort | None = None,
     start_workers: bool = True,
-    outbox_interval_s: float = OUTBOX_INTERVAL_S,
+    outbox_interval_s: float | None = None,
 ) -> Core:
     """The whole automat from one configuration. ``demo``: FBS simulator in-process and every
     device emulated. ``fbs`` replaces the configured adapter (tests). ``start_workers=False``
-    leaves the outbox and export threads unstarted (tests drive ``tick`` themselves)."""
+    leaves the outbox and export threads unstarted (tests drive ``tick`` themselves).
+    ``outbox_interval_s`` overrides ``[fbs] outbox_interval_s`` (tests)."""
     clock = clock or SystemClock()
     engine = open_database(config)
     log.info("ledger ready at %s", engine.url.render_as_string(hide_password=True))
@@ -182,7 +182,9 @@ def build_core(
             demo=demo,
             fbs=fbs,
             start_workers=start_workers,
-            outbox_interval_s=outbox_interval_s,
+            outbox_interval_s=(
+                config.fbs.outbox_interval_s if outbox_interval_s is None else outbox_interval_s
+            ),
         )
     except BaseException:
         core.close()
@@ -219,7 +221,13 @@ def _assemble(
     )
     if core.devices.terminal is not None:  # the resolve token is durable before the terminal
         core.devices.terminal.on_pending = core.journal.note_card_token  # is asked for money
-    core.outbox = FbsOutbox(core.engine, core.fbs, core.clock)
+    core.outbox = FbsOutbox(
+        core.engine,
+        core.fbs,
+        core.clock,
+        refused_retry=timedelta(minutes=config.fbs.refused_retry_minutes),
+        max_backoff=timedelta(minutes=config.fbs.max_backoff_minutes),
+    )
     core.desk = ReceiptDesk(core.devices.printer)
     core.receipts = ReceiptService(
         core.engine,

@@ -52,6 +52,12 @@ class FbsSection(Section):
     agency_id: str = Field(pattern=r"^[A-Z]{2}-\d{6}$", description="ISIL, e.g. DK-775100")
     rest: RestSettings | None = None
     sip2: Sip2Settings | None = None
+    #: how often the outbox worker looks for registrations that are due
+    outbox_interval_s: float = Field(30.0, gt=0, le=3600)
+    #: a registration FBS refused (e.g. no account period) is tried again after this
+    refused_retry_minutes: float = Field(60.0, gt=0, le=7 * 24 * 60)
+    #: FBS unreachable: waits double from 5 s per attempt up to this
+    max_backoff_minutes: float = Field(30.0, gt=0, le=24 * 60)
 
     @model_validator(mode="after")
     def _adapter_configured(self) -> FbsSection:

@@ -28,6 +28,7 @@ from kiosk.payment.plan import PlannedClaim
 
 log = logging.getLogger(__name__)
 
+#: defaults of ``[fbs] refused_retry_minutes`` and ``max_backoff_minutes``
 REFUSED_RETRY = timedelta(hours=1)
 MAX_BACKOFF = timedelta(minutes=30)
 
@@ -41,15 +42,30 @@ class Delivery:
     message: str = ""
 
 
-def backoff(attempts: int) -> timedelta:
-    return min(timedelta(seconds=5 * 2 ** min(attempts, 12)), MAX_BACKOFF)
+def backoff(attempts: int, maximum: timedelta = MAX_BACKOFF) -> timedelta:
+    """5 s after the first failure, doubling per attempt, never more than ``maximum``."""
+    return min(timedelta(seconds=5 * 2 ** min(attempts, 12)), maximum)
 
 
 class FbsOutbox:
-    def __init__(self, engine: Engine, fbs: FbsPort, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        fbs: FbsPort,
+        clock: Clock,
+        *,
+        refused_retry: timedelta = REFUSED_RETRY,
+        max_backoff: timedelta = MAX_BACKOFF,
+    ) -> None:
+        """``refused_retry``: when a refused registration is tried again; ``max_backoff``: the
+        longest wait between attempts while FBS is unreachable."""
+        if refused_retry <= timedelta(0) or max_backoff <= timedelta(0):
+            raise ValueError("outbox retry intervals must be positive")
         self.engine = engine
         self.fbs = fbs
         self.clock = clock
+        self.refused_retry = refused_retry
+        self.max_backoff = max_backoff
 
     def due_items(self, session_id: str | None = None) -> list[OutboxItem]:
         stmt = select(OutboxItem).where(
@@ -119,13 +135,14 @@ class FbsOutbox:
 
     def _refused(self, item: OutboxItem, reason: str, fees: dict[str, str]) -> Delivery:
         log.warning("FBS refused registration %s: %s", item.idempotency_key, reason)
-        self._write(item, "refused", reason, self.clock.now() + REFUSED_RETRY)
+        self._write(item, "refused", reason, self.clock.now() + self.refused_retry)
         fees = {k: ("follow_up" if v != "registered" else v) for k, v in fees.items()}
         return Delivery(item.id, item.session_id, "refused", fees, reason)
 
     def _retry(self, item: OutboxItem, error: str, fees: dict[str, str] | None = None) -> Delivery:
         log.info("FBS registration %s will be retried: %s", item.idempotency_key, error)
-        self._write(item, item.state, error, self.clock.now() + backoff(item.attempts))
+        next_at = self.clock.now() + backoff(item.attempts, self.max_backoff)
+        self._write(item, item.state, error, next_at)
         return Delivery(item.id, item.session_id, item.state, fees or {}, error)
 
     def _write(self, item: OutboxItem, state: str, error: str, next_at: object) -> None:
