@@ -1,6 +1,6 @@
-"""ZVT (PA00P015) card payment terminal: codec, transports, driver and emulator."""
+"""ZVT (PA00P015) card payment terminal: codec, transports, driver and emulator.
 
-from drivers.zvt.errors import ZvtLinkLost, ZvtProtocolError, ZvtTimeout
-from drivers.zvt.terminal import ZvtRefused, ZvtTerminal
-
-__all__ = ["ZvtLinkLost", "ZvtProtocolError", "ZvtRefused", "ZvtTerminal", "ZvtTimeout"]
+Import the submodules (``drivers.zvt.terminal``, ``drivers.zvt.bmp`` …) directly: the package
+itself imports nothing, so the configuration can check a code page with ``drivers.zvt.bmp``
+without loading pyserial and the driver before the first screen is painted.
+"""
