@@ -16,6 +16,7 @@ from drivers.base.events import (
     Health,
     HealthChanged,
     Listener,
+    Progress,
     Rejected,
 )
 from drivers.base.terminal import CardOutcome, CardPrompt, CardResult, CardTerminal
@@ -34,5 +35,6 @@ __all__ = [
     "Health",
     "HealthChanged",
     "Listener",
+    "Progress",
     "Rejected",
 ]

@@ -30,6 +30,13 @@ class CashAcceptor(ABC):
     @abstractmethod
     def disable(self) -> None: ...
 
+    def resume_after(self, event_ref: str) -> None:
+        """Before :meth:`start`: the newest ``event_ref`` the host has recorded for this device
+        (a :class:`Credit`'s or a :class:`Progress`'s). At start-up a driver whose device keeps
+        its own record of events reports those newer than it as credits ``during_restart``; a
+        driver whose device keeps none ignores it."""
+        return None
+
     def accept_escrow(self) -> None:
         """Stack the note held in escrow (validators only)."""
         raise NotImplementedError(f"{self.name} has no escrow")

@@ -27,13 +27,31 @@ class FaultKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Credit:
-    """Money is in the machine, past the point of no return."""
+    """Money is in the machine, past the point of no return.
+
+    ``event_ref`` is where the device itself placed this credit (e.g. ``cctalk:1193046:57``, its
+    serial number and event counter). The host stores it with the money and hands the newest one
+    back before the next start (:meth:`CashAcceptor.resume_after`), so the driver can tell which
+    of the events the device still holds the host never recorded. ``during_restart``: such an
+    event, found at start-up: the money came in while no host was listening.
+    """
 
     device: str
     value_ore: int
     denomination: str  # device id of the coin/note, e.g. "DK200A" or "channel 2"
     kind: str  # "coin" or "note"
-    event_ref: str = ""  # device event counter etc., for the ledger
+    event_ref: str = ""
+    during_restart: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The device's own position moved without money (a rejected coin, an error, a returned
+    note): the host stores ``event_ref`` so that at the next start these events are not taken
+    for unrecorded ones. Emitted after the events it covers."""
+
+    device: str
+    event_ref: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,5 +83,5 @@ class HealthChanged:
     detail: str = ""
 
 
-DeviceEvent = Credit | Escrow | Rejected | Fault | HealthChanged | object
+DeviceEvent = Credit | Progress | Escrow | Rejected | Fault | HealthChanged | object
 Listener = Callable[[DeviceEvent], None]

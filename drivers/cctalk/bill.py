@@ -4,7 +4,8 @@ A bill held in escrow (event B = 1) becomes an :class:`Escrow` event; the host a
 ``accept_escrow()`` (route 1, stack) or ``return_escrow()`` (route 0). While it decides, the
 driver extends the escrow (route 255) so the validator does not return the bill by itself, and
 it routes only while the escrow event is still the newest in the buffer: anything newer means the
-bill has already left escrow. Credit comes only with the stacked event (B = 0).
+bill has already left escrow. Credit comes only with the stacked event (B = 0). A bill found in
+escrow when the host starts is returned: the citizen who fed it is not in any session.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from drivers.base import Credit, Escrow, FaultKind, Health, Rejected
+from drivers.base import Escrow, FaultKind, Health, Rejected
 from drivers.cctalk import codec
 from drivers.cctalk.codec import BufferedEvent, Checksum
 from drivers.cctalk.codes import Effect, bill_status
@@ -128,11 +129,18 @@ class CcTalkBillValidator(CcTalkDevice):
         self._held = None
         self._route(route)
 
-    def _route(self, route: int) -> None:
+    def _after_reconcile(self) -> None:
+        """A bill in escrow at start-up was offered to a host that is gone: give it back (the
+        validator answers "escrow empty" when there is none)."""
+        self._held = None
+        self._route(ROUTE_RETURN, quiet_if_empty=True)
+
+    def _route(self, route: int, *, quiet_if_empty: bool = False) -> None:
         reply = self.transact(codec.ROUTE_BILL, bytes((route,)))
         if reply == b"\xfe":
             self._held = None
-            log.warning("%s: escrow empty when routing %d", self.name, route)
+            if not quiet_if_empty:
+                log.warning("%s: escrow empty when routing %d", self.name, route)
         elif reply:
             self._fault(FaultKind.OTHER, f"route {route} failed (reply {reply.hex()})")
 
@@ -148,13 +156,13 @@ class CcTalkBillValidator(CcTalkDevice):
                 self._fault(FaultKind.OTHER, f"{ident} (event {ref}) has no known value")
                 return
             if event.b == 1:
-                if newest:
+                if newest and not self._reconciling:  # at start-up it goes back (below)
                     now = time.monotonic()
                     self._held = _HeldBill(event.a, ref, now, now)
                     self._emit(Escrow(self.name, value, ident))
                 return
             self._clear(FaultKind.JAM)
-            self._emit(Credit(self.name, value, ident, "note", event_ref=str(ref)))
+            self._credit(value, ident, ref)
             return
         meaning = bill_status(event.b)
         if meaning.effect is Effect.REJECTED:

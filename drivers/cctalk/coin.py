@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from drivers.base import Credit, FaultKind, Rejected
+from drivers.base import FaultKind, Rejected
 from drivers.cctalk import codec
 from drivers.cctalk.codec import BufferedEvent, Checksum
 from drivers.cctalk.codes import Effect, coin_error
@@ -52,7 +52,7 @@ class CcTalkCoinAcceptor(CcTalkDevice):
             if value is None:
                 self._fault(FaultKind.OTHER, f"credit of {ident} (event {ref}) has no known value")
                 return
-            self._emit(Credit(self.name, value, ident, "coin", event_ref=str(ref)))
+            self._credit(value, ident, ref)
             return
         meaning = coin_error(event.b)
         if meaning.effect is Effect.REJECTED:

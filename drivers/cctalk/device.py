@@ -6,6 +6,13 @@ fixed rate. Host calls (``enable``, ``accept_escrow`` …) only record what is w
 thread, so the serial line is never shared between threads. Unplugging makes the health DOWN; the
 thread reopens the path with back-off and initialises again without losing buffered events: the
 event counter is remembered across reconnects.
+
+Across a restart of the host the device is the record: every credit carries ``event_ref``
+``cctalk:<serial>:<counter>``, and at the first start the host's newest recorded one
+(:meth:`resume_after`) is compared with the buffer. Events after it that the buffer still holds
+(the last five) are reported, credits as ``during_restart``; more than five, or a device reset
+since (counter 0: the buffer is gone), are announced as lost events, since nothing can tell what
+they were. Events the host recorded are never reported twice.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import dataclasses
 import logging
 from collections.abc import Mapping
 
-from drivers.base import FaultKind, Health
+from drivers.base import Credit, FaultKind, Health, Progress
 from drivers.base.device import Outage, PolledCashAcceptor
 from drivers.cctalk import codec
 from drivers.cctalk.codec import BufferedEvent, CcTalkProtocolError, Checksum, Frame
@@ -91,9 +98,23 @@ class CcTalkDevice(PolledCashAcceptor):
         self.poll_interval_s = poll_interval_s or POLL_MIN_S
         self._init_thread(SerialLink(port, baudrate), Backoff(*reconnect_backoff_s))
         self._last_counter: int | None = None
+        #: the host's newest recorded event: (serial, counter), from resume_after
+        self._resume: tuple[str, int] | None = None
+        self._reconciling = False  # reporting events found at start-up
         #: position (1..16) → (id, value in øre or None)
         self.positions: dict[int, tuple[str, int | None]] = {}
         self.identity: dict[str, str] = {}
+
+    def resume_after(self, event_ref: str) -> None:
+        kind, _, rest = event_ref.partition(":")
+        serial, _, counter = rest.rpartition(":")
+        if kind != "cctalk" or not serial or not counter.isdigit() or int(counter) > 255:
+            log.warning("%s: not a ccTalk resume point: %r", self.name, event_ref)
+            return
+        self._resume = (serial, int(counter))
+
+    def event_ref(self, counter: int) -> str:
+        return f"cctalk:{self.identity.get('serial', '?')}:{counter}"
 
     # ---- polling thread ---------------------------------------------------------------------
 
@@ -193,10 +214,39 @@ class CcTalkDevice(PolledCashAcceptor):
         counter, events = codec.parse_event_buffer(self.transact(self.buffer_header))
         self._apply_settings()
         self._set_health(*self._working_health())
-        if self._last_counter is None:
-            self._last_counter = counter  # events from before we started are not ours to credit
+        if self._last_counter is None:  # the first start of this host process
+            self._reconcile(counter, events)
+            self._after_reconcile()
         else:
             self._handle_buffer(counter, events)  # e.g. coins taken while the cable was out
+
+    def _reconcile(self, counter: int, events: list[BufferedEvent]) -> None:
+        """Report what the device took after the host's last recorded event (see the module)."""
+        resume, self._last_counter = self._resume, counter
+        if resume is None or resume[0] != self.identity["serial"]:
+            # nothing recorded for this device (a new one): its past is not ours to credit
+            self._emit(Progress(self.name, self.event_ref(counter)))
+            return
+        last = resume[1]
+        if counter == 0 and last != 0:
+            self._fault(FaultKind.LOST_EVENTS, f"the device was reset after event {last}: any "
+                        "coin taken after it cannot be read back; count the cash box")
+            self._emit(Progress(self.name, self.event_ref(0)))
+            return
+        new = codec.new_event_count(last, counter)
+        if new == 0:
+            return
+        if new > len(events):
+            self._fault(FaultKind.LOST_EVENTS, f"{new - len(events)} event(s) after event {last} "
+                        "are no longer in the device's buffer: count the cash box")
+        self._reconciling = True
+        try:
+            self._report(counter, events, new)
+        finally:
+            self._reconciling = False
+
+    def _after_reconcile(self) -> None:
+        """Bring the device to a known state once the start-up events are reported."""
 
     def _working_health(self) -> tuple[Health, str]:
         """Health once the device answers; validators lower it while their stacker is out."""
@@ -231,6 +281,7 @@ class CcTalkDevice(PolledCashAcceptor):
         if counter == 0 and last != 0:
             self._last_counter = 0
             self._fault(FaultKind.DEVICE_RESET, "event counter back to 0: re-applying inhibits")
+            self._emit(Progress(self.name, self.event_ref(0)))
             self._on_device_reset()
             self._apply_settings()
             return
@@ -240,9 +291,18 @@ class CcTalkDevice(PolledCashAcceptor):
         self._last_counter = counter
         if new > len(events):
             self._fault(FaultKind.LOST_EVENTS, f"{new} events since the last poll; buffer holds 5")
+        self._report(counter, events, new)
+
+    def _report(self, counter: int, events: list[BufferedEvent], new: int) -> None:
+        """The ``new`` newest events, oldest first, then where the device stands now."""
         for i in reversed(range(min(new, len(events)))):
             ref = counter - i
             self._handle_event(ref + 255 if ref <= 0 else ref, events[i], newest=i == 0)
+        self._emit(Progress(self.name, self.event_ref(counter)))
+
+    def _credit(self, value: int, ident: str, ref: int) -> None:
+        self._emit(Credit(self.name, value, ident, self.kind, event_ref=self.event_ref(ref),
+                          during_restart=self._reconciling))
 
     def _on_device_reset(self) -> None:
         pass

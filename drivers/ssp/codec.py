@@ -27,6 +27,7 @@ CHANNEL_VALUE_DATA = 0x0E
 SYNC = 0x11
 LAST_REJECT_CODE = 0x17
 HOLD = 0x18
+GET_COUNTERS = 0x58
 
 # generic replies
 OK = 0xF0
@@ -250,3 +251,32 @@ def build_setup(
         out += country.encode("ascii") * n
         out += b"".join(v.to_bytes(4, "little") for v in values_major)
     return bytes(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Counters:
+    """GET COUNTERS (0x58): the validator's own note counters, kept across power cycles and
+    counting every note whatever its channel (plain SSP keeps no count per channel)."""
+
+    stacked: int
+    stored: int
+    dispensed: int
+    transferred: int  # from the store to the stacker
+    rejected: int
+
+
+def parse_counters(data: bytes) -> Counters:
+    """The reply data after the OK byte: ``[count = 5]`` then five 4-byte little-endian
+    counters (stacked, stored, dispensed, transferred to stacker, rejected)."""
+    if len(data) < 1 or data[0] < 5 or len(data) < 1 + 4 * data[0]:
+        raise SspProtocolError(f"counters reply of {len(data)} bytes: {data.hex(' ')}")
+    values = [int.from_bytes(data[1 + 4 * i : 5 + 4 * i], "little") for i in range(5)]
+    return Counters(*values)
+
+
+def build_counters(counters: Counters) -> bytes:
+    return bytes((5,)) + b"".join(
+        v.to_bytes(4, "little")
+        for v in (counters.stacked, counters.stored, counters.dispensed, counters.transferred,
+                  counters.rejected)
+    )

@@ -6,6 +6,15 @@ becomes an :class:`Escrow`; until the host decides the driver sends HOLD instead
 keeps the note and restarts the device's 10 s escrow timeout. Accept = the next ordinary POLL,
 return = REJECT. Only the credit event (0xEE) is money. A device that answers 0xFA (key not set)
 demands eSSP encryption: the driver refuses clearly (DOWN + fault) rather than guessing.
+
+Across a restart of the host: a note in escrow at start-up is returned (REJECT before the first
+POLL, which would accept it), and the events of the first POLL are reported as ``during_restart``.
+Each credit carries ``event_ref`` ``ssp:<serial>:<stacked>``, the validator's own count of stacked
+notes (GET COUNTERS, kept across power cycles) after it. SSP keeps no history of past events:
+a credit the dead host had read but not recorded is not sent again. At the first start the count
+is compared with the host's newest recorded one, and notes stacked beyond it are announced as lost
+events: the counters are not per channel, so their value is for the cash-box count to say. A
+validator without GET COUNTERS cannot tell at all (its ``event_ref`` ends in ``:``).
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from collections.abc import Mapping
 
 import serial
 
-from drivers.base import Credit, Escrow, FaultKind, Health, Rejected
+from drivers.base import Credit, Escrow, FaultKind, Health, Progress, Rejected
 from drivers.base.device import Outage, PolledCashAcceptor
 from drivers.serial_link import Backoff, LinkDown, SerialLink
 from drivers.ssp import codec
@@ -98,7 +107,11 @@ class SspValidator(PolledCashAcceptor):
         self._decision: bool | None = None  # True accept, False return
         self._conditions: dict[int, str] = {}
         self._refused = ""  # configuration problem found at start-up (DEGRADED)
-        self._credits = 0
+        self.serial = "?"
+        self._stacked: int | None = None  # the validator's stacked-notes counter, if it has one
+        self._resume: tuple[str, int | None] | None = None  # the host's newest recorded event
+        self._started = False
+        self._first_poll = False  # its events happened before this host started
         self.setup: Setup | None = None
         #: channel → value in øre the driver may enable: the device's value, and when a mapping
         #: is configured only channels it lists with the same value
@@ -120,6 +133,17 @@ class SspValidator(PolledCashAcceptor):
         with self._lock:
             self._decision = accept
         self._wake.set()
+
+    def resume_after(self, event_ref: str) -> None:
+        kind, _, rest = event_ref.partition(":")
+        serial, _, stacked = rest.partition(":")
+        if kind != "ssp" or not serial:
+            log.warning("%s: ignoring a resume point that is not SSP's: %r", self.name, event_ref)
+            return
+        self._resume = (serial, int(stacked) if stacked.isdigit() else None)
+
+    def event_ref(self) -> str:
+        return f"ssp:{self.serial}:{'' if self._stacked is None else self._stacked}"
 
     # ---- plumbing ---------------------------------------------------------------------------
 
@@ -214,9 +238,57 @@ class SspValidator(PolledCashAcceptor):
         self.setup = codec.parse_setup(bytes((codec.OK,)) + self.command(
             bytes((codec.SETUP_REQUEST,))))
         self._map_channels(self.setup)
+        first = not self._started
+        if first:
+            self._return_escrowed()
+        self.serial = self._read_serial()
+        self._stacked = self._read_stacked()
         self._conditions.clear()
         self._apply_settings()
         self._set_health(*self._working_health())
+        if first:
+            self._started = self._first_poll = True
+            self._reconcile()
+
+    def _return_escrowed(self) -> None:
+        """A note in escrow at start-up was fed for a host that is gone: give it back before the
+        first POLL accepts it ("cannot process" = nothing held)."""
+        try:
+            self.command(bytes((codec.REJECT,)))
+            log.warning("%s: a note in escrow at start-up was returned", self.name)
+        except CommandFailed as exc:
+            if exc.code != codec.CANNOT_PROCESS:
+                raise
+
+    def _read_serial(self) -> str:
+        try:
+            return str(int.from_bytes(self.command(bytes((codec.GET_SERIAL,)))[:4], "big"))
+        except CommandFailed:
+            return "?"
+
+    def _read_stacked(self) -> int | None:
+        try:
+            reply = self.command(bytes((codec.GET_COUNTERS,)))
+        except CommandFailed as exc:
+            if exc.code in (codec.UNKNOWN_COMMAND, codec.WRONG_PARAMETER_COUNT):
+                return None  # this firmware keeps no counters
+            raise
+        return codec.parse_counters(reply).stacked
+
+    def _reconcile(self) -> None:
+        """Notes the validator stacked after the host's newest recorded credit (see the module)."""
+        resume = self._resume
+        if resume is not None and resume[0] == self.serial and None not in (
+            resume[1], self._stacked
+        ):
+            missing = (self._stacked or 0) - (resume[1] or 0)
+            if missing > 0:
+                self._fault(FaultKind.LOST_EVENTS,
+                            f"{missing} note(s) stacked after the last recorded one were never "
+                            "reported: the validator does not say their value; count the cash box")
+            elif missing < 0:
+                log.warning("%s: note counters are below the recorded ones (reset?)", self.name)
+        self._emit(Progress(self.name, self.event_ref()))
 
     def _map_channels(self, setup: Setup) -> None:
         self.channels = {}
@@ -285,6 +357,7 @@ class SspValidator(PolledCashAcceptor):
         seen: set[int] = set()
         for event in events:
             self._handle_event(event, seen)
+        self._first_poll = False
         for code in list(self._conditions):
             if code not in seen:
                 del self._conditions[code]
@@ -324,9 +397,10 @@ class SspValidator(PolledCashAcceptor):
             if value is None:
                 self._fault(FaultKind.OTHER, f"credit on unknown channel {event.channel}")
                 return
-            self._credits += 1
+            if self._stacked is not None:
+                self._stacked = (self._stacked + 1) % 2**32
             self._emit(Credit(self.name, value, f"channel {event.channel}", "note",
-                              event_ref=str(self._credits)))
+                              event_ref=self.event_ref(), during_restart=self._first_poll))
         elif code == codec.REJECTED:
             self._emit(Rejected(self.name, self._reject_reason()))
         elif code == codec.FRAUD_ATTEMPT:

@@ -33,8 +33,16 @@ class SspEmulator(PtyEmulator):
         escrow_timeout_s: float = 10.0,
         port: PtyPort | None = None,
         name: str = "ssp-validator",
+        serial_number: int = 0x01020304,
+        has_counters: bool = True,
     ) -> None:
         super().__init__(port, name)
+        self.serial_number = serial_number
+        #: GET COUNTERS (0x58), which not every validator firmware has; the counters persist
+        #: across power cycles, as the device's do
+        self.has_counters = has_counters
+        self.stacked_count = 0
+        self.rejected_count = 0
         self.notes = list(notes_major)
         self.country = country
         self.address = address
@@ -74,6 +82,7 @@ class SspEmulator(PtyEmulator):
                     or self.escrow is not None or self.jammed):
                 self.last_reject = 0x06
                 self.pending.append(bytes((codec.READ_NOTE, 0, codec.REJECTING, codec.REJECTED)))
+                self.rejected_count += 1
                 return False
             self.escrow = channel
             self.escrow_deadline = time.monotonic() + self.escrow_timeout_s
@@ -148,6 +157,7 @@ class SspEmulator(PtyEmulator):
                 self.escrow = None
                 self.last_reject = 0x13
                 self.pending.append(bytes((codec.REJECTING, codec.REJECTED)))
+                self.rejected_count += 1
 
     def _receive(self, packet: Packet) -> None:
         if packet.address != self.address or not packet.data:
@@ -212,11 +222,15 @@ class SspEmulator(PtyEmulator):
                 self.escrow = None
                 self.last_reject = 0x08
                 self.pending.append(bytes((codec.REJECTING, codec.REJECTED)))
+                self.rejected_count += 1
                 return ok
             case codec.LAST_REJECT_CODE:
                 return bytes((codec.OK, self.last_reject))
             case codec.GET_SERIAL:
-                return ok + (0x01020304).to_bytes(4, "big")
+                return ok + self.serial_number.to_bytes(4, "big")
+            case codec.GET_COUNTERS if self.has_counters:
+                return ok + codec.build_counters(codec.Counters(
+                    self.stacked_count, 0, 0, 0, self.rejected_count))
             case codec.POLL:
                 return ok + self._poll_events()
             case codec.RESET:
@@ -229,6 +243,7 @@ class SspEmulator(PtyEmulator):
         if self.stacking is not None:
             out += bytes((codec.CREDIT_NOTE, self.stacking, codec.STACKED))
             self.stacked.append(self.stacking)
+            self.stacked_count = (self.stacked_count + 1) % 2**32
             self.stacking = None
         if self.escrow is not None and not self.pending:
             # an ordinary POLL while a note waits in escrow accepts it

@@ -59,7 +59,7 @@ def test_coins_are_credited_with_value_id_and_event_counter_on_the_polling_threa
     assert [(c.value_ore, c.denomination, c.kind) for c in credits] == [
         (200, "DK200A", "coin"), (2000, "DK020A", "coin"),
     ]
-    assert [c.event_ref for c in credits] == ["1", "2"]
+    assert [c.event_ref for c in credits] == ["cctalk:1193046:1", "cctalk:1193046:2"]
     assert events.threads == {"cctalk-coin_acceptor"}
 
 
@@ -87,7 +87,7 @@ def test_counter_wraps_from_255_to_1_without_losing_or_doubling_coins(rig) -> No
     for _ in range(4):
         emu.insert_coin("DK100A")
     credits = events.wait_count(Credit, 4)
-    assert [c.event_ref for c in credits] == ["254", "255", "1", "2"]
+    assert [c.event_ref.rpartition(":")[2] for c in credits] == ["254", "255", "1", "2"]
     time.sleep(0.3)
     assert len(events.of(Credit)) == 4
     assert len(events.of(Fault)) == faults_before
@@ -113,7 +113,7 @@ def test_device_reset_mid_session_is_reported_and_inhibits_are_reapplied(rig) ->
     wait_until(lambda: emu.master_enabled and emu.inhibit_mask != 0, "inhibits re-applied")
     assert emu.insert_coin("DK200A")
     credits = events.wait_count(Credit, 2)
-    assert credits[1].event_ref == "1"
+    assert credits[1].event_ref == "cctalk:1193046:1"
 
 
 def test_nak_busy_and_bad_checksums_are_retried_without_losing_a_coin(rig) -> None:
@@ -172,7 +172,7 @@ def test_a_failing_listener_does_not_stop_the_money(rig) -> None:
     wait_until(lambda: any(isinstance(e, Credit) for e in calls), "first credit")
     dev._listener = events
     emu.insert_coin("DK100A")
-    assert events.wait_count(Credit, 1)[0].event_ref == "2"
+    assert events.wait_count(Credit, 1)[0].event_ref == "cctalk:1193046:2"
 
 
 def test_fraud_and_jam_codes_become_faults(rig) -> None:

@@ -40,9 +40,11 @@ def enable(emu: SspEmulator, dev: SspValidator, values: set[int]) -> None:
 def test_start_up_sequence_and_channel_values_from_setup_request(rig) -> None:
     emu, dev, _ = rig
     wait_until(lambda: codec.POLL in emu.commands, "polling")
-    assert emu.commands[:6] == [
-        codec.SYNC, codec.HOST_PROTOCOL_VERSION, codec.SETUP_REQUEST, codec.SET_INHIBITS,
-        codec.DISABLE, codec.POLL,
+    # REJECT before anything else can accept a note left in escrow; serial and counters mark
+    # the credits so that the next start can tell which of them the host recorded
+    assert emu.commands[:9] == [
+        codec.SYNC, codec.HOST_PROTOCOL_VERSION, codec.SETUP_REQUEST, codec.REJECT,
+        codec.GET_SERIAL, codec.GET_COUNTERS, codec.SET_INHIBITS, codec.DISABLE, codec.POLL,
     ]
     assert dev.channels == {1: 5000, 2: 10000, 3: 20000, 4: 50000, 5: 100000}
     assert emu.protocol == 6
