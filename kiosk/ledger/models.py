@@ -297,6 +297,18 @@ class ExportBatch(Base):
     delivered_at: Mapped[datetime | None]
 
 
+class DevicePosition(Base):
+    """The newest event of a cash acceptor the ledger has recorded, as the device named it
+    (``Credit.event_ref`` / ``Progress.event_ref``): handed back to the driver at start-up."""
+
+    __tablename__ = "device_positions"
+
+    automat_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    device: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_ref: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
 ACTOR_WIDTH = 64
 
 

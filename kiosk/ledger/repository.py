@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.ledger.models import (
@@ -20,6 +20,7 @@ from kiosk.ledger.models import (
     AuditEntry,
     CashInventory,
     CitizenSession,
+    DevicePosition,
     Tender,
 )
 from kiosk.money import Money
@@ -62,6 +63,9 @@ class TenderEvent:
     device: str | None = None
     reference: str | None = None
     receipt_text: str | None = None
+    #: a coin or note: where the device placed it (``Credit.event_ref``), the device's newest
+    #: recorded position from now on (in the same transaction)
+    position: str | None = None
 
 
 _TENDERS = Tender.__table__
@@ -78,6 +82,73 @@ _COUNT_COIN = (
     .values(count=_INVENTORY.c.count + 1)
 )
 _FIRST_COIN = insert(_INVENTORY)
+_POSITIONS = DevicePosition.__table__
+_MOVE_POSITION = (
+    update(_POSITIONS)
+    .where(
+        (_POSITIONS.c.automat_id == bindparam("automat"))
+        & (_POSITIONS.c.device == bindparam("dev"))
+    )
+    .values(event_ref=bindparam("ref"), updated_at=bindparam("at"))
+)
+_FIRST_POSITION = insert(_POSITIONS)
+
+
+def insert_tender(conn: Connection, automat_id: str, event: TenderEvent, now: datetime) -> int:
+    """One coin, note, card approval or bon use in the caller's transaction; coins and notes also
+    count into the cash-box inventory and move their device's recorded position. Returns the
+    tender id. Raises :class:`LedgerError` (before writing) for a tender that cannot be."""
+    if event.kind not in TENDER_KINDS:
+        raise LedgerError(f"unknown tender kind {event.kind!r}")
+    if event.amount.ore <= 0:
+        raise LedgerError("a tender must be a positive amount")
+    row = {
+        "session_id": event.session_id,
+        "kind": event.kind,
+        "state": "received",
+        "amount_ore": event.amount.ore,
+        "denomination_ore": event.denomination.ore if event.denomination else None,
+        "device": event.device,
+        "reference": event.reference,
+        "receipt_text": event.receipt_text,
+        "created_at": now,
+    }
+    tender_id = conn.execute(_INSERT_TENDER, row).scalar_one()
+    if event.kind in ("coin", "note"):
+        _count_into_cash_box(conn, automat_id, event)
+        if event.position:
+            move_position(conn, automat_id, event.device or event.kind, event.position, now)
+    return int(tender_id)
+
+
+def _count_into_cash_box(conn: Connection, automat_id: str, event: TenderEvent) -> None:
+    key = {
+        "automat": automat_id,
+        "dev": event.device or event.kind,
+        "denomination": (event.denomination or event.amount).ore,
+    }
+    if conn.execute(_COUNT_COIN, key).rowcount == 0:
+        conn.execute(
+            _FIRST_COIN,
+            {
+                "automat_id": key["automat"],
+                "device": key["dev"],
+                "denomination_ore": key["denomination"],
+                "count": 1,
+            },
+        )
+
+
+def move_position(
+    conn: Connection, automat_id: str, device: str, event_ref: str, now: datetime
+) -> None:
+    """The device's newest recorded event, in the caller's transaction."""
+    key = {"automat": automat_id, "dev": device, "ref": event_ref, "at": now}
+    if conn.execute(_MOVE_POSITION, key).rowcount == 0:
+        conn.execute(
+            _FIRST_POSITION,
+            {"automat_id": automat_id, "device": device, "event_ref": event_ref, "updated_at": now},
+        )
 
 
 class Ledger:
@@ -113,45 +184,26 @@ class Ledger:
 
     # -- money in ------------------------------------------------------------------------------
     def record_tender(self, event: TenderEvent) -> int:
-        """Store one coin, note, card approval or bon use; coins and notes also count into the
-        cash-box inventory, in the same transaction. Returns the tender id."""
-        if event.kind not in TENDER_KINDS:
-            raise LedgerError(f"unknown tender kind {event.kind!r}")
-        if event.amount.ore <= 0:
-            raise LedgerError("a tender must be a positive amount")
-        row = {
-            "session_id": event.session_id,
-            "kind": event.kind,
-            "state": "received",
-            "amount_ore": event.amount.ore,
-            "denomination_ore": event.denomination.ore if event.denomination else None,
-            "device": event.device,
-            "reference": event.reference,
-            "receipt_text": event.receipt_text,
-            "created_at": self.clock.now(),
-        }
+        """Store one coin, note, card approval or bon use (see :func:`insert_tender`), in its own
+        transaction. Returns the tender id."""
         with self.engine.begin() as conn:
-            tender_id = conn.execute(_INSERT_TENDER, row).scalar_one()
-            if event.kind in ("coin", "note"):
-                self._count_into_cash_box(conn, event)
-        return int(tender_id)
+            return insert_tender(conn, self.automat_id, event, self.clock.now())
 
-    def _count_into_cash_box(self, conn: Connection, event: TenderEvent) -> None:
-        key = {
-            "automat": self.automat_id,
-            "dev": event.device or event.kind,
-            "denomination": (event.denomination or event.amount).ore,
-        }
-        if conn.execute(_COUNT_COIN, key).rowcount == 0:
-            conn.execute(
-                _FIRST_COIN,
-                {
-                    "automat_id": key["automat"],
-                    "device": key["dev"],
-                    "denomination_ore": key["denomination"],
-                    "count": 1,
-                },
-            )
+    # -- devices -------------------------------------------------------------------------------
+    def note_device_position(self, device: str, event_ref: str) -> None:
+        """A device's position moved without money (rejected coins, errors …)."""
+        with self.engine.begin() as conn:
+            move_position(conn, self.automat_id, device, event_ref, self.clock.now())
+
+    def device_positions(self) -> dict[str, str]:
+        """Each device's newest recorded position, for the drivers' start-up reconciliation."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(DevicePosition.device, DevicePosition.event_ref).where(
+                    DevicePosition.automat_id == self.automat_id
+                )
+            ).all()
+        return {device: ref for device, ref in rows}
 
     # -- staff and technicians ------------------------------------------------------------------
     def audit(self, actor: str, role: str, action: str, **details: Any) -> None:
