@@ -214,6 +214,12 @@ def _assemble(
 
     core.devices = build_devices(config.devices, demo=demo)
     core._closers.append(core.devices.stop)
+    # each acceptor learns the newest event the ledger has from it, so at start-up it reports
+    # what it took while nothing was recording (then the credits wait in the relay)
+    positions = core.ledger.device_positions()
+    for acceptor in core.devices.acceptors:
+        if acceptor.name in positions:
+            acceptor.resume_after(positions[acceptor.name])
     core.devices.start(core.relay)
 
     core.journal = PaymentJournal(
@@ -239,6 +245,8 @@ def _assemble(
     )
     # before the first citizen: finish or undo whatever a crash left, asking the terminal
     core.recovery = recover(core.engine, core.journal, config.automat.id, core.devices.terminal)
+    for ticket in core.recovery.bons:  # the citizen it belongs to may be standing right there
+        core.receipts.print_bon(ticket)
     if core.recovery.unresolved:
         log.error(
             "recovery: %d session(s) wait for the card terminal", len(core.recovery.unresolved)

@@ -197,6 +197,11 @@ class ReceiptService:
                 log.exception("on_issued failed")
         return issued
 
+    def print_bon(self, ticket: Any) -> Issued:
+        """Print a credit bon no session shows (e.g. one recovery issued); on this thread."""
+        self._printed_bons.add(ticket.id)
+        return self._print_bon(ticket)
+
     def _print_bon(self, ticket: Any) -> Issued:
         return self._keep(self.desk.issue(render_bon(ticket.print_data(self.library_name))))
 

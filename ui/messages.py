@@ -206,6 +206,22 @@ MESSAGES: dict[str, Message] = {
             "Messages", "The automat works again. What you paid became a credit bon."
         ),
     ),
+    "money_outside_payment": _m(
+        "info",
+        QT_TRANSLATE_NOOP(
+            "Messages",
+            "The automat received money outside a payment. It became a credit bon: use it here, "
+            "or take it to the library desk.",
+        ),
+    ),
+    "money_at_restart": _m(
+        "info",
+        QT_TRANSLATE_NOOP(
+            "Messages",
+            "The automat received money while it was restarting. It became a credit bon: use it "
+            "here, or take it to the library desk.",
+        ),
+    ),
     "cancel": _m(
         "info",
         QT_TRANSLATE_NOOP("Messages", "The session was cancelled. Nothing was paid."),

@@ -1,6 +1,9 @@
 """``kiosk audit``: does every øre add up?
 
 Per finished session: received = settled + credited (bons issued from it) + refunded.
+Money no payment can spend: an open session holding money without a committed plan, and money
+recorded after its session ended that no bon issued since covers (each is credited in the
+transaction that records it; the audit names them even where the sums happen to agree).
 Per outbox item: a state and its completion time agree (never pending and done at once), and no
 claim is registered in FBS as paid by two different finished registrations.
 Per debtor export: every exported item is in exactly one delivered batch, totals match, and the
@@ -56,19 +59,21 @@ class AuditReport:
     open_sessions: list[str] = field(default_factory=list)
     unbalanced: list[SessionBalance] = field(default_factory=list)
     outbox_problems: list[str] = field(default_factory=list)
+    #: money held where no payment can spend it (see the module)
+    stray_money: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> int:
+        return len(self.unbalanced) + len(self.outbox_problems) + len(self.stray_money)
 
     @property
     def clean(self) -> bool:
-        return not self.unbalanced and not self.outbox_problems
+        return self.problems == 0
 
     def lines(self) -> list[str]:
-        out = [b.describe() for b in self.unbalanced] + list(self.outbox_problems)
+        out = [b.describe() for b in self.unbalanced] + self.stray_money + self.outbox_problems
         out += [f"session {s} is still open (not yet settled)" for s in self.open_sessions]
-        verdict = (
-            "clean"
-            if self.clean
-            else f"{len(self.unbalanced) + len(self.outbox_problems)} problem(s)"
-        )
+        verdict = "clean" if self.clean else f"{self.problems} problem(s)"
         out.append(f"audit: {self.sessions_checked} finished session(s) checked: {verdict}")
         return out
 
@@ -79,6 +84,34 @@ def _sums(engine: Engine, column: object, group: object, *where: object) -> dict
         stmt = stmt.where(clause)
     with engine.connect() as conn:
         return {row[0]: int(row[1]) for row in conn.execute(stmt) if row[0] is not None}
+
+
+def unaccounted(engine: Engine, automat_id: str | None = None) -> dict[str, int]:
+    """Per session (of one automat, or all): øre received but neither settled, credited nor
+    refunded, where there are any. An open session holds such money while its citizen pays; a
+    finished one never may."""
+    received = _sums(
+        engine, Tender.amount_ore, Tender.session_id, Tender.state.in_(COUNTED_TENDER_STATES)
+    )
+    if automat_id is not None:
+        with engine.connect() as conn:
+            here = set(
+                conn.scalars(
+                    select(CitizenSession.id).where(CitizenSession.automat_id == automat_id)
+                )
+            )
+        received = {k: v for k, v in received.items() if k in here}
+    settled = _sums(engine, Allocation.amount_ore, Allocation.session_id)
+    credited = _sums(engine, Bon.amount_ore, Bon.origin_session_id)
+    refunded = _sums(engine, Refund.amount_ore, Refund.session_id)
+    held = {
+        session_id: amount
+        - settled.get(session_id, 0)
+        - credited.get(session_id, 0)
+        - refunded.get(session_id, 0)
+        for session_id, amount in received.items()
+    }
+    return {session_id: amount for session_id, amount in held.items() if amount > 0}
 
 
 def run_audit(engine: Engine) -> AuditReport:
@@ -137,7 +170,56 @@ def run_audit(engine: Engine) -> AuditReport:
                 f"claim {fee_id} was registered in FBS by {len(items)} items: {items}"
             )
     report.outbox_problems += _export_problems(engine, debtor_items)
+    report.stray_money = _stray_money(engine)
     return report
+
+
+def _stray_money(engine: Engine) -> list[str]:
+    """Money the session logic must have credited at once: held by an open session that has
+    no plan, or recorded after its session ended and not covered by a bon issued since."""
+    counted = Tender.state.in_(COUNTED_TENDER_STATES)
+    with engine.connect() as conn:
+        unplanned = conn.execute(
+            select(CitizenSession.id, func.sum(Tender.amount_ore))
+            .join(Tender, Tender.session_id == CitizenSession.id)
+            .where(
+                counted,
+                CitizenSession.state.not_in(TERMINAL_SESSION_STATES),
+                CitizenSession.plan.is_(None),
+            )
+            .group_by(CitizenSession.id)
+        ).all()
+        late = conn.execute(
+            select(
+                CitizenSession.id,
+                func.sum(Tender.amount_ore),
+                func.min(Tender.created_at),
+            )
+            .join(Tender, Tender.session_id == CitizenSession.id)
+            .where(
+                counted,
+                CitizenSession.ended_at.is_not(None),
+                Tender.created_at > CitizenSession.ended_at,
+            )
+            .group_by(CitizenSession.id)
+        ).all()
+        problems = [
+            f"session {session_id} is open holding {Money(int(total)).to_fbs()} with no payment"
+            " plan: no payment can spend it, it must be credited"
+            for session_id, total in unplanned
+        ]
+        for session_id, total, first in late:
+            covered = conn.scalar(
+                select(func.coalesce(func.sum(Bon.amount_ore), 0)).where(
+                    Bon.origin_session_id == session_id, Bon.issued_at >= first
+                )
+            )
+            if int(covered or 0) < int(total):
+                problems.append(
+                    f"session {session_id}: {Money(int(total)).to_fbs()} came in after it ended"
+                    f" and only {Money(int(covered or 0)).to_fbs()} was credited since"
+                )
+    return problems
 
 
 def _export_problems(engine: Engine, items: list[tuple[int, str, int | None]]) -> list[str]:

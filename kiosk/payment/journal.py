@@ -3,19 +3,34 @@
 These are the journal points of a session: plan committed → each tender → settled (allocations,
 outbox rows and any credit bon in one transaction) → ended. Recovery resumes from whichever was
 the last one written.
+
+Money no plan can spend any more never waits for a later step to become a bon: a coin, note or
+card approval for a session that is settled or has ended is credited in the transaction that
+records it (:meth:`take`, :meth:`finish_card`), and money that came when no plan was committed
+(:meth:`take_stray`) is recorded, credited and its session ended in one transaction.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from kiosk.clock import Clock
-from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Tender
+from kiosk.ledger.models import (
+    TERMINAL_SESSION_STATES,
+    Allocation,
+    Bon,
+    CitizenSession,
+    OutboxItem,
+    Refund,
+    Tender,
+)
+from kiosk.ledger.repository import TenderEvent, insert_tender
 from kiosk.money import Money
 from kiosk.payment.plan import PaymentPlan
 
@@ -130,14 +145,62 @@ class PaymentJournal:
 
     def finish_card(
         self, tender_id: int, state: str, terminal_ref: str = "", receipt_text: str = ""
-    ) -> None:
+    ) -> Any:
+        """The terminal's answer for a pending (or unknown) card payment. An approval for a
+        session that is settled or has ended (the citizen gave up waiting, the session was
+        credited meanwhile) is credited to a bon in the same transaction; returns its ticket."""
         values: dict[str, Any] = {"state": state}
         if terminal_ref:
             values["reference"] = terminal_ref
         if receipt_text:
             values["receipt_text"] = receipt_text
         with self.engine.begin() as conn:
-            conn.execute(update(Tender).where(Tender.id == tender_id).values(**values))
+            session_id = conn.scalar(select(Tender.session_id).where(Tender.id == tender_id))
+            if session_id is None:
+                raise LookupError(f"no card payment {tender_id}")
+            self._lock(conn, session_id)
+            changed = conn.execute(
+                update(Tender)
+                .where(Tender.id == tender_id, Tender.state.in_(("pending", "outcome_unknown")))
+                .values(**values)
+            ).rowcount
+            if changed != 1:
+                current = conn.scalar(select(Tender.state).where(Tender.id == tender_id))
+                if current == state:
+                    return None  # told twice (the session and recovery): already so
+                raise ValueError(f"card payment {tender_id} is {current}, cannot become {state}")
+            return self._credit_if_spent(conn, session_id)
+
+    def take(self, event: TenderEvent) -> Any:
+        """A coin or note for ``event.session_id``: recorded, and when that session is settled or
+        has ended (the coin came late) credited to a bon at once. Returns the bon's ticket."""
+        with self.engine.begin() as conn:
+            self._lock(conn, event.session_id)
+            insert_tender(conn, self.automat_id, event, self.clock.now())
+            return self._credit_if_spent(conn, event.session_id)
+
+    def take_stray(
+        self, event: TenderEvent, reason: str, *, state: str = "cancelled"
+    ) -> tuple[str, Any]:
+        """Money that came when no plan was committed: recorded on ``event.session_id`` (a new
+        session when it is empty), credited to a bon and that session ended, in one transaction.
+        Returns (session id, ticket)."""
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            session_id = event.session_id
+            if session_id:
+                self._lock(conn, session_id)
+            else:
+                session_id = str(uuid.uuid4())
+                conn.execute(
+                    insert(CitizenSession).values(
+                        id=session_id, automat_id=self.automat_id, state=state, started_at=now
+                    )
+                )
+            insert_tender(conn, self.automat_id, replace(event, session_id=session_id), now)
+            ticket = self._credit_unaccounted(conn, session_id)
+            self._end(conn, session_id, state, reason)
+        return session_id, ticket
 
     def settle(self, session_id: str, plan: PaymentPlan, settlement: Settlement) -> Any:
         """Allocate the money to the plan's claims, queue FBS and debtor work, issue a credit bon
@@ -267,8 +330,13 @@ class PaymentJournal:
         )
         return bool(count)
 
+    @staticmethod
+    def _ended(conn: Connection, session_id: str) -> bool:
+        state = conn.scalar(select(CitizenSession.state).where(CitizenSession.id == session_id))
+        return state in TERMINAL_SESSION_STATES
+
     def _unaccounted(self, conn: Connection, session_id: str) -> Money:
-        """Received but neither settled nor credited: what a credit bon must cover."""
+        """Received but neither settled, credited nor refunded: what a credit bon must cover."""
         settled = conn.scalar(
             select(func.coalesce(func.sum(Allocation.amount_ore), 0)).where(
                 Allocation.session_id == session_id
@@ -279,30 +347,44 @@ class PaymentJournal:
                 Bon.origin_session_id == session_id
             )
         )
-        return Money(self._received(conn, session_id) - int(settled or 0) - int(credited or 0))
+        refunded = conn.scalar(
+            select(func.coalesce(func.sum(Refund.amount_ore), 0)).where(
+                Refund.session_id == session_id
+            )
+        )
+        return Money(
+            self._received(conn, session_id)
+            - int(settled or 0)
+            - int(credited or 0)
+            - int(refunded or 0)
+        )
+
+    def _credit_unaccounted(self, conn: Connection, session_id: str) -> Any:
+        excess = self._unaccounted(conn, session_id)
+        if excess.ore <= 0:
+            return None
+        return self.bons.issue_in(conn, excess, "automat_credit", self.automat_id, session_id)
+
+    def _credit_if_spent(self, conn: Connection, session_id: str) -> Any:
+        """Before settlement money pays the plan (the settlement counts any overpayment); once a
+        session is settled or has ended, whatever it holds unaccounted becomes a bon."""
+        if self._settled(conn, session_id) or self._ended(conn, session_id):
+            return self._credit_unaccounted(conn, session_id)
+        return None
 
     def credit_excess(self, session_id: str) -> Any:
-        """A coin that arrived after the session was settled becomes a credit bon of its own.
-        Before settlement nothing is done: the settlement counts it as overpayment."""
+        """Money a settled or ended session holds beyond what it settled and credited (a coin
+        recorded by a version that did not credit it at once, found by recovery) becomes a credit
+        bon of its own. Before settlement nothing is done: the settlement counts it."""
         with self.engine.begin() as conn:
             self._lock(conn, session_id)
-            if not self._settled(conn, session_id):
-                return None
-            excess = self._unaccounted(conn, session_id)
-            if excess.ore <= 0:
-                return None
-            return self.bons.issue_in(conn, excess, "automat_credit", self.automat_id, session_id)
+            return self._credit_if_spent(conn, session_id)
 
     def credit_and_end(self, session_id: str, state: str, reason: str) -> Any:
         """End a session whose money was not settled: all of it becomes one credit bon."""
         with self.engine.begin() as conn:
             self._lock(conn, session_id)
-            ticket = None
-            excess = self._unaccounted(conn, session_id)
-            if excess.ore > 0:
-                ticket = self.bons.issue_in(
-                    conn, excess, "automat_credit", self.automat_id, session_id
-                )
+            ticket = self._credit_unaccounted(conn, session_id)
             self._end(conn, session_id, state, reason)
         return ticket
 

@@ -5,7 +5,11 @@
   still cannot say, the session stays open and is tried again at the next start;
 - money received for a committed plan that covers the plan is settled (the citizen paid);
 - money received otherwise (no plan, or not enough) becomes a credit bon;
-- a session that was already settled is simply ended; one without money is ended.
+- a session that was already settled is simply ended; one without money is ended;
+- a finished session still holding money no bon covers (a coin recorded late by an older version,
+  a card approval the terminal confirms only now for a session the citizen gave up on) gets a
+  credit bon for it, and so does a card payment left unresolved in a finished session.
+Every bon recovery issues is in the report, to be printed: a citizen may still be standing there.
 The outbox then resumes delivering whatever is pending.
 """
 
@@ -13,10 +17,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from drivers.base import CardOutcome, CardTerminal
+from kiosk.ledger.audit import unaccounted
 from kiosk.ledger.models import TERMINAL_SESSION_STATES, Allocation, CitizenSession, Tender
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal, Settlement
@@ -31,10 +37,23 @@ class RecoveryReport:
     credited: list[str] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)  # card outcome still unknown
+    #: finished sessions whose leftover money recovery credited
+    leftovers: list[str] = field(default_factory=list)
+    bons: list[Any] = field(default_factory=list)  # tickets of every bon recovery issued
 
     @property
     def touched(self) -> int:
-        return len(self.settled) + len(self.credited) + len(self.ended) + len(self.unresolved)
+        return (
+            len(self.settled)
+            + len(self.credited)
+            + len(self.ended)
+            + len(self.unresolved)
+            + len(self.leftovers)
+        )
+
+    def keep(self, ticket: Any) -> None:
+        if ticket is not None:
+            self.bons.append(ticket)
 
 
 def recover(
@@ -52,23 +71,75 @@ def recover(
             )
         ).all()
     for session_id, plan_json in open_sessions:
-        if not _resolve_cards(engine, journal, session_id, terminal):
+        if not _resolve_cards(engine, journal, session_id, terminal, report):
             report.unresolved.append(session_id)
             continue
         _recover_session(engine, journal, session_id, plan_json, report)
+    _credit_finished(engine, journal, automat_id, terminal, report)
     if report.touched:
         log.warning(
-            "recovery: %d settled, %d credited, %d ended, %d unresolved",
+            "recovery: %d settled, %d credited, %d ended, %d unresolved, %d leftovers credited",
             len(report.settled),
             len(report.credited),
             len(report.ended),
             len(report.unresolved),
+            len(report.leftovers),
         )
     return report
 
 
+def _credit_finished(
+    engine: Engine,
+    journal: PaymentJournal,
+    automat_id: str,
+    terminal: CardTerminal | None,
+    report: RecoveryReport,
+) -> None:
+    """Finished sessions: card payments still unresolved are asked for (an approval is credited
+    by ``finish_card``); money left over beyond settlement and bons becomes a bon."""
+    with engine.connect() as conn:
+        finished = set(
+            conn.scalars(
+                select(Tender.session_id)
+                .join(CitizenSession, CitizenSession.id == Tender.session_id)
+                .where(
+                    CitizenSession.automat_id == automat_id,
+                    CitizenSession.state.in_(TERMINAL_SESSION_STATES),
+                    Tender.kind == "card",
+                    Tender.state.in_(("pending", "outcome_unknown")),
+                )
+            )
+        )
+    for session_id in sorted(finished):
+        if not _resolve_cards(engine, journal, session_id, terminal, report):
+            report.unresolved.append(session_id)
+    held = unaccounted(engine, automat_id)
+    if not held:
+        return
+    with engine.connect() as conn:
+        closed = set(
+            conn.scalars(
+                select(CitizenSession.id).where(
+                    CitizenSession.id.in_(list(held)),
+                    CitizenSession.state.in_(TERMINAL_SESSION_STATES),
+                )
+            )
+        )
+    for session_id in sorted(closed):
+        ticket = journal.credit_excess(session_id)
+        if ticket is not None:
+            log.warning("recovery: %d øre left in finished session %s credited",
+                        held[session_id], session_id)
+            report.leftovers.append(session_id)
+            report.keep(ticket)
+
+
 def _resolve_cards(
-    engine: Engine, journal: PaymentJournal, session_id: str, terminal: CardTerminal | None
+    engine: Engine,
+    journal: PaymentJournal,
+    session_id: str,
+    terminal: CardTerminal | None,
+    report: RecoveryReport,
 ) -> bool:
     with engine.connect() as conn:
         open_cards = conn.execute(
@@ -92,7 +163,9 @@ def _resolve_cards(
         if result.outcome is CardOutcome.OUTCOME_UNKNOWN:
             return False
         if result.outcome is CardOutcome.APPROVED:
-            journal.finish_card(tender_id, "received", result.terminal_ref, result.receipt_text)
+            report.keep(
+                journal.finish_card(tender_id, "received", result.terminal_ref, result.receipt_text)
+            )
         else:
             journal.finish_card(tender_id, "declined")
     return True
@@ -115,8 +188,8 @@ def _recover_session(
             )
         ).all()
     received = Money(sum(int(a) for _, a in tenders))
-    if settled:
-        journal.end(session_id, "recovered", "settled before restart")
+    if settled:  # anything that came after the settlement becomes a bon of its own
+        report.keep(journal.credit_and_end(session_id, "recovered", "settled before restart"))
         report.ended.append(session_id)
         return
     if not received:
@@ -136,9 +209,9 @@ def _recover_session(
                 credit_reason="remainder" if "bon" in kinds else "automat_credit",
                 method=next(iter(kinds)) if len(kinds) == 1 else "mixed",
             )
-            journal.settle(session_id, plan, settlement)
+            report.keep(journal.settle(session_id, plan, settlement))
             journal.end(session_id, "recovered", "settled at restart")
             report.settled.append(session_id)
             return
-    journal.credit_and_end(session_id, "recovered", "credited at restart")
+    report.keep(journal.credit_and_end(session_id, "recovered", "credited at restart"))
     report.credited.append(session_id)

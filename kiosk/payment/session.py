@@ -12,6 +12,10 @@ Money rules (domain.md, design.md invariants):
   always be settled or credited;
 - the automat gives no change: overpayment, and cash received before a cancel or a timeout,
   become a credit bon;
+- no state swallows money: a coin, note or card approval that comes after the session was
+  settled or ended is credited to a bon in the transaction that records it; one that comes when
+  no plan is committed (or that the acceptor took while no automat was running, reported at
+  start-up) is recorded on a session of its own, credited and shown on the end screen;
 - a money write the ledger cannot take (disk full, database gone) loses nothing: the acceptors
   are disabled, the event is held in memory (:class:`Unrecorded`), the session shows
   ``LEDGER_FAULT`` with the amount, and the writes are retried on a schedule; once they are in,
@@ -40,8 +44,10 @@ from drivers.base import (
     Credit,
     Escrow,
     Fault,
+    FaultKind,
     Health,
     HealthChanged,
+    Progress,
     Rejected,
 )
 from kiosk.clock import Clock
@@ -202,6 +208,8 @@ class PaymentSession:
         #: only hands the retry to the runner, whose callback runs on the session worker
         self.schedule = schedule or _timer_schedule
         self.listeners: list[Callable[[SessionView], None]] = []
+        #: each cash device's newest position the ledger has (``Credit``/``Progress.event_ref``)
+        self._positions: dict[str, str] = {}
         self._reset_fields()
         self.state = State.IDLE
 
@@ -234,6 +242,7 @@ class PaymentSession:
         self._fault_from: State | None = None
         self._end_wanted: Event | None = None  # cancel/timeout asked for while in fault
         self._retry_pending = False
+        self._ended_in_ledger = False  # the session row is ended (a stray credit ends it)
 
     def _fire(self, event: Event) -> None:
         before = self.state
@@ -515,6 +524,10 @@ class PaymentSession:
         """Device events, posted to the session worker by the device owner."""
         if isinstance(event, Credit):
             self._credit(event)
+        elif isinstance(event, Progress):
+            self._note_position(event.device, event.event_ref)
+        elif isinstance(event, Fault) and event.kind is FaultKind.LOST_EVENTS:
+            self._note_lost_events(event)
         elif isinstance(event, Escrow):
             self._escrow(event)
         elif isinstance(event, CardPrompt):
@@ -527,52 +540,120 @@ class PaymentSession:
             self._notify()
 
     def _credit(self, event: Credit) -> None:
-        if self.session_id is None:
-            # money with no session (should not happen: acceptors are disabled): keep it safe
-            self.start()
+        """Money the device took: for the plan while one is being paid, else credited at once."""
+        amount = Money(event.value_ore)
+        position = event.event_ref or None
+
+        def tender(session_id: str) -> TenderEvent:
+            reference = event.event_ref or event.denomination
+            return TenderEvent(session_id, event.kind, amount, amount, event.device, reference,
+                               position=position)
+
+        paying = self._fault_from if self.state is State.LEDGER_FAULT else self.state
+        if event.during_restart or (self.plan is None and paying not in ENDED):
+            return self._stray_credit(event, tender)
         assert self.session_id is not None
-        tender = TenderEvent(
-            self.session_id,
-            event.kind,
-            Money(event.value_ore),
-            Money(event.value_ore),
-            event.device,
-            event.event_ref or event.denomination,
-        )
-        # held or written, the coin is the citizen's: it counts (and is shown) either way, so it
-        # is added before the write, whose failure already tells the listeners (and the printer
-        # of the fault slip) how much is in
-        self.received_cash += Money(event.value_ore)
-        self.methods_used.add("cash")
+        session_id = self.session_id
+        # after settlement or the end (a coin that slipped in late) the transaction that records
+        # it also credits it, unless the settlement under way still counts it
+        late = paying not in (State.PAYING, State.CHOOSING_TENDER)
+        if late:
+            log.warning("credit outside payment in state %s", self.state.value)
+        if paying in (State.PAYING, State.CHOOSING_TENDER, State.SETTLING):
+            # held or written, the coin is the citizen's: it counts (and is shown) either way,
+            # so it is added before the write, whose failure already tells the listeners (and
+            # the printer of the fault slip) how much is in
+            self.received_cash += amount
+            self.methods_used.add("cash")
+
+        def write() -> Any:
+            if late:
+                return self.journal.take(tender(session_id))
+            return self.ledger.record_tender(tender(session_id))
+
+        def on_written(result: Any) -> None:
+            self._moved(event.device, position)
+            if late:
+                self._late_credit(result)
+
         written = self._try_write(
-            Unrecorded(
-                event.kind,
-                tender.amount,
-                self.clock.now(),
-                tender.reference or "",
-                lambda: self.ledger.record_tender(tender),
-            )
+            Unrecorded(event.kind, amount, self.clock.now(), event.event_ref or event.denomination,
+                       write, on_written)
         )
         if not written:  # out of order now (or already): the retry settles or credits it
             return self._notify()
         if self.state is State.PAYING and self.received >= self.cash_target:
             self._stop_cash()
             self._complete()
-        elif self.state is not State.PAYING:
-            # a coin that slipped in after the total was reached still belongs to the citizen:
-            # before settlement it counts as overpayment, after it gets a credit bon of its own
-            log.warning("credit outside payment in state %s", self.state.value)
-            session_id = self.session_id
-            self._try_write(
-                Unrecorded(
-                    "credit",
-                    Money(0),
-                    self.clock.now(),
-                    session_id,
-                    lambda: self.journal.credit_excess(session_id),
-                    self._late_credit,
-                )
+        self._notify()
+
+    def _stray_credit(self, event: Credit, tender: Callable[[str], TenderEvent]) -> None:
+        """No plan can take this money: a bon at once, and the end screen shows it. Money found
+        at start-up gets a session of its own, whatever the citizen in front is doing."""
+        restart = event.during_restart
+        reason = "money_at_restart" if restart else "money_outside_payment"
+        own_session = restart or self.session_id is None
+        session_id = "" if own_session else (self.session_id or "")
+        log.warning("%s: %s %d øre credited to a bon", event.device, reason, event.value_ore)
+
+        def written(result: tuple[str, Any]) -> None:
+            self._moved(event.device, event.event_ref or None)
+            stray_session, ticket = result
+            self.credit_bon = ticket
+            if restart and self.state not in (State.IDLE, State.LEDGER_FAULT):
+                return  # a citizen is using the automat: the bon prints, their session goes on
+            self.session_id = stray_session
+            self._ended_in_ledger = True
+            self.message = reason
+            if self.state is not State.LEDGER_FAULT:
+                self._stop_cash()
+                self._fire(Event.STRAY_MONEY)
+                self._forget_personal_data()
+
+        if not self._try_write(
+            Unrecorded(
+                event.kind,
+                Money(event.value_ore),
+                self.clock.now(),
+                event.event_ref or event.denomination,
+                lambda: self.journal.take_stray(
+                    tender(session_id), reason, state="recovered" if restart else "cancelled"
+                ),
+                written,
             )
+        ):
+            return self._notify()
+        self._notify()
+
+    def _moved(self, device: str, position: str | None) -> None:
+        if position:
+            self._positions[device] = position
+
+    def _note_position(self, device: str, event_ref: str) -> None:
+        """A device's position moved without money: stored, so the next start does not take
+        those events for unrecorded ones. Never past a credit still held in memory."""
+        if self.unrecorded or self.state is State.LEDGER_FAULT:
+            return
+        if self._positions.get(device) == event_ref:
+            return
+        try:
+            self.ledger.note_device_position(device, event_ref)
+        except Exception as exc:
+            if not is_ledger_fault(exc):
+                raise
+            log.warning("device position not written: %s", describe_fault(exc))
+            return
+        self._positions[device] = event_ref
+
+    def _note_lost_events(self, event: Fault) -> None:
+        """A device took money nobody can value now (its buffer overflowed, it was reset): the
+        audit log keeps it for the Z-report and the cash-box count."""
+        try:
+            self.ledger.audit(event.device, "device", "device_lost_events", detail=event.detail)
+        except Exception as exc:
+            if not is_ledger_fault(exc):
+                raise
+            log.error("lost events of %s not written: %s", event.device, describe_fault(exc))
         self._notify()
 
     def _late_credit(self, ticket: Any) -> None:
@@ -691,10 +772,15 @@ class PaymentSession:
             if error is None and result and result.outcome is not CardOutcome.OUTCOME_UNKNOWN:
                 self.card_tender = tender
                 return self._card_done(result, None)
-            # still unknown: the session stays open in the ledger for recovery to resolve
+            # still unknown: the tender stays open in the ledger; if the citizen now gives up,
+            # recovery asks the terminal again at the next start (and credits an approval)
+            self.card_in_flight = False
             self.message = "card_unknown"
             self._notify()
 
+        # while the terminal is asked the session waits as for the authorisation: a cancel asks
+        # the terminal to abort, a timeout waits, and an approval that comes back still pays
+        self.card_in_flight = True
         self.runner.submit(lambda: terminal.resolve(reference, amount.ore), resolved)
 
     # -- bons ----------------------------------------------------------------------------------
@@ -940,6 +1026,14 @@ class PaymentSession:
             self._fire(Event.SETTLED)
             self._notify()
             return True
+        if self._fault_from in ENDED or self._ended_in_ledger:
+            # a late coin after the end, or money with no plan: its own write credited it
+            self._back_in_service()
+            self._fire(Event.LEDGER_BACK_UNPAID)
+            self.message = "ledger_fault_resolved"
+            self._forget_personal_data()
+            self._notify()
+            return True
         if covered:
             self._back_in_service()
             self._fire(Event.LEDGER_BACK_PAID)
@@ -955,10 +1049,10 @@ class PaymentSession:
             log.warning("ledger still failing: %s", describe_fault(exc))
             self._schedule_retry()
             return False
+        self.credit_bon = ticket
         self._back_in_service()
         self._fire(Event.LEDGER_BACK_UNPAID)
         self.message = "ledger_fault_resolved"
-        self.credit_bon = ticket
         self._forget_personal_data()
         self._notify()
         return True

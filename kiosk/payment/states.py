@@ -51,6 +51,9 @@ class Event(StrEnum):
     LEDGER_FAILED = "ledger_failed"  # a money write failed: out of order until it is written
     LEDGER_BACK_PAID = "ledger_back_paid"  # every held write is in and the plan is covered
     LEDGER_BACK_UNPAID = "ledger_back_unpaid"  # written; not covered: a credit bon ends it
+    #: money came when no plan was committed (a coin after the end, one found at start-up): it
+    #: is credited to a bon at once and the session ends showing it
+    STRAY_MONEY = "stray_money"
 
 
 S, E = State, Event
@@ -106,6 +109,13 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     (S.PAYING, E.LEDGER_FAILED): S.LEDGER_FAULT,  # a coin, note or card approval not written
     (S.SETTLING, E.LEDGER_FAILED): S.LEDGER_FAULT,  # settlement not written
     (S.RECEIPT, E.LEDGER_FAILED): S.LEDGER_FAULT,  # a late coin not written
+    # money with no plan, and a late coin after the end, are written before they are shown
+    **{(state, E.LEDGER_FAILED): S.LEDGER_FAULT
+       for state in (S.IDLE, S.IDENTIFYING, S.PIN, S.LOADING_CLAIMS, S.CLAIMS, S.DONE,
+                     S.CANCELLED, S.TIMED_OUT)},
+    **{(state, E.STRAY_MONEY): S.CANCELLED
+       for state in (S.IDLE, S.IDENTIFYING, S.PIN, S.LOADING_CLAIMS, S.CLAIMS,
+                     S.CHOOSING_TENDER)},
     (S.LEDGER_FAULT, E.LEDGER_BACK_PAID): S.SETTLING,
     (S.LEDGER_FAULT, E.LEDGER_BACK_UNPAID): S.CANCELLED,
     (S.LEDGER_FAULT, E.CANCEL): S.LEDGER_FAULT,  # unrecorded money cannot become a bon yet
@@ -113,8 +123,6 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
 }
 
 ENDED = frozenset({S.DONE, S.CANCELLED, S.TIMED_OUT})
-#: states in which money may be held for the citizen
-MONEY_STATES = frozenset({S.PAYING, S.SETTLING, S.RECEIPT, S.LEDGER_FAULT})
 
 
 class InvalidTransition(RuntimeError):

@@ -201,6 +201,9 @@ class Rig:
                 self.outage.mode = None
                 self.retries.run()
                 self._run_one()  # the retry itself, on the session's runner
+            case Event.STRAY_MONEY:  # a coin with no plan to pay: credited, the session ends
+                self.coins.enabled = {2000}
+                self.coins.insert(2000)
             case Event.LEDGER_BACK_UNPAID:
                 self.outage.mode = None
                 self.retries.run()

@@ -285,6 +285,14 @@
       <translation>Automaten er ude af drift — dit indbetalte beløb er noteret; kontakt personalet.</translation>
     </message>
     <message>
+      <source>The automat received money outside a payment. It became a credit bon: use it here, or take it to the library desk.</source>
+      <translation>Automaten modtog penge uden for en betaling. Beløbet er blevet til en tilgodebon: brug den her, eller tag den med til skranken.</translation>
+    </message>
+    <message>
+      <source>The automat received money while it was restarting. It became a credit bon: use it here, or take it to the library desk.</source>
+      <translation>Automaten modtog penge, mens den genstartede. Beløbet er blevet til en tilgodebon: brug den her, eller tag den med til skranken.</translation>
+    </message>
+    <message>
       <source>The automat works again. What you paid became a credit bon.</source>
       <translation>Automaten virker igen. Det, du har indbetalt, er blevet til en tilgodebon.</translation>
     </message>
