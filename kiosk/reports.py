@@ -52,8 +52,9 @@ class FollowUp:
 
 @dataclass(frozen=True, slots=True)
 class Recovered:
-    """A session finished by recovery after a restart: the citizen may have left without a
-    receipt or without the slip of the credit bon made for them; staff look them up here."""
+    """A session finished by recovery after a restart, or money credited outside a payment: the
+    citizen may have left without a receipt or without the slip of the credit bon made for them;
+    staff look them up here."""
 
     session_id: str
     transaction_ref: str
@@ -80,6 +81,8 @@ class ZReport:
     bons_outstanding: Count = Count()  # fleet-wide at the end of the day
     unbalanced_sessions: list[str] = field(default_factory=list)
     recovered: list[Recovered] = field(default_factory=list)
+    #: what a cash device took that nobody can value now (buffer overflow, reset): (time, text)
+    device_losses: list[tuple[datetime, str]] = field(default_factory=list)
 
     @property
     def received(self) -> Money:
@@ -136,18 +139,35 @@ class ZReport:
         ):
             out.append(f"  {label:<22}{c.count:>6}{kr(c.amount)}")
         if self.recovered:
-            out += ["", "Finished at restart (the citizen may have no receipt or bon slip)"]
+            out += [
+                "",
+                "Finished at restart or credited outside a payment"
+                " (the citizen may have no receipt or bon slip)",
+            ]
             for r in self.recovered:
                 local = r.started_at.astimezone(LOCAL_TIME)
-                out.append(f"  {local:%H:%M} {r.transaction_ref or r.session_id}: {r.outcome}")
+                outcome = OUTCOME_WORDS.get(r.outcome, r.outcome)
+                out.append(f"  {local:%H:%M} {r.transaction_ref or r.session_id}: {outcome}")
                 for code, amount in r.credit_bons:
                     out.append(f"    credit bon {code[:5]}-{code[5:]} {amount.to_fbs()}")
+        if self.device_losses:
+            out += ["", "Taken by a device but not readable: count the cash box"]
+            for at, text in self.device_losses:
+                out.append(f"  {at.astimezone(LOCAL_TIME):%H:%M} {text}")
         out.append("")
         if self.unbalanced_sessions:
             out.append(f"NOT BALANCED: {', '.join(self.unbalanced_sessions)}")
         else:
             out.append("Every finished session balances.")
         return out
+
+
+#: end reasons of sessions that paid nothing but hold a credit bon, in staff's words
+OUTCOME_WORDS = {
+    "money_at_restart": "money received during a restart, credited",
+    "money_outside_payment": "money received outside a payment, credited",
+}
+STRAY_REASONS = tuple(OUTCOME_WORDS)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -279,6 +299,20 @@ def z_report(engine: Engine, automat_id: str, day: date) -> ZReport:
             )
     report.unbalanced_sessions = _unbalanced(engine, automat_id, start, end)
     report.recovered = _recovered(engine, automat_id, start, end)
+    with engine.connect() as conn:
+        report.device_losses = [
+            (at, f"{actor}: {(details or {}).get('detail', '')}")
+            for at, actor, details in conn.execute(
+                select(AuditEntry.at, AuditEntry.actor, AuditEntry.details)
+                .where(
+                    AuditEntry.automat_id == automat_id,
+                    AuditEntry.action == "device_lost_events",
+                    AuditEntry.at >= start,
+                    AuditEntry.at < end,
+                )
+                .order_by(AuditEntry.at)
+            )
+        ]
     return report
 
 
@@ -293,7 +327,10 @@ def _recovered(engine: Engine, automat_id: str, start: datetime, end: datetime) 
             )
             .where(
                 CitizenSession.automat_id == automat_id,
-                CitizenSession.state == "recovered",
+                or_(
+                    CitizenSession.state == "recovered",
+                    CitizenSession.end_reason.in_(STRAY_REASONS),
+                ),
                 CitizenSession.started_at >= start,
                 CitizenSession.started_at < end,
             )

@@ -176,3 +176,36 @@ def test_a_session_finished_at_restart_is_listed_with_its_credit_bon(engine: Eng
     assert book.verify(code).amount == Money(2500)
     text = "\n".join(r.lines())
     assert "Finished at restart" in text and f"{code[:5]}-{code[5:]}" in text and ref in text
+
+
+def test_money_credited_outside_a_payment_and_device_losses_are_listed(engine: Engine) -> None:
+    """Issue 11: money found at start-up or after a session ended is credited at once; the
+    Z-report lists those bons beside the restart's, and what a device took that nobody can value
+    any more (its buffer overflowed, it was reset) as a line for the cash-box count."""
+    from drivers.base import Credit, Fault, FaultKind
+
+    clock = FakeClock()
+    book = BonBook(engine, BonSigner("report-test-key"), clock, "test-01")
+    session = PaymentSession(
+        fbs=FakeFbs(),
+        ledger=Ledger(engine, "test-01", clock),
+        journal=PaymentJournal(engine, "test-01", clock, book, {}),
+        devices=Devices(),
+        bons=book,
+        clock=clock,
+        cash=CashSection(),
+        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
+    )
+    session.on_device_event(Credit("coins", 2000, "DK020A", "coin", "cctalk:1:7", True))
+    session.reset()
+    session.on_device_event(Credit("coins", 500, "DK5", "coin", "cctalk:1:8"))
+    session.on_device_event(Fault("coins", FaultKind.LOST_EVENTS, "2 event(s) after event 9 …"))
+
+    r = z_report(engine, "test-01", DAY)
+    assert [x.outcome for x in r.recovered] == ["money_at_restart", "money_outside_payment"]
+    text = "\n".join(r.lines())
+    assert "money received during a restart, credited" in text
+    assert "money received outside a payment, credited" in text
+    assert "count the cash box" in text and "coins: 2 event(s) after event 9" in text
+    assert r.credited["automat_credit"] == Count(2, Money(2500))
+    assert r.unbalanced_sessions == []
