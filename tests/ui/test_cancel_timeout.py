@@ -152,3 +152,33 @@ def test_cancel_while_the_card_terminal_is_busy(qtbot: QtBot, sqlite_engine: Eng
     finally:
         terminal.release.set()
         shutdown(ui.window)
+
+
+def test_money_at_the_attract_screen_shows_its_credit_bon(ui: UiWorld) -> None:
+    """A coin the acceptor took with no payment under way (issue 11): the end screen says so and
+    shows the bon, which is in the ledger before the screen shows it."""
+    from drivers.base import Credit
+
+    ui.wait_screen(ui.window.attract)
+    ui.window.bridge.device_listener(Credit("coins", 1000, "DK010A", "coin", "cctalk:1:1"))
+    ui.wait_state(State.CANCELLED)
+    ui.wait_screen(ui.window.ended)
+    (bon,) = ui.rows(Bon)
+    assert bon.amount_ore == 1000
+    assert "10,00 kr" in ui.window.ended.bon.text() and ui.window.ended.bon.isVisible()
+    assert "uden for en betaling" in ui.window.ended.banner.text()
+    assert ui.audit_clean()
+    ui.click(ui.window.ended.finish)
+    ui.wait_screen(ui.window.attract)
+
+
+def test_a_coin_after_a_cancel_shows_a_bon_of_its_own(ui: UiWorld) -> None:
+    from drivers.base import Credit
+
+    go_to(ui, "cash_with_money")
+    ui.click(ui.window.cash.cancel)
+    ui.wait_screen(ui.window.ended)
+    ui.window.bridge.device_listener(Credit("coins", 500, "DK005A", "coin", "cctalk:1:9"))
+    ui.qtbot.waitUntil(lambda: "5,00 kr" in ui.window.ended.bon.text(), timeout=15_000)
+    assert sorted(b.amount_ore for b in ui.rows(Bon)) == [500, 2000]
+    assert ui.audit_clean()
