@@ -213,13 +213,15 @@ def _assemble(
         core._closers.append(close_fbs)
 
     core.devices = build_devices(config.devices, demo=demo)
+    core._closers.append(lambda: mark_clean_stops(core))  # runs once the devices have stopped
     core._closers.append(core.devices.stop)
     # each acceptor learns the newest event the ledger has from it, so at start-up it reports
     # what it took while nothing was recording (then the credits wait in the relay)
     positions = core.ledger.device_positions()
     for acceptor in core.devices.acceptors:
         if acceptor.name in positions:
-            acceptor.resume_after(positions[acceptor.name])
+            event_ref, clean = positions[acceptor.name]
+            acceptor.resume_after(event_ref, stopped_cleanly=clean)
     core.devices.start(core.relay)
 
     core.journal = PaymentJournal(
@@ -267,6 +269,15 @@ def _assemble(
             core._closers.append(worker.stop)
             if start_workers:
                 worker.start()
+
+
+def mark_clean_stops(core: Core) -> None:
+    """Each stopped acceptor whose newest event the ledger has: nothing of it is unrecorded, so
+    a power cycle before the next start (which empties a coin acceptor's buffer) loses nothing."""
+    for acceptor in core.devices.acceptors:
+        position = acceptor.position()
+        if position and not core.ledger.mark_clean_stop(acceptor.name, position):
+            log.warning("%s stopped with events the ledger has not recorded", acceptor.name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,12 +30,19 @@ class CashAcceptor(ABC):
     @abstractmethod
     def disable(self) -> None: ...
 
-    def resume_after(self, event_ref: str) -> None:
+    def resume_after(self, event_ref: str, *, stopped_cleanly: bool = False) -> None:
         """Before :meth:`start`: the newest ``event_ref`` the host has recorded for this device
         (a :class:`Credit`'s or a :class:`Progress`'s). At start-up a driver whose device keeps
         its own record of events reports those newer than it as credits ``during_restart``; a
-        driver whose device keeps none ignores it."""
+        driver whose device keeps none ignores it. ``stopped_cleanly``: the host stopped with
+        everything up to it recorded, so a device that lost its record since (power cycled)
+        lost nothing of ours."""
         return None
+
+    def position(self) -> str:
+        """After :meth:`stop`: the ``event_ref`` of the newest event the driver read and reported
+        ("" when the device keeps no record). The host marks a clean stop when it has it too."""
+        return ""
 
     def accept_escrow(self) -> None:
         """Stack the note held in escrow (validators only)."""

@@ -100,18 +100,23 @@ class CcTalkDevice(PolledCashAcceptor):
         self._last_counter: int | None = None
         #: the host's newest recorded event: (serial, counter), from resume_after
         self._resume: tuple[str, int] | None = None
+        self._stopped_cleanly = False
         self._reconciling = False  # reporting events found at start-up
         #: position (1..16) → (id, value in øre or None)
         self.positions: dict[int, tuple[str, int | None]] = {}
         self.identity: dict[str, str] = {}
 
-    def resume_after(self, event_ref: str) -> None:
+    def resume_after(self, event_ref: str, *, stopped_cleanly: bool = False) -> None:
         kind, _, rest = event_ref.partition(":")
         serial, _, counter = rest.rpartition(":")
         if kind != "cctalk" or not serial or not counter.isdigit() or int(counter) > 255:
             log.warning("%s: not a ccTalk resume point: %r", self.name, event_ref)
             return
         self._resume = (serial, int(counter))
+        self._stopped_cleanly = stopped_cleanly
+
+    def position(self) -> str:
+        return "" if self._last_counter is None else self.event_ref(self._last_counter)
 
     def event_ref(self, counter: int) -> str:
         return f"cctalk:{self.identity.get('serial', '?')}:{counter}"
@@ -229,8 +234,11 @@ class CcTalkDevice(PolledCashAcceptor):
             return
         last = resume[1]
         if counter == 0 and last != 0:
-            self._fault(FaultKind.LOST_EVENTS, f"the device was reset after event {last}: any "
-                        "coin taken after it cannot be read back; count the cash box")
+            if self._stopped_cleanly:  # powered off after a clean stop: nothing of ours in it
+                log.info("%s: reset since the clean stop at event %d", self.name, last)
+            else:
+                self._fault(FaultKind.LOST_EVENTS, f"the device was reset after event {last}: "
+                            "any coin taken after it cannot be read back; count the cash box")
             self._emit(Progress(self.name, self.event_ref(0)))
             return
         new = codec.new_event_count(last, counter)

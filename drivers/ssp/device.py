@@ -134,7 +134,10 @@ class SspValidator(PolledCashAcceptor):
             self._decision = accept
         self._wake.set()
 
-    def resume_after(self, event_ref: str) -> None:
+    def position(self) -> str:
+        return self.event_ref() if self._started else ""
+
+    def resume_after(self, event_ref: str, *, stopped_cleanly: bool = False) -> None:
         kind, _, rest = event_ref.partition(":")
         serial, _, stacked = rest.partition(":")
         if kind != "ssp" or not serial:

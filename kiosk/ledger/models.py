@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -307,6 +308,8 @@ class DevicePosition(Base):
     device: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_ref: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime]
+    #: the automat stopped with every event of the device up to ``event_ref`` recorded
+    stopped_cleanly: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 ACTOR_WIDTH = 64

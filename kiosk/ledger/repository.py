@@ -89,7 +89,7 @@ _MOVE_POSITION = (
         (_POSITIONS.c.automat_id == bindparam("automat"))
         & (_POSITIONS.c.device == bindparam("dev"))
     )
-    .values(event_ref=bindparam("ref"), updated_at=bindparam("at"))
+    .values(event_ref=bindparam("ref"), updated_at=bindparam("at"), stopped_cleanly=False)
 )
 _FIRST_POSITION = insert(_POSITIONS)
 
@@ -195,15 +195,33 @@ class Ledger:
         with self.engine.begin() as conn:
             move_position(conn, self.automat_id, device, event_ref, self.clock.now())
 
-    def device_positions(self) -> dict[str, str]:
-        """Each device's newest recorded position, for the drivers' start-up reconciliation."""
+    def device_positions(self) -> dict[str, tuple[str, bool]]:
+        """Each device's newest recorded position and whether the automat stopped cleanly there,
+        for the drivers' start-up reconciliation."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(DevicePosition.device, DevicePosition.event_ref).where(
-                    DevicePosition.automat_id == self.automat_id
-                )
+                select(
+                    DevicePosition.device, DevicePosition.event_ref, DevicePosition.stopped_cleanly
+                ).where(DevicePosition.automat_id == self.automat_id)
             ).all()
-        return {device: ref for device, ref in rows}
+        return {device: (ref, bool(clean)) for device, ref, clean in rows}
+
+    def mark_clean_stop(self, device: str, event_ref: str) -> bool:
+        """The automat stops and the driver's newest event is ``event_ref``: if that is what the
+        ledger recorded, nothing of the device is unrecorded. True when so marked."""
+        with self.engine.begin() as conn:
+            return (
+                conn.execute(
+                    update(DevicePosition)
+                    .where(
+                        DevicePosition.automat_id == self.automat_id,
+                        DevicePosition.device == device,
+                        DevicePosition.event_ref == event_ref,
+                    )
+                    .values(stopped_cleanly=True)
+                ).rowcount
+                == 1
+            )
 
     # -- staff and technicians ------------------------------------------------------------------
     def audit(self, actor: str, role: str, action: str, **details: Any) -> None:

@@ -26,11 +26,13 @@ COIN_VALUES = {"DK050": 50, "DK100": 100, "DK200": 200, "DK500": 500, "DK010": 1
 BILL_VALUES = {"DK0050": 5000, "DK0100": 10000, "DK0200": 20000}
 
 
-def coin_driver(emu: CoinAcceptorEmulator, resume: str | None = None) -> CcTalkCoinAcceptor:
+def coin_driver(
+    emu: CoinAcceptorEmulator, resume: str | None = None, *, clean: bool = False
+) -> CcTalkCoinAcceptor:
     dev = CcTalkCoinAcceptor(emu.path, coin_values=COIN_VALUES, reply_timeout_s=0.2,
                              reconnect_backoff_s=(0.05, 0.2))
     if resume:
-        dev.resume_after(resume)
+        dev.resume_after(resume, stopped_cleanly=clean)
     return dev
 
 
@@ -143,6 +145,22 @@ def test_a_reset_acceptor_cannot_say_what_it_took_and_says_so() -> None:
         with first_poll_done(b, lambda: emu.requests) as events:
             fault = events.wait_fault(FaultKind.LOST_EVENTS)
         assert "reset" in fault.detail and not events.of(Credit)
+
+
+def test_a_reset_after_a_clean_stop_lost_nothing() -> None:
+    """Switched off overnight after the automat stopped with every event recorded."""
+    with CoinAcceptorEmulator() as emu:
+        emu.burst(2, "DK500A")
+        a = coin_driver(emu, resume="cctalk:1193046:2")
+        with first_poll_done(a, lambda: emu.requests):
+            pass
+        assert a.position() == "cctalk:1193046:2"
+        emu.reset_device()
+        b = coin_driver(emu, resume=a.position(), clean=True)
+        with first_poll_done(b, lambda: emu.requests) as events:
+            pass
+        assert not events.of(Fault) and not events.of(Credit)
+        assert events.of(Progress)[-1].event_ref == "cctalk:1193046:0"
 
 
 # -- ccTalk bill validator ----------------------------------------------------------------------

@@ -199,9 +199,9 @@ def test_positions_follow_the_money_and_the_progress(world: World) -> None:
     s = world.session
     world.pay_cash(1000)
     world.coin_drops(2000)
-    assert world.ledger.device_positions() == {"coins": "cctalk:1:2000"}
+    assert world.ledger.device_positions() == {"coins": ("cctalk:1:2000", False)}
     s.on_device_event(Progress("coins", "cctalk:1:2001"))  # rejected coins since
-    assert world.ledger.device_positions() == {"coins": "cctalk:1:2001"}
+    assert world.ledger.device_positions() == {"coins": ("cctalk:1:2001", False)}
 
 
 def test_recovery_credits_money_a_finished_session_was_left_holding(world: World) -> None:

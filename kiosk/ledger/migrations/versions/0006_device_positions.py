@@ -9,6 +9,8 @@ counters. The driver hands over, with every credit and after events without mone
 said about it (``event_ref``, e.g. ``cctalk:<serial>:<counter>``). The newest one per device is kept
 here, written in the same transaction as the credit it belongs to, and given back to the driver at
 the next start so that money the device took while no process was recording it is found.
+``stopped_cleanly``: the automat stopped with every event of the device recorded (a later power
+cycle, which empties a coin acceptor's buffer, then loses nothing); any later move clears it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def upgrade() -> None:
         sa.Column("device", sa.String(32), nullable=False),
         sa.Column("event_ref", sa.String(64), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("stopped_cleanly", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.PrimaryKeyConstraint("automat_id", "device", name="pk_device_positions"),
     )
 
