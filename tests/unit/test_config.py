@@ -104,6 +104,33 @@ def test_missing_required_key_and_bad_values(config_file: Path) -> None:
         load_config(config_file)
 
 
+BOM = b"\xef\xbb\xbf"
+BOM_PROBLEM = "starts with a UTF-8 byte order mark (BOM); save the file as UTF-8 without BOM"
+
+
+def test_a_byte_order_mark_is_named_not_reported_as_bad_toml(config_file: Path) -> None:
+    """Windows editors save "UTF-8 with BOM"; tomllib then says 'Invalid statement (at line 1,
+    column 1)' about a line that looks right."""
+    config_file.write_bytes(BOM + config_file.read_bytes())
+    _expect_one_line_error(config_file, "", BOM_PROBLEM)
+
+
+def test_a_byte_order_mark_in_a_secret_file_is_named(config_file: Path) -> None:
+    """It would otherwise become the first character of the key (str.strip keeps it)."""
+    secret = config_file.parent / "bon-key"
+    secret.write_bytes(BOM + secret.read_bytes())
+    _expect_one_line_error(config_file, "bons.signing_key", f"secret file {secret} {BOM_PROBLEM}")
+
+
+def test_a_secret_file_that_is_not_utf8_is_named_without_its_bytes(config_file: Path) -> None:
+    secret = config_file.parent / "bon-key"
+    secret.write_bytes(b"\xe6bleskive-" + secret.read_bytes())
+    with pytest.raises(ConfigError) as info:
+        load_config(config_file)
+    assert info.value.key == "bons.signing_key"
+    assert info.value.problem == f"secret file {secret} is not UTF-8"
+
+
 def test_invalid_toml_names_the_file(config_file: Path) -> None:
     config_file.write_text("[automat\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
