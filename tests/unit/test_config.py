@@ -153,3 +153,91 @@ def test_shipped_example_and_demo_configs_are_valid(
     monkeypatch.setenv("KIOSK_SIP2_PASSWORD", "z")
     config = load_config(tmp_path / "kiosk.toml")
     assert config.devices.coin_acceptor.coin_values["DK020"] == 2000
+
+
+def cli_error(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    """Exit code and stderr lines of the real ``kiosk`` command, run in this process."""
+    from kiosk.cli import main
+
+    code = main(list(args))
+    return code, capsys.readouterr().err.splitlines()
+
+
+#: every serial device section and a line that makes it a serial device here
+SERIAL_DEVICES = {
+    "coin_acceptor": "emulated = true",
+    "note_validator": "emulated = true",
+    "card_terminal": "emulated = true",
+    "scanner": "emulated = true",
+    "printer": 'connection = "serial"',
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "problem"),
+    [
+        pytest.param(
+            "[devices.coin_acceptor]\nemulated = true\ncoin_values = { DK050 = 50, DK100 = 0 }",
+            "devices.coin_acceptor.coin_values.DK100",
+            "greater than 0",
+            id="coin-zero",
+        ),
+        pytest.param(
+            "[devices.coin_acceptor]\nemulated = true\ncoin_values = { DK020 = -2000 }",
+            "devices.coin_acceptor.coin_values.DK020",
+            "greater than 0",
+            id="coin-negative",
+        ),
+        pytest.param(
+            '[devices.note_validator]\nemulated = true\nchannel_values = { "1" = 5000, "2" = -1 }',
+            "devices.note_validator.channel_values.2",
+            "greater than 0",
+            id="ssp-channel-negative",
+        ),
+        pytest.param(
+            '[devices.note_validator]\nprotocol = "cctalk"\nemulated = true\n'
+            "channel_values = { DK0050 = 0 }",
+            "devices.note_validator.channel_values.DK0050",
+            "greater than 0",
+            id="cctalk-bill-zero",
+        ),
+        pytest.param(
+            '[devices.note_validator]\nemulated = true\nchannel_values = { "one" = 5000 }',
+            "devices.note_validator.channel_values",
+            "SSP channel 'one' is not a channel number",
+            id="ssp-channel-not-a-number",
+        ),
+        pytest.param(
+            "[cash]\naccepted_coins = [50, -100]",
+            "cash.accepted_coins",
+            "not a Danish coin",
+            id="accepted-coin-negative",
+        ),
+        pytest.param(
+            "[cash]\naccepted_notes = [0]",
+            "cash.accepted_notes",
+            "not a Danish coin or note",
+            id="accepted-note-zero",
+        ),
+    ]
+    + [
+        pytest.param(
+            f"[devices.{device}]\n{line}\nbaudrate = -9600",
+            f"devices.{device}.baudrate",
+            "greater than 0",
+            id=f"{device}-baudrate",
+        )
+        for device, line in SERIAL_DEVICES.items()
+    ],
+)
+def test_money_values_and_baud_rates_must_be_positive(
+    config_file: Path, capsys: pytest.CaptureFixture[str], extra: str, key: str, problem: str
+) -> None:
+    """A zero or negative value would credit nothing (or take money off) for a real coin, and a
+    negative baud rate fails only when the driver opens the port, after the window is up."""
+    config_file.write_text(MINIMAL_CONFIG.format(extra=extra + "\n"))
+    code, lines = cli_error(capsys, "migrate", "--config", str(config_file))
+    assert code == 2
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"kiosk: config error: {config_file}: {key}: "), lines[0]
+    assert problem in lines[0]
