@@ -214,7 +214,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "secret").write_text("bench-secret-key\n")
+        (folder / "secret").write_text("bench-secret-key-at-least-32-bytes\n")
         config = folder / "kiosk.toml"
         config.write_text(CONFIG.format(data=folder / "data"))
         os.environ["XDG_CACHE_HOME"] = str(folder / "cache")

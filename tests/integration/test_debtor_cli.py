@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kiosk.app import open_database
 from kiosk.config import load_config
-from tests.conftest import MINIMAL_CONFIG
+from tests.conftest import BON_KEY, MINIMAL_CONFIG
 from tests.integration.test_cli import kiosk
 from tests.integration.test_debtor_export import seed
 
@@ -15,7 +15,7 @@ PROFILES = Path(__file__).resolve().parents[2] / "config" / "debtor"
 
 def test_export_now_list_and_redeliver(tmp_path: Path) -> None:
     (tmp_path / "fbs-password").write_text("x\n")
-    (tmp_path / "bon-key").write_text("y\n")
+    (tmp_path / "bon-key").write_text(BON_KEY + "\n")
     path = tmp_path / "kiosk.toml"
     path.write_text(
         MINIMAL_CONFIG.format(

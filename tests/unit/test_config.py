@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import ConfigError, load_config
-from tests.conftest import MINIMAL_CONFIG
+from tests.conftest import BON_KEY, MINIMAL_CONFIG
 
 
 def run_kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -148,7 +148,7 @@ def test_shipped_example_and_demo_configs_are_valid(
     example = (REPO / "config" / "kiosk.example.toml").read_text()
     example = example.replace("/etc/kiosk/secrets/", "")
     (tmp_path / "fbs-password").write_text("x")
-    (tmp_path / "bon-signing-key").write_text("y")
+    (tmp_path / "bon-signing-key").write_text(BON_KEY)
     (tmp_path / "kiosk.toml").write_text(example)
     monkeypatch.setenv("KIOSK_SIP2_PASSWORD", "z")
     config = load_config(tmp_path / "kiosk.toml")
@@ -241,3 +241,36 @@ def test_money_values_and_baud_rates_must_be_positive(
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"kiosk: config error: {config_file}: {key}: "), lines[0]
     assert problem in lines[0]
+
+
+@pytest.mark.parametrize("source", ["file", "env"])
+def test_a_signing_key_shorter_than_32_bytes_is_refused_when_the_file_loads(
+    config_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+) -> None:
+    """HMAC-SHA256 wants a key of at least its output size; `openssl rand -hex 32` gives 64.
+    Checked at load, so `kiosk run` stops before the window, not when the core builds the bon
+    book; the message never shows the key."""
+    short = "k3y-" + "x" * 27  # 31 bytes
+    if source == "env":
+        config_file.write_text(
+            config_file.read_text().replace(
+                'signing_key = { file = "bon-key" }', 'signing_key = { env = "KIOSK_TEST_BON_KEY" }'
+            )
+        )
+        monkeypatch.setenv("KIOSK_TEST_BON_KEY", short)
+    else:
+        (config_file.parent / "bon-key").write_text(short + "\n")
+    code, lines = cli_error(capsys, "migrate", "--config", str(config_file))
+    assert code == 2
+    assert lines == [
+        f"kiosk: config error: {config_file}: bons.signing_key: is shorter than 32 bytes;"
+        " make one with `openssl rand -hex 32`"
+    ]
+    if source == "env":
+        monkeypatch.setenv("KIOSK_TEST_BON_KEY", short + "y")
+    else:
+        (config_file.parent / "bon-key").write_text(short + "y\n")
+    assert load_config(config_file).bons.signing_key.get() == short + "y"
