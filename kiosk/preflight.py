@@ -111,7 +111,7 @@ def _sqlite_problem(exc: sqlite3.DatabaseError) -> str:
     if name == "SQLITE_NOTADB":
         return "is not an SQLite database (file is not a database)"
     if name == "SQLITE_CORRUPT":
-        return f"is corrupt ({exc}); restore it from the backup (docs/operations.md)"
+        return f"is corrupt ({exc}); keep the file and see docs/operations.md"
     return f"cannot be read: {exc}"
 
 
