@@ -1,7 +1,8 @@
 """The citizen UI's speed and memory, each against a baseline measured in the same run.
 
 - ``startup_ratio``: cold start of a new process to the attract screen painted (configuration
-  read, translation loaded; the ledger and session load on the session worker right after), over
+  read, data folder and ledger checked as ``kiosk run`` does, translation loaded; the ledger and
+  session load on the session worker right after), over
   a bare PySide6 window in a new process; median of ``--rounds`` starts each, interleaved.
 - ``rss_ratio``: resident memory of those processes once idle (the automat with its real core
   loaded, as ``kiosk run`` builds it: ledger, FBS REST client, workers, recovery; the
@@ -68,8 +69,10 @@ from pathlib import Path
 sys.path.insert(0, {root!r})
 from PySide6.QtWidgets import QApplication
 from kiosk.config import load_config
+from kiosk.preflight import check_storage
 from ui.compose import build_automat
 config = load_config(Path({config!r}))
+check_storage(config)  # as `kiosk run` does before its window: data folder, ledger at head
 app = QApplication([])
 
 def build():  # what `kiosk run` builds: ledger, FBS client, workers, recovery (no devices here)
@@ -214,7 +217,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "secret").write_text("bench-secret-key\n")
+        (folder / "secret").write_text("bench-secret-key-at-least-32-bytes\n")
         config = folder / "kiosk.toml"
         config.write_text(CONFIG.format(data=folder / "data"))
         os.environ["XDG_CACHE_HOME"] = str(folder / "cache")

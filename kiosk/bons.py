@@ -158,7 +158,9 @@ class BonSigner:
 
     def __init__(self, key: str | bytes) -> None:
         raw = key.encode() if isinstance(key, str) else key
-        if len(raw) < 8:  # `openssl rand -hex 32` is what the example configuration suggests
+        # only a floor against a toy key handed in by code: the installation's rule (at least
+        # 32 bytes, kiosk.config.model.MIN_SIGNING_KEY_BYTES) is checked when the file loads
+        if len(raw) < 8:
             raise BonUsageError("the bon signing key must be at least 8 bytes")
         self._key = raw
 

@@ -11,14 +11,19 @@ from pathlib import Path
 from kiosk import __version__
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.logs import setup_logging
+from kiosk.preflight import StorageProblem, check_storage
 
 DEFAULT_CONFIG = Path("/etc/kiosk/kiosk.toml")
 EXIT_CONFIG = 2
 
 
-def _load(args: argparse.Namespace) -> KioskConfig:
+def _load(args: argparse.Namespace, *, storage: bool = False) -> KioskConfig:
+    """The configuration; with ``storage``, also the pre-flight of the data folder and the
+    ledger (:mod:`kiosk.preflight`), before the command (or the window) starts."""
     config = load_config(args.config)
     setup_logging(config.logging.level)
+    if storage:
+        check_storage(config)
     return config
 
 
@@ -26,7 +31,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from kiosk.app import open_database
     from kiosk.ledger.migrate import current_revision
 
-    config = _load(args)
+    config = _load(args, storage=True)
     engine = open_database(config)
     print(f"ledger at revision {current_revision(engine)}")
     return 0
@@ -36,7 +41,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from kiosk.app import open_database
     from kiosk.ledger.audit import run_audit
 
-    config = _load(args)
+    config = _load(args, storage=True)
     report = run_audit(open_database(config))
     for line in report.lines():
         print(line)
@@ -51,7 +56,7 @@ def cmd_bon(args: argparse.Namespace) -> int:
     from kiosk.money import Money, MoneyError
     from kiosk.receipts import as_text, render_bon
 
-    config = _load(args)
+    config = _load(args, storage=True)
     book = bon_book_for(config, open_database(config), SystemClock())
     try:
         if args.bon_command == "issue":
@@ -84,7 +89,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from kiosk.debtor.exporter import ExportError
     from kiosk.debtor.setup import DebtorNotConfigured, exporter_from_config
 
-    config = _load(args)
+    config = _load(args, storage=True)
     try:
         exporter = exporter_from_config(config, open_database(config))
         if args.redeliver is not None:
@@ -111,7 +116,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from kiosk.clock import SystemClock
     from kiosk.retention import purger_from_config
 
-    config = _load(args)
+    config = _load(args, storage=True)
     purger = purger_from_config(config, open_database(config), SystemClock())
     for line in purger.purge(dry_run=args.dry_run, actor=args.actor).lines():
         print(line)
@@ -126,7 +131,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from kiosk.bons import LOCAL_TIME
     from kiosk.reports import z_report
 
-    config = _load(args)
+    config = _load(args, storage=True)
     try:
         day = date.fromisoformat(args.day) if args.day else datetime.now(LOCAL_TIME).date()
     except ValueError:
@@ -148,11 +153,13 @@ def _frontend() -> Callable[..., int]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _frontend()(_load(args), demo=False)
+    return _frontend()(_load(args, storage=True), demo=False)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    return _frontend()(_load(args), demo=True, walkthrough=args.walkthrough)
+    # a walkthrough plays on a fresh ledger of its own in DIR/data, never the configured one
+    config = _load(args, storage=args.walkthrough is None)
+    return _frontend()(config, demo=True, walkthrough=args.walkthrough)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -251,6 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except ConfigError as exc:
         print(f"kiosk: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StorageProblem as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_CONFIG
 
 

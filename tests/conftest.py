@@ -77,6 +77,9 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return request.getfixturevalue(f"{request.param}_engine")
 
 
+#: the bon signing key of the test configurations (the configuration wants at least 32 bytes)
+BON_KEY = "s3cret-bon-key-for-tests-0123456789"
+
 MINIMAL_CONFIG = """
 [automat]
 id = "test-01"
@@ -107,7 +110,7 @@ signing_key = {{ file = "bon-key" }}
 def config_file(tmp_path: Path) -> Path:
     """A valid minimal configuration in a temporary folder, with its secret files."""
     (tmp_path / "fbs-password").write_text("s3cret-fbs\n")
-    (tmp_path / "bon-key").write_text("s3cret-bon-key\n")
+    (tmp_path / "bon-key").write_text(BON_KEY + "\n")
     path = tmp_path / "kiosk.toml"
     path.write_text(MINIMAL_CONFIG.format(extra=""))
     return path

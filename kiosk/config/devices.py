@@ -6,19 +6,24 @@ protocol-accurate emulator on a pty instead (demo mode and tests).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, PositiveInt, ValidationInfo, field_validator
 
 from drivers.zvt.bmp import check_text_encoding
 from kiosk.config.base import Section
+
+#: a serial speed; pyserial refuses a negative one only when the driver opens the port
+Baudrate = Annotated[int, Field(gt=0)]
+#: what a coin or note is worth in øre: zero or less would take a real coin for nothing
+ValueOre = PositiveInt
 
 
 class SerialDevice(Section):
     enabled: bool = True
     port: str = ""  # /dev/serial/by-id/... ; empty with emulated = true
     emulated: bool = False
-    baudrate: int = 9600
+    baudrate: Baudrate = 9600
 
 
 class CoinAcceptor(SerialDevice):
@@ -29,7 +34,7 @@ class CoinAcceptor(SerialDevice):
     #: unset: the device's own figure (header 249), held within 100–200 ms
     poll_interval_ms: int | None = Field(None, ge=100, le=200)
     #: coin id prefix (from header 184, e.g. "DK200") → value in øre
-    coin_values: dict[str, int] = Field(
+    coin_values: dict[str, ValueOre] = Field(
         default_factory=lambda: {
             "DK050": 50,
             "DK100": 100,
@@ -47,11 +52,22 @@ class NoteValidator(SerialDevice):
     echo: bool = True
     checksum: Literal["simple", "crc16"] = "simple"  # ccTalk only
     #: SSP channel number (or ccTalk bill id prefix such as "DK0100") → value in øre
-    channel_values: dict[str, int] = Field(default_factory=dict)
+    channel_values: dict[str, ValueOre] = Field(default_factory=dict)
     #: unset: SSP polls every 200 ms, ccTalk at the device's figure (100–200 ms)
     poll_interval_ms: int | None = Field(None, ge=100, le=300)
     #: a note the host has not accepted or returned within this time is given back
     escrow_decision_timeout_s: float = Field(30.0, gt=0, le=120)
+
+    @field_validator("channel_values")
+    @classmethod
+    def _ssp_channels_are_numbers(
+        cls, values: dict[str, int], info: ValidationInfo
+    ) -> dict[str, int]:
+        if info.data.get("protocol") == "ssp":  # ccTalk names bills by id prefix instead
+            for channel in values:
+                if not (channel.isascii() and channel.isdigit() and 1 <= int(channel) <= 255):
+                    raise ValueError(f"SSP channel {channel!r} is not a channel number (1–255)")
+        return values
 
 
 class CardTerminal(SerialDevice):
@@ -79,7 +95,7 @@ class ReceiptPrinter(Section):
     usb_product: int = 0
     profile: str = "default"
     code_page: str = "CP865"
-    baudrate: int = 9600  # serial printers
+    baudrate: Baudrate = 9600  # serial printers
     tcp_port: int = Field(9100, ge=1, le=65535)  # network printers
     columns: int = Field(48, ge=24, le=64)  # characters per line (80 mm: 48, 58 mm: 32)
 

@@ -85,9 +85,26 @@ class CashSection(Section):
         return values
 
 
+#: HMAC-SHA256 keys shorter than the hash's 32-byte output weaken it; `openssl rand -hex 32`
+#: (what the example configuration suggests) gives 64
+MIN_SIGNING_KEY_BYTES = 32
+
+
 class BonsSection(Section):
     signing_key: Secret
     validity_days: int = Field(90, ge=1, le=3650)
+
+    @field_validator("signing_key")
+    @classmethod
+    def _long_enough(cls, key: Secret) -> Secret:
+        """Checked here, when the file loads, so the automat never starts with a weak key (the
+        message says how long it must be, never what or how long it is)."""
+        if len(key.get().encode("utf-8")) < MIN_SIGNING_KEY_BYTES:
+            raise ValueError(
+                f"is shorter than {MIN_SIGNING_KEY_BYTES} bytes; make one with "
+                "`openssl rand -hex 32`"
+            )
+        return key
 
 
 class UiSection(Section):

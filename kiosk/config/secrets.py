@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationInfo, model_validator
 
+from kiosk.config.tomlfile import BOM_PROBLEM, has_bom
+
 
 class Secret(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
@@ -43,9 +45,15 @@ class Secret(BaseModel):
         if not path.is_absolute() and base is not None:
             path = Path(base) / path
         try:
-            text = path.read_text(encoding="utf-8").strip()
+            raw = path.read_bytes()
         except OSError as exc:
             raise ValueError(f"cannot read secret file {path}: {exc.strerror or exc}") from None
+        if has_bom(raw):
+            raise ValueError(f"secret file {path} {BOM_PROBLEM}")
+        try:  # the decoder's message would quote a byte of the secret
+            text = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise ValueError(f"secret file {path} is not UTF-8") from None
         if not text:
             raise ValueError(f"secret file {path} is empty")
         return {"file": path, "value": text}

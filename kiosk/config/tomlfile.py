@@ -3,11 +3,21 @@ problem as ``FILE: key: what is wrong``, never echoing a value (it may be a secr
 
 from __future__ import annotations
 
+import codecs
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+
+#: Windows editors save "UTF-8 with BOM"; tomllib then reports "Invalid statement (at line 1,
+#: column 1)" about a first line that looks right, and in a secret file the mark would become part
+#: of the secret. Shared by every reader of operator files.
+BOM_PROBLEM = "starts with a UTF-8 byte order mark (BOM); save the file as UTF-8 without BOM"
+
+
+def has_bom(raw: bytes) -> bool:
+    return raw.startswith(codecs.BOM_UTF8)
 
 
 class FileProblem(Exception):
@@ -27,6 +37,8 @@ def read_toml(path: Path, error: type[FileProblem]) -> dict[str, Any]:
         raise error(path, "", "file not found") from None
     except OSError as exc:
         raise error(path, "", f"cannot read file: {exc.strerror or exc}") from None
+    if has_bom(raw):
+        raise error(path, "", BOM_PROBLEM)
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

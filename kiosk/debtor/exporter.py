@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.clock import Clock
 from kiosk.debtor.delivery import Delivery, DeliveryError, fsync_dir, write_file_durably
@@ -43,7 +44,8 @@ Step = Callable[[str], None]
 
 
 class ExportError(Exception):
-    """An export could not finish; nothing was lost and the next run tries again."""
+    """An export could not finish; nothing was lost and the next run tries again. The message
+    is one line for the operator (``kiosk export`` prints it and exits 1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +111,7 @@ class Exporter:
     def run(self) -> list[BatchSummary]:
         """Finish unfinished batches, then export what is pending as one new batch.
         Returns the batches delivered by this run."""
-        with self._locked():
+        with self._locked(), self._ledger_errors():
             try:
                 done = [self._finish(b) for b in self._unfinished()]
                 batch = self._allocate()
@@ -122,7 +124,7 @@ class Exporter:
     def redeliver(self, batch_id: int, actor: str, role: str = "technician") -> BatchSummary:
         """Put a delivered batch's file at the target again: the same bytes, re-rendered from
         its items and checked against the recorded sha256. Audit-logged."""
-        with self._locked():
+        with self._locked(), self._ledger_errors():
             batch = self.batch(batch_id)
             if batch.state != "delivered":
                 raise ExportError(
@@ -191,8 +193,12 @@ class Exporter:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """One exporter at a time per spool (the scheduler and a CLI run may overlap)."""
-        self.spool_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.spool_dir / ".export.lock", "a") as lock:
+        try:
+            self.spool_dir.mkdir(parents=True, exist_ok=True)
+            lock = open(self.spool_dir / ".export.lock", "a")  # noqa: SIM115 (with lock: below)
+        except OSError as exc:
+            raise self._spool_failed(exc) from None
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield
@@ -317,16 +323,47 @@ class Exporter:
 
     def _write_spool(self, name: str, data: bytes) -> None:
         final = self.spool_dir / name
-        if final.exists():
-            if final.read_bytes() == data:
-                return
-            raise ExportError(f"{final} exists with other content: refusing to overwrite it")
         temp = self.spool_dir / f".{name}.tmp"
-        write_file_durably(temp, data)
+        try:
+            if final.exists():
+                if final.read_bytes() == data:
+                    return
+                raise ExportError(f"{final} exists with other content: refusing to overwrite it")
+            write_file_durably(temp, data)
+        except OSError as exc:
+            raise self._spool_failed(exc) from None
         self._step("spool_temp")
-        os.replace(temp, final)
-        fsync_dir(self.spool_dir)
+        try:
+            os.replace(temp, final)
+            fsync_dir(self.spool_dir)
+        except OSError as exc:
+            raise self._spool_failed(exc) from None
         self._step("spool_renamed")
+
+    def _spool_failed(self, exc: OSError) -> ExportError:
+        """Worded as a delivery folder's failure is (``cannot write in FOLDER: reason``)."""
+        reason = exc.strerror or exc
+        return ExportError(f"cannot write in the spool folder {self.spool_dir}: {reason}")
+
+    @contextmanager
+    def _ledger_errors(self) -> Iterator[None]:
+        """A ledger that fails (disk full, read-only, gone) as one line naming it; every step is
+        repeatable, so the next run finishes the batch."""
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            url = self.engine.url
+            where = (
+                url.database
+                if url.get_backend_name() == "sqlite"
+                else url.render_as_string(hide_password=True)
+            )
+            reason = getattr(exc, "orig", None) or exc
+            text = (str(reason).strip().splitlines() or [type(reason).__name__])[0]
+            raise ExportError(
+                f"ledger {where}: {text} (nothing is lost: the next run finishes what this one "
+                "started)"
+            ) from None
 
     def _set(self, batch_id: int, expected: str, **values: object) -> None:
         with self.engine.begin() as conn:

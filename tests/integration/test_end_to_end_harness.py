@@ -85,7 +85,7 @@ emulated = true
 def write_config(folder: Path, adapter: str = "rest", extra: str = "") -> Path:
     (folder / "fbs-password").write_text("demo\n")
     (folder / "sip2-password").write_text("sip2\n")
-    (folder / "bon-key").write_text("e2e-bon-signing-key\n")
+    (folder / "bon-key").write_text("e2e-bon-signing-key-at-least-32-bytes\n")
     path = folder / "kiosk.toml"
     fbs = FBS_REST if adapter == "rest" else FBS_SIP2
     path.write_text(CONFIG.format(fbs=fbs, extra=extra))

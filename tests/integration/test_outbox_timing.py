@@ -52,7 +52,7 @@ max_backoff_minutes = 2
 
 def config_file(folder: Path, timing: str) -> KioskConfig:
     (folder / "fbs-password").write_text("test\n")
-    (folder / "bon-key").write_text("outbox-bon-signing-key\n")
+    (folder / "bon-key").write_text("outbox-timing-bon-signing-key-0123456789\n")
     path = folder / "kiosk.toml"
     path.write_text(CONFIG.format(timing=timing))
     return load_config(path)

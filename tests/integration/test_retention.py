@@ -384,10 +384,10 @@ def test_cli_purge_dry_run_then_real(tmp_path: Path, capsys: pytest.CaptureFixtu
     from kiosk.cli import main
     from kiosk.config import load_config
     from kiosk.debtor.setup import exporter_from_config
-    from tests.conftest import MINIMAL_CONFIG
+    from tests.conftest import BON_KEY, MINIMAL_CONFIG
 
     (tmp_path / "fbs-password").write_text("x\n")
-    (tmp_path / "bon-key").write_text("y\n")
+    (tmp_path / "bon-key").write_text(BON_KEY + "\n")
     path = tmp_path / "kiosk.toml"
     debtor = '[debtor]\nprofile = "opus"\noutput_dir = "outgoing"\nkeep_cpr_days = 30\n'
     path.write_text(MINIMAL_CONFIG.format(extra=debtor))

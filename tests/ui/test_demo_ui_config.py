@@ -14,7 +14,7 @@ from ui.app import automat_over_core, close_automat, idle_settings
 
 def write(tmp_path: Path, extra: str) -> Path:
     (tmp_path / "fbs-password").write_text("pw\n")
-    (tmp_path / "bon-key").write_text("bon-key-for-tests\n")
+    (tmp_path / "bon-key").write_text("bon-key-for-the-demo-ui-config-tests\n")
     path = tmp_path / "kiosk.toml"
     path.write_text(MINIMAL_CONFIG.format(extra=extra))
     return path

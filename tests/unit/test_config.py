@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import ConfigError, load_config
-from tests.conftest import MINIMAL_CONFIG
+from tests.conftest import BON_KEY, MINIMAL_CONFIG
 
 
 def run_kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -104,6 +104,33 @@ def test_missing_required_key_and_bad_values(config_file: Path) -> None:
         load_config(config_file)
 
 
+BOM = b"\xef\xbb\xbf"
+BOM_PROBLEM = "starts with a UTF-8 byte order mark (BOM); save the file as UTF-8 without BOM"
+
+
+def test_a_byte_order_mark_is_named_not_reported_as_bad_toml(config_file: Path) -> None:
+    """Windows editors save "UTF-8 with BOM"; tomllib then says 'Invalid statement (at line 1,
+    column 1)' about a line that looks right."""
+    config_file.write_bytes(BOM + config_file.read_bytes())
+    _expect_one_line_error(config_file, "", BOM_PROBLEM)
+
+
+def test_a_byte_order_mark_in_a_secret_file_is_named(config_file: Path) -> None:
+    """It would otherwise become the first character of the key (str.strip keeps it)."""
+    secret = config_file.parent / "bon-key"
+    secret.write_bytes(BOM + secret.read_bytes())
+    _expect_one_line_error(config_file, "bons.signing_key", f"secret file {secret} {BOM_PROBLEM}")
+
+
+def test_a_secret_file_that_is_not_utf8_is_named_without_its_bytes(config_file: Path) -> None:
+    secret = config_file.parent / "bon-key"
+    secret.write_bytes(b"\xe6bleskive-" + secret.read_bytes())
+    with pytest.raises(ConfigError) as info:
+        load_config(config_file)
+    assert info.value.key == "bons.signing_key"
+    assert info.value.problem == f"secret file {secret} is not UTF-8"
+
+
 def test_invalid_toml_names_the_file(config_file: Path) -> None:
     config_file.write_text("[automat\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
@@ -121,8 +148,129 @@ def test_shipped_example_and_demo_configs_are_valid(
     example = (REPO / "config" / "kiosk.example.toml").read_text()
     example = example.replace("/etc/kiosk/secrets/", "")
     (tmp_path / "fbs-password").write_text("x")
-    (tmp_path / "bon-signing-key").write_text("y")
+    (tmp_path / "bon-signing-key").write_text(BON_KEY)
     (tmp_path / "kiosk.toml").write_text(example)
     monkeypatch.setenv("KIOSK_SIP2_PASSWORD", "z")
     config = load_config(tmp_path / "kiosk.toml")
     assert config.devices.coin_acceptor.coin_values["DK020"] == 2000
+
+
+def cli_error(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    """Exit code and stderr lines of the real ``kiosk`` command, run in this process."""
+    from kiosk.cli import main
+
+    code = main(list(args))
+    return code, capsys.readouterr().err.splitlines()
+
+
+#: every serial device section and a line that makes it a serial device here
+SERIAL_DEVICES = {
+    "coin_acceptor": "emulated = true",
+    "note_validator": "emulated = true",
+    "card_terminal": "emulated = true",
+    "scanner": "emulated = true",
+    "printer": 'connection = "serial"',
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "problem"),
+    [
+        pytest.param(
+            "[devices.coin_acceptor]\nemulated = true\ncoin_values = { DK050 = 50, DK100 = 0 }",
+            "devices.coin_acceptor.coin_values.DK100",
+            "greater than 0",
+            id="coin-zero",
+        ),
+        pytest.param(
+            "[devices.coin_acceptor]\nemulated = true\ncoin_values = { DK020 = -2000 }",
+            "devices.coin_acceptor.coin_values.DK020",
+            "greater than 0",
+            id="coin-negative",
+        ),
+        pytest.param(
+            '[devices.note_validator]\nemulated = true\nchannel_values = { "1" = 5000, "2" = -1 }',
+            "devices.note_validator.channel_values.2",
+            "greater than 0",
+            id="ssp-channel-negative",
+        ),
+        pytest.param(
+            '[devices.note_validator]\nprotocol = "cctalk"\nemulated = true\n'
+            "channel_values = { DK0050 = 0 }",
+            "devices.note_validator.channel_values.DK0050",
+            "greater than 0",
+            id="cctalk-bill-zero",
+        ),
+        pytest.param(
+            '[devices.note_validator]\nemulated = true\nchannel_values = { "one" = 5000 }',
+            "devices.note_validator.channel_values",
+            "SSP channel 'one' is not a channel number",
+            id="ssp-channel-not-a-number",
+        ),
+        pytest.param(
+            "[cash]\naccepted_coins = [50, -100]",
+            "cash.accepted_coins",
+            "not a Danish coin",
+            id="accepted-coin-negative",
+        ),
+        pytest.param(
+            "[cash]\naccepted_notes = [0]",
+            "cash.accepted_notes",
+            "not a Danish coin or note",
+            id="accepted-note-zero",
+        ),
+    ]
+    + [
+        pytest.param(
+            f"[devices.{device}]\n{line}\nbaudrate = -9600",
+            f"devices.{device}.baudrate",
+            "greater than 0",
+            id=f"{device}-baudrate",
+        )
+        for device, line in SERIAL_DEVICES.items()
+    ],
+)
+def test_money_values_and_baud_rates_must_be_positive(
+    config_file: Path, capsys: pytest.CaptureFixture[str], extra: str, key: str, problem: str
+) -> None:
+    """A zero or negative value would credit nothing (or take money off) for a real coin, and a
+    negative baud rate fails only when the driver opens the port, after the window is up."""
+    config_file.write_text(MINIMAL_CONFIG.format(extra=extra + "\n"))
+    code, lines = cli_error(capsys, "migrate", "--config", str(config_file))
+    assert code == 2
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"kiosk: config error: {config_file}: {key}: "), lines[0]
+    assert problem in lines[0]
+
+
+@pytest.mark.parametrize("source", ["file", "env"])
+def test_a_signing_key_shorter_than_32_bytes_is_refused_when_the_file_loads(
+    config_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+) -> None:
+    """HMAC-SHA256 wants a key of at least its output size; `openssl rand -hex 32` gives 64.
+    Checked at load, so `kiosk run` stops before the window, not when the core builds the bon
+    book; the message never shows the key."""
+    short = "k3y-" + "x" * 27  # 31 bytes
+    if source == "env":
+        config_file.write_text(
+            config_file.read_text().replace(
+                'signing_key = { file = "bon-key" }', 'signing_key = { env = "KIOSK_TEST_BON_KEY" }'
+            )
+        )
+        monkeypatch.setenv("KIOSK_TEST_BON_KEY", short)
+    else:
+        (config_file.parent / "bon-key").write_text(short + "\n")
+    code, lines = cli_error(capsys, "migrate", "--config", str(config_file))
+    assert code == 2
+    assert lines == [
+        f"kiosk: config error: {config_file}: bons.signing_key: is shorter than 32 bytes;"
+        " make one with `openssl rand -hex 32`"
+    ]
+    if source == "env":
+        monkeypatch.setenv("KIOSK_TEST_BON_KEY", short + "y")
+    else:
+        (config_file.parent / "bon-key").write_text(short + "y\n")
+    assert load_config(config_file).bons.signing_key.get() == short + "y"

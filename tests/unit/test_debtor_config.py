@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import ConfigError, load_config
-from tests.conftest import MINIMAL_CONFIG
+from tests.conftest import BON_KEY, MINIMAL_CONFIG
 
 PROFILES = Path(__file__).resolve().parents[2] / "config" / "debtor"
 
 
 def write(tmp_path: Path, debtor: str) -> Path:
     (tmp_path / "fbs-password").write_text("x\n")
-    (tmp_path / "bon-key").write_text("y\n")
+    (tmp_path / "bon-key").write_text(BON_KEY + "\n")
     path = tmp_path / "kiosk.toml"
     path.write_text(MINIMAL_CONFIG.format(extra=debtor))
     return path

@@ -125,3 +125,10 @@ def test_file_problems(tmp_path: Path) -> None:
     latin.write_bytes("name = 'bøde'\n".encode("latin-1"))
     with pytest.raises(ProfileError, match="not UTF-8"):
         load_profile(latin)
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + (REPO / "config" / "debtor" / "opus.toml").read_bytes())
+    with pytest.raises(ProfileError) as info:
+        load_profile(bom)
+    assert str(info.value) == (
+        f"{bom}: starts with a UTF-8 byte order mark (BOM); save the file as UTF-8 without BOM"
+    )

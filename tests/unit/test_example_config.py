@@ -85,7 +85,7 @@ def test_the_walk_finds_nested_sections_and_optional_tables() -> None:
 
 def _with_temporary_secrets(text: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     for name in re.findall(r'file = "/etc/kiosk/secrets/([\w.-]+)"', text):
-        (folder / name).write_text("not-a-real-secret-0123456789\n", encoding="utf-8")
+        (folder / name).write_text("not-a-real-secret-0123456789abcdef\n", encoding="utf-8")
     monkeypatch.setenv("KIOSK_SIP2_PASSWORD", "not-a-real-secret")
     monkeypatch.setenv("KIOSK_FBS_PASSWORD", "not-a-real-secret")
     return text.replace("/etc/kiosk/secrets/", f"{folder}/")
