@@ -211,6 +211,11 @@ class ZvtEmulator:
         """After the prompts, pull the cable; the terminal then approves (or declines) anyway."""
         self._plan(_Plan("drop", code, then_approve=approve))
 
+    def forget_script(self) -> None:
+        """Drop every scripted outcome not yet used (the next authorisation is approved)."""
+        with self._lock:
+            self._plans.clear()
+
     def prompts(self, codes: list[int]) -> None:
         self.prompt_codes = list(codes)
 
