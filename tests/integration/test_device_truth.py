@@ -47,7 +47,8 @@ POSTGRES = pytest.mark.postgres
 
 LOSS_1 = ("issue 11 loss 1: a note in escrow when the process dies is stacked by the validator's"
           " first poll after the restart into a session with no plan, and the idle timeout ends"
-          " that session without a credit bon")
+          " that session without a credit bon (loss 3 too when a later kill catches a coin"
+          " unread)")
 LOSS_2 = ("issue 11 loss 2: a coin taken at the moment of a cancel or a timeout is recorded on"
           " the ended session but never credited, and a restart does not repair it (loss 3 too"
           " when the kill catches that coin unread)")

@@ -444,6 +444,7 @@ def run(channel: Channel, args: dict[str, Any]) -> int:
     world = WorldClient(args["world"])
     core = build_core(config)
     built = time.monotonic()
+    control.mark("built", build_s=built - started)  # recovery done; start-up runs go on
     recovery = asdict(core.recovery) if core.recovery else {}
     try:
         citizen = start_up(core, world, control)

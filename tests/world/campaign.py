@@ -331,13 +331,15 @@ class Campaign:
             if event is None or event["event"] == "mark":
                 break
         time.sleep(after_s)
-        reached = any(e["event"] == "ready" for e in child.events)
         child.kill()
         child.wait_gone()
         self._expect_killed(child)
-        reached = reached or any(e["event"] == "ready" for e in child.events)
-        kill = Kill(len(self.result.kills) + 1, f"start-up killed after {after_s * 1000:.0f} ms",
-                    "startup", "after ready" if reached else "in start-up")
+        marks = {e.get("name") or e["event"] for e in child.events}
+        where = ("after ready" if "ready" in marks else
+                 "after build_core (start-up outbox round, export, devices)" if "built" in marks
+                 else "in build_core (ledger, devices, recovery)")
+        kill = Kill(len(self.result.kills) + 1,
+                    f"restart killed {after_s * 1000:.0f} ms into start-up", "startup", where)
         kill.seconds = time.monotonic() - began
         self.result.kills.append(kill)
         return kill
@@ -377,8 +379,11 @@ class Campaign:
                     kill.point += f" (SIGKILL {late:.1f} ms after the mark was sent)"
             elif what == "completed":
                 if not kill.point:
-                    kill.how = kill.how if kill.how == "idle" else f"{kill.how} (not reached)"
                     kill.point = "citizen left"
+                    if step.crash_at or step.mark:  # the campaign would test less than it says
+                        kill.error = f"{step.crash_at or step.mark} never came"
+                        self.result.errors.append(f"kill #{kill.number} ({step.label}):"
+                                                  f" {kill.error}; see {child.log}")
                 child.kill()
             elif what == "error":
                 kill.error = event["message"]

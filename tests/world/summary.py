@@ -3,9 +3,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from tests.world.campaign import CampaignResult, money_line
 from tests.world.checks import device_money
 
+HOW = {
+    "journal": "right after a journal point",
+    "random": "at a random moment",
+    "idle": "once the citizen had left",
+}
 RESULTS: list[CampaignResult] = []
 WALL: list[float] = []  # when the first campaign started and the last one ended (monotonic)
 
@@ -14,11 +21,14 @@ def lines(seed: int | None) -> list[str]:
     if not RESULTS:
         return []
     kills = sum(len(r.kills) for r in RESULTS)
-    by_how: dict[str, int] = {}
+    groups: dict[str, Counter[str]] = {"journal-point": Counter(), "random-moment": Counter()}
     for result in RESULTS:
+        group = groups["random-moment" if result.name.startswith("random") else "journal-point"]
         for kill in result.kills:
-            how = kill.how.split(" ")[0]
-            by_how[how] = by_how.get(how, 0) + 1
+            if kill.how == "startup":
+                group[f"in a restart's start-up ({kill.point.split(' (')[0]})"] += 1
+            else:
+                group[HOW.get(kill.how.split(" ")[0], kill.how)] += 1
     coins = notes = card = desk = accounted = 0
     for result in RESULTS:
         if result.truth:
@@ -38,7 +48,10 @@ def lines(seed: int | None) -> list[str]:
     per_kill = [k.seconds for r in RESULTS for k in r.kills]
     out = [
         f"seed {seed} (KIOSK_CRASH_SEED={seed} replays the random kills)",
-        f"kills: {kills} ({', '.join(f'{n} {h}' for h, n in sorted(by_how.items()))})",
+        f"kills: {kills}",
+        *(f"  {sum(c.values())} in the {name} campaigns: "
+          + ", ".join(f"{n} {how}" for how, n in sorted(c.items())) for name, c in groups.items()
+          if c),
         f"money in by device: coins {coins} øre, notes {notes} øre, card {card} øre,"
         f" desk bons redeemed {desk} øre; total {coins + notes + card + desk} øre",
         f"money accounted (settled + credited + refunded): {accounted} øre",
