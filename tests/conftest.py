@@ -114,3 +114,26 @@ def config_file(tmp_path: Path) -> Path:
     path = tmp_path / "kiosk.toml"
     path.write_text(MINIMAL_CONFIG.format(extra=""))
     return path
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from tests.world.seed import SEED_ENV, crash_seed
+
+    return f"device-truth crash proof: {SEED_ENV}={crash_seed()}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The device-truth proof's summary (kills, money in by device, money accounted,
+    discrepancies), when its campaigns ran in this session."""
+    import sys
+
+    if "tests.world.summary" not in sys.modules:
+        return
+    from tests.world.seed import crash_seed
+    from tests.world.summary import lines
+
+    report = lines(crash_seed())
+    if report:
+        terminalreporter.section("device-truth crash proof")
+        for line in report:
+            terminalreporter.write_line(line)

@@ -204,6 +204,10 @@ class CcTalkEmulator(PtyEmulator):
 class CoinAcceptorEmulator(CcTalkEmulator):
     def __init__(self, ids: Sequence[str] = DKK_COINS, **kw: object) -> None:
         kw.setdefault("name", "coin-acceptor")
+        #: every coin the acceptor took, as (event counter, coin id): a coin is taken once its
+        #: credit is in the event buffer, whether or not a host ever reads it (the cash box's
+        #: truth, for tests that compare it with what the automat accounted)
+        self.taken: list[tuple[int, str]] = []
         super().__init__(ids, **kw)  # type: ignore[arg-type]
 
     def insert_coin(self, ident: str) -> bool:
@@ -212,6 +216,7 @@ class CoinAcceptorEmulator(CcTalkEmulator):
         with self.lock:
             if self.accepts(position):
                 self.add_event(position, 1)  # B = sorter path
+                self.taken.append((self.counter, self.ids[position - 1]))
                 return True
             self.add_event(0, 2)  # inhibited coin
             return False

@@ -168,6 +168,7 @@ class ZvtEmulator:
         self._lock = threading.Lock()
         self._decoder = FrameDecoder()
         self._frames: deque[bytes] = deque()
+        self._served_next: A.Apdu | None = None  # a command that arrived mid-dialogue
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="zvt-emulator", daemon=True)
         self._thread.start()
@@ -210,6 +211,11 @@ class ZvtEmulator:
     def drop_link_mid_authorisation(self, approve: bool = True, code: int = 0x05) -> None:
         """After the prompts, pull the cable; the terminal then approves (or declines) anyway."""
         self._plan(_Plan("drop", code, then_approve=approve))
+
+    def forget_script(self) -> None:
+        """Drop every scripted outcome not yet used (the next authorisation is approved)."""
+        with self._lock:
+            self._plans.clear()
 
     def prompts(self, codes: list[int]) -> None:
         self.prompt_codes = list(codes)
@@ -342,10 +348,19 @@ class ZvtEmulator:
         raise _Hangup
 
     def _dialogue(self, apdu: A.Apdu) -> A.Apdu:
-        """Send a terminal message and return the host's answer (``80 00 00`` or an Abort)."""
+        """Send a terminal message and return the host's answer (``80 00 00`` or an Abort).
+
+        A command instead of an answer means the host we were talking to is gone (e.g. killed
+        and started again: a new one registers): the dialogue is given up, as after a silent
+        host, and the command is served next."""
         self._send(apdu)
         answer = self._receive(self.ack_timeout)
         if answer is None:
+            raise _Hangup
+        if answer.command not in (A.POSITIVE_ACK, A.ABORT) and (
+            answer.cls != A.NEGATIVE_ACK_CLASS
+        ):
+            self._served_next = answer
             raise _Hangup
         return answer
 
@@ -353,7 +368,9 @@ class ZvtEmulator:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            command = self._receive(0.2)
+            command, self._served_next = self._served_next, None
+            if command is None:
+                command = self._receive(0.2)
             if command is None:
                 continue
             with contextlib.suppress(_Hangup):

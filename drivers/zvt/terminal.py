@@ -178,7 +178,9 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
         self._set_health(Health.DOWN, str(exc))
 
     def _watch(self) -> None:
-        """Reconnect by path after an unplug; notice an unplugged serial device while idle."""
+        """Reconnect by path after an unplug; notice an unplugged serial device while idle;
+        register again after a registration that went wrong on an open link (e.g. a stale
+        prompt of a dialogue the terminal was still having with a host that died)."""
         while not self._stop.wait(self.reconnect_interval):
             if not self._io.acquire(blocking=False):
                 continue
@@ -186,7 +188,9 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
                 if self._link.is_open:
                     if self.transport == "serial" and not os.path.exists(self.url):
                         self._lost(ZvtLinkLost(f"{self.url} is gone"))
-                    continue
+                        continue
+                    if self._registered:
+                        continue
                 with contextlib.suppress(ZvtLinkLost, ZvtTimeout, ZvtProtocolError):
                     self._connect()
             finally:
