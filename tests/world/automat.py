@@ -445,7 +445,10 @@ def run(channel: Channel, args: dict[str, Any]) -> int:
     core = build_core(config)
     built = time.monotonic()
     control.mark("built", build_s=built - started)  # recovery done; start-up runs go on
-    recovery = asdict(core.recovery) if core.recovery else {}
+    recovery: dict[str, Any] = {}
+    if core.recovery is not None:  # session ids per outcome; the bons it printed, counted
+        recovery = {k: v for k, v in asdict(core.recovery).items() if k != "bons"}
+        recovery["bons"] = len(core.recovery.bons)
     try:
         citizen = start_up(core, world, control)
     except ScenarioError as exc:

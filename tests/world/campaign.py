@@ -282,7 +282,7 @@ class Campaign:
     def _write_config(self, info: dict[str, Any]) -> Path:
         (self.folder / "fbs-password").write_text("demo\n")
         (self.folder / "sip2-password").write_text("sip2\n")
-        (self.folder / "bon-key").write_text("device-truth-bon-signing-key\n")
+        (self.folder / "bon-key").write_text("device-truth-proof-bon-signing-key-32b\n")
         path = self.folder / "kiosk.toml"
         path.write_text(CONFIG.format(ledger_url=self.ledger_url, folder=self.folder,
                                       adapter=self.adapter, **info))
