@@ -47,6 +47,7 @@ class CardTerminal(ABC):
     #: Set by the host: called as ``on_pending(reference, token)`` on the authorising thread just
     #: before the authorisation goes to the terminal. The host stores ``token`` durably and passes
     #: it to :meth:`resolve` after a restart; if the hook raises, nothing is sent (no money moves).
+    #: So for a driver that calls it, a pending payment without a stored token was never sent.
     #: Drivers that resolve without help never call it.
     on_pending: Callable[[str, str], None] | None = None
 

@@ -440,6 +440,14 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
             log.warning("ZVT %s: %s still unknown: %s", self.name, reference, why)
             return CardResult(CardOutcome.OUTCOME_UNKNOWN, amount_ore, reference, message=why)
 
+        if not token and self.on_pending is not None and reference not in self._pending:
+            # the host stores a token before any authorisation of ours goes out: none stored,
+            # none sent (the process died between the pending payment and its token)
+            return CardResult(
+                CardOutcome.ABORTED, amount_ore, reference,
+                message="never sent: no token was recorded for it",
+            )
+
         with self._io:
             try:
                 self._connect()
