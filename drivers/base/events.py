@@ -56,11 +56,16 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class Escrow:
-    """A note is held: the host must call ``accept_escrow()`` or ``return_escrow()`` soon."""
+    """A note is held: the host must call ``accept_escrow()`` or ``return_escrow()`` soon.
+
+    ``event_ref``, where the device keeps no record of past events (SSP): the position to store
+    *before* accepting. With it stored, a restart that finds the note stacked but its credit
+    never recorded (the process died in between) knows what the note was worth."""
 
     device: str
     value_ore: int
     denomination: str
+    event_ref: str = ""
 
 
 @dataclass(frozen=True, slots=True)

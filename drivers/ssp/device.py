@@ -11,10 +11,12 @@ Across a restart of the host: a note in escrow at start-up is returned (REJECT b
 POLL, which would accept it), and the events of the first POLL are reported as ``during_restart``.
 Each credit carries ``event_ref`` ``ssp:<serial>:<stacked>``, the validator's own count of stacked
 notes (GET COUNTERS, kept across power cycles) after it. SSP keeps no history of past events:
-a credit the dead host had read but not recorded is not sent again. At the first start the count
-is compared with the host's newest recorded one, and notes stacked beyond it are announced as lost
-events: the counters are not per channel, so their value is for the cash-box count to say. A
-validator without GET COUNTERS cannot tell at all (its ``event_ref`` ends in ``:``).
+a credit the dead host had read but not recorded is not sent again. So a note in escrow carries
+``ssp:<serial>:<stacked>:<value>`` for the host to store before it accepts: at the first start
+the count is compared with the host's newest recorded position, and one note stacked beyond it
+after such an acceptance is credited ``during_restart`` at that value. Notes beyond that are
+announced as lost events (the counters are not per channel: their value is for the cash-box count
+to say). A validator without GET COUNTERS cannot tell at all (its ``event_ref`` ends in ``:``).
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ class SspValidator(PolledCashAcceptor):
         self.serial = "?"
         self._stacked: int | None = None  # the validator's stacked-notes counter, if it has one
         self._resume: tuple[str, int | None] | None = None  # the host's newest recorded event
+        self._accepting: int | None = None  # with it: a note accepted, not yet recorded (øre)
         self._started = False
         self._first_poll = False  # its events happened before this host started
         self.setup: Setup | None = None
@@ -139,14 +142,19 @@ class SspValidator(PolledCashAcceptor):
 
     def resume_after(self, event_ref: str, *, stopped_cleanly: bool = False) -> None:
         kind, _, rest = event_ref.partition(":")
-        serial, _, stacked = rest.partition(":")
+        serial, _, rest = rest.partition(":")
+        stacked, _, accepting = rest.partition(":")
         if kind != "ssp" or not serial:
             log.warning("%s: ignoring a resume point that is not SSP's: %r", self.name, event_ref)
             return
         self._resume = (serial, int(stacked) if stacked.isdigit() else None)
+        self._accepting = int(accepting) if accepting.isdigit() else None
 
-    def event_ref(self) -> str:
-        return f"ssp:{self.serial}:{'' if self._stacked is None else self._stacked}"
+    def event_ref(self, accepting: int | None = None) -> str:
+        """Where the validator stands (``accepting``: and the value of the note held, for the
+        host to store before the note may go in)."""
+        ref = f"ssp:{self.serial}:{'' if self._stacked is None else self._stacked}"
+        return ref if accepting is None or self._stacked is None else f"{ref}:{accepting}"
 
     # ---- plumbing ---------------------------------------------------------------------------
 
@@ -285,6 +293,12 @@ class SspValidator(PolledCashAcceptor):
             resume[1], self._stacked
         ):
             missing = (self._stacked or 0) - (resume[1] or 0)
+            if missing > 0 and self._accepting is not None:
+                # the note the host accepted went in; its credit died with the host
+                self._emit(Credit(self.name, self._accepting, "accepted before the restart",
+                                  "note", event_ref=f"ssp:{self.serial}:{(resume[1] or 0) + 1}",
+                                  during_restart=True))
+                missing -= 1
             if missing > 0:
                 self._fault(FaultKind.LOST_EVENTS,
                             f"{missing} note(s) stacked after the last recorded one were never "
@@ -394,7 +408,8 @@ class SspValidator(PolledCashAcceptor):
                 self._held = (event.channel, time.monotonic())
                 return
             self._held = (event.channel, time.monotonic())
-            self._emit(Escrow(self.name, value, f"channel {event.channel}"))
+            self._emit(Escrow(self.name, value, f"channel {event.channel}",
+                              event_ref=self.event_ref(accepting=value)))
         elif code == codec.CREDIT_NOTE:
             value = self._value(event.channel)
             if value is None:

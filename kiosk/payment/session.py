@@ -670,9 +670,24 @@ class PaymentSession:
         elif over.ore > self.cash.max_overpay_ore:
             self.message = "note_too_large"
             acceptor.return_escrow()
+        elif event.event_ref and not self._note_accepting(event):
+            acceptor.return_escrow()  # what we cannot record, we do not take
         else:
             acceptor.accept_escrow()
         self._notify()
+
+    def _note_accepting(self, event: Escrow) -> bool:
+        """A validator that keeps no record of past events: its position, with the note about to
+        go in, is stored before it may (so a restart that finds it stacked knows its value)."""
+        try:
+            self.ledger.note_device_position(event.device, event.event_ref)
+        except Exception as exc:
+            if not is_ledger_fault(exc):
+                raise
+            log.warning("note in escrow returned, not recorded: %s", describe_fault(exc))
+            return False
+        self._positions[event.device] = event.event_ref
+        return True
 
     # -- card ----------------------------------------------------------------------------------
     def choose_card(self) -> None:

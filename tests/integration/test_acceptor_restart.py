@@ -220,29 +220,64 @@ def test_an_ssp_note_in_escrow_at_start_up_is_returned_not_stacked() -> None:
         assert not events_b.of(Credit)
 
 
-def test_an_ssp_credit_the_dead_automat_never_recorded_is_announced() -> None:
-    """SSP does not send an event twice: the stacked-notes counter is all that is left of a
-    credit the dead process read but did not record, and it does not say which note it was."""
+def _ssp_credit_read_then_died(emu: SspEmulator) -> tuple[str, str, Credit]:
+    """Driver A takes a 50 kr note; the credit reaches it, then the process dies before the
+    ledger has it. Returns (position before, the escrow's position to store, the lost credit)."""
+    a = ssp_driver(emu)
+    with first_poll_done(a, lambda: emu.commands) as events_a:
+        before = newest_position(events_a)  # the ledger's newest: nothing stacked yet
+        a.enable({5000})
+        wait_until(lambda: emu.enabled, "enabled")
+        assert emu.insert_note(50)
+        (escrow,) = events_a.wait_count(Escrow, 1)
+        a.accept_escrow()
+        (lost,) = events_a.wait_count(Credit, 1)  # read, then the process died
+    return before, escrow.event_ref, lost
+
+
+def test_an_ssp_note_accepted_before_the_restart_is_credited_at_its_value() -> None:
+    """SSP sends an event once: the host stores the escrow's position before it accepts, so the
+    stacked-notes counter one higher at the next start is that note, at that value."""
+    with SspEmulator(escrow_timeout_s=30.0) as emu:
+        _before, accepting, lost = _ssp_credit_read_then_died(emu)
+        assert (accepting, lost.event_ref) == ("ssp:16909060:0:5000", "ssp:16909060:1")
+        b = ssp_driver(emu, resume=accepting)
+        with first_poll_done(b, lambda: emu.commands) as events_b:
+            (credit,) = events_b.wait_count(Credit, 1)
+        assert (credit.value_ore, credit.during_restart, credit.event_ref) == (
+            5000, True, "ssp:16909060:1")
+        assert not events_b.of(Fault)
+        # recorded now: the next start finds nothing
+        c = ssp_driver(emu, resume=credit.event_ref)
+        with first_poll_done(c, lambda: emu.commands) as events_c:
+            pass
+        assert not events_c.of(Fault) and not events_c.of(Credit)
+
+
+def test_an_ssp_note_accepted_but_never_stacked_is_not_credited() -> None:
     with SspEmulator(escrow_timeout_s=30.0) as emu:
         a = ssp_driver(emu)
         with first_poll_done(a, lambda: emu.commands) as events_a:
-            recorded = newest_position(events_a)  # the ledger's newest: nothing stacked yet
             a.enable({5000})
             wait_until(lambda: emu.enabled, "enabled")
             assert emu.insert_note(50)
-            events_a.wait_count(Escrow, 1)
-            a.accept_escrow()
-            (lost,) = events_a.wait_count(Credit, 1)  # read, then the process died
-        assert lost.event_ref == "ssp:16909060:1"
-        b = ssp_driver(emu, resume=recorded)
+            (escrow,) = events_a.wait_count(Escrow, 1)
+        # died with the note held: the next start returns it, the counter has not moved
+        b = ssp_driver(emu, resume=escrow.event_ref)
+        with first_poll_done(b, lambda: emu.commands) as events_b:
+            pass
+        assert emu.returned == [1] and not events_b.of(Credit) and not events_b.of(Fault)
+
+
+def test_an_ssp_credit_without_a_stored_acceptance_is_announced() -> None:
+    """The position stored is older than the acceptance (say, a ledger from before this): the
+    counters say a note went in, not which."""
+    with SspEmulator(escrow_timeout_s=30.0) as emu:
+        before, _accepting, _lost = _ssp_credit_read_then_died(emu)
+        b = ssp_driver(emu, resume=before)
         with first_poll_done(b, lambda: emu.commands) as events_b:
             fault = events_b.wait_fault(FaultKind.LOST_EVENTS)
         assert "1 note(s)" in fault.detail and not events_b.of(Credit)
-        # once recorded, the same count is not announced again
-        c = ssp_driver(emu, resume=lost.event_ref)
-        with first_poll_done(c, lambda: emu.commands) as events_c:
-            pass
-        assert not events_c.of(Fault)
 
 
 def test_an_ssp_validator_without_counters_still_works_and_cannot_tell() -> None:

@@ -293,3 +293,30 @@ def test_a_card_result_that_comes_back_while_asking_still_pays(world: World) -> 
     assert s.state is State.RECEIPT
     s.finish_receipt()
     assert world.audit() == []
+
+
+@pytest.mark.parametrize("ledger_up", [True, False], ids=["recorded", "ledger-down"])
+def test_a_note_is_accepted_only_once_its_position_is_stored(world: World, ledger_up: bool) -> None:
+    """An SSP validator sends a credit once: the session stores the escrow's position (with the
+    note's value) before it accepts, so a restart that finds the note stacked can credit it; a
+    ledger that cannot store it gets the note back to the citizen."""
+    from drivers.base import Escrow
+    from tests.integration.test_ledger_fault import Outage
+
+    notes = FakeAcceptor("notes", "note", world.session.on_device_event)
+    world.session.devices.acceptors.append(notes)
+    world.pay_cash()
+    notes.escrow_value = 5000
+    outage = Outage(world.engine)
+    if not ledger_up:
+        outage.mode = "readonly"
+    world.session.on_device_event(Escrow("notes", 5000, "channel 1", "ssp:7:3:5000"))
+    outage.mode = None
+    if ledger_up:
+        assert notes.stacked == [5000] and notes.returned == []
+        # (the fake's credit carries no position of its own: the stored one stays)
+        assert world.ledger.device_positions()["notes"] == ("ssp:7:3:5000", False)
+        assert world.session.received == Money(5000)
+    else:
+        assert notes.returned == [5000] and notes.stacked == []
+        assert world.session.received == Money(0) and world.session.state is State.PAYING
