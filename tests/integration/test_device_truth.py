@@ -45,41 +45,10 @@ from tests.world.seed import crash_seed
 
 POSTGRES = pytest.mark.postgres
 
-LOSS_1 = ("issue 11 loss 1: a note in escrow when the process dies is stacked by the validator's"
-          " first poll after the restart into a session with no plan, and the idle timeout ends"
-          " that session without a credit bon (loss 3 too when a later kill catches a coin"
-          " unread)")
-LOSS_2 = ("issue 11 loss 2: a coin taken at the moment of a cancel or a timeout is recorded on"
-          " the ended session but never credited, and a restart does not repair it (loss 3 too"
-          " when the kill catches that coin unread)")
-LOSS_3 = ("issue 11 loss 3: a coin the acceptor took just before the kill, not yet read by the"
-          " driver, is never credited: after the restart the ccTalk driver takes the event"
-          " counter as its baseline and ignores what the buffer holds")
-CARD_PENDING_OPEN = (
-    "not one of issue 11's losses (its own issue): a card payment killed after its 'pending'"
-    " tender and before the ZVT driver's resolve token stays open after every restart —"
-    " recovery asks the terminal without a token and the new driver cannot tell, although the"
-    " driver never sends an authorisation whose token was not stored"
-)
-CARD_UNKNOWN_LOST = (
-    "not one of issue 11's losses (its own issue): the terminal's link drops mid-authorisation"
-    " and the terminal approves; the session cannot ask it ('card_unknown'), the citizen walks"
-    " away and the idle timeout (or a cancel) ends the session with credit_and_end, which"
-    " credits only 'received' tenders — the approved payment is lost, and recovery never asks"
-    " the terminal about a session that has ended"
-)
-
-#: the campaigns that fail on today's tree, and why (their tests are xfail, strict): remove an
-#: entry when its loss is fixed
-KNOWN = {
-    "card_pending-sqlite": CARD_PENDING_OPEN,
-    "card_pending-postgres": CARD_PENDING_OPEN,
-    "card_unknown-sqlite": CARD_UNKNOWN_LOST,
-    "random-coin_on_wire": LOSS_3,
-    "random-note_in_escrow": LOSS_1,
-    "random-during_cancel": LOSS_2,
-    "random-during_timeout": LOSS_2,
-}
+#: campaigns that fail on today's tree, and why (their tests are xfail, strict). Empty since the
+#: fixes of issue 11: losses 1-3, a card payment killed before its token, and a card approval
+#: whose session ended while the terminal could not be asked, each failed here first.
+KNOWN: dict[str, str] = {}
 
 #: name → (steps for a seed, database, FBS adapter)
 CAMPAIGNS: dict[str, tuple[Callable[[int], list[Step]], str, str]] = {
