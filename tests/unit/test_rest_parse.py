@@ -52,13 +52,16 @@ def parsed(body: bytes) -> Any:
 
 @pytest.mark.parametrize(
     ("literal", "ore"),
-    [("175.00", 17500), ("175", 17500), ("0.5", 50), ("312.75", 31275), ('"20.00"', 2000)],
-)
+    [
+        ("175.00", 17500), ("175", 17500), ("0.5", 50), ("312.75", 31275), ('"20.00"', 2000),
+        ("175.000", 17500), ("175.5000000000", 17550), ("1e2", 10000), ("1.755E2", 17550),
+    ],
+)  # fmt: skip
 def test_amounts_are_exact(literal: str, ore: int) -> None:
     assert parsed(fee(amount=literal)).amount.ore == ore
 
 
-@pytest.mark.parametrize("literal", ["1.755e2", "175.005", "-5.00", '"abc"', "true", "null"])
+@pytest.mark.parametrize("literal", ["19.999", "175.005", "-5.00", '"abc"', "true", "null"])
 def test_inexact_or_odd_amounts_are_protocol_errors(literal: str) -> None:
     with pytest.raises(FbsError) as caught:
         parsed(fee(amount=literal))
