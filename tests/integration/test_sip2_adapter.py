@@ -18,6 +18,7 @@ from kiosk.fbs.sip2.adapter import Sip2FbsPort, transaction_id
 from kiosk.fbs.sip2.codec import decode, encode, make
 from kiosk.fbs.sip2.errors import Sip2TransportError
 from kiosk.fbs.sip2.transport import TcpTransport
+from kiosk.money import Money
 
 CARD = {pid: f"321000{pid - 1000:04d}" for pid in range(1001, 1012)}
 PIN = {pid: f"{pid - 1000:02d}" * 2 for pid in range(1001, 1012)}
@@ -113,6 +114,34 @@ def test_a_claim_on_the_cut_off_date_belongs_to_the_debtor_system(
     )
     claims = port.claims(port.authenticate(CARD[seed.MIXED], PIN[seed.MIXED]))
     assert claims[0].payable_in is PayableIn.DEBTOR
+
+
+@pytest.mark.parametrize("wire", ["175.005", "-25.00", "1.234,50", " "])  # " ": empty
+def test_one_unreadable_fine_item_hides_no_other_and_login_works(
+    fbs: Sip2FbsPort, state: SimulatorState, wire: str
+) -> None:
+    """Issue 13 item 4: each of these AV amounts made the login's 63 fail."""
+    readable = {c.id: c.amount for c in fbs.claims(fbs.authenticate(CARD[1003], PIN[1003]))}
+    state.add_fee(
+        seed.MIXED, 90003, kind="fee", reason="Gebyr", amount_ore=2000,
+        created=date(2021, 1, 1), wire_amount=wire,
+    )  # fmt: skip
+    claims = fbs.claims(fbs.authenticate(CARD[seed.MIXED], PIN[seed.MIXED]))
+    assert {c.id: c.amount for c in claims if c.is_readable} == readable
+    (odd,) = [c for c in claims if not c.is_readable]
+    assert odd.id == "90003" and odd.created == date(2021, 1, 1)
+    assert odd.payable_in is PayableIn.DEBTOR and not odd.is_selectable
+
+
+def test_an_exact_odd_amount_in_a_fine_item_is_read(
+    fbs: Sip2FbsPort, state: SimulatorState
+) -> None:
+    state.add_fee(
+        seed.NO_CLAIMS, 90004, kind="fee", reason="Gebyr", amount_ore=17550,
+        created=date(2019, 1, 1), wire_amount="1.755E2",
+    )  # fmt: skip
+    (claim,) = fbs.claims(fbs.authenticate(CARD[seed.NO_CLAIMS], PIN[seed.NO_CLAIMS]))
+    assert claim.amount == Money(17550) and claim.is_selectable
 
 
 def test_wrong_pin_and_unknown_patron(fbs: Sip2FbsPort) -> None:

@@ -13,6 +13,7 @@ from kiosk.fbs.port import FbsError, FbsErrorReason, RegistrationStatus
 from kiosk.fbs.sip2.adapter import Sip2FbsPort, blocks_from_status, transaction_id
 from kiosk.fbs.sip2.codec import decode, encode
 from kiosk.fbs.sip2.errors import Sip2TransportError
+from kiosk.money import Money
 
 FBS_64 = (
     "64              00920161021    145207000000000002000100000004AODK-761500|AALN:3208100032|"
@@ -87,21 +88,31 @@ def test_cut_off_on_the_fee_date_makes_it_a_debtor_claim(settings: Sip2Settings)
 
 
 @pytest.mark.parametrize(
-    ("item", "problem"),
+    ("item", "fee_id", "created"),
     [
-        ("%%20160920%175.00%%", "fee id"),
-        ("%1%2016-09-20%175.00%%", "date"),
-        ("%1%20160920%175,5x%%", "amount"),
-        ("just text", "layout"),
+        ("%%20160920%175.00%%", "unreadable-1", date(2016, 9, 20)),
+        ("%1%2016-09-20%175.00%%", "1", None),
+        ("%1%20160920%175,5x%%", "1", date(2016, 9, 20)),
+        ("%1%20160920%175.005%Titel%", "1", date(2016, 9, 20)),
+        ("%1%20160920%-25.00%%", "1", date(2016, 9, 20)),
+        ("%1%20160920%1.234,50%%", "1", date(2016, 9, 20)),
+        ("%1%20160920%%%", "1", date(2016, 9, 20)),
+        ("just text", "unreadable-1", None),
     ],
 )
-def test_a_garbled_fine_item_is_a_protocol_error(
-    settings: Sip2Settings, item: str, problem: str
+def test_a_fine_item_that_cannot_be_read_is_for_the_staff_and_hides_no_other(
+    settings: Sip2Settings, item: str, fee_id: str, created: date | None
 ) -> None:
-    fbs, _ = port(settings, FBS_64.replace("%289097%20160920%175.00%%%%%", item))
-    with pytest.raises(FbsError) as err:
-        fbs.authenticate("3208100032", "1234")
-    assert err.value.reason is FbsErrorReason.PROTOCOL
+    """Issue 13 item 4: each of these blocked the whole login (the 63 carries the fine items)."""
+    good = "AV%289097%20160920%175.00%%"
+    reply = FBS_64.replace("AV%289097%20160920%175.00%%%%%", f"AV{item}|{good}")
+    fbs, _ = port(settings, reply)
+    patron = fbs.authenticate("3208100032", "1234")
+    unreadable, readable = sorted(fbs.claims(patron), key=lambda c: c.is_readable)
+    assert readable.id == "289097" and readable.amount == Money(17500)
+    assert unreadable.id == fee_id and unreadable.amount is None
+    assert unreadable.created == (created or date.min)
+    assert not unreadable.is_selectable
 
 
 def test_bl_and_cq(settings: Sip2Settings) -> None:

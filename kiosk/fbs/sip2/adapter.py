@@ -15,6 +15,7 @@ only on ``38Y``; ``38N`` is a refusal with FBS's ``AF`` text; no usable reply is
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import ssl
 import threading
@@ -41,6 +42,8 @@ from kiosk.fbs.sip2.transport import (
     TcpTransport,
 )
 from kiosk.money import Money, MoneyError
+
+log = logging.getLogger(__name__)
 
 #: 63 summary with position 3 (fine items) set.
 FINE_ITEMS_SUMMARY = "   Y      "
@@ -243,17 +246,25 @@ class Sip2FbsPort:
         )
 
     def _claims(self, reply: Sip2Message) -> list[Claim]:
-        try:
-            claims = [c for item in reply.all("AV") if (c := self.parse_fine_item(item))]
-        except Sip2ProtocolError as exc:
-            raise FbsError(FbsErrorReason.PROTOCOL, f"fine item: {exc}") from None
+        """The 64's fine items as claims. One item that cannot be read never hides the others:
+        it becomes an unreadable claim ("ask the staff"), logged by its fee id."""
+        claims = []
+        for index, item in enumerate(reply.all("AV")):
+            try:
+                claim = self.parse_fine_item(item)
+            except Sip2ProtocolError as exc:
+                claim = self.unreadable_fine_item(item, index)
+                log.warning("fee %s cannot be read, shown as 'ask the staff': %s", claim.id, exc)
+            if claim is not None:
+                claims.append(claim)
         ids = [c.id for c in claims]
         if len(ids) != len(set(ids)):
             raise FbsError(FbsErrorReason.PROTOCOL, "the same fee id appears twice")
         return sorted(claims, key=lambda c: (c.created, c.id))
 
     def parse_fine_item(self, item: str) -> Claim | None:
-        """One FBS ``AV`` value → a classified claim; None for an empty item or a zero amount."""
+        """One FBS ``AV`` value → a classified claim; None for an empty item or a zero amount;
+        :class:`Sip2ProtocolError` when it cannot be read."""
         if not item.strip():
             return None
         parts = item.split("%")
@@ -262,10 +273,9 @@ class Sip2FbsPort:
         item_id, fee_id, day, amount = (p.strip() for p in parts[:4])
         if not fee_id:
             raise Sip2ProtocolError("fine item without a fee id")
-        try:
-            created = datetime.strptime(day, "%Y%m%d").date()
-        except ValueError:
-            raise Sip2ProtocolError(f"fine item {fee_id}: bad date {day!r}") from None
+        created = _fine_item_date(day)
+        if created is None:
+            raise Sip2ProtocolError(f"fine item {fee_id}: bad date {day[:20]!r}")
         try:
             money = Money.parse(amount)
         except MoneyError as exc:
@@ -280,10 +290,28 @@ class Sip2FbsPort:
             kind=ClaimKind.FEE,  # SIP2 does not say fee or compensation
             amount=money,
             created=created,
-            payable_in=PayableIn.FBS if created < self.cut_off_date else PayableIn.DEBTOR,
+            payable_in=self._payable_in(created),
             reason=title,
             materials=materials if (item_id or title) else (),
         )
+
+    def unreadable_fine_item(self, item: str, index: int) -> Claim:
+        """What can still be read of an ``AV`` item :meth:`parse_fine_item` refused: fee id
+        (``unreadable-N`` when there is none), date and title, each only if readable."""
+        parts = [p.strip() for p in item.split("%")]
+        fee_id = parts[1] if len(parts) > 1 and parts[1] else f"unreadable-{index + 1}"
+        created = _fine_item_date(parts[2]) if len(parts) > 2 else None
+        return Claim.unreadable(
+            fee_id,
+            kind=ClaimKind.FEE,
+            created=created,
+            # no date: where it is payable is unknown, and DEBTOR is the cautious guess
+            payable_in=PayableIn.DEBTOR if created is None else self._payable_in(created),
+            reason=parts[4] if len(parts) > 4 else "",
+        )
+
+    def _payable_in(self, created: date) -> PayableIn:
+        return PayableIn.FBS if created < self.cut_off_date else PayableIn.DEBTOR
 
     # -- the line -----------------------------------------------------------------------------
     def _request(self, message: Sip2Message, *, idempotent: bool) -> Sip2Message:
@@ -356,6 +384,13 @@ class Sip2FbsPort:
         if reply.code != REPLY_TO[message.code]:
             raise Sip2ProtocolError(f"reply {reply.code} to request {message.code}")
         return reply
+
+
+def _fine_item_date(day: str) -> date | None:
+    try:
+        return datetime.strptime(day, "%Y%m%d").date()
+    except ValueError:
+        return None
 
 
 def blocks_from_status(status: str, message: str = "") -> tuple[BlockReason, ...]:
