@@ -394,3 +394,16 @@ def test_sent_patron_id_can_carry_the_prefix(
     patron = port.authenticate(CARD[seed.OLD_ONLY], PIN[seed.OLD_ONLY])
     assert port._aa(patron) == "LN:" + CARD[seed.OLD_ONLY]
     assert len(port.claims(patron)) == len(state.fees(seed.OLD_ONLY))
+
+
+def test_a_title_cp850_cannot_hold_arrives_as_question_marks_over_tcp(
+    fbs: Sip2FbsPort, state: SimulatorState
+) -> None:
+    """Raw TCP is cp850 on the wire: the server can only send "?" for "–", and the checksum
+    is checked over the bytes as they came."""
+    state.add_fee(
+        seed.NO_CLAIMS, 90006, kind="fee", reason="Ørken – ’Łódź’", amount_ore=2500,
+        created=date(2019, 2, 1),
+    )  # fmt: skip
+    (claim,) = fbs.claims(fbs.authenticate(CARD[seed.NO_CLAIMS], PIN[seed.NO_CLAIMS]))
+    assert claim.reason == "Ørken ? ??ód??"  # Ø and ó are cp850; –, ’, Ł and ź are not

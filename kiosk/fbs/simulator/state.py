@@ -185,6 +185,8 @@ class SimulatorState:
         default_factory=lambda: ClientCredentials("sip2", "sip2")
     )
     faults: Faults = field(default_factory=Faults)
+    #: the character set the SIP2 envelope's AZ checksums are summed over (FBS's is not public)
+    envelope_checksum_encoding: str = "utf-8"
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()

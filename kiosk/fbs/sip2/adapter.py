@@ -37,6 +37,7 @@ from kiosk.fbs.sip2.errors import Sip2ChecksumError, Sip2ProtocolError, Sip2Tran
 from kiosk.fbs.sip2.messages import PATRON_STATUS_NAMES, REPLY_TO
 from kiosk.fbs.sip2.transport import (
     HttpsEnvelopeTransport,
+    ReceivedLine,
     Sip2Transport,
     StaleConnectionError,
     TcpTransport,
@@ -356,12 +357,14 @@ class Sip2FbsPort:
         s = self.settings
         seq = self._seq
         self._seq = (seq + 1) % 10
-        line = encode(message, sequence=seq, error_detection=s.error_detection, encoding=s.encoding)
+        charset = getattr(self.transport, "checksum_encoding", s.encoding)
+        line = encode(message, sequence=seq, error_detection=s.error_detection, encoding=charset)
         reply_line = self.transport.exchange(line)
         asked_resend = sent_again = False
         while True:
             try:
-                reply = decode(reply_line, encoding=s.encoding)
+                raw = reply_line.raw if isinstance(reply_line, ReceivedLine) else None
+                reply = decode(reply_line, encoding=charset, raw=raw)
                 if s.error_detection and reply.checksum is None:
                     raise Sip2ChecksumError(
                         f"reply {reply.code} has no AY/AZ trailer (error_detection is on)"
@@ -370,7 +373,7 @@ class Sip2FbsPort:
                 if asked_resend:
                     raise
                 asked_resend = True
-                reply_line = self.transport.exchange(encode(make("97"), encoding=s.encoding))
+                reply_line = self.transport.exchange(encode(make("97"), encoding=charset))
                 continue
             if reply.code == "96":
                 if sent_again:
@@ -426,6 +429,7 @@ def make_transport(settings: Sip2Settings) -> Sip2Transport:
             settings.password.get(),
             timeout_s=settings.timeout_s,
             verify=settings.verify_tls,
+            checksum_encoding=settings.envelope_checksum_encoding,
         )
     context = None
     if settings.tls:
