@@ -48,7 +48,10 @@ class Sip2Settings(Section):
     payment_type: str = Field("00", pattern=r"^\d{2}$")  # 37 Fee Paid: 00 cash, 01 VISA, 02 card
     language: str = Field("009", pattern=r"^\d{3}$")  # 009 = Danish
     patron_id_prefix: str = "LN:"  # FBS prefixes AA in replies; stripped for Patron.id
-    send_patron_id_prefix: bool = False  # add the prefix to AA in 63/37/35 requests
+    #: add the prefix to AA in the requests about the patron FBS identified (the claims' 63, 37,
+    #: 35); the login's 63 sends the card number or CPR as the citizen showed it: "LN:" names a
+    #: library card number, a CPR is none, and FBS answers a bare card number (recorded traffic)
+    send_patron_id_prefix: bool = False
     verify_tls: bool = True  # TLS on raw TCP and the HTTPS envelope
 
     @field_validator("encoding", "envelope_checksum_encoding")

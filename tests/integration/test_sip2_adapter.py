@@ -407,3 +407,43 @@ def test_a_title_cp850_cannot_hold_arrives_as_question_marks_over_tcp(
     )  # fmt: skip
     (claim,) = fbs.claims(fbs.authenticate(CARD[seed.NO_CLAIMS], PIN[seed.NO_CLAIMS]))
     assert claim.reason == "Ørken ? ??ód??"  # Ø and ó are cp850; –, ’, Ł and ź are not
+
+
+class _Recording(TcpTransport):
+    def __init__(self, *args: object, **kw: object) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.sent: list[str] = []
+
+    def exchange(self, line: str) -> str:
+        self.sent.append(line)
+        return super().exchange(line)
+
+
+def test_with_the_prefix_on_requests_about_the_patron_carry_it_and_the_login_does_not(
+    server: Sip2TcpServer, state: SimulatorState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13 item 6: the login's 63 sends what the citizen showed (a card number or a CPR;
+    "LN:" names a library card number, and FBS answers a bare one with its LN: id, as recorded);
+    the 63, 37 and 35 about the patron FBS named send that id with the prefix."""
+    transport = _Recording(server.host, server.port, timeout_s=10)
+    port = Sip2FbsPort(
+        settings(server, monkeypatch, send_patron_id_prefix=True),
+        institution=state.agency_id,
+        cut_off_date=state.cut_off_date,
+        transport=transport,
+    )
+    card, cpr = CARD[seed.OLD_ONLY], state.patron(seed.OLD_ONLY).cpr
+    patron = port.authenticate(card, PIN[seed.OLD_ONLY])
+    port.claims(patron)  # read with the login: no request
+    claims = port.claims(patron)
+    assert port.register_payment(patron, claims[:1], "prefix-1")[0].settled
+    assert port.end_session(patron)
+    assert port.authenticate(cpr, PIN[seed.OLD_ONLY]).id == card
+    sent = [decode(line) for line in transport.sent if line[:2] in ("63", "37", "35")]
+    assert [(m.code, m.get("AA"), "AD" in m.fields) for m in sent] == [
+        ("63", card, True),
+        ("63", "LN:" + card, False),
+        ("37", "LN:" + card, False),
+        ("35", "LN:" + card, False),
+        ("63", cpr, True),
+    ]
