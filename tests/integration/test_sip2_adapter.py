@@ -17,7 +17,7 @@ from kiosk.fbs.simulator.state import YEAR_END_MESSAGE, SimulatorState
 from kiosk.fbs.sip2.adapter import Sip2FbsPort, transaction_id
 from kiosk.fbs.sip2.codec import decode, encode, make
 from kiosk.fbs.sip2.errors import Sip2TransportError
-from kiosk.fbs.sip2.transport import TcpTransport
+from kiosk.fbs.sip2.transport import ReceivedLine, TcpTransport
 from kiosk.money import Money
 
 CARD = {pid: f"321000{pid - 1000:04d}" for pid in range(1001, 1012)}
@@ -447,3 +447,61 @@ def test_with_the_prefix_on_requests_about_the_patron_carry_it_and_the_login_doe
         ("35", "LN:" + card, False),
         ("63", cpr, True),
     ]
+
+
+class _Bare96ToTheFirstFeePaid(TcpTransport):
+    """Garbles the first 37 so the server answers 96, and hands that 96 on without its AZ, as a
+    server may send it."""
+
+    garbled = 0
+
+    def exchange(self, line: str) -> str:
+        if not self.garbled and line.startswith("37"):
+            self.garbled += 1
+            assert super().exchange(line.replace("|BK", "|BQ", 1)).startswith("96")
+            return ReceivedLine("96", b"96")
+        return super().exchange(line)
+
+
+def test_a_96_without_az_resends_the_fee_paid_and_it_is_registered_once(
+    server: Sip2TcpServer, state: SimulatorState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13 item 6: the payment stayed not_registered instead of being sent again."""
+    transport = _Bare96ToTheFirstFeePaid(server.host, server.port, timeout_s=10)
+    port = Sip2FbsPort(
+        settings(server, monkeypatch),
+        institution=state.agency_id,
+        cut_off_date=state.cut_off_date,
+        transport=transport,
+    )
+    patron = port.authenticate(CARD[seed.OLD_ONLY], PIN[seed.OLD_ONLY])
+    claim = port.claims(patron)[0]
+    (result,) = port.register_payment(patron, [claim], "bare-96")
+    assert transport.garbled == 1 and result.status is RegistrationStatus.REGISTERED
+    assert state.registrations == [(transaction_id("bare-96", claim.id), int(claim.id))]
+
+
+class _NoSequenceNumber(TcpTransport):
+    """Takes the AY out of every 64 and puts a valid AZ back."""
+
+    def exchange(self, line: str) -> str:
+        reply = super().exchange(line)
+        if not reply.startswith("64"):
+            return reply
+        body = reply[:-9] + "AZ"  # drop "AYnAZxxxx", keep the AZ marker
+        text = body + f"{-sum(body.encode('cp850')) & 0xFFFF:04X}"
+        return ReceivedLine(text, text.encode("cp850"))
+
+
+def test_a_reply_with_az_but_no_ay_is_refused_over_tcp(
+    server: Sip2TcpServer, state: SimulatorState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = Sip2FbsPort(
+        settings(server, monkeypatch),
+        institution=state.agency_id,
+        cut_off_date=state.cut_off_date,
+        transport=_NoSequenceNumber(server.host, server.port, timeout_s=10),
+    )
+    with pytest.raises(FbsError) as err:
+        port.authenticate(CARD[seed.OLD_ONLY], PIN[seed.OLD_ONLY])
+    assert err.value.reason is FbsErrorReason.PROTOCOL

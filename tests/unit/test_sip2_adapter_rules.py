@@ -11,7 +11,7 @@ from kiosk.config.fbs import Sip2Settings
 from kiosk.domain import BlockKind, PayableIn
 from kiosk.fbs.port import FbsError, FbsErrorReason, RegistrationStatus
 from kiosk.fbs.sip2.adapter import Sip2FbsPort, blocks_from_status, transaction_id
-from kiosk.fbs.sip2.codec import decode, encode
+from kiosk.fbs.sip2.codec import decode, encode, make
 from kiosk.fbs.sip2.errors import Sip2TransportError
 from kiosk.money import Money
 
@@ -233,3 +233,50 @@ def test_unsendable_input_is_a_typed_error(settings: Sip2Settings) -> None:
     assert err.value.reason is FbsErrorReason.PROTOCOL and transport.sent == []
     with pytest.raises(FbsError):
         fbs.authenticate("", "1")
+
+
+def _checked(settings_kw: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> Sip2Settings:
+    monkeypatch.setenv("UNIT_SIP2_PASSWORD", "x")
+    return Sip2Settings.model_validate(
+        {"username": "u", "password": {"env": "UNIT_SIP2_PASSWORD"}, **settings_kw}
+    )
+
+
+def _with_az_only(line: str) -> str:
+    """A valid AZ checksum but no AY sequence number (computed by hand, not by our codec)."""
+    body = line + "AZ"
+    return f"{body}{-sum(body.encode('cp850')) & 0xFFFF:04X}"
+
+
+def test_a_reply_with_az_but_no_ay_is_refused_while_error_detection_is_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 13 item 6: such a reply was accepted, so its sequence was never checked."""
+    settings = _checked({}, monkeypatch)
+    no_ay = _with_az_only(FBS_64)
+    fbs, transport = port(settings, no_ay, no_ay)
+    with pytest.raises(FbsError) as err:
+        fbs.authenticate("1", "1")
+    assert err.value.reason is FbsErrorReason.PROTOCOL
+    assert transport.sent[1].startswith("97")  # asked once to resend, as for a bad checksum
+    fbs, _ = port(settings, no_ay, encode(decode(FBS_64), sequence=0))
+    assert fbs.authenticate("1", "1").name == "Testlåner Aarhus"  # the resend had AY: fine
+    fbs, _ = port(_checked({"error_detection": False}, monkeypatch), no_ay)
+    assert fbs.authenticate("1", "1").name == "Testlåner Aarhus"  # off: trailers are optional
+
+
+def test_a_96_without_az_makes_the_adapter_send_the_fee_paid_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 13 item 6: a bare 96 counted as a garbled reply, and the 37 ended not registered."""
+    settings = _checked({}, monkeypatch)
+    patron, claims = _claims(_checked({"error_detection": False}, monkeypatch))
+    accepted = encode(
+        make("38", payment_accepted="Y", transaction_date="20260102    030405",
+             AO="DK-761500", AA="LN:3208100032", BK="o-289097"),
+        sequence=0,
+    )  # fmt: skip
+    fbs, transport = port(settings, "96", accepted)
+    (result,) = fbs.register_payment(patron, claims[:1], "o")
+    assert result.status is RegistrationStatus.REGISTERED
+    assert transport.sent == [transport.sent[0]] * 2  # the same 37, same sequence and BK

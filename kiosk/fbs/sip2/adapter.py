@@ -1,9 +1,10 @@
 """``Sip2FbsPort``: FBS over SIP2 (raw TCP with 93 Login, or FBS's HTTPS envelope).
 
 Error detection: each request carries ``AY`` (0–9, wrapping) and ``AZ``. A reply with a bad or
-missing checksum is asked for again once with 97; a 96 reply means the server did not read our
-request, which is sent once more; a reply with another sequence number (a late answer to an earlier
-request) is an error and the connection is closed so the next request starts clean.
+missing checksum, or an ``AZ`` without ``AY``, is asked for again once with 97; a 96 reply (with
+or without ``AZ``) means the server did not read our request, which is sent once more; a reply
+with another sequence number (a late answer to an earlier request) is an error and the connection
+is closed so the next request starts clean.
 
 Claims come from 63 Patron Information with the fine-items summary. FBS's fine item ``AV`` is
 ``itemId%feeId%date%amount%title%author%…``; SIP2 has no payable flag, so a claim is classified by
@@ -365,10 +366,16 @@ class Sip2FbsPort:
             try:
                 raw = reply_line.raw if isinstance(reply_line, ReceivedLine) else None
                 reply = decode(reply_line, encoding=charset, raw=raw)
-                if s.error_detection and reply.checksum is None:
-                    raise Sip2ChecksumError(
-                        f"reply {reply.code} has no AY/AZ trailer (error_detection is on)"
-                    )
+                # a 96 carries no AY, and its AZ may be missing too: it only asks to resend
+                if s.error_detection and reply.code != "96":
+                    if reply.checksum is None:
+                        raise Sip2ChecksumError(
+                            f"reply {reply.code} has no AY/AZ trailer (error_detection is on)"
+                        )
+                    if reply.sequence is None:
+                        raise Sip2ChecksumError(
+                            f"reply {reply.code} has AZ but no AY (error_detection is on)"
+                        )
             except Sip2ChecksumError:
                 if asked_resend:
                     raise
@@ -382,7 +389,7 @@ class Sip2FbsPort:
                 reply_line = self.transport.exchange(line)
                 continue
             break
-        if s.error_detection and reply.sequence is not None and reply.sequence != seq:
+        if s.error_detection and reply.sequence != seq:
             raise Sip2ProtocolError(f"reply has sequence number {reply.sequence}, sent {seq}")
         if reply.code != REPLY_TO[message.code]:
             raise Sip2ProtocolError(f"reply {reply.code} to request {message.code}")
