@@ -177,6 +177,16 @@ def test_payment_registers_and_is_idempotent(sim: SimulatorHandle, port: RestFbs
     assert port.claims(patron) == []
 
 
+def test_a_numeric_confirmation_id_is_kept_over_http(
+    sim: SimulatorHandle, port: RestFbsPort
+) -> None:
+    """Issue 13 item 6: a confirmationId sent as a JSON number was dropped."""
+    sim.state.numeric_confirmation_ids = True
+    patron = port.authenticate("3210000001", "0101")
+    results = port.register_payment(patron, port.claims(patron), "order-N")
+    assert {r.confirmation_id for r in results} == {"1"}
+
+
 def test_fee_paid_by_another_order(port: RestFbsPort) -> None:
     patron = port.authenticate("3210000009", "0909")
     claims = port.claims(patron)

@@ -240,3 +240,17 @@ def test_a_paid_fee_is_left_out_even_when_its_amount_is_unreadable() -> None:
     paid = loads(fee(amount="19.999"))
     paid["paidDate"] = "2021-01-01"
     assert parse_fees([paid], CLASSIFIER) == []
+
+
+@pytest.mark.parametrize(
+    ("literal", "kept"),
+    [("12345", "12345"), ('"CONF-7"', "CONF-7"), ("1.5E3", "1.5E3"), ("true", ""), ("null", "")],
+)
+def test_a_numeric_confirmation_id_is_kept_as_text(literal: str, kept: str) -> None:
+    """Issue 13 item 6: a numeric confirmationId was dropped (it is not in the public spec)."""
+    reply = loads(
+        b'[{"orderId": "o", "feeId": 1, "paymentStatus": "paymentRegistered", '
+        b'"confirmationId": ' + literal.encode() + b"}]"
+    )
+    (result,) = RestFbsPort._registrations(reply, "o", [1])
+    assert result.status is RegistrationStatus.REGISTERED and result.confirmation_id == kept

@@ -193,7 +193,11 @@ class RestApi:
                 "orderId": order_id,
                 "feeId": r.fee_id,
                 "paymentStatus": r.payment_status,
-                "confirmationId": r.confirmation_id,
+                "confirmationId": (
+                    int(r.confirmation_id.removeprefix("CONF-"))
+                    if self.state.numeric_confirmation_ids
+                    else r.confirmation_id
+                ),
             }
             for r in results
         ]

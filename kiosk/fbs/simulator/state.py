@@ -187,6 +187,8 @@ class SimulatorState:
     faults: Faults = field(default_factory=Faults)
     #: the character set the SIP2 envelope's AZ checksums are summed over (FBS's is not public)
     envelope_checksum_encoding: str = "utf-8"
+    #: REST payment replies give confirmationId as a JSON number (the public spec does not say)
+    numeric_confirmation_ids: bool = False
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
