@@ -14,8 +14,10 @@ import pytest
 
 from kiosk.config.fbs import Sip2Settings
 from kiosk.fbs.port import FbsError, FbsErrorReason
+from kiosk.fbs.simulator.envelope import EnvelopeError, parse_request
 from kiosk.fbs.sip2.adapter import Sip2FbsPort
-from kiosk.fbs.sip2.transport import HttpsEnvelopeTransport
+from kiosk.fbs.sip2.errors import Sip2ProtocolError
+from kiosk.fbs.sip2.transport import HttpsEnvelopeTransport, parse_envelope_reply
 
 TITLE = "Ørkenens sønner – ’Łódź’ og æøå"
 BODY = (
@@ -122,3 +124,30 @@ def test_a_garbled_reply_is_still_refused(monkeypatch: pytest.MonkeyPatch) -> No
         fbs.authenticate("3208100032", "1234")
     assert err.value.reason is FbsErrorReason.PROTOCOL
     assert b"<request>97AZ" in http.sent[1]  # asked once to resend, then gave up
+
+
+# -- XML from the network goes through defusedxml (issue 13 item 6) ----------------------------
+ENTITY_REPLY = (
+    b'<?xml version="1.0"?><!DOCTYPE sip [<!ENTITY id "LN:3208100032">]>'
+    b'<ns2:sip xmlns:ns2="http://axiell.com/Schema/sip.xsd"><response>'
+    b"24              00920170619    125151AODK-775100|AA&id;|AETest|BLY|CQY|"
+    b"</response></ns2:sip>"
+)
+EXTERNAL_REPLY = (
+    b'<?xml version="1.0"?><!DOCTYPE sip [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+    b'<ns2:sip xmlns:ns2="http://axiell.com/Schema/sip.xsd"><response>&x;</response></ns2:sip>'
+)
+
+
+@pytest.mark.parametrize("content", [ENTITY_REPLY, EXTERNAL_REPLY])
+def test_an_envelope_reply_with_a_dtd_is_refused_not_expanded(content: bytes) -> None:
+    with pytest.raises(Sip2ProtocolError, match="DTD"):
+        parse_envelope_reply(content)
+
+
+def test_the_simulator_refuses_a_request_with_a_dtd_through_defusedxml() -> None:
+    request = ENTITY_REPLY.replace(b"ns2:sip", b"ns1:sip").replace(
+        b"<ns1:sip ", b'<ns1:sip login="sip2" password="sip2" '
+    )
+    with pytest.raises(EnvelopeError):
+        parse_request(request)

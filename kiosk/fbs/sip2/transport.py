@@ -22,11 +22,13 @@ import contextlib
 import logging
 import socket
 import ssl
-import xml.etree.ElementTree as ET
 from typing import Protocol
+from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import escape
 
 import requests
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 from kiosk.fbs.sip2.codec import checksum
 from kiosk.fbs.sip2.errors import Sip2ProtocolError, Sip2TransportError
@@ -263,10 +265,15 @@ def _attr(value: str) -> str:
 
 
 def parse_envelope_reply(content: bytes) -> str:
-    """The SIP2 line in ``<response>``, or a :class:`Sip2TransportError` for ``<error>``."""
+    """The SIP2 line in ``<response>``, or a :class:`Sip2TransportError` for ``<error>``.
+
+    The XML comes over the network: it is parsed with defusedxml, and a reply with a DTD (FBS
+    sends none) is refused before any entity could be expanded or fetched."""
     try:
-        root = ET.fromstring(content)
-    except ET.ParseError as exc:
+        root = fromstring(content, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise Sip2ProtocolError(f"envelope reply refused: {type(exc).__name__} (DTD)") from None
+    except ParseError as exc:
         raise Sip2ProtocolError(f"envelope reply is not XML: {exc}") from None
     for element in root.iter():
         tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
