@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from kiosk.config.fbs import Sip2Settings
-from kiosk.domain import BlockKind, PayableIn
+from kiosk.domain import BlockKind, Claim, PayableIn
 from kiosk.fbs.port import FbsError, FbsErrorReason, RegistrationStatus
 from kiosk.fbs.sip2.adapter import Sip2FbsPort, blocks_from_status, transaction_id
 from kiosk.fbs.sip2.codec import decode, encode, make
@@ -280,3 +280,15 @@ def test_a_96_without_az_makes_the_adapter_send_the_fee_paid_again(
     (result,) = fbs.register_payment(patron, claims[:1], "o")
     assert result.status is RegistrationStatus.REGISTERED
     assert transport.sent == [transport.sent[0]] * 2  # the same 37, same sequence and BK
+
+
+def test_an_unreadable_claim_is_never_sent_in_a_fee_paid(settings: Sip2Settings) -> None:
+    patron, claims = _claims(settings)
+    fbs, transport = port(settings, REPLY_38.format("Y", "o-289097"))
+    odd = Claim.unreadable("5", created=date(2016, 1, 1), payable_in=PayableIn.FBS)
+    results = fbs.register_payment(patron, [odd, *claims], "o")
+    assert [r.status for r in results] == [
+        RegistrationStatus.REFUSED,
+        RegistrationStatus.REGISTERED,  # the line was not taken for down
+    ]
+    assert len(transport.sent) == 1

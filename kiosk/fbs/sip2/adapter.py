@@ -126,6 +126,13 @@ class Sip2FbsPort:
         failure = ""
         for claim in claims:
             bk = transaction_id(order_id, claim.id)
+            if claim.amount is None:  # never planned; a 37 needs the amount (BV)
+                results.append(
+                    FeeRegistration(
+                        claim.id, RegistrationStatus.REFUSED, "", "the amount could not be read"
+                    )
+                )
+                continue
             if failure:  # the line is down: do not wait for every fee's timeout
                 results.append(
                     FeeRegistration(claim.id, RegistrationStatus.NOT_REGISTERED, "", failure)
@@ -199,6 +206,7 @@ class Sip2FbsPort:
         )
 
     def _fee_paid(self, patron: Patron, claim: Claim, bk: str) -> Sip2Message:
+        assert claim.amount is not None  # register_payment answers unreadable claims itself
         fee_type = claim.fbs_fee_type if len(claim.fbs_fee_type) == 2 else self.settings.fee_type
         return make(
             "37",
