@@ -208,13 +208,13 @@ def unreadable_fee(item: Any, index: int, classifier: ClaimClassifier) -> Claim 
     id (``unreadable-N``, N its place in the list, when the feeId is unreadable), kind, reason,
     date and where it would be payable, each only if readable. None if it is surely paid."""
     fee: Mapping[str, Any] = item if isinstance(item, Mapping) else {}
-    if _readable(_date, fee.get("paidDate"), "paidDate") is not None:
+    if _date_or_none(fee.get("paidDate")) is not None:
         return None
     fee_id = fee.get("feeId")
     claim_id = str(fee_id) if type(fee_id) is int else f"unreadable-{index + 1}"
     fee_type = fee.get("type") if isinstance(fee.get("type"), str) else ""
     reason = fee.get("reasonMessage") if isinstance(fee.get("reasonMessage"), str) else ""
-    created = _readable(_date, fee.get("creationDate"), "creationDate")
+    created = _date_or_none(fee.get("creationDate"))
     payable = fee.get("payableByClient")
     payable_in = PayableIn.DEBTOR  # unknown: the cautious guess (see Claim.unreadable)
     if isinstance(payable, bool) and created is not None:
@@ -228,9 +228,9 @@ def unreadable_fee(item: Any, index: int, classifier: ClaimClassifier) -> Claim 
     )
 
 
-def _readable(read: Any, value: Any, what: str) -> Any:
+def _date_or_none(value: Any) -> date | None:
     try:
-        return read(value, what)
+        return _date(value, "date")
     except FbsError:
         return None
 
