@@ -4,6 +4,10 @@ A claim says *where it can be paid*: in FBS (an old claim, or REST ``payableByCl
 municipal debtor system (a new claim, transferred as a *fordring*), or nowhere at this automat
 (e.g. claims for foreign libraries). A local status overlay records what this automat knows and FBS
 does not yet show (paid here, waiting for the debtor system to report back).
+
+A fee FBS sends but this automat cannot read (an inexact amount, a field of the wrong type) is an
+*unreadable* claim: ``amount`` is None, it is shown as "ask the staff" and can never be selected,
+paid or counted as a known amount. One unreadable fee never hides the readable ones.
 """
 
 from __future__ import annotations
@@ -89,12 +93,16 @@ class Material:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One fee or compensation as FBS shows it, with where it is payable."""
+    """One fee or compensation as FBS shows it, with where it is payable.
+
+    ``amount`` None: FBS sent this fee but its amount (or another field) could not be read
+    exactly; see :meth:`unreadable`.
+    """
 
     id: str  # FBS feeId (REST) or the AV fee id (SIP2)
     kind: ClaimKind
-    amount: Money
-    created: date
+    amount: Money | None
+    created: date  # date.min for an unreadable fee whose date could not be read either
     payable_in: PayableIn
     due: date | None = None
     reason: str = ""
@@ -105,13 +113,39 @@ class Claim:
     follow_up_reason: str = ""
 
     def __post_init__(self) -> None:
-        if self.amount.ore <= 0:
+        if self.amount is not None and self.amount.ore <= 0:
             raise ValueError(f"claim {self.id}: amount must be positive, got {self.amount.ore} øre")
+
+    @classmethod
+    def unreadable(
+        cls,
+        id: str,
+        *,
+        kind: ClaimKind = ClaimKind.OTHER,
+        created: date | None = None,
+        payable_in: PayableIn = PayableIn.DEBTOR,
+        reason: str = "",
+    ) -> Claim:
+        """A fee FBS listed that this automat cannot read: no amount, never payable here.
+
+        ``payable_in`` is where it would be payable if it could be read; when that is unknown,
+        DEBTOR (the cautious guess: the debtor system settles the oldest claims first, so newer
+        debtor claims must not be paid past it). ``created`` None (unreadable) sorts it first.
+        """
+        return cls(id, kind, None, created or date.min, payable_in, reason=reason)
+
+    @property
+    def is_readable(self) -> bool:
+        return self.amount is not None
 
     @property
     def is_selectable(self) -> bool:
         """Can the citizen choose this claim for payment at this automat now?"""
-        return self.status is LocalStatus.OPEN and self.payable_in is not PayableIn.ELSEWHERE
+        return (
+            self.amount is not None
+            and self.status is LocalStatus.OPEN
+            and self.payable_in is not PayableIn.ELSEWHERE
+        )
 
     def with_status(self, status: LocalStatus, **changes: object) -> Claim:
         return replace(self, status=status, **changes)  # type: ignore[arg-type]
@@ -149,5 +183,9 @@ class Patron:
 
 
 def open_total(claims: list[Claim] | tuple[Claim, ...]) -> Money:
-    """What the patron owes according to FBS, less what was paid here and is still in transit."""
-    return total([c.amount for c in claims if c.status is LocalStatus.OPEN])
+    """What the patron owes according to FBS, less what was paid here and is still in transit.
+
+    Known amounts only: an unreadable claim adds nothing."""
+    return total(
+        [c.amount for c in claims if c.status is LocalStatus.OPEN and c.amount is not None]
+    )

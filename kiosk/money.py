@@ -1,18 +1,27 @@
 """Money as an integer number of øre (1 kr = 100 øre). Never a float.
 
-FBS sends amounts as decimal strings (``"175.00"``); :meth:`Money.parse` turns them into øre
-exactly or refuses them. Cash is rounded to 50 øre (domain.md, *Money rules*); the exact claim
-amount is booked and the rounding difference recorded on its own.
+FBS sends amounts as decimal numbers (``"175.00"`` over SIP2; a JSON number, "double" in its REST
+spec, so ``175.000``, ``1.755E2`` or ``1e2`` are the same amounts); :meth:`Money.parse` is the one
+rule that turns every exact representation into øre and refuses the rest. Cash is rounded to
+50 øre (domain.md, *Money rules*); the exact claim amount is booked and the rounding difference
+recorded on its own.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from functools import total_ordering
 
-_AMOUNT = re.compile(r"^(?P<sign>-)?(?P<kr>\d{1,12})(?:[.,](?P<ore>\d{1,2}))?$")
+#: A decimal number: digits, an optional fraction after ``.`` or ``,``, an optional exponent.
+#: No blanks inside, no thousands separators, no ``+``, no ``.5`` or ``5.``; bounded so that
+#: parsing stays cheap whatever FBS sends.
+_AMOUNT = re.compile(
+    r"^(?P<sign>-)?(?P<int>\d{1,40})(?:[.,](?P<frac>\d{1,40}))?(?:[eE](?P<exp>[+-]?\d{1,4}))?$"
+)
+#: 12 digits of kroner, as before: nothing FBS owes is larger.
+_MAX_ORE = 10**14 - 1
 
 
 class MoneyError(ValueError):
@@ -33,22 +42,34 @@ class Money:
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def parse(cls, text: str, *, allow_negative: bool = False) -> Money:
-        """Parse an FBS/SIP2 amount string: ``"175.00"``, ``"175"``, ``"0.5"`` (comma also ok).
+        """Parse an FBS/SIP2 amount: every exact representation of an amount in kroner.
 
-        Exponents, thousands separators, more than two decimals, blanks and signs other than a
-        leading minus (when allowed) are refused.
+        ``"175.00"``, ``"175"``, ``"0.5"``, ``"20,50"`` (comma as the decimal mark), and what a
+        JSON number (the REST spec's "double") may look like: ``"175.000"``, ``"175.5000000000"``,
+        ``"1e2"``, ``"1.755E2"``. Refused: a fraction of an øre (``"19.999"``), thousands
+        separators (``"1.234,50"``, ``"1,000.00"``), blanks inside, ``+``, ``.5``/``5.``, more
+        than 12 digits of kroner, and a minus unless ``allow_negative`` (``-0`` is zero).
+        The value goes through :class:`~decimal.Decimal`, never a float.
         """
         if not isinstance(text, str):
             raise MoneyError(f"amount must be text, got {type(text).__name__}")
         match = _AMOUNT.match(text.strip())
         if match is None:
-            raise MoneyError(f"not an amount: {text!r}")
-        ore = int(match["kr"]) * 100 + int((match["ore"] or "0").ljust(2, "0"))
-        if match["sign"]:
+            raise MoneyError(f"not an amount: {text[:40]!r}")
+        number = f"{match['int']}.{match['frac'] or '0'}E{match['exp'] or '0'}"
+        with localcontext() as exact:  # wide enough for every matched text: nothing rounds
+            exact.prec = 200
+            ore = Decimal(number).scaleb(2)
+        if ore != ore.to_integral_value():
+            raise MoneyError(f"amount has fractions of an øre: {text[:40]!r}")
+        if ore > _MAX_ORE:
+            raise MoneyError(f"amount too large: {text[:40]!r}")
+        value = int(ore)
+        if match["sign"] and value:
             if not allow_negative:
-                raise MoneyError(f"negative amount not allowed: {text!r}")
-            ore = -ore
-        return cls(ore)
+                raise MoneyError(f"negative amount not allowed: {text[:40]!r}")
+            value = -value
+        return cls(value)
 
     @classmethod
     def from_decimal(cls, value: Decimal | int | str) -> Money:

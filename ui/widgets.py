@@ -25,9 +25,10 @@ from ui.messages import Message
 from ui.theme import MIN_TOUCH_PX
 
 
-def money_text(amount: Money) -> str:
-    """Danish amounts stay Danish in every language: ``1.234,50 kr.``."""
-    return amount.format_da(suffix=" kr")
+def money_text(amount: Money | None) -> str:
+    """Danish amounts stay Danish in every language: ``1.234,50 kr.``; an amount that could
+    not be read is a dash, never a number."""
+    return "–" if amount is None else amount.format_da(suffix=" kr")
 
 
 def button(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from kiosk.config.base import Section
 from kiosk.config.secrets import Secret
@@ -36,15 +37,33 @@ class Sip2Settings(Section):
     location: str = ""  # CP location code in 93 Login
     terminal_password: str = ""  # AC
     institution: str = ""  # AO; defaults to the agency id
-    encoding: str = "cp850"
+    encoding: str = "cp850"  # raw TCP: the line's character set (checksums over its bytes)
+    #: the HTTPS envelope is UTF-8 XML; which character set FBS sums the AZ checksum over is not
+    #: public: UTF-8 (the bytes as received) until FBS says otherwise. A reply whose checksum
+    #: matches cp850 or Latin-1 instead is accepted and the log names the set to put here
+    envelope_checksum_encoding: str = "utf-8"
     error_detection: bool = True
     timeout_s: float = Field(10.0, gt=0)
     fee_type: str = Field("01", pattern=r"^\d{2}$")
     payment_type: str = Field("00", pattern=r"^\d{2}$")  # 37 Fee Paid: 00 cash, 01 VISA, 02 card
     language: str = Field("009", pattern=r"^\d{3}$")  # 009 = Danish
     patron_id_prefix: str = "LN:"  # FBS prefixes AA in replies; stripped for Patron.id
-    send_patron_id_prefix: bool = False  # add the prefix to AA in 63/37/35 requests
+    #: add the prefix to AA in the requests about the patron FBS identified (the claims' 63, 37,
+    #: 35); the login's 63 sends the card number or CPR as the citizen showed it: "LN:" names a
+    #: library card number, a CPR is none, and FBS answers a bare card number (recorded traffic)
+    send_patron_id_prefix: bool = False
     verify_tls: bool = True  # TLS on raw TCP and the HTTPS envelope
+
+    @field_validator("encoding", "envelope_checksum_encoding")
+    @classmethod
+    def _known_character_set(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown character set {value!r}") from None
+        if "a|".encode(value, errors="replace") != b"a|":
+            raise ValueError(f"{value!r} does not write ASCII as ASCII, as SIP2 needs")
+        return value
 
 
 class FbsSection(Section):

@@ -25,6 +25,8 @@ class PlannedClaim:
 
     @classmethod
     def of(cls, claim: Claim) -> PlannedClaim:
+        if claim.amount is None:  # selection never offers it; this is the last guard
+            raise ValueError(f"claim {claim.id} has no readable amount and cannot be paid")
         return cls(claim.id, claim.kind, claim.amount, claim.payable_in, claim.created)
 
     def to_json(self) -> dict[str, Any]:

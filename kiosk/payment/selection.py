@@ -8,6 +8,10 @@
   cannot be selected again; claims payable nowhere here carry where to pay instead.
 - A debtor payment needs the citizen's CPR for the debtor file: without it (a library card was
   used), debtor claims are shown but cannot be selected, with a hint to use the health card.
+- A claim FBS sent but this automat could not read (no amount) is "ask the staff": never
+  selectable, never counted as a known amount. If it may be a debtor claim, debtor claims from
+  its date on cannot be selected either: the debtor system would settle the unreadable, older
+  one first, so the money would not pay what the citizen chose.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ class Group(StrEnum):
     PAY_HERE = "pay_here"
     MUNICIPALITY = "municipality"  # handled by the municipality: where and how to pay
     WAITING = "waiting"  # paid here, waiting for the municipality to report back to FBS
+    ASK_STAFF = "ask_staff"  # FBS sent it, this automat could not read it: no amount shown
 
 
 class SelectionError(ValueError):
@@ -41,18 +46,39 @@ class ClaimView:
 def debtor_order(claims: Iterable[Claim]) -> list[Claim]:
     """Debtor claims in the order the debtor system settles them: oldest first."""
     return sorted(
-        (c for c in claims if c.payable_in is PayableIn.DEBTOR and c.status is LocalStatus.OPEN),
+        (
+            c
+            for c in claims
+            if c.payable_in is PayableIn.DEBTOR
+            and c.status is LocalStatus.OPEN
+            and c.amount is not None
+        ),
         key=lambda c: (c.created, c.id),
     )
 
 
 def group_claims(claims: Iterable[Claim], patron: Patron) -> list[ClaimView]:
+    claims = list(claims)
+    unreadable_debtor = [
+        c.created
+        for c in claims
+        if c.amount is None and c.payable_in is PayableIn.DEBTOR and c.status is LocalStatus.OPEN
+    ]
+    held_from = min(unreadable_debtor, default=None)  # debtor claims from here on wait
     views = []
     for claim in claims:
-        if claim.status is not LocalStatus.OPEN:
+        if claim.amount is None:
+            views.append(ClaimView(claim, Group.ASK_STAFF, False, "unreadable"))
+        elif claim.status is not LocalStatus.OPEN:
             views.append(ClaimView(claim, Group.WAITING, False, "paid here"))
         elif claim.payable_in is PayableIn.ELSEWHERE:
             views.append(ClaimView(claim, Group.MUNICIPALITY, False, "pay elsewhere"))
+        elif (
+            claim.payable_in is PayableIn.DEBTOR
+            and held_from is not None
+            and claim.created >= held_from
+        ):
+            views.append(ClaimView(claim, Group.PAY_HERE, False, "older claim unreadable"))
         elif claim.payable_in is PayableIn.DEBTOR and patron.cpr is None:
             views.append(ClaimView(claim, Group.PAY_HERE, False, "needs health card or CPR"))
         else:
@@ -70,7 +96,7 @@ class Selection:
 
     def __post_init__(self) -> None:
         self._views = {v.claim.id: v for v in group_claims(self.claims, self.patron)}
-        self._debtor = [c.id for c in debtor_order(self.claims)]
+        self._debtor = [c.id for c in debtor_order(self.claims) if self._views[c.id].selectable]
 
     @property
     def views(self) -> list[ClaimView]:
@@ -101,7 +127,7 @@ class Selection:
 
     @property
     def total(self) -> Money:
-        return total([c.amount for c in self.covers()])
+        return total([c.amount for c in self.covers() if c.amount is not None])
 
     @property
     def is_empty(self) -> bool:
@@ -119,8 +145,17 @@ class BlockOutlook:
     debt_now: Money  # what FBS counts now (open claims, incl. those paid here but not reported)
     debt_after_now: Money  # right after this payment (FBS claims drop at once)
     debt_after_reported: Money  # once the municipality has reported the debtor payments back
+    #: claims FBS counts whose amount could not be read: the debts above are then only what is
+    #: known, and whether paying lifts the block is for the staff to say
+    unknown_amounts: int = 0
+
+    @property
+    def amounts_known(self) -> bool:
+        return self.unknown_amounts == 0
 
     def _below(self, debt: Money) -> bool:
+        if not self.amounts_known:  # an unknown amount may keep the debt above any limit
+            return False
         # with no known limit only owing nothing is surely below it
         return debt.ore <= self.limit.ore if self.limit is not None else debt.ore == 0
 
@@ -141,11 +176,21 @@ def block_outlook(
 ) -> BlockOutlook:
     """FBS counts every claim it still shows open, including debtor claims already paid here
     (the debtor system reports payments back a day or more later). ``default_limit`` (the
-    configured ``claims.block_limit``) stands in when FBS does not send its limit (REST)."""
-    debt_now = total([c.amount for c in claims if c.status is not LocalStatus.FOLLOW_UP])
-    fbs_paid = total([c.amount for c in covered if c.payable_in is PayableIn.FBS])
-    all_paid = total([c.amount for c in covered])
-    waiting = total([c.amount for c in claims if c.status is LocalStatus.PAID_HERE_WAITING])
+    configured ``claims.block_limit``) stands in when FBS does not send its limit (REST).
+    A claim whose amount could not be read is counted in ``unknown_amounts``, never as 0."""
+    counted = [c for c in claims if c.status is not LocalStatus.FOLLOW_UP]
+    debt_now = total([c.amount for c in counted if c.amount is not None])
+    fbs_paid = total(
+        [c.amount for c in covered if c.payable_in is PayableIn.FBS and c.amount is not None]
+    )
+    all_paid = total([c.amount for c in covered if c.amount is not None])
+    waiting = total(
+        [
+            c.amount
+            for c in claims
+            if c.status is LocalStatus.PAID_HERE_WAITING and c.amount is not None
+        ]
+    )
     return BlockOutlook(
         blocked=patron.is_blocked,
         blocked_for_debt=patron.blocked_for_debt,
@@ -154,4 +199,5 @@ def block_outlook(
         debt_now=debt_now,
         debt_after_now=debt_now - fbs_paid,
         debt_after_reported=debt_now - all_paid - waiting,
+        unknown_amounts=sum(1 for c in counted if c.amount is None),
     )

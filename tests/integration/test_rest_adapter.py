@@ -135,6 +135,36 @@ def test_claims_are_oldest_first(port: RestFbsPort) -> None:
     assert [c.created for c in claims] == sorted(c.created for c in claims)
 
 
+@pytest.mark.parametrize("wire", ["175.000", "175.5000000000", "1e2", "1.755E2"])
+def test_every_exact_representation_of_an_amount_is_read_over_http(
+    sim: SimulatorHandle, port: RestFbsPort, wire: str
+) -> None:
+    """Issue 13 item 4: the REST spec's amount is a double; each of these was refused."""
+    exact = Money.parse(wire).ore
+    sim.state.add_fee(
+        S.NO_CLAIMS, 90001, kind="fee", reason="Gebyr", amount_ore=exact,
+        created=date(2019, 1, 1), wire_amount=wire,
+    )  # fmt: skip
+    (claim,) = claims_of(port, "3210000007", "0707")
+    assert claim.amount == Money(exact) and claim.is_selectable
+
+
+def test_one_unreadable_fee_hides_no_other_claim_over_http(
+    sim: SimulatorHandle, port: RestFbsPort, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 13 item 4: 19.999 made the whole fee list fail, so the citizen saw no claims."""
+    readable = {c.id: c.amount for c in claims_of(port, "3210000003", "0303")}
+    sim.state.add_fee(
+        S.MIXED, 90002, kind="fee", reason="Gebyr", amount_ore=2000,
+        created=date(2019, 1, 1), wire_amount="19.999",
+    )  # fmt: skip
+    claims = claims_of(port, "3210000003", "0303")
+    assert {c.id: c.amount for c in claims if c.is_readable} == readable
+    (odd,) = [c for c in claims if not c.is_readable]
+    assert odd.id == "90002" and odd.amount is None and odd.payable_in is PayableIn.FBS
+    assert "fee 90002 cannot be read" in caplog.text
+
+
 # -- payment ------------------------------------------------------------------------------------
 def test_payment_registers_and_is_idempotent(sim: SimulatorHandle, port: RestFbsPort) -> None:
     patron = port.authenticate("3210000001", "0101")
@@ -145,6 +175,16 @@ def test_payment_registers_and_is_idempotent(sim: SimulatorHandle, port: RestFbs
     assert first == again and first[0].confirmation_id
     assert len(sim.state.registrations) == 2  # one registration per fee, not per call
     assert port.claims(patron) == []
+
+
+def test_a_numeric_confirmation_id_is_kept_over_http(
+    sim: SimulatorHandle, port: RestFbsPort
+) -> None:
+    """Issue 13 item 6: a confirmationId sent as a JSON number was dropped."""
+    sim.state.numeric_confirmation_ids = True
+    patron = port.authenticate("3210000001", "0101")
+    results = port.register_payment(patron, port.claims(patron), "order-N")
+    assert {r.confirmation_id for r in results} == {"1"}
 
 
 def test_fee_paid_by_another_order(port: RestFbsPort) -> None:

@@ -17,7 +17,8 @@ from kiosk.fbs.simulator.state import YEAR_END_MESSAGE, SimulatorState
 from kiosk.fbs.sip2.adapter import Sip2FbsPort, transaction_id
 from kiosk.fbs.sip2.codec import decode, encode, make
 from kiosk.fbs.sip2.errors import Sip2TransportError
-from kiosk.fbs.sip2.transport import TcpTransport
+from kiosk.fbs.sip2.transport import ReceivedLine, TcpTransport
+from kiosk.money import Money
 
 CARD = {pid: f"321000{pid - 1000:04d}" for pid in range(1001, 1012)}
 PIN = {pid: f"{pid - 1000:02d}" * 2 for pid in range(1001, 1012)}
@@ -113,6 +114,34 @@ def test_a_claim_on_the_cut_off_date_belongs_to_the_debtor_system(
     )
     claims = port.claims(port.authenticate(CARD[seed.MIXED], PIN[seed.MIXED]))
     assert claims[0].payable_in is PayableIn.DEBTOR
+
+
+@pytest.mark.parametrize("wire", ["175.005", "-25.00", "1.234,50", " "])  # " ": empty
+def test_one_unreadable_fine_item_hides_no_other_and_login_works(
+    fbs: Sip2FbsPort, state: SimulatorState, wire: str
+) -> None:
+    """Issue 13 item 4: each of these AV amounts made the login's 63 fail."""
+    readable = {c.id: c.amount for c in fbs.claims(fbs.authenticate(CARD[1003], PIN[1003]))}
+    state.add_fee(
+        seed.MIXED, 90003, kind="fee", reason="Gebyr", amount_ore=2000,
+        created=date(2021, 1, 1), wire_amount=wire,
+    )  # fmt: skip
+    claims = fbs.claims(fbs.authenticate(CARD[seed.MIXED], PIN[seed.MIXED]))
+    assert {c.id: c.amount for c in claims if c.is_readable} == readable
+    (odd,) = [c for c in claims if not c.is_readable]
+    assert odd.id == "90003" and odd.created == date(2021, 1, 1)
+    assert odd.payable_in is PayableIn.DEBTOR and not odd.is_selectable
+
+
+def test_an_exact_odd_amount_in_a_fine_item_is_read(
+    fbs: Sip2FbsPort, state: SimulatorState
+) -> None:
+    state.add_fee(
+        seed.NO_CLAIMS, 90004, kind="fee", reason="Gebyr", amount_ore=17550,
+        created=date(2019, 1, 1), wire_amount="1.755E2",
+    )  # fmt: skip
+    (claim,) = fbs.claims(fbs.authenticate(CARD[seed.NO_CLAIMS], PIN[seed.NO_CLAIMS]))
+    assert claim.amount == Money(17550) and claim.is_selectable
 
 
 def test_wrong_pin_and_unknown_patron(fbs: Sip2FbsPort) -> None:
@@ -365,3 +394,114 @@ def test_sent_patron_id_can_carry_the_prefix(
     patron = port.authenticate(CARD[seed.OLD_ONLY], PIN[seed.OLD_ONLY])
     assert port._aa(patron) == "LN:" + CARD[seed.OLD_ONLY]
     assert len(port.claims(patron)) == len(state.fees(seed.OLD_ONLY))
+
+
+def test_a_title_cp850_cannot_hold_arrives_as_question_marks_over_tcp(
+    fbs: Sip2FbsPort, state: SimulatorState
+) -> None:
+    """Raw TCP is cp850 on the wire: the server can only send "?" for "–", and the checksum
+    is checked over the bytes as they came."""
+    state.add_fee(
+        seed.NO_CLAIMS, 90006, kind="fee", reason="Ørken – ’Łódź’", amount_ore=2500,
+        created=date(2019, 2, 1),
+    )  # fmt: skip
+    (claim,) = fbs.claims(fbs.authenticate(CARD[seed.NO_CLAIMS], PIN[seed.NO_CLAIMS]))
+    assert claim.reason == "Ørken ? ??ód??"  # Ø and ó are cp850; –, ’, Ł and ź are not
+
+
+class _Recording(TcpTransport):
+    def __init__(self, *args: object, **kw: object) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.sent: list[str] = []
+
+    def exchange(self, line: str) -> str:
+        self.sent.append(line)
+        return super().exchange(line)
+
+
+def test_with_the_prefix_on_requests_about_the_patron_carry_it_and_the_login_does_not(
+    server: Sip2TcpServer, state: SimulatorState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13 item 6: the login's 63 sends what the citizen showed (a card number or a CPR;
+    "LN:" names a library card number, and FBS answers a bare one with its LN: id, as recorded);
+    the 63, 37 and 35 about the patron FBS named send that id with the prefix."""
+    transport = _Recording(server.host, server.port, timeout_s=10)
+    port = Sip2FbsPort(
+        settings(server, monkeypatch, send_patron_id_prefix=True),
+        institution=state.agency_id,
+        cut_off_date=state.cut_off_date,
+        transport=transport,
+    )
+    card, cpr = CARD[seed.OLD_ONLY], state.patron(seed.OLD_ONLY).cpr
+    patron = port.authenticate(card, PIN[seed.OLD_ONLY])
+    port.claims(patron)  # read with the login: no request
+    claims = port.claims(patron)
+    assert port.register_payment(patron, claims[:1], "prefix-1")[0].settled
+    assert port.end_session(patron)
+    assert port.authenticate(cpr, PIN[seed.OLD_ONLY]).id == card
+    sent = [decode(line) for line in transport.sent if line[:2] in ("63", "37", "35")]
+    assert [(m.code, m.get("AA"), "AD" in m.fields) for m in sent] == [
+        ("63", card, True),
+        ("63", "LN:" + card, False),
+        ("37", "LN:" + card, False),
+        ("35", "LN:" + card, False),
+        ("63", cpr, True),
+    ]
+
+
+class _Bare96ToTheFirstFeePaid(TcpTransport):
+    """Garbles the first 37 so the server answers 96, and hands that 96 on without its AZ, as a
+    server may send it."""
+
+    garbled = 0
+
+    def exchange(self, line: str) -> str:
+        if not self.garbled and line.startswith("37"):
+            self.garbled += 1
+            assert super().exchange(line.replace("|BK", "|BQ", 1)).startswith("96")
+            return ReceivedLine("96", b"96")
+        return super().exchange(line)
+
+
+def test_a_96_without_az_resends_the_fee_paid_and_it_is_registered_once(
+    server: Sip2TcpServer, state: SimulatorState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13 item 6: the payment stayed not_registered instead of being sent again."""
+    transport = _Bare96ToTheFirstFeePaid(server.host, server.port, timeout_s=10)
+    port = Sip2FbsPort(
+        settings(server, monkeypatch),
+        institution=state.agency_id,
+        cut_off_date=state.cut_off_date,
+        transport=transport,
+    )
+    patron = port.authenticate(CARD[seed.OLD_ONLY], PIN[seed.OLD_ONLY])
+    claim = port.claims(patron)[0]
+    (result,) = port.register_payment(patron, [claim], "bare-96")
+    assert transport.garbled == 1 and result.status is RegistrationStatus.REGISTERED
+    assert state.registrations == [(transaction_id("bare-96", claim.id), int(claim.id))]
+
+
+class _NoSequenceNumber(TcpTransport):
+    """Takes the AY out of every 64 and puts a valid AZ back."""
+
+    def exchange(self, line: str) -> str:
+        reply = super().exchange(line)
+        if not reply.startswith("64"):
+            return reply
+        body = reply[:-9] + "AZ"  # drop "AYnAZxxxx", keep the AZ marker
+        text = body + f"{-sum(body.encode('cp850')) & 0xFFFF:04X}"
+        return ReceivedLine(text, text.encode("cp850"))
+
+
+def test_a_reply_with_az_but_no_ay_is_refused_over_tcp(
+    server: Sip2TcpServer, state: SimulatorState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = Sip2FbsPort(
+        settings(server, monkeypatch),
+        institution=state.agency_id,
+        cut_off_date=state.cut_off_date,
+        transport=_NoSequenceNumber(server.host, server.port, timeout_s=10),
+    )
+    with pytest.raises(FbsError) as err:
+        port.authenticate(CARD[seed.OLD_ONLY], PIN[seed.OLD_ONLY])
+    assert err.value.reason is FbsErrorReason.PROTOCOL

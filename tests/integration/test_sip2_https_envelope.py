@@ -20,7 +20,7 @@ from kiosk.fbs.port import FbsError, FbsErrorReason, RegistrationStatus
 from kiosk.fbs.simulator import seed
 from kiosk.fbs.simulator.server import SimulatorHandle, start_simulator
 from kiosk.fbs.simulator.sip2_tcp import Sip2TcpServer
-from kiosk.fbs.simulator.state import YEAR_END_MESSAGE, SimPatron, SimulatorState
+from kiosk.fbs.simulator.state import YEAR_END_MESSAGE, SimMaterial, SimPatron, SimulatorState
 from kiosk.fbs.sip2.adapter import Sip2FbsPort
 from kiosk.fbs.sip2.errors import Sip2ProtocolError, Sip2TransportError
 from kiosk.fbs.sip2.transport import HttpsEnvelopeTransport, TcpTransport, parse_envelope_reply
@@ -281,3 +281,34 @@ def test_raw_sip2_over_tls(
         health = untrusted.health()  # trusts only the system CAs
         assert not health.ok and health.detail.startswith("unavailable")
         untrusted.close()
+
+
+TITLE = "Ørkenens sønner – ’Łódź’"
+
+
+@pytest.mark.parametrize("fbs_sums_over", ["utf-8", "cp850"])
+def test_a_title_outside_cp850_never_fails_a_login_over_the_envelope(
+    simulator: SimulatorHandle,
+    cert: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    fbs_sums_over: str,
+) -> None:
+    """Issue 13 item 5: "cannot encode message in cp850" refused such a reply, so the patron
+    could not log in. Error detection is on; FBS's checksum character set is not public."""
+    state = simulator.state
+    state.envelope_checksum_encoding = fbs_sums_over
+    state.add_fee(
+        seed.OLD_ONLY, 90005, kind="fee", reason="Gebyr", amount_ore=2500,
+        created=dt.date(2019, 2, 1),
+        materials=[SimMaterial(TITLE, "Forfatter", "5012345678", "870970-basis:1")],
+    )  # fmt: skip
+    fbs = adapter(simulator, cert, monkeypatch)
+    patron = fbs.authenticate(CARD, PIN)
+    claims = {c.id: c for c in fbs.claims(patron)}
+    assert claims["90005"].reason == TITLE and claims["90005"].is_selectable
+    named = "envelope_checksum_encoding = 'cp850'" in caplog.text
+    assert named is (fbs_sums_over == "cp850")
+    results = fbs.register_payment(patron, [claims["90005"]], "env-title")
+    assert {r.status for r in results} == {RegistrationStatus.REGISTERED}
+    fbs.close()

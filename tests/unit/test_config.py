@@ -274,3 +274,28 @@ def test_a_signing_key_shorter_than_32_bytes_is_refused_when_the_file_loads(
     else:
         (config_file.parent / "bon-key").write_text(short + "y\n")
     assert load_config(config_file).bons.signing_key.get() == short + "y"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [("utf-9", "unknown character set 'utf-9'"), ("utf-16", "does not write ASCII as ASCII")],
+)
+@pytest.mark.parametrize("key", ["encoding", "envelope_checksum_encoding"])
+def test_a_sip2_character_set_must_exist_and_keep_ascii(
+    config_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    value: str,
+    problem: str,
+) -> None:
+    monkeypatch.setenv("KIOSK_TEST_SIP2_PW", "x")
+    sip2 = (
+        '[fbs.sip2]\nusername = "u"\npassword = { env = "KIOSK_TEST_SIP2_PW" }\n'
+        f'{key} = "{value}"\n'
+    )
+    config_file.write_text(MINIMAL_CONFIG.format(extra=sip2))
+    code, lines = cli_error(capsys, "migrate", "--config", str(config_file))
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"kiosk: config error: {config_file}: fbs.sip2.{key}: "), lines
+    assert problem in lines[0]

@@ -17,8 +17,30 @@ def test_parses_fbs_amounts_exactly(text: str, ore: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["1e3", "abc", "", "1.234", "1.", ".5", "1,000.00", "+5", "--1", "NaN", "inf", "1 000"]
+    ("text", "ore"),
+    [
+        ("175.000", 17500),
+        ("175.5000000000", 17550),
+        ("1e2", 10000),
+        ("1.755E2", 17550),
+        ("17550E-2", 17550),
+        ("0.0175e+4", 17500),
+        ("1e3", 100000),
+        ("-0.00", 0),
+    ],
 )
+def test_every_exact_representation_of_an_amount_is_accepted(text: str, ore: int) -> None:
+    """Issue 13 item 4: the REST spec's amount is a double; FBS may write it any of these ways."""
+    assert Money.parse(text) == Money(ore)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "abc", "", "1.234", "19.999", "175.005", "1.75555E2", "1e-3", "1.", ".5", "1,000.00",
+        "1.234,50", "+5", "--1", "NaN", "inf", "1 000", "1e", "1e99999", "1e12", "0x10",
+    ],
+)  # fmt: skip
 def test_refuses_what_is_not_an_exact_amount(text: str) -> None:
     with pytest.raises(MoneyError):
         Money.parse(text)
@@ -106,4 +128,53 @@ def test_danish_format_parses_back(ore: int) -> None:
 @given(st.text(max_size=20))
 def test_parse_never_raises_anything_but_money_error(text: str) -> None:
     with contextlib.suppress(MoneyError):
+        Money.parse(text)
+
+
+def written(coefficient: int, exponent: int, shown_exponent: int | None, mark: str) -> str:
+    """``coefficient × 10**exponent`` kroner as decimal text, with ``e<shown_exponent>`` when
+    given (the digits before it shifted to match) and ``mark`` as the decimal mark."""
+    shift = exponent - (shown_exponent or 0)
+    digits = str(coefficient)
+    if shift >= 0:
+        body = digits + "0" * shift
+    else:
+        digits = digits.rjust(-shift + 1, "0")
+        body = f"{digits[:shift]}{mark}{digits[shift:]}"
+    return body if shown_exponent is None else f"{body}{'eE'[coefficient % 2]}{shown_exponent}"
+
+
+representations = st.tuples(
+    st.integers(min_value=0, max_value=6),  # extra trailing zeros
+    st.none() | st.integers(min_value=-6, max_value=6),  # the exponent written, if any
+    st.sampled_from([".", ","]),
+)
+
+
+@given(st.integers(min_value=0, max_value=10**13), representations, representations)
+def test_every_exact_representation_parses_to_the_same_ore(
+    ore: int, one: tuple[int, int | None, str], other: tuple[int, int | None, str]
+) -> None:
+    """175.00, 175.000, 1.755E2, 17550e-2 … are one amount: each parses to the same øre."""
+    texts = [
+        written(ore * 10**zeros, -2 - zeros, shown, mark) for zeros, shown, mark in (one, other)
+    ]
+    assert [Money.parse(t) for t in texts] == [Money(ore), Money(ore)], texts
+
+
+@given(
+    st.integers(min_value=0, max_value=10**11),
+    st.integers(min_value=1, max_value=4),
+    st.data(),
+    representations,
+)
+def test_an_amount_with_a_fraction_of_an_ore_is_refused(
+    ore: int, extra: int, data: st.DataObject, how: tuple[int, int | None, str]
+) -> None:
+    """19.999 is no amount in øre, however it is written: refused, never rounded."""
+    below = data.draw(st.integers(min_value=1, max_value=10**extra - 1))
+    zeros, shown, mark = how
+    coefficient = (ore * 10**extra + below) * 10**zeros
+    text = written(coefficient, -2 - extra - zeros, shown, mark)
+    with pytest.raises(MoneyError, match="fractions of an øre"):
         Money.parse(text)

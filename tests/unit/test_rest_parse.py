@@ -52,13 +52,16 @@ def parsed(body: bytes) -> Any:
 
 @pytest.mark.parametrize(
     ("literal", "ore"),
-    [("175.00", 17500), ("175", 17500), ("0.5", 50), ("312.75", 31275), ('"20.00"', 2000)],
-)
+    [
+        ("175.00", 17500), ("175", 17500), ("0.5", 50), ("312.75", 31275), ('"20.00"', 2000),
+        ("175.000", 17500), ("175.5000000000", 17550), ("1e2", 10000), ("1.755E2", 17550),
+    ],
+)  # fmt: skip
 def test_amounts_are_exact(literal: str, ore: int) -> None:
     assert parsed(fee(amount=literal)).amount.ore == ore
 
 
-@pytest.mark.parametrize("literal", ["1.755e2", "175.005", "-5.00", '"abc"', "true", "null"])
+@pytest.mark.parametrize("literal", ["19.999", "175.005", "-5.00", '"abc"', "true", "null"])
 def test_inexact_or_odd_amounts_are_protocol_errors(literal: str) -> None:
     with pytest.raises(FbsError) as caught:
         parsed(fee(amount=literal))
@@ -190,3 +193,64 @@ def test_simulator_amounts_round_trip_exactly(ore: int) -> None:
     sim = SimFee(1, 1, "fee", "r", ore, date(2020, 1, 1), None, True)
     claim = parse_fee(loads(dumps(fee_json(sim))), CLASSIFIER)
     assert claim is not None and claim.amount.ore == ore
+
+
+# -- one unreadable fee hides no other (issue 13 item 4) -------------------------------------
+@pytest.mark.parametrize(
+    ("literal", "changes", "claim_id"),
+    [
+        ("19.999", {}, "8"),
+        ("175.005", {"reasonMessage": "Erstatning"}, "8"),
+        ("-25.00", {}, "8"),
+        ('"1.234,50"', {}, "8"),
+        ("null", {}, "8"),
+        ("175.00", {"creationDate": "i går"}, "8"),
+        ("175.00", {"payableByClient": "ja"}, "8"),
+        ("175.00", {"feeId": "otte"}, "unreadable-2"),
+    ],
+)
+def test_an_unreadable_fee_is_for_the_staff_and_the_others_are_shown(
+    literal: str, changes: dict[str, Any], claim_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = loads(fee())
+    odd = loads(fee(amount=literal))
+    odd.update({"feeId": 8, **changes})
+    claims = parse_fees([good, odd], CLASSIFIER)
+    readable = [c for c in claims if c.is_readable]
+    (unreadable,) = [c for c in claims if not c.is_readable]
+    assert [(c.id, c.amount.ore) for c in readable] == [("7", 17500)]
+    assert unreadable.id == claim_id and unreadable.amount is None
+    assert not unreadable.is_selectable
+    assert f"fee {claim_id} cannot be read" in caplog.text
+
+
+def test_an_unreadable_fee_keeps_what_can_be_read() -> None:
+    odd = loads(fee(amount="19.999"))
+    odd.update(feeId=8, reasonMessage="Andet bibliotek", payableByClient=False)
+    (claim,) = parse_fees([odd], CLASSIFIER)
+    assert claim.reason == "Andet bibliotek" and claim.created == date(2020, 1, 2)
+    assert claim.payable_in is PayableIn.ELSEWHERE  # classified like any other fee
+    unknown = loads(fee(amount="19.999"))
+    unknown.update(payableByClient=None)
+    (claim,) = parse_fees([unknown], CLASSIFIER)
+    assert claim.payable_in is PayableIn.DEBTOR  # unknown: the cautious guess
+
+
+def test_a_paid_fee_is_left_out_even_when_its_amount_is_unreadable() -> None:
+    paid = loads(fee(amount="19.999"))
+    paid["paidDate"] = "2021-01-01"
+    assert parse_fees([paid], CLASSIFIER) == []
+
+
+@pytest.mark.parametrize(
+    ("literal", "kept"),
+    [("12345", "12345"), ('"CONF-7"', "CONF-7"), ("1.5E3", "1.5E3"), ("true", ""), ("null", "")],
+)
+def test_a_numeric_confirmation_id_is_kept_as_text(literal: str, kept: str) -> None:
+    """Issue 13 item 6: a numeric confirmationId was dropped (it is not in the public spec)."""
+    reply = loads(
+        b'[{"orderId": "o", "feeId": 1, "paymentStatus": "paymentRegistered", '
+        b'"confirmationId": ' + literal.encode() + b"}]"
+    )
+    (result,) = RestFbsPort._registrations(reply, "o", [1])
+    assert result.status is RegistrationStatus.REGISTERED and result.confirmation_id == kept

@@ -8,11 +8,12 @@ from datetime import date, datetime
 import pytest
 
 from kiosk.config.fbs import Sip2Settings
-from kiosk.domain import BlockKind, PayableIn
+from kiosk.domain import BlockKind, Claim, PayableIn
 from kiosk.fbs.port import FbsError, FbsErrorReason, RegistrationStatus
 from kiosk.fbs.sip2.adapter import Sip2FbsPort, blocks_from_status, transaction_id
-from kiosk.fbs.sip2.codec import decode, encode
+from kiosk.fbs.sip2.codec import decode, encode, make
 from kiosk.fbs.sip2.errors import Sip2TransportError
+from kiosk.money import Money
 
 FBS_64 = (
     "64              00920161021    145207000000000002000100000004AODK-761500|AALN:3208100032|"
@@ -87,21 +88,31 @@ def test_cut_off_on_the_fee_date_makes_it_a_debtor_claim(settings: Sip2Settings)
 
 
 @pytest.mark.parametrize(
-    ("item", "problem"),
+    ("item", "fee_id", "created"),
     [
-        ("%%20160920%175.00%%", "fee id"),
-        ("%1%2016-09-20%175.00%%", "date"),
-        ("%1%20160920%175,5x%%", "amount"),
-        ("just text", "layout"),
+        ("%%20160920%175.00%%", "unreadable-1", date(2016, 9, 20)),
+        ("%1%2016-09-20%175.00%%", "1", None),
+        ("%1%20160920%175,5x%%", "1", date(2016, 9, 20)),
+        ("%1%20160920%175.005%Titel%", "1", date(2016, 9, 20)),
+        ("%1%20160920%-25.00%%", "1", date(2016, 9, 20)),
+        ("%1%20160920%1.234,50%%", "1", date(2016, 9, 20)),
+        ("%1%20160920%%%", "1", date(2016, 9, 20)),
+        ("just text", "unreadable-1", None),
     ],
 )
-def test_a_garbled_fine_item_is_a_protocol_error(
-    settings: Sip2Settings, item: str, problem: str
+def test_a_fine_item_that_cannot_be_read_is_for_the_staff_and_hides_no_other(
+    settings: Sip2Settings, item: str, fee_id: str, created: date | None
 ) -> None:
-    fbs, _ = port(settings, FBS_64.replace("%289097%20160920%175.00%%%%%", item))
-    with pytest.raises(FbsError) as err:
-        fbs.authenticate("3208100032", "1234")
-    assert err.value.reason is FbsErrorReason.PROTOCOL
+    """Issue 13 item 4: each of these blocked the whole login (the 63 carries the fine items)."""
+    good = "AV%289097%20160920%175.00%%"
+    reply = FBS_64.replace("AV%289097%20160920%175.00%%%%%", f"AV{item}|{good}")
+    fbs, _ = port(settings, reply)
+    patron = fbs.authenticate("3208100032", "1234")
+    unreadable, readable = sorted(fbs.claims(patron), key=lambda c: c.is_readable)
+    assert readable.id == "289097" and readable.amount == Money(17500)
+    assert unreadable.id == fee_id and unreadable.amount is None
+    assert unreadable.created == (created or date.min)
+    assert not unreadable.is_selectable
 
 
 def test_bl_and_cq(settings: Sip2Settings) -> None:
@@ -222,3 +233,62 @@ def test_unsendable_input_is_a_typed_error(settings: Sip2Settings) -> None:
     assert err.value.reason is FbsErrorReason.PROTOCOL and transport.sent == []
     with pytest.raises(FbsError):
         fbs.authenticate("", "1")
+
+
+def _checked(settings_kw: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> Sip2Settings:
+    monkeypatch.setenv("UNIT_SIP2_PASSWORD", "x")
+    return Sip2Settings.model_validate(
+        {"username": "u", "password": {"env": "UNIT_SIP2_PASSWORD"}, **settings_kw}
+    )
+
+
+def _with_az_only(line: str) -> str:
+    """A valid AZ checksum but no AY sequence number (computed by hand, not by our codec)."""
+    body = line + "AZ"
+    return f"{body}{-sum(body.encode('cp850')) & 0xFFFF:04X}"
+
+
+def test_a_reply_with_az_but_no_ay_is_refused_while_error_detection_is_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 13 item 6: such a reply was accepted, so its sequence was never checked."""
+    settings = _checked({}, monkeypatch)
+    no_ay = _with_az_only(FBS_64)
+    fbs, transport = port(settings, no_ay, no_ay)
+    with pytest.raises(FbsError) as err:
+        fbs.authenticate("1", "1")
+    assert err.value.reason is FbsErrorReason.PROTOCOL
+    assert transport.sent[1].startswith("97")  # asked once to resend, as for a bad checksum
+    fbs, _ = port(settings, no_ay, encode(decode(FBS_64), sequence=0))
+    assert fbs.authenticate("1", "1").name == "Testlåner Aarhus"  # the resend had AY: fine
+    fbs, _ = port(_checked({"error_detection": False}, monkeypatch), no_ay)
+    assert fbs.authenticate("1", "1").name == "Testlåner Aarhus"  # off: trailers are optional
+
+
+def test_a_96_without_az_makes_the_adapter_send_the_fee_paid_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 13 item 6: a bare 96 counted as a garbled reply, and the 37 ended not registered."""
+    settings = _checked({}, monkeypatch)
+    patron, claims = _claims(_checked({"error_detection": False}, monkeypatch))
+    accepted = encode(
+        make("38", payment_accepted="Y", transaction_date="20260102    030405",
+             AO="DK-761500", AA="LN:3208100032", BK="o-289097"),
+        sequence=0,
+    )  # fmt: skip
+    fbs, transport = port(settings, "96", accepted)
+    (result,) = fbs.register_payment(patron, claims[:1], "o")
+    assert result.status is RegistrationStatus.REGISTERED
+    assert transport.sent == [transport.sent[0]] * 2  # the same 37, same sequence and BK
+
+
+def test_an_unreadable_claim_is_never_sent_in_a_fee_paid(settings: Sip2Settings) -> None:
+    patron, claims = _claims(settings)
+    fbs, transport = port(settings, REPLY_38.format("Y", "o-289097"))
+    odd = Claim.unreadable("5", created=date(2016, 1, 1), payable_in=PayableIn.FBS)
+    results = fbs.register_payment(patron, [odd, *claims], "o")
+    assert [r.status for r in results] == [
+        RegistrationStatus.REFUSED,
+        RegistrationStatus.REGISTERED,  # the line was not taken for down
+    ]
+    assert len(transport.sent) == 1

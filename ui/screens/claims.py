@@ -3,6 +3,8 @@ municipality, why the citizen is blocked and what paying now changes."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
@@ -56,6 +58,15 @@ def why_not_text(why_not: str) -> str:
         ),
         "pay elsewhere": translate("Claims", "Cannot be paid here."),
         "paid here": translate("Claims", "Paid here."),
+        "older claim unreadable": translate(
+            "Claims",
+            "Please ask the library staff first: an older claim could not be read here, and "
+            "the municipality settles the oldest claims first.",
+        ),
+        "unreadable": translate(
+            "Claims",
+            "The automat could not read the amount of this claim. Please ask the library staff.",
+        ),
     }.get(why_not, why_not)
 
 
@@ -64,7 +75,18 @@ def outlook_text(outlook: BlockOutlook) -> list[str]:
     if not outlook.blocked:
         return ["✓ " + translate("Claims", "You are not blocked: you can borrow as usual.")]
     lines = []
-    if outlook.blocked_for_debt:
+    if outlook.blocked_for_debt and not outlook.amounts_known:
+        # an amount that could not be read is no amount: say only what is certain
+        lines.append(
+            "⚠ "
+            + translate(
+                "Claims",
+                "You cannot borrow because you owe more than the library's limit. Some of your "
+                "claims could not be read here, so the automat cannot tell what paying changes. "
+                "Please ask the library staff.",
+            )
+        )
+    elif outlook.blocked_for_debt:
         owe = money_text(outlook.debt_now)
         if outlook.limit is not None:
             why = translate("Claims", "You cannot borrow because you owe %1 and the limit is %2.")
@@ -215,6 +237,7 @@ class ClaimsScreen(Screen):
             (Group.PAY_HERE, translate("Claims", "Pay here")),
             (Group.MUNICIPALITY, translate("Claims", "Handled by the municipality")),
             (Group.WAITING, translate("Claims", "Paid here, waiting for the municipality")),
+            (Group.ASK_STAFF, translate("Claims", "Ask the library staff")),
         ]
         for group, heading in groups:
             members = [v for v in views if v.group is group]
@@ -240,6 +263,8 @@ class ClaimsScreen(Screen):
             for v in sorted(members, key=lambda v: (v.claim.created, v.claim.id)):
                 if group is Group.PAY_HERE:
                     box.addWidget(self._pay_here_row(v, v.claim.id in covers, debtor_order))
+                elif group is Group.ASK_STAFF:
+                    box.addWidget(self._ask_staff_row(v))
                 else:
                     box.addWidget(self._info_row(v))
             if group is Group.MUNICIPALITY:
@@ -279,6 +304,14 @@ class ClaimsScreen(Screen):
         b.setSizePolicy(b.sizePolicy().horizontalPolicy(), b.sizePolicy().verticalPolicy())
         self.claim_buttons[claim.id] = b
         return b
+
+    def _ask_staff_row(self, v: ClaimView) -> QWidget:
+        """A claim FBS sent that could not be read: what is known of it, never an amount."""
+        claim = v.claim
+        text = f"⚠ {claim_title(claim)}"
+        if claim.created != date.min:
+            text += "\n" + translate("Claims", "From %1").replace("%1", _date(claim))
+        return label(f"{text}\n{why_not_text(v.why_not)}")
 
     def _info_row(self, v: ClaimView) -> QWidget:
         claim = v.claim

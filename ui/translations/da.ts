@@ -54,6 +54,18 @@
       <translation>Betalt her.</translation>
     </message>
     <message>
+      <source>Please ask the library staff first: an older claim could not be read here, and the municipality settles the oldest claims first.</source>
+      <translation>Spørg først personalet: et ældre mellemværende kunne ikke læses her, og kommunen afregner de ældste først.</translation>
+    </message>
+    <message>
+      <source>The automat could not read the amount of this claim. Please ask the library staff.</source>
+      <translation>Automaten kunne ikke læse beløbet på dette mellemværende. Spørg personalet.</translation>
+    </message>
+    <message>
+      <source>You cannot borrow because you owe more than the library's limit. Some of your claims could not be read here, so the automat cannot tell what paying changes. Please ask the library staff.</source>
+      <translation>Du kan ikke låne, fordi du skylder mere end bibliotekets grænse. Nogle af dine mellemværender kunne ikke læses her, så automaten kan ikke sige, hvad en betaling ændrer. Spørg personalet.</translation>
+    </message>
+    <message>
       <source>You are not blocked: you can borrow as usual.</source>
       <translation>Du er ikke spærret: du kan låne som normalt.</translation>
     </message>
@@ -100,6 +112,10 @@
     <message>
       <source>Paid here, waiting for the municipality</source>
       <translation>Betalt her, venter på kommunen</translation>
+    </message>
+    <message>
+      <source>Ask the library staff</source>
+      <translation>Spørg personalet</translation>
     </message>
     <message>
       <source>Municipality claims are paid oldest first: choosing one chooses the older ones too.</source>

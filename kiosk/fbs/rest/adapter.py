@@ -32,6 +32,14 @@ def _fee_id(claim: Claim) -> int:
     return int(claim.id)
 
 
+def _confirmation_id(value: Any) -> str:
+    """FBS's ``confirmationId`` as text: a string, or a JSON number as it was written (the
+    client keeps fractions as their literal text); anything else (true, null, objects) is none."""
+    if isinstance(value, str) or type(value) is int:
+        return str(value)[:100]
+    return ""
+
+
 def _patron_path(patron: Patron) -> str:
     if not patron.id:
         raise FbsError(FbsErrorReason.UNKNOWN_PATRON, "patron has no id")
@@ -125,7 +133,7 @@ class RestFbsPort:
             item = answered.get(fee_id, {})
             raw = item.get("paymentStatus")
             status = _STATUSES.get(raw, RegistrationStatus.NOT_REGISTERED)  # type: ignore[arg-type]
-            confirmation = item.get("confirmationId")
+            confirmation = _confirmation_id(item.get("confirmationId"))
             message = ""
             if status is RegistrationStatus.REFUSED:
                 message = "FBS does not allow this fee to be paid here"
@@ -135,7 +143,7 @@ class RestFbsPort:
                 FeeRegistration(
                     fee_id=str(fee_id),
                     status=status,
-                    confirmation_id=str(confirmation) if isinstance(confirmation, str) else "",
+                    confirmation_id=confirmation,
                     message=message,
                 )
             )

@@ -1,4 +1,6 @@
-"""FBS REST JSON → domain objects. Anything unexpected is one ``FbsError(PROTOCOL)``.
+"""FBS REST JSON → domain objects. Anything unexpected is one ``FbsError(PROTOCOL)``, except in
+the fee list: a fee that cannot be read becomes an unreadable claim (no amount, "ask the staff";
+logged with its fee id) and the readable fees are shown as usual.
 
 Where a claim is payable (a documented, configurable rule; FBS only says ``payableByClient``):
 
@@ -142,10 +144,22 @@ def _block(item: Mapping[str, Any]) -> BlockReason:
 
 # -- fees ------------------------------------------------------------------------------------
 def parse_fees(data: Any, classifier: ClaimClassifier) -> list[Claim]:
-    """``FeeV2[]`` → open claims (paid and zero-amount fees are left out), oldest first."""
+    """``FeeV2[]`` → open claims (paid and zero-amount fees are left out), oldest first.
+
+    One fee that cannot be read never hides the others: it becomes :meth:`Claim.unreadable`
+    and is logged by its fee id (never the patron)."""
     if not isinstance(data, list):
         raise _protocol("fees reply is not a list")
-    claims = [c for c in (parse_fee(item, classifier) for item in data) if c is not None]
+    claims: list[Claim] = []
+    for index, item in enumerate(data):
+        try:
+            claim = parse_fee(item, classifier)
+        except FbsError as exc:
+            claim = unreadable_fee(item, index, classifier)
+            if claim is not None:
+                log.warning("fee %s cannot be read, shown as 'ask the staff': %s", claim.id, exc)
+        if claim is not None:
+            claims.append(claim)
     seen: set[str] = set()
     for claim in claims:
         if claim.id in seen:
@@ -155,9 +169,12 @@ def parse_fees(data: Any, classifier: ClaimClassifier) -> list[Claim]:
 
 
 def parse_fee(item: Any, classifier: ClaimClassifier) -> Claim | None:
+    """One ``FeeV2`` → a claim, None when it is paid or zero; FbsError when it cannot be read."""
     fee = _obj(item, "fee")
     fee_id = _int(fee.get("feeId"), "feeId")
     what = f"fee {fee_id}"
+    if _date(fee.get("paidDate"), f"{what} paidDate") is not None:
+        return None  # paid in full (here, elsewhere, or reported back by the debtor system)
     amount = _amount(fee.get("amount"), f"{what} amount")
     created = _date(fee.get("creationDate"), f"{what} creationDate", required=True)
     assert created is not None
@@ -167,13 +184,10 @@ def parse_fee(item: Any, classifier: ClaimClassifier) -> Claim | None:
     fee_type = _text(fee.get("type"), f"{what} type")
     reason = _text(fee.get("reasonMessage"), f"{what} reasonMessage")
     due = _date(fee.get("dueDate"), f"{what} dueDate")
-    paid = _date(fee.get("paidDate"), f"{what} paidDate")
     materials_raw = fee.get("materials") or []
     if not isinstance(materials_raw, list):
         raise _protocol(f"{what} materials is not a list")
     materials = tuple(_material(_obj(m, f"{what} material")) for m in materials_raw)
-    if paid is not None:
-        return None  # paid in full (here, elsewhere, or reported back by the debtor system)
     if amount.ore == 0:
         log.info("fee %s has amount 0: nothing to pay, left out", fee_id)
         return None
@@ -187,6 +201,38 @@ def parse_fee(item: Any, classifier: ClaimClassifier) -> Claim | None:
         materials=materials,
         payable_in=classifier.payable_in(payable, fee_type, reason, created),
     )
+
+
+def unreadable_fee(item: Any, index: int, classifier: ClaimClassifier) -> Claim | None:
+    """What can still be read of a fee :func:`parse_fee` refused, as an unreadable claim: its
+    id (``unreadable-N``, N its place in the list, when the feeId is unreadable), kind, reason,
+    date and where it would be payable, each only if readable. None if it is surely paid."""
+    fee: Mapping[str, Any] = item if isinstance(item, Mapping) else {}
+    if _date_or_none(fee.get("paidDate")) is not None:
+        return None
+    fee_id = fee.get("feeId")
+    claim_id = str(fee_id) if type(fee_id) is int else f"unreadable-{index + 1}"
+    fee_type = fee.get("type") if isinstance(fee.get("type"), str) else ""
+    reason = fee.get("reasonMessage") if isinstance(fee.get("reasonMessage"), str) else ""
+    created = _date_or_none(fee.get("creationDate"))
+    payable = fee.get("payableByClient")
+    payable_in = PayableIn.DEBTOR  # unknown: the cautious guess (see Claim.unreadable)
+    if isinstance(payable, bool) and created is not None:
+        payable_in = classifier.payable_in(payable, fee_type, reason, created)
+    return Claim.unreadable(
+        claim_id,
+        kind=ClaimKind.from_fbs(fee_type),
+        created=created,
+        payable_in=payable_in,
+        reason=reason,
+    )
+
+
+def _date_or_none(value: Any) -> date | None:
+    try:
+        return _date(value, "date")
+    except FbsError:
+        return None
 
 
 def _material(item: Mapping[str, Any]) -> Material:

@@ -3,13 +3,17 @@
 Request: ``<ns1:sip password="…" login="…" xmlns:ns1="http://axiell.com/Schema/sip.xsd">
 <request>MESSAGE</request></ns1:sip>``. Reply (HTTP 200): ``<ns2:sip xmlns:ns2="…">
 <response>MESSAGE</response></ns2:sip>``, or the same envelope with ``<error>TEXT</error>``.
-DTDs and entity declarations are refused before parsing, and the body size is capped.
+DTDs and entity declarations are refused (before parsing, and by defusedxml), and the body size
+is capped.
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
+from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import escape
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 NS = "http://axiell.com/Schema/sip.xsd"
 MAX_BODY = 64 * 1024
@@ -26,8 +30,8 @@ def parse_request(body: bytes) -> tuple[str, str, str]:
     if b"<!" in body:
         raise EnvelopeError("DTD and entity declarations are not allowed")
     try:
-        root = ET.fromstring(body.decode("utf-8"))
-    except (UnicodeDecodeError, ET.ParseError):
+        root = fromstring(body.decode("utf-8"), forbid_dtd=True)
+    except (UnicodeDecodeError, ParseError, DefusedXmlException):
         raise EnvelopeError("Request is not well-formed XML") from None
     if root.tag != f"{{{NS}}}sip":
         raise EnvelopeError("Root element must be sip")

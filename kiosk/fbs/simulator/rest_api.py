@@ -25,15 +25,22 @@ from kiosk.fbs.simulator.state import (
 )
 
 PREFIX = "/rest/external/v1/"
-_AMOUNT = re.compile(r'"__ore__(-?\d+)__"')
+_AMOUNT = re.compile(r'"__ore__(-?\d+)__"|"__raw__([0-9a-f]*)__"')
 
 Reply = tuple[int, Any]
 
 
 def dumps(body: Any) -> bytes:
-    """JSON with amounts as exact decimal numbers (``175.00``), never through a float."""
+    """JSON with amounts as exact decimal numbers (``175.00``), never through a float; a fee's
+    ``wire_amount`` is written as given."""
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return _AMOUNT.sub(lambda m: _decimal(int(m[1])), text).encode("utf-8")
+    return _AMOUNT.sub(_literal, text).encode("utf-8")
+
+
+def _literal(match: re.Match[str]) -> str:
+    if match[1] is not None:
+        return _decimal(int(match[1]))
+    return bytes.fromhex(match[2]).decode("utf-8")
 
 
 def _decimal(ore: int) -> str:
@@ -46,12 +53,16 @@ def _amount(ore: int) -> str:
     return f"__ore__{ore}__"
 
 
+def _raw(literal: str) -> str:
+    return f"__raw__{literal.encode('utf-8').hex()}__"
+
+
 def fee_json(fee: SimFee) -> dict[str, Any]:
     body: dict[str, Any] = {
         "feeId": fee.fee_id,
         "type": fee.type,
         "reasonMessage": fee.reason,
-        "amount": _amount(fee.amount_ore),
+        "amount": _raw(fee.wire_amount) if fee.wire_amount else _amount(fee.amount_ore),
         "creationDate": fee.creation_date.isoformat(),
         "payableByClient": fee.payable_by_client,
         "materials": [
@@ -182,7 +193,11 @@ class RestApi:
                 "orderId": order_id,
                 "feeId": r.fee_id,
                 "paymentStatus": r.payment_status,
-                "confirmationId": r.confirmation_id,
+                "confirmationId": (
+                    int(r.confirmation_id.removeprefix("CONF-"))
+                    if self.state.numeric_confirmation_ids
+                    else r.confirmation_id
+                ),
             }
             for r in results
         ]

@@ -142,7 +142,9 @@ class SimulatorHttpServer(ThreadingHTTPServer):
                     module = importlib.import_module("kiosk.fbs.simulator.sip2_responder")
                 except ImportError:
                     return None
-                self._responder = module.Sip2Responder(self.state)
+                self._responder = module.Sip2Responder(
+                    self.state, encoding=self.state.envelope_checksum_encoding
+                )
             return self._responder
 
     def stop(self) -> None:

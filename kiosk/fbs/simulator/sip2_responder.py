@@ -284,7 +284,7 @@ def _fine_item(fee: SimFee) -> str:
         material.item_number if material else "",
         str(fee.fee_id),
         f"{fee.creation_date:%Y%m%d}",
-        Money(fee.amount_ore).to_fbs(),
+        fee.wire_amount or Money(fee.amount_ore).to_fbs(),
         material.title if material else fee.reason,
         material.author if material else "",
         "",

@@ -57,7 +57,8 @@ class _Handler(socketserver.BaseRequestHandler):
                     reply = responder.respond(line.decode("cp850"))
                 except LoginRequired:
                     return
-                sock.sendall(reply.encode("cp850") + b"\r")
+                # a character cp850 has no byte for goes out as "?", as the checksum counted it
+                sock.sendall(reply.encode("cp850", errors="replace") + b"\r")
         except OSError:
             return
         finally:

@@ -107,6 +107,10 @@ class SimFee:
     paid_by_order: str | None = None  # None and paid_date set: paid in the debtor system
     never_transferred: bool = False
     sip2_fee_type: str = "01"  # SIP2 fee type code (01 other, 04 overdue, 07 replacement)
+    #: how the amount is written on the wire instead of the exact ``175.00``: a JSON literal over
+    #: REST (``175.000``, ``1.755E2``, ``19.999``, ``"abc"``), the AV amount text over SIP2; for
+    #: tests of what FBS may send. Payments still check ``amount_ore``.
+    wire_amount: str = ""
 
     @property
     def is_paid(self) -> bool:
@@ -181,6 +185,10 @@ class SimulatorState:
         default_factory=lambda: ClientCredentials("sip2", "sip2")
     )
     faults: Faults = field(default_factory=Faults)
+    #: the character set the SIP2 envelope's AZ checksums are summed over (FBS's is not public)
+    envelope_checksum_encoding: str = "utf-8"
+    #: REST payment replies give confirmationId as a JSON number (the public spec does not say)
+    numeric_confirmation_ids: bool = False
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -218,8 +226,10 @@ class SimulatorState:
         never_transferred: bool = False,
         paid_in_debtor: date | None = None,
         sip2_fee_type: str = "01",
+        wire_amount: str = "",
     ) -> SimFee:
-        """Add a fee; ``payableByClient`` follows from ``created`` and the cut-off date."""
+        """Add a fee; ``payableByClient`` follows from ``created`` and the cut-off date.
+        ``wire_amount``: see :attr:`SimFee.wire_amount`."""
         if type(amount_ore) is not int or amount_ore <= 0:  # money is exact: no bool, no float
             raise ValueError(f"fee {fee_id}: amount must be positive whole øre")
         with self._lock:
@@ -241,6 +251,7 @@ class SimulatorState:
                 paid_date=paid_in_debtor,
                 never_transferred=never_transferred,
                 sip2_fee_type=sip2_fee_type,
+                wire_amount=wire_amount,
             )
             self._fees[fee_id] = fee
             return fee

@@ -1,9 +1,10 @@
 """``Sip2FbsPort``: FBS over SIP2 (raw TCP with 93 Login, or FBS's HTTPS envelope).
 
 Error detection: each request carries ``AY`` (0–9, wrapping) and ``AZ``. A reply with a bad or
-missing checksum is asked for again once with 97; a 96 reply means the server did not read our
-request, which is sent once more; a reply with another sequence number (a late answer to an earlier
-request) is an error and the connection is closed so the next request starts clean.
+missing checksum, or an ``AZ`` without ``AY``, is asked for again once with 97; a 96 reply (with
+or without ``AZ``) means the server did not read our request, which is sent once more; a reply
+with another sequence number (a late answer to an earlier request) is an error and the connection
+is closed so the next request starts clean.
 
 Claims come from 63 Patron Information with the fine-items summary. FBS's fine item ``AV`` is
 ``itemId%feeId%date%amount%title%author%…``; SIP2 has no payable flag, so a claim is classified by
@@ -15,6 +16,7 @@ only on ``38Y``; ``38N`` is a refusal with FBS's ``AF`` text; no usable reply is
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import ssl
 import threading
@@ -36,11 +38,14 @@ from kiosk.fbs.sip2.errors import Sip2ChecksumError, Sip2ProtocolError, Sip2Tran
 from kiosk.fbs.sip2.messages import PATRON_STATUS_NAMES, REPLY_TO
 from kiosk.fbs.sip2.transport import (
     HttpsEnvelopeTransport,
+    ReceivedLine,
     Sip2Transport,
     StaleConnectionError,
     TcpTransport,
 )
 from kiosk.money import Money, MoneyError
+
+log = logging.getLogger(__name__)
 
 #: 63 summary with position 3 (fine items) set.
 FINE_ITEMS_SUMMARY = "   Y      "
@@ -121,6 +126,13 @@ class Sip2FbsPort:
         failure = ""
         for claim in claims:
             bk = transaction_id(order_id, claim.id)
+            if claim.amount is None:  # never planned; a 37 needs the amount (BV)
+                results.append(
+                    FeeRegistration(
+                        claim.id, RegistrationStatus.REFUSED, "", "the amount could not be read"
+                    )
+                )
+                continue
             if failure:  # the line is down: do not wait for every fee's timeout
                 results.append(
                     FeeRegistration(claim.id, RegistrationStatus.NOT_REGISTERED, "", failure)
@@ -194,6 +206,7 @@ class Sip2FbsPort:
         )
 
     def _fee_paid(self, patron: Patron, claim: Claim, bk: str) -> Sip2Message:
+        assert claim.amount is not None  # register_payment answers unreadable claims itself
         fee_type = claim.fbs_fee_type if len(claim.fbs_fee_type) == 2 else self.settings.fee_type
         return make(
             "37",
@@ -243,17 +256,25 @@ class Sip2FbsPort:
         )
 
     def _claims(self, reply: Sip2Message) -> list[Claim]:
-        try:
-            claims = [c for item in reply.all("AV") if (c := self.parse_fine_item(item))]
-        except Sip2ProtocolError as exc:
-            raise FbsError(FbsErrorReason.PROTOCOL, f"fine item: {exc}") from None
+        """The 64's fine items as claims. One item that cannot be read never hides the others:
+        it becomes an unreadable claim ("ask the staff"), logged by its fee id."""
+        claims = []
+        for index, item in enumerate(reply.all("AV")):
+            try:
+                claim = self.parse_fine_item(item)
+            except Sip2ProtocolError as exc:
+                claim = self.unreadable_fine_item(item, index)
+                log.warning("fee %s cannot be read, shown as 'ask the staff': %s", claim.id, exc)
+            if claim is not None:
+                claims.append(claim)
         ids = [c.id for c in claims]
         if len(ids) != len(set(ids)):
             raise FbsError(FbsErrorReason.PROTOCOL, "the same fee id appears twice")
         return sorted(claims, key=lambda c: (c.created, c.id))
 
     def parse_fine_item(self, item: str) -> Claim | None:
-        """One FBS ``AV`` value → a classified claim; None for an empty item or a zero amount."""
+        """One FBS ``AV`` value → a classified claim; None for an empty item or a zero amount;
+        :class:`Sip2ProtocolError` when it cannot be read."""
         if not item.strip():
             return None
         parts = item.split("%")
@@ -262,10 +283,9 @@ class Sip2FbsPort:
         item_id, fee_id, day, amount = (p.strip() for p in parts[:4])
         if not fee_id:
             raise Sip2ProtocolError("fine item without a fee id")
-        try:
-            created = datetime.strptime(day, "%Y%m%d").date()
-        except ValueError:
-            raise Sip2ProtocolError(f"fine item {fee_id}: bad date {day!r}") from None
+        created = _fine_item_date(day)
+        if created is None:
+            raise Sip2ProtocolError(f"fine item {fee_id}: bad date {day[:20]!r}")
         try:
             money = Money.parse(amount)
         except MoneyError as exc:
@@ -280,10 +300,28 @@ class Sip2FbsPort:
             kind=ClaimKind.FEE,  # SIP2 does not say fee or compensation
             amount=money,
             created=created,
-            payable_in=PayableIn.FBS if created < self.cut_off_date else PayableIn.DEBTOR,
+            payable_in=self._payable_in(created),
             reason=title,
             materials=materials if (item_id or title) else (),
         )
+
+    def unreadable_fine_item(self, item: str, index: int) -> Claim:
+        """What can still be read of an ``AV`` item :meth:`parse_fine_item` refused: fee id
+        (``unreadable-N`` when there is none), date and title, each only if readable."""
+        parts = [p.strip() for p in item.split("%")]
+        fee_id = parts[1] if len(parts) > 1 and parts[1] else f"unreadable-{index + 1}"
+        created = _fine_item_date(parts[2]) if len(parts) > 2 else None
+        return Claim.unreadable(
+            fee_id,
+            kind=ClaimKind.FEE,
+            created=created,
+            # no date: where it is payable is unknown, and DEBTOR is the cautious guess
+            payable_in=PayableIn.DEBTOR if created is None else self._payable_in(created),
+            reason=parts[4] if len(parts) > 4 else "",
+        )
+
+    def _payable_in(self, created: date) -> PayableIn:
+        return PayableIn.FBS if created < self.cut_off_date else PayableIn.DEBTOR
 
     # -- the line -----------------------------------------------------------------------------
     def _request(self, message: Sip2Message, *, idempotent: bool) -> Sip2Message:
@@ -328,21 +366,29 @@ class Sip2FbsPort:
         s = self.settings
         seq = self._seq
         self._seq = (seq + 1) % 10
-        line = encode(message, sequence=seq, error_detection=s.error_detection, encoding=s.encoding)
+        charset = getattr(self.transport, "checksum_encoding", s.encoding)
+        line = encode(message, sequence=seq, error_detection=s.error_detection, encoding=charset)
         reply_line = self.transport.exchange(line)
         asked_resend = sent_again = False
         while True:
             try:
-                reply = decode(reply_line, encoding=s.encoding)
-                if s.error_detection and reply.checksum is None:
-                    raise Sip2ChecksumError(
-                        f"reply {reply.code} has no AY/AZ trailer (error_detection is on)"
-                    )
+                raw = reply_line.raw if isinstance(reply_line, ReceivedLine) else None
+                reply = decode(reply_line, encoding=charset, raw=raw)
+                # a 96 carries no AY, and its AZ may be missing too: it only asks to resend
+                if s.error_detection and reply.code != "96":
+                    if reply.checksum is None:
+                        raise Sip2ChecksumError(
+                            f"reply {reply.code} has no AY/AZ trailer (error_detection is on)"
+                        )
+                    if reply.sequence is None:
+                        raise Sip2ChecksumError(
+                            f"reply {reply.code} has AZ but no AY (error_detection is on)"
+                        )
             except Sip2ChecksumError:
                 if asked_resend:
                     raise
                 asked_resend = True
-                reply_line = self.transport.exchange(encode(make("97"), encoding=s.encoding))
+                reply_line = self.transport.exchange(encode(make("97"), encoding=charset))
                 continue
             if reply.code == "96":
                 if sent_again:
@@ -351,11 +397,18 @@ class Sip2FbsPort:
                 reply_line = self.transport.exchange(line)
                 continue
             break
-        if s.error_detection and reply.sequence is not None and reply.sequence != seq:
+        if s.error_detection and reply.sequence != seq:
             raise Sip2ProtocolError(f"reply has sequence number {reply.sequence}, sent {seq}")
         if reply.code != REPLY_TO[message.code]:
             raise Sip2ProtocolError(f"reply {reply.code} to request {message.code}")
         return reply
+
+
+def _fine_item_date(day: str) -> date | None:
+    try:
+        return datetime.strptime(day, "%Y%m%d").date()
+    except ValueError:
+        return None
 
 
 def blocks_from_status(status: str, message: str = "") -> tuple[BlockReason, ...]:
@@ -391,6 +444,7 @@ def make_transport(settings: Sip2Settings) -> Sip2Transport:
             settings.password.get(),
             timeout_s=settings.timeout_s,
             verify=settings.verify_tls,
+            checksum_encoding=settings.envelope_checksum_encoding,
         )
     context = None
     if settings.tls:
