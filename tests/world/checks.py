@@ -182,7 +182,8 @@ def _which(kind: str, truth: dict[str, Any], books: Books) -> str:
     """Which coins, notes or card payments the ledger is missing (or has extra)."""
     if kind == "coin":
         taken = Counter((str(c["counter"]), c["ore"]) for c in truth["coins"]["taken"])
-        recorded = Counter((t["reference"] or "", t["amount_ore"]) for t in books.tenders
+        recorded = Counter(((t["reference"] or "").rpartition(":")[2], t["amount_ore"])
+                           for t in books.tenders
                            if t["kind"] == "coin" and t["state"] == "received")
         missing, extra = taken - recorded, recorded - taken
         return (f"; coins not in the ledger (event counter, øre): {sorted(missing.elements())}"
