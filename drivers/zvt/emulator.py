@@ -20,9 +20,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from drivers.base.text import check_text_encoding
 from drivers.emulation.pty import PtyPort, wire_time_s
 from drivers.zvt import apdu as A
-from drivers.zvt.bmp import TEXT_ENCODING, check_text_encoding, encode_var, parse_bmps
+from drivers.zvt.bmp import TEXT_ENCODING, encode_var, parse_bmps
 from drivers.zvt.errors import ZvtProtocolError
 from drivers.zvt.frame import ACK, NAK, BadFrame, Control, Frame, FrameDecoder, encode_frame
 

@@ -30,11 +30,11 @@ from typing import Literal
 from drivers.base.device import DeviceEvents
 from drivers.base.events import Health, Listener
 from drivers.base.terminal import CardOutcome, CardPrompt, CardResult, CardTerminal
+from drivers.base.text import check_text_encoding
 from drivers.zvt import apdu as A
 from drivers.zvt.bmp import (
     TEXT_ENCODING,
     StatusInfo,
-    check_text_encoding,
     parse_intermediate_status,
     parse_print_line,
     parse_status_info,

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PositiveInt, ValidationInfo, field_validator
 
-from drivers.zvt.bmp import check_text_encoding
+from drivers.base.text import check_text_encoding
 from kiosk.config.base import Section
 
 #: a serial speed; pyserial refuses a negative one only when the driver opens the port
