@@ -50,6 +50,7 @@ from sqlalchemy import (
 
 from kiosk.clock import Clock
 from kiosk.cpr import mask
+from kiosk.debtor.item import CPR_REMOVED, cpr_removed
 from kiosk.ledger.models import (
     TERMINAL_SESSION_STATES,
     Allocation,
@@ -66,16 +67,10 @@ from kiosk.workers import PeriodicWorker
 
 log = logging.getLogger(__name__)
 
-#: payload key of a debtor item whose CPR was removed (ISO time of the removal)
-CPR_REMOVED = "cpr_removed_at"
 #: ``end_reason`` of a session kept only as the anchor of anonymised exported debtor items
 ANONYMISED = "retention: anonymised"
 CHUNK = 200
 DAY_S = 24 * 3600.0
-
-
-def cpr_removed(payload: dict[str, Any] | None) -> bool:
-    return bool(payload) and CPR_REMOVED in payload  # type: ignore[operator]
 
 
 @dataclass
@@ -437,8 +432,6 @@ class PurgeScheduler(PeriodicWorker[PurgeReport]):
 
 def purger_from_config(config: Any, engine: Engine, clock: Clock) -> Purger:
     """``config`` is a :class:`kiosk.config.KioskConfig`."""
-    from kiosk.debtor.setup import spool_dir  # the exporter imports this module
-
     debtor = config.debtor
     return Purger(
         engine,
@@ -446,5 +439,5 @@ def purger_from_config(config: Any, engine: Engine, clock: Clock) -> Purger:
         clock,
         retention_years=config.database.retention_years,
         keep_cpr_days=debtor.keep_cpr_days if debtor is not None else 30,
-        spool_dir=spool_dir(config),
+        spool_dir=config.debtor_spool_dir,
     )

@@ -136,6 +136,11 @@ class KioskConfig(Section):
     #: the file this was loaded from (not a key of the file)
     source: Path | None = Field(default=None, exclude=True)
 
+    @property
+    def debtor_spool_dir(self) -> Path:
+        """Every debtor file written, kept locally (the data directory also holds the ledger)."""
+        return self.database.data_dir / "debtor-spool"
+
     def database_url(self) -> str:
         if self.database.url:
             return self.database.url

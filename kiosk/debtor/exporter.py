@@ -32,11 +32,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.clock import Clock
 from kiosk.debtor.delivery import Delivery, DeliveryError, fsync_dir, write_file_durably
+from kiosk.debtor.item import cpr_removed
 from kiosk.debtor.profile import LayoutProfile
 from kiosk.debtor.writer import BatchInfo, ExportItem, FileRenderer, RenderError
 from kiosk.ledger.models import CitizenSession, ExportBatch, OutboxItem
 from kiosk.ledger.repository import write_audit
-from kiosk.retention import cpr_removed
 
 log = logging.getLogger(__name__)
 

@@ -18,18 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kiosk.config.tomlfile import FileProblem, first_problem, read_toml
+from kiosk.debtor.item import DATE_FIELDS, TEXT_FIELDS
 
-#: payload fields of a debtor outbox item (see ``kiosk.payment.journal._queue_debtor``)
-ITEM_TEXT_SOURCES = (
-    "cpr",
-    "claim_type",
-    "claim_kind",
-    "claim_ref",
-    "method",
-    "automat_id",
-    "transaction_ref",
-)
-ITEM_DATE_SOURCES = ("paid_at", "claim_created")
+#: the fields of a debtor item (:class:`kiosk.debtor.item.DebtorItem`) a record can lay out
+ITEM_TEXT_SOURCES = TEXT_FIELDS
+ITEM_DATE_SOURCES = DATE_FIELDS
 ITEM_SOURCES = (*ITEM_TEXT_SOURCES, *ITEM_DATE_SOURCES, "amount", "item_id")
 #: values of the whole file, usable in any record
 FILE_SOURCES = ("count", "total", "sequence", "file_date", "record_count", "automat_id")

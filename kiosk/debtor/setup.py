@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import Engine
 
 from kiosk.clock import Clock, SystemClock
@@ -16,11 +14,6 @@ from kiosk.debtor.scheduler import ExportScheduler
 
 class DebtorNotConfigured(Exception):
     pass
-
-
-def spool_dir(config: KioskConfig) -> Path:
-    """Every file written, kept locally (the data directory also holds the ledger)."""
-    return config.database.data_dir / "debtor-spool"
 
 
 def delivery_from_config(config: KioskConfig) -> Delivery:
@@ -54,7 +47,7 @@ def exporter_from_config(
         engine,
         config.automat.id,
         load_profile(section.profile),
-        spool_dir(config),
+        config.debtor_spool_dir,
         delivery_from_config(config),
         clock or SystemClock(),
         on_step=on_step,

@@ -13,7 +13,6 @@ records it (:meth:`take`, :meth:`finish_card`), and money that came when no plan
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -21,6 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from kiosk.clock import Clock
+from kiosk.debtor.item import DebtorItem
 from kiosk.ledger.models import (
     TERMINAL_SESSION_STATES,
     Allocation,
@@ -32,7 +32,7 @@ from kiosk.ledger.models import (
 )
 from kiosk.ledger.repository import TenderEvent, insert_tender
 from kiosk.money import Money
-from kiosk.payment.plan import PaymentPlan
+from kiosk.payment.plan import PaymentPlan, PlannedClaim
 
 
 class BonIssuer(Protocol):
@@ -41,9 +41,6 @@ class BonIssuer(Protocol):
     ) -> Any:
         """Insert a new bon inside the caller's transaction and return its ticket."""
         ...
-
-
-DebtorItemBuilder = Callable[..., dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,31 +282,32 @@ class PaymentJournal:
         conn: Connection,
         session_id: str,
         plan: PaymentPlan,
-        claim: Any,
+        claim: PlannedClaim,
         method: str,
         now: datetime,
     ) -> None:
         if not plan.cpr:
             raise ValueError("a debtor claim cannot be settled without the citizen's CPR")
+        item = DebtorItem(
+            cpr=plan.cpr,
+            claim_type=self.claim_type_codes.get(claim.kind.value, ""),
+            claim_kind=claim.kind.value,
+            claim_ref=claim.id,
+            claim_created=claim.created,
+            amount_ore=claim.amount.ore,
+            paid_at=now,
+            method=method,
+            automat_id=self.automat_id,
+            transaction_ref=plan.transaction_ref,
+        )
         conn.execute(
             insert(OutboxItem).values(
                 session_id=session_id,
                 kind="debtor_item",
                 idempotency_key=plan.debtor_key(claim.id),
                 state="pending",
-                amount_ore=claim.amount.ore,
-                payload={
-                    "cpr": plan.cpr,
-                    "claim_type": self.claim_type_codes.get(claim.kind.value, ""),
-                    "claim_kind": claim.kind.value,
-                    "claim_ref": claim.id,
-                    "claim_created": claim.created.isoformat(),
-                    "amount_ore": claim.amount.ore,
-                    "paid_at": now.isoformat(),
-                    "method": method,
-                    "automat_id": self.automat_id,
-                    "transaction_ref": plan.transaction_ref,
-                },
+                amount_ore=item.amount_ore,
+                payload=item.to_payload(),
                 attempts=0,
                 created_at=now,
             )

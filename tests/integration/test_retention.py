@@ -17,6 +17,7 @@ from sqlalchemy import Engine, MetaData, insert, select
 from kiosk.clock import FakeClock
 from kiosk.debtor.delivery import FolderDelivery
 from kiosk.debtor.exporter import Exporter, ExportError
+from kiosk.debtor.item import CPR_REMOVED
 from kiosk.debtor.profile import load_profile
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.models import (
@@ -29,7 +30,7 @@ from kiosk.ledger.models import (
     Refund,
     Tender,
 )
-from kiosk.retention import CPR_REMOVED, Purger
+from kiosk.retention import Purger
 
 REPO = Path(__file__).resolve().parents[2]
 AUTOMAT = "kbh-01"

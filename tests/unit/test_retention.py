@@ -10,7 +10,8 @@ import pytest
 
 from kiosk.clock import FakeClock
 from kiosk.config import ConfigError, load_config
-from kiosk.retention import CPR_REMOVED, Purger, PurgeReport, PurgeScheduler, cpr_removed
+from kiosk.debtor.item import CPR_REMOVED, cpr_removed
+from kiosk.retention import Purger, PurgeReport, PurgeScheduler
 
 
 class FakePurger:
