@@ -13,8 +13,8 @@ import requests
 
 from kiosk.fbs.simulator import envelope
 from kiosk.fbs.simulator import seed as S
+from kiosk.fbs.simulator.seed import seeded_state
 from kiosk.fbs.simulator.server import SimulatorHandle, start_simulator
-from kiosk.fbs.simulator.state import SimulatorState
 
 # Field names, types and required fields copied from the DPL FBS adapter spec
 # (fbs-adapter.yaml: FeeV2, FeeMaterialV2, MaterialGroup, AuthenticatedPatronV10, PatronV9,
@@ -79,7 +79,7 @@ def check(value: Any, schema: str | list[str], where: str = "$") -> None:
 
 @pytest.fixture
 def sim() -> Iterator[SimulatorHandle]:
-    with start_simulator(SimulatorState.seeded(), sip2_port=None) as handle:
+    with start_simulator(seeded_state(), sip2_port=None) as handle:
         yield handle
 
 
@@ -231,7 +231,7 @@ def test_http_500_and_drop_also_hit_the_envelope(sim: SimulatorHandle) -> None:
 
 
 def test_stop_closes_idle_keep_alive_connections() -> None:
-    handle = start_simulator(SimulatorState.seeded(), sip2_port=None)
+    handle = start_simulator(seeded_state(), sip2_port=None)
     session = requests.Session()
     session.post(
         f"{handle.rest_url}/{handle.state.agency_id}/authentication/login",

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from kiosk.fbs.simulator import seed as S
+from kiosk.fbs.simulator.seed import seeded_state
 from kiosk.fbs.simulator.state import (
     PAYMENT_BY_OTHER_ORDER,
     PAYMENT_NOT_ALLOWED,
@@ -25,7 +26,7 @@ from kiosk.fbs.simulator.state import (
 
 @pytest.fixture
 def state() -> SimulatorState:
-    return SimulatorState.seeded()
+    return seeded_state()
 
 
 def test_card_number_or_cpr_with_pin(state: SimulatorState) -> None:

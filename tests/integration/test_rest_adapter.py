@@ -12,8 +12,9 @@ from kiosk.domain import BlockKind, Claim, ClaimKind, PayableIn
 from kiosk.fbs.port import FbsError, FbsErrorReason, RegistrationStatus
 from kiosk.fbs.rest import ClaimClassifier, RestClient, RestFbsPort
 from kiosk.fbs.simulator import seed as S
+from kiosk.fbs.simulator.seed import seeded_state
 from kiosk.fbs.simulator.server import SimulatorHandle, start_simulator
-from kiosk.fbs.simulator.state import YEAR_END_MESSAGE, SimulatorState
+from kiosk.fbs.simulator.state import YEAR_END_MESSAGE
 from kiosk.money import Money
 
 CUT_OFF = date(2020, 9, 1)
@@ -21,7 +22,7 @@ CUT_OFF = date(2020, 9, 1)
 
 @pytest.fixture
 def sim() -> Iterator[SimulatorHandle]:
-    with start_simulator(SimulatorState.seeded(cut_off_date=CUT_OFF), sip2_port=None) as handle:
+    with start_simulator(seeded_state(cut_off_date=CUT_OFF), sip2_port=None) as handle:
         yield handle
 
 
@@ -422,7 +423,7 @@ def test_tls_is_verified_by_default(tmp_path: Path) -> None:
     cert, key = _self_signed(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    state = SimulatorState.seeded(cut_off_date=CUT_OFF)
+    state = seeded_state(cut_off_date=CUT_OFF)
     with start_simulator(state, sip2_port=None, tls=context) as sim:
         assert sim.rest_url.startswith("https://")
         untrusted = make_port(sim, retries=0)

@@ -12,6 +12,7 @@ from kiosk.config.fbs import Sip2Settings
 from kiosk.domain import BlockKind, PayableIn
 from kiosk.fbs.port import FbsError, FbsErrorReason, RegistrationStatus
 from kiosk.fbs.simulator import seed
+from kiosk.fbs.simulator.seed import seeded_state
 from kiosk.fbs.simulator.sip2_tcp import Sip2TcpServer
 from kiosk.fbs.simulator.state import YEAR_END_MESSAGE, SimulatorState
 from kiosk.fbs.sip2.adapter import Sip2FbsPort, transaction_id
@@ -26,7 +27,7 @@ PIN = {pid: f"{pid - 1000:02d}" * 2 for pid in range(1001, 1012)}
 
 @pytest.fixture
 def state() -> SimulatorState:
-    return SimulatorState.seeded()
+    return seeded_state()
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.domain import Claim, Patron
 from kiosk.fbs.port import FbsError, FbsErrorReason
 from kiosk.fbs.simulator import sip2_tcp
+from kiosk.fbs.simulator.seed import seeded_state
 from kiosk.fbs.simulator.sip2_responder import Sip2Responder
 from kiosk.fbs.simulator.sip2_tcp import Sip2TcpServer
-from kiosk.fbs.simulator.state import SimulatorState
 from kiosk.fbs.sip2.adapter import Sip2FbsPort
 from kiosk.ledger.repository import Ledger
 from kiosk.payment.journal import PaymentJournal
@@ -53,7 +53,7 @@ def responders(monkeypatch: pytest.MonkeyPatch) -> list[Sip2Responder]:
 
 @pytest.fixture
 def server(responders: list[Sip2Responder]) -> Iterator[Sip2TcpServer]:
-    with Sip2TcpServer(SimulatorState.seeded()) as srv:
+    with Sip2TcpServer(seeded_state()) as srv:
         yield srv
 
 

@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 from kiosk.config.fbs import Sip2Settings
 from kiosk.fbs.port import FbsError, FbsErrorReason, RegistrationStatus
 from kiosk.fbs.simulator import seed
+from kiosk.fbs.simulator.seed import seeded_state
 from kiosk.fbs.simulator.server import SimulatorHandle, start_simulator
 from kiosk.fbs.simulator.sip2_tcp import Sip2TcpServer
 from kiosk.fbs.simulator.state import YEAR_END_MESSAGE, SimMaterial, SimPatron, SimulatorState
@@ -69,7 +70,7 @@ def server_context(cert: tuple[Path, Path]) -> ssl.SSLContext:
 
 @pytest.fixture
 def state() -> SimulatorState:
-    return SimulatorState.seeded()
+    return seeded_state()
 
 
 @pytest.fixture

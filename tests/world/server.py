@@ -41,6 +41,7 @@ from drivers.escpos.emulator import EscposEmulator
 from drivers.ssp import codec as ssp_codec
 from drivers.ssp.emulator import SspEmulator
 from drivers.zvt.emulator import ZvtEmulator
+from kiosk.fbs.simulator.seed import seeded_state
 from kiosk.fbs.simulator.server import SimulatorHandle, start_simulator
 from kiosk.fbs.simulator.state import PaymentResult, SimulatorError, SimulatorState
 from tests.world.wire import Channel
@@ -137,7 +138,7 @@ class World:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.started = time.time()
-        self.fbs = WorldFbs.seeded()
+        self.fbs = seeded_state(WorldFbs)
         self.sim: SimulatorHandle = start_simulator(self.fbs, host="127.0.0.1", sip2_port=0)
         self.coin = CoinAcceptorEmulator(port=PtyPort("coin", folder))
         self.notes = SspEmulator(port=PtyPort("notes", folder))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 from kiosk.config import KioskConfig
+from kiosk.fbs.simulator.seed import seeded_state
 from kiosk.fbs.simulator.server import SimulatorHandle, start_simulator
 from kiosk.fbs.simulator.state import ClientCredentials, SimulatorState
 
@@ -21,7 +22,7 @@ def state_for(config: KioskConfig) -> SimulatorState:
         kwargs["rest_client"] = ClientCredentials(fbs.rest.username, fbs.rest.password.get())
     if fbs.sip2 is not None:
         kwargs["sip2_client"] = ClientCredentials(fbs.sip2.username, fbs.sip2.password.get())
-    return SimulatorState.seeded(**kwargs)
+    return seeded_state(**kwargs)
 
 
 def run_foreground(

@@ -8,6 +8,7 @@ CPR; the CPR numbers are fictitious (valid format and date only).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TypeVar
 
 from kiosk.fbs.simulator.state import SimBlock, SimMaterial, SimPatron, SimulatorState
 
@@ -324,3 +325,13 @@ def seed(state: SimulatorState) -> None:
         due=_d(state, 10),
         sip2_fee_type="04",
     )
+
+
+S = TypeVar("S", bound=SimulatorState)
+
+
+def seeded_state(cls: type[S] = SimulatorState, **kwargs: object) -> S:  # type: ignore[assignment]
+    """A new ``cls`` holding the demo and test data set documented in ``docs/demo-patrons.md``."""
+    state = cls(**kwargs)  # type: ignore[arg-type]
+    seed(state)
+    return state

@@ -405,13 +405,3 @@ class SimulatorState:
                     status = PAYMENT_REGISTERED
                 results.append(PaymentResult(fee_id, status, order.confirmation_id))
             return results
-
-    # -- seed ------------------------------------------------------------------------------
-    @classmethod
-    def seeded(cls, **kwargs: object) -> SimulatorState:
-        """The demo and test data set documented in ``docs/demo-patrons.md``."""
-        from kiosk.fbs.simulator.seed import seed
-
-        state = cls(**kwargs)  # type: ignore[arg-type]
-        seed(state)
-        return state
