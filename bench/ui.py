@@ -145,10 +145,10 @@ def interaction(samples: int, config: Path) -> dict[str, float]:
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
+    from bench.fake_world import fake_session
     from kiosk.config import load_config
     from kiosk.payment.states import State
     from ui.compose import build_automat, shutdown
-    from ui.demo_world import fake_session
 
     loaded = load_config(config)
     app = QApplication.instance() or QApplication([])
@@ -202,7 +202,7 @@ def interaction(samples: int, config: Path) -> dict[str, float]:
     w.bridge.cancel()
     until(lambda: state() is State.CANCELLED)
     shutdown(w)
-    session.ledger.engine.dispose()
+    hands.core.close()
     return {
         "scan_to_claims_ms": statistics.median(scan),
         "coin_to_screen_ms": statistics.median(coin),
