@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from kiosk.clock import LOCAL_TIME, Clock
 from kiosk.config import ConfigError, KioskConfig
+from kiosk.ledger.errors import ledger_write
 from kiosk.ledger.models import BON_REASONS, Bon, Tender
 from kiosk.ledger.repository import write_audit
 from kiosk.money import Money
@@ -307,6 +308,7 @@ class BonBook:
         return self._ticket(row)
 
     # -- redeem ---------------------------------------------------------------------------------
+    @ledger_write
     def redeem_into_session(self, payload: str, session_id: str) -> Money:
         """Redeem a bon exactly once and record its full value as a tender of the session, in one
         transaction. More than is due becomes a ``remainder`` bon when the session settles."""

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.ledger.errors import LedgerError, ledger_write
 from kiosk.ledger.models import (
     ACTOR_WIDTH,
     TENDER_KINDS,
@@ -24,10 +25,6 @@ from kiosk.ledger.models import (
     Tender,
 )
 from kiosk.money import Money
-
-
-class LedgerError(Exception):
-    """A write the ledger refuses (unknown session, bad amount …); nothing was changed."""
 
 
 def write_audit(
@@ -158,6 +155,7 @@ class Ledger:
         self.clock = clock or SystemClock()
 
     # -- sessions ------------------------------------------------------------------------------
+    @ledger_write
     def open_session(self, session_id: str | None = None, state: str = "identifying") -> str:
         session_id = session_id or str(uuid.uuid4())
         with self.engine.begin() as conn:
@@ -171,6 +169,7 @@ class Ledger:
             )
         return session_id
 
+    @ledger_write
     def set_session_state(self, session_id: str, state: str, **fields: Any) -> None:
         values: dict[str, Any] = {"state": state, **fields}
         if state in TERMINAL_SESSION_STATES:
@@ -183,6 +182,7 @@ class Ledger:
                 raise LedgerError(f"no session {session_id}")
 
     # -- money in ------------------------------------------------------------------------------
+    @ledger_write
     def record_tender(self, event: TenderEvent) -> int:
         """Store one coin, note, card approval or bon use (see :func:`insert_tender`), in its own
         transaction. Returns the tender id."""
@@ -190,6 +190,7 @@ class Ledger:
             return insert_tender(conn, self.automat_id, event, self.clock.now())
 
     # -- devices -------------------------------------------------------------------------------
+    @ledger_write
     def note_device_position(self, device: str, event_ref: str) -> None:
         """A device's position moved without money (rejected coins, errors …)."""
         with self.engine.begin() as conn:
@@ -206,6 +207,7 @@ class Ledger:
             ).all()
         return {device: (ref, bool(clean)) for device, ref, clean in rows}
 
+    @ledger_write
     def mark_clean_stop(self, device: str, event_ref: str) -> bool:
         """The automat stops and the driver's newest event is ``event_ref``: if that is what the
         ledger recorded, nothing of the device is unrecorded. True when so marked."""
@@ -224,6 +226,7 @@ class Ledger:
             )
 
     # -- staff and technicians ------------------------------------------------------------------
+    @ledger_write
     def audit(self, actor: str, role: str, action: str, **details: Any) -> None:
         with self.engine.begin() as conn:
             write_audit(

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from kiosk.clock import Clock
 from kiosk.debtor.item import DebtorItem
+from kiosk.ledger.errors import ledger_write
 from kiosk.ledger.models import (
     TERMINAL_SESSION_STATES,
     Allocation,
@@ -92,6 +93,7 @@ class PaymentJournal:
             )
 
     # -- journal points ------------------------------------------------------------------------
+    @ledger_write
     def commit_plan(self, session_id: str, plan: PaymentPlan) -> None:
         """The selection is fixed: from now on money received pays exactly this plan."""
         with self.engine.begin() as conn:
@@ -107,6 +109,7 @@ class PaymentJournal:
                 )
             )
 
+    @ledger_write
     def start_card(self, session_id: str, amount: Money, reference: str, device: str) -> int:
         """Written *before* the terminal is asked, so a crash leaves a question to resolve."""
         with self.engine.begin() as conn:
@@ -126,6 +129,7 @@ class PaymentJournal:
                 ).scalar_one()
             )
 
+    @ledger_write
     def note_card_token(self, reference: str, token: str) -> None:
         """The terminal driver's resolve token for a pending card payment (``on_pending``): durable
         before the authorisation goes out, so recovery after a restart can hand it back."""
@@ -140,6 +144,7 @@ class PaymentJournal:
         if updated != 1:
             raise LookupError(f"no single pending card payment with reference {reference}")
 
+    @ledger_write
     def finish_card(
         self, tender_id: int, state: str, terminal_ref: str = "", receipt_text: str = ""
     ) -> Any:
@@ -168,6 +173,7 @@ class PaymentJournal:
                 raise ValueError(f"card payment {tender_id} is {current}, cannot become {state}")
             return self._credit_if_spent(conn, session_id)
 
+    @ledger_write
     def take(self, event: TenderEvent) -> Any:
         """A coin or note for ``event.session_id``: recorded, and when that session is settled or
         has ended (the coin came late) credited to a bon at once. Returns the bon's ticket."""
@@ -176,6 +182,7 @@ class PaymentJournal:
             insert_tender(conn, self.automat_id, event, self.clock.now())
             return self._credit_if_spent(conn, event.session_id)
 
+    @ledger_write
     def take_stray(
         self, event: TenderEvent, reason: str, *, state: str = "cancelled"
     ) -> tuple[str, Any]:
@@ -199,6 +206,7 @@ class PaymentJournal:
             self._end(conn, session_id, state, reason)
         return session_id, ticket
 
+    @ledger_write
     def settle(self, session_id: str, plan: PaymentPlan, settlement: Settlement) -> Any:
         """Allocate the money to the plan's claims, queue FBS and debtor work, issue a credit bon
         for any overpayment, all in one transaction. Idempotent: a settled session is left as is.
@@ -370,6 +378,7 @@ class PaymentJournal:
             return self._credit_unaccounted(conn, session_id)
         return None
 
+    @ledger_write
     def credit_excess(self, session_id: str) -> Any:
         """Money a settled or ended session holds beyond what it settled and credited (a coin
         recorded by a version that did not credit it at once, found by recovery) becomes a credit
@@ -378,6 +387,7 @@ class PaymentJournal:
             self._lock(conn, session_id)
             return self._credit_if_spent(conn, session_id)
 
+    @ledger_write
     def credit_and_end(self, session_id: str, state: str, reason: str) -> Any:
         """End a session whose money was not settled: all of it becomes one credit bon."""
         with self.engine.begin() as conn:
@@ -386,6 +396,7 @@ class PaymentJournal:
             self._end(conn, session_id, state, reason)
         return ticket
 
+    @ledger_write
     def end(self, session_id: str, state: str, reason: str = "") -> None:
         with self.engine.begin() as conn:
             self._end(conn, session_id, state, reason)

@@ -25,15 +25,12 @@ Money rules (domain.md, design.md invariants):
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from drivers.base import (
     CardOutcome,
@@ -55,7 +52,8 @@ from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.cpr import Cpr, CprError
 from kiosk.domain import Claim, Patron
 from kiosk.fbs.port import FbsError, FbsErrorReason, FbsPort
-from kiosk.ledger.repository import Ledger, LedgerError, TenderEvent
+from kiosk.ledger.errors import LedgerUnavailable
+from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal, Settlement
 from kiosk.payment.paid_here import overlay_paid_here
@@ -67,22 +65,6 @@ log = logging.getLogger(__name__)
 
 MAX_PIN_ATTEMPTS = 3
 LEDGER_RETRY_S = 10.0
-
-
-def is_ledger_fault(error: BaseException) -> bool:
-    """The database could not take a write (disk full, connection lost …), as opposed to a write
-    the ledger refuses on its merits (:class:`LedgerError`) or a bug."""
-    faults = (SQLAlchemyError, sqlite3.Error, OSError)  # sqlite3: BEGIN IMMEDIATE comes unwrapped
-    return isinstance(error, faults) and not isinstance(error, LedgerError)
-
-
-def describe_fault(error: BaseException) -> str:
-    """For the log: the driver's own error line only. SQLAlchemy's full message carries the
-    statement's parameters, and a plan's parameters carry the CPR."""
-    orig = getattr(error, "orig", None)
-    source = orig if orig is not None else error
-    first = str(source).splitlines()[0] if str(source) else ""
-    return f"{type(source).__name__}: {first}"[:200]
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,11 +237,9 @@ class PaymentSession:
             else:
                 try:
                     self.ledger.set_session_state(self.session_id, self.state.value)
-                except Exception as exc:
-                    if not is_ledger_fault(exc):
-                        raise
+                except LedgerUnavailable as exc:
                     # informational only: money events carry their own journal points
-                    log.warning("session state not written: %s", describe_fault(exc))
+                    log.warning("session state not written: %s", exc)
         log.debug("session %s: %s --%s--> %s", self.session_id, before, event, self.state)
         if self.state in ENDED and before not in ENDED:
             self._end_fbs_session()
@@ -475,9 +455,7 @@ class PaymentSession:
             return False
         try:
             result = held.write()
-        except Exception as exc:
-            if not is_ledger_fault(exc):
-                raise
+        except LedgerUnavailable as exc:
             self._ledger_failed(exc, held)
             return False
         if held.on_written is not None:
@@ -492,9 +470,7 @@ class PaymentSession:
             raise RuntimeError("a card payment is in progress")
         try:
             self._commit()
-        except Exception as exc:
-            if not is_ledger_fault(exc):
-                raise
+        except LedgerUnavailable as exc:
             self.plan = None  # not written: no money may be taken for it
             self._ledger_failed(exc)
             return False
@@ -638,10 +614,8 @@ class PaymentSession:
             return
         try:
             self.ledger.note_device_position(device, event_ref)
-        except Exception as exc:
-            if not is_ledger_fault(exc):
-                raise
-            log.warning("device position not written: %s", describe_fault(exc))
+        except LedgerUnavailable as exc:
+            log.warning("device position not written: %s", exc)
             return
         self._positions[device] = event_ref
 
@@ -650,10 +624,8 @@ class PaymentSession:
         audit log keeps it for the Z-report and the cash-box count."""
         try:
             self.ledger.audit(event.device, "device", "device_lost_events", detail=event.detail)
-        except Exception as exc:
-            if not is_ledger_fault(exc):
-                raise
-            log.error("lost events of %s not written: %s", event.device, describe_fault(exc))
+        except LedgerUnavailable as exc:
+            log.error("lost events of %s not written: %s", event.device, exc)
         self._notify()
 
     def _late_credit(self, ticket: Any) -> None:
@@ -681,10 +653,8 @@ class PaymentSession:
         go in, is stored before it may (so a restart that finds it stacked knows its value)."""
         try:
             self.ledger.note_device_position(event.device, event.event_ref)
-        except Exception as exc:
-            if not is_ledger_fault(exc):
-                raise
-            log.warning("note in escrow returned, not recorded: %s", describe_fault(exc))
+        except LedgerUnavailable as exc:
+            log.warning("note in escrow returned, not recorded: %s", exc)
             return False
         self._positions[event.device] = event.event_ref
         return True
@@ -704,9 +674,7 @@ class PaymentSession:
             self.card_tender = self.journal.start_card(
                 self.session_id, amount, reference, terminal.name
             )
-        except Exception as exc:
-            if not is_ledger_fault(exc):
-                raise
+        except LedgerUnavailable as exc:
             return self._ledger_failed(exc)  # the terminal was not asked: no money moved
         self.card_in_flight = True
         self._notify()
@@ -747,11 +715,9 @@ class PaymentSession:
         elif result.outcome is CardOutcome.OUTCOME_UNKNOWN:
             try:
                 self.journal.finish_card(tender, "outcome_unknown")
-            except Exception as exc:
-                if not is_ledger_fault(exc):
-                    raise
+            except LedgerUnavailable as exc:
                 # the row stays 'pending', which recovery treats alike: ask the terminal
-                log.error("could not mark card tender %s unknown: %s", tender, describe_fault(exc))
+                log.error("could not mark card tender %s unknown: %s", tender, exc)
             self._card_unknown()
             return
         else:
@@ -807,10 +773,10 @@ class PaymentSession:
         assert self.session_id
         try:
             value = self.bons.redeem_into_session(payload, self.session_id)
+        except LedgerUnavailable as exc:
+            # one transaction that did not commit: the bon is unused, the citizen keeps it
+            return self._ledger_failed(exc)
         except Exception as exc:
-            if is_ledger_fault(exc):
-                # one transaction that did not commit: the bon is unused, the citizen keeps it
-                return self._ledger_failed(exc)
             self.message = getattr(exc, "reason", "bon_invalid")
             self._fire(Event.TENDER_FAILED)
             return self._notify()
@@ -846,7 +812,7 @@ class PaymentSession:
 
     def _settled(self, ticket: Any, error: BaseException | None) -> None:
         assert self.plan and self.session_id
-        if error is not None and is_ledger_fault(error) and self.state is State.SETTLING:
+        if isinstance(error, LedgerUnavailable) and self.state is State.SETTLING:
             return self._ledger_failed(error)
         if error is not None:
             # the money is in and recorded; recovery settles it from the plan at next start
@@ -915,9 +881,7 @@ class PaymentSession:
         assert self.session_id
         try:
             ticket = self.journal.credit_and_end(self.session_id, ended.value, event.value)
-        except Exception as exc:
-            if not is_ledger_fault(exc):
-                raise
+        except LedgerUnavailable as exc:
             self._end_wanted = event
             return self._ledger_failed(exc)
         self._fire(event)
@@ -931,11 +895,9 @@ class PaymentSession:
         if self.session_id:
             try:
                 self.journal.end(self.session_id, ended.value, reason)
-            except Exception as exc:
-                if not is_ledger_fault(exc):
-                    raise
+            except LedgerUnavailable as exc:
                 # no money in this session: its row stays open until start-up recovery ends it
-                log.error("session end not written: %s", describe_fault(exc))
+                log.error("session end not written: %s", exc)
         self._forget_personal_data()
         self._notify()
 
@@ -980,7 +942,7 @@ class PaymentSession:
             "ledger write failed in session %s (%s): %s",
             self.session_id,
             held.what if held else self.state.value,
-            describe_fault(error),
+            error,
         )
         if held is not None:
             self.unrecorded.append(held)
@@ -1018,10 +980,8 @@ class PaymentSession:
             held = self.unrecorded[0]
             try:
                 result = held.write()
-            except Exception as exc:
-                if not is_ledger_fault(exc):
-                    raise
-                log.warning("ledger still failing: %s", describe_fault(exc))
+            except LedgerUnavailable as exc:
+                log.warning("ledger still failing: %s", exc)
                 self._schedule_retry()
                 return False
             self.unrecorded.pop(0)
@@ -1058,10 +1018,8 @@ class PaymentSession:
         reason = self._end_wanted.value if self._end_wanted else "ledger_fault"
         try:
             ticket = self.journal.credit_and_end(self.session_id, State.CANCELLED.value, reason)
-        except Exception as exc:
-            if not is_ledger_fault(exc):
-                raise
-            log.warning("ledger still failing: %s", describe_fault(exc))
+        except LedgerUnavailable as exc:
+            log.warning("ledger still failing: %s", exc)
             self._schedule_retry()
             return False
         self.credit_bon = ticket
