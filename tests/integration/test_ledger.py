@@ -45,7 +45,7 @@ def test_bad_tenders_change_nothing(engine: Engine) -> None:
         ledger.record_tender(TenderEvent(sid, "coin", Money(0)))
     # foreign key: no such session. The database refused it: to the session that is a write the
     # ledger cannot take (money held, out of order), never a silently lost coin
-    with pytest.raises(LedgerUnavailable, match="IntegrityError|ForeignKeyViolation"):
+    with pytest.raises(LedgerUnavailable, match=r"IntegrityError|ForeignKeyViolation"):
         ledger.record_tender(TenderEvent("no-such-session", "coin", Money(100), Money(100)))
     with engine.connect() as conn:
         assert conn.scalar(select(Tender.id)) is None
