@@ -29,13 +29,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select
 
 from kiosk.clock import LOCAL_TIME, Clock
 from kiosk.config import ConfigError, KioskConfig
-from kiosk.ledger.errors import ledger_write
+from kiosk.ledger.errors import LedgerError, ledger_write
 from kiosk.ledger.models import BON_REASONS, Bon, Tender
 from kiosk.ledger.repository import write_audit
+from kiosk.ledger.transitions import BON, move
 from kiosk.money import Money
 from kiosk.receipts import BonData
 
@@ -320,21 +321,14 @@ class BonBook:
                 raise refusal
             if row.origin_session_id == session_id:
                 raise BonError(BonReason.USED, "credit of this very session")
-            changed = conn.execute(
-                update(_BONS)
-                .where(
-                    and_(
-                        _BONS.c.id == row.id,
-                        _BONS.c.state == "issued",
-                        _BONS.c.expires_at > now,
-                    )
-                )
-                .values(state="redeemed", redeemed_session_id=session_id, redeemed_at=now)
-            ).rowcount
-            if changed != 1:
+            try:  # "already redeemed" is not a repeat here: it was issued when we read it
+                if not move(conn, BON, row.id, "redeemed", when=_BONS.c.expires_at > now,
+                            redeemed_session_id=session_id, redeemed_at=now):
+                    raise LedgerError("redeemed meanwhile")
+            except LedgerError:
                 # another automat redeemed (or staff voided) it between our read and our update
                 fresh = conn.execute(select(_BONS).where(_BONS.c.id == row.id)).one()
-                raise self._refusal(fresh) or BonError(BonReason.USED)
+                raise self._refusal(fresh) or BonError(BonReason.USED) from None
             conn.execute(
                 insert(Tender).values(
                     session_id=session_id,
@@ -358,14 +352,12 @@ class BonBook:
             row = self._find(conn, payload)
             if row.state != "issued":
                 raise self._refusal(row) or BonError(BonReason.USED)
-            changed = conn.execute(
-                update(_BONS)
-                .where(_BONS.c.id == row.id, _BONS.c.state == "issued")
-                .values(state="voided", voided_at=now, voided_by=staff[:64])
-            ).rowcount
-            if changed != 1:
+            try:
+                if not move(conn, BON, row.id, "voided", voided_at=now, voided_by=staff[:64]):
+                    raise LedgerError("voided meanwhile")
+            except LedgerError:
                 fresh = conn.execute(select(_BONS).where(_BONS.c.id == row.id)).one()
-                raise self._refusal(fresh) or BonError(BonReason.USED)
+                raise self._refusal(fresh) or BonError(BonReason.USED) from None
             self._audit(conn, staff, "bon_voided", row.id, row.amount_ore, why=why)
             fresh = conn.execute(select(_BONS).where(_BONS.c.id == row.id)).one()
         return self._ticket(fresh)

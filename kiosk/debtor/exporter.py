@@ -35,8 +35,10 @@ from kiosk.debtor.delivery import Delivery, DeliveryError, fsync_dir, write_file
 from kiosk.debtor.item import cpr_removed
 from kiosk.debtor.profile import LayoutProfile
 from kiosk.debtor.writer import BatchInfo, ExportItem, FileRenderer, RenderError
+from kiosk.ledger.errors import LedgerError
 from kiosk.ledger.models import CitizenSession, ExportBatch, OutboxItem
 from kiosk.ledger.repository import write_audit
+from kiosk.ledger.transitions import BATCH, OUTBOX, move, move_all
 
 log = logging.getLogger(__name__)
 
@@ -301,13 +303,13 @@ class Exporter:
         if batch.state == "writing":
             data = data if data is not None else self._render(batch)
             self._write_spool(name, data)
-            self._set(batch.id, "writing", state="written")
+            self._set(batch.id, "written")
         try:
             if batch.staged_at is None:
                 data = data if data is not None else self._render(batch)
                 self.delivery.stage(name, data)
                 self._step("staged")
-                self._set(batch.id, "written", staged_at=self.clock.now())
+                self._note(batch.id, "written", staged_at=self.clock.now())
                 self._step("staged_recorded")
                 self.delivery.publish(name)
             elif self.delivery.is_staged(name):
@@ -365,36 +367,37 @@ class Exporter:
                 "started)"
             ) from None
 
-    def _set(self, batch_id: int, expected: str, **values: object) -> None:
+    def _set(self, batch_id: int, to: str) -> None:
+        """The batch moves on (``kiosk.ledger.transitions.BATCH``)."""
+        with self.engine.begin() as conn:
+            try:
+                move(conn, BATCH, batch_id, to)
+            except LedgerError as exc:
+                raise ExportError(str(exc)) from None
+        if to == "written":
+            self._step("written")
+
+    def _note(self, batch_id: int, state: str, **values: object) -> None:
+        """A fact about the batch in ``state`` (not a move: ``staged_at``)."""
         with self.engine.begin() as conn:
             done = conn.execute(
                 update(ExportBatch)
-                .where(ExportBatch.id == batch_id, ExportBatch.state == expected)
+                .where(ExportBatch.id == batch_id, ExportBatch.state == state)
                 .values(**values)
             ).rowcount
         if done != 1:
-            raise ExportError(f"batch {batch_id} is no longer '{expected}'")
-        if values.get("state") == "written":
-            self._step("written")
+            raise ExportError(f"batch {batch_id} is no longer '{state}'")
 
     def _mark_delivered(self, batch: BatchSummary) -> BatchSummary:
         """Step 4's record: the batch delivered and its items exported, in one transaction."""
         now = self.clock.now()
         with self.engine.begin() as conn:
-            moved = conn.execute(
-                update(ExportBatch)
-                .where(ExportBatch.id == batch.id, ExportBatch.state == "written")
-                .values(state="delivered", delivered_at=now)
-            ).rowcount
-            exported = conn.execute(
-                update(OutboxItem)
-                .where(OutboxItem.batch_id == batch.id, OutboxItem.state == "pending")
-                .values(state="exported", done_at=now)
-            ).rowcount
-            if moved != 1 or exported != batch.item_count:  # raising here rolls both back
-                raise ExportError(
-                    f"batch {batch.id}: expected 1 batch and {batch.item_count} item(s) to move,"
-                    f" found {moved} and {exported}"
-                )
+            try:  # raising here rolls both back
+                if not move(conn, BATCH, batch.id, "delivered", delivered_at=now):
+                    raise LedgerError("already delivered")
+                move_all(conn, OUTBOX, OutboxItem.batch_id == batch.id, "exported",
+                         expected=batch.item_count, done_at=now)
+            except LedgerError as exc:
+                raise ExportError(f"batch {batch.id}: {exc}") from None
             row = conn.execute(select(*_BATCH_COLUMNS).where(ExportBatch.id == batch.id)).one()
         return BatchSummary(*row)

@@ -24,6 +24,7 @@ from kiosk.ledger.models import (
     DevicePosition,
     Tender,
 )
+from kiosk.ledger.transitions import SESSION, move
 from kiosk.money import Money
 
 
@@ -171,15 +172,11 @@ class Ledger:
 
     @ledger_write
     def set_session_state(self, session_id: str, state: str, **fields: Any) -> None:
-        values: dict[str, Any] = {"state": state, **fields}
+        values: dict[str, Any] = dict(fields)
         if state in TERMINAL_SESSION_STATES:
             values.setdefault("ended_at", self.clock.now())
         with self.engine.begin() as conn:
-            result = conn.execute(
-                update(CitizenSession).where(CitizenSession.id == session_id).values(**values)
-            )
-            if result.rowcount != 1:
-                raise LedgerError(f"no session {session_id}")
+            move(conn, SESSION, session_id, state, **values)
 
     # -- money in ------------------------------------------------------------------------------
     @ledger_write

@@ -32,6 +32,7 @@ from kiosk.ledger.models import (
     Tender,
 )
 from kiosk.ledger.repository import TenderEvent, insert_tender
+from kiosk.ledger.transitions import SESSION, TENDER, move
 from kiosk.money import Money
 from kiosk.payment.plan import PaymentPlan, PlannedClaim
 
@@ -94,19 +95,19 @@ class PaymentJournal:
 
     # -- journal points ------------------------------------------------------------------------
     @ledger_write
-    def commit_plan(self, session_id: str, plan: PaymentPlan) -> None:
-        """The selection is fixed: from now on money received pays exactly this plan."""
+    def commit_plan(self, session_id: str, plan: PaymentPlan, state: str) -> None:
+        """The selection is fixed: from now on money received pays exactly this plan. ``state``:
+        the session's, as its state machine moves it."""
         with self.engine.begin() as conn:
-            conn.execute(
-                update(CitizenSession)
-                .where(CitizenSession.id == session_id)
-                .values(
-                    plan=plan.to_json(),
-                    transaction_ref=plan.transaction_ref,
-                    patron_id=plan.patron_id,
-                    selection_committed=True,
-                    state="paying",
-                )
+            move(
+                conn,
+                SESSION,
+                session_id,
+                state,
+                plan=plan.to_json(),
+                transaction_ref=plan.transaction_ref,
+                patron_id=plan.patron_id,
+                selection_committed=True,
             )
 
     @ledger_write
@@ -151,7 +152,7 @@ class PaymentJournal:
         """The terminal's answer for a pending (or unknown) card payment. An approval for a
         session that is settled or has ended (the citizen gave up waiting, the session was
         credited meanwhile) is credited to a bon in the same transaction; returns its ticket."""
-        values: dict[str, Any] = {"state": state}
+        values: dict[str, Any] = {}
         if terminal_ref:
             values["reference"] = terminal_ref
         if receipt_text:
@@ -161,16 +162,8 @@ class PaymentJournal:
             if session_id is None:
                 raise LookupError(f"no card payment {tender_id}")
             self._lock(conn, session_id)
-            changed = conn.execute(
-                update(Tender)
-                .where(Tender.id == tender_id, Tender.state.in_(("pending", "outcome_unknown")))
-                .values(**values)
-            ).rowcount
-            if changed != 1:
-                current = conn.scalar(select(Tender.state).where(Tender.id == tender_id))
-                if current == state:
-                    return None  # told twice (the session and recovery): already so
-                raise ValueError(f"card payment {tender_id} is {current}, cannot become {state}")
+            if not move(conn, TENDER, tender_id, state, **values):
+                return None  # told twice (the session and recovery): already so
             return self._credit_if_spent(conn, session_id)
 
     @ledger_write
@@ -196,9 +189,10 @@ class PaymentJournal:
                 self._lock(conn, session_id)
             else:
                 session_id = str(uuid.uuid4())
-                conn.execute(
+                conn.execute(  # opened and, below, ended at once
                     insert(CitizenSession).values(
-                        id=session_id, automat_id=self.automat_id, state=state, started_at=now
+                        id=session_id, automat_id=self.automat_id, state="identifying",
+                        started_at=now,
                     )
                 )
             insert_tender(conn, self.automat_id, replace(event, session_id=session_id), now)
@@ -207,10 +201,12 @@ class PaymentJournal:
         return session_id, ticket
 
     @ledger_write
-    def settle(self, session_id: str, plan: PaymentPlan, settlement: Settlement) -> Any:
+    def settle(
+        self, session_id: str, plan: PaymentPlan, settlement: Settlement, state: str = "settling"
+    ) -> Any:
         """Allocate the money to the plan's claims, queue FBS and debtor work, issue a credit bon
-        for any overpayment, all in one transaction. Idempotent: a settled session is left as is.
-        Returns the credit bon's ticket, if any."""
+        for any overpayment, and move the session to ``state``, all in one transaction.
+        Idempotent: a settled session is left as is. Returns the credit bon's ticket, if any."""
         now = self.clock.now()
         with self.engine.begin() as conn:
             self._lock(conn, session_id)
@@ -255,11 +251,7 @@ class PaymentJournal:
                 ticket = self.bons.issue_in(
                     conn, credit, settlement.credit_reason, self.automat_id, session_id
                 )
-            conn.execute(
-                update(CitizenSession)
-                .where(CitizenSession.id == session_id)
-                .values(state="settling")
-            )
+            move(conn, SESSION, session_id, state)
         return ticket
 
     def _queue_fbs(
@@ -404,11 +396,7 @@ class PaymentJournal:
     def _end(self, conn: Connection, session_id: str, state: str, reason: str) -> None:
         """The session is over: forget the CPR (the debtor outbox keeps what the file needs)."""
         plan = conn.scalar(select(CitizenSession.plan).where(CitizenSession.id == session_id))
-        values: dict[str, Any] = {
-            "state": state,
-            "ended_at": self.clock.now(),
-            "end_reason": reason,
-        }
+        values: dict[str, Any] = {"ended_at": self.clock.now(), "end_reason": reason}
         if plan and "cpr" in plan:
             values["plan"] = {k: v for k, v in plan.items() if k != "cpr"}
-        conn.execute(update(CitizenSession).where(CitizenSession.id == session_id).values(**values))
+        move(conn, SESSION, session_id, state, **values)

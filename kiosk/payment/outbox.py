@@ -17,13 +17,14 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock
 from kiosk.domain import Patron
 from kiosk.fbs.port import FbsError, FbsErrorReason, FbsPort, FeeRegistration, RegistrationStatus
 from kiosk.ledger.models import OutboxItem
+from kiosk.ledger.transitions import OUTBOX, move
 from kiosk.payment.plan import PlannedClaim
 
 log = logging.getLogger(__name__)
@@ -102,16 +103,15 @@ class FbsOutbox:
         fees = {c.id: self._fee_state(by_fee.get(c.id)) for c in claims}
         if all(state == "registered" for state in fees.values()):
             with self.engine.begin() as conn:
-                conn.execute(
-                    update(OutboxItem)
-                    .where(OutboxItem.id == item.id, OutboxItem.state.in_(("pending", "refused")))
-                    .values(
-                        state="done",
-                        done_at=now,
-                        attempts=item.attempts + 1,
-                        last_error=None,
-                        result={r.fee_id: r.confirmation_id for r in results},
-                    )
+                move(
+                    conn,
+                    OUTBOX,
+                    item.id,
+                    "done",
+                    done_at=now,
+                    attempts=item.attempts + 1,
+                    last_error=None,
+                    result={r.fee_id: r.confirmation_id for r in results},
                 )
             return Delivery(item.id, item.session_id, "done", fees)
         refusals = [r for r in results if r.status is RegistrationStatus.REFUSED]
@@ -147,13 +147,12 @@ class FbsOutbox:
 
     def _write(self, item: OutboxItem, state: str, error: str, next_at: object) -> None:
         with self.engine.begin() as conn:
-            conn.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item.id, OutboxItem.state.in_(("pending", "refused")))
-                .values(
-                    state=state,
-                    attempts=item.attempts + 1,
-                    last_error=error[:2000],
-                    next_attempt_at=next_at,
-                )
+            move(
+                conn,
+                OUTBOX,
+                item.id,
+                state,
+                attempts=item.attempts + 1,
+                last_error=error[:2000],
+                next_attempt_at=next_at,
             )

@@ -446,7 +446,9 @@ class PaymentSession:
             claims=tuple(PlannedClaim.of(c) for c in covered),
             cpr=self.cpr.digits if (needs_cpr and self.cpr) else None,
         )
-        self.journal.commit_plan(self.session_id, self.plan)
+        self.journal.commit_plan(
+            self.session_id, self.plan, next_state(self.state, Event.TENDER_CHOSEN).value
+        )
 
     def _try_write(self, held: Unrecorded) -> bool:
         """Write now, or hold the write and go out of order. True when it is in the ledger."""

@@ -1,0 +1,168 @@
+"""The one gateway for ledger state changes (``kiosk.ledger.transitions``), table by table: every
+move the table allows happens, every other raises, an exact repeat changes nothing, and two
+writers moving the same row at once on PostgreSQL change it once. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, insert, select
+
+from kiosk.ledger.models import Bon, CitizenSession, ExportBatch, OutboxItem, Tender
+from kiosk.ledger.transitions import (
+    BATCH,
+    BON,
+    OUTBOX,
+    SESSION,
+    TABLES,
+    TENDER,
+    IllegalTransition,
+    MoveRefused,
+    StateTable,
+    move,
+    move_all,
+)
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+DONE_STATES = {"done", "exported"}  # an outbox item in them carries done_at (a CHECK)
+
+
+def new_session(conn: Connection, state: str = "paying") -> str:
+    sid = str(uuid.uuid4())
+    conn.execute(insert(CitizenSession).values(id=sid, automat_id="t", state=state,
+                                               started_at=NOW))
+    return sid
+
+
+def new_row(conn: Connection, table: StateTable, state: str) -> Any:
+    """A row of ``table`` in ``state`` (with whatever its constraints want)."""
+    if table is SESSION:
+        return new_session(conn, state)
+    if table is TENDER:
+        return conn.execute(insert(Tender).values(
+            session_id=new_session(conn), kind="card", state=state, amount_ore=100,
+            created_at=NOW).returning(Tender.id)).scalar_one()
+    if table is OUTBOX:
+        return conn.execute(insert(OutboxItem).values(
+            session_id=new_session(conn), kind="fbs_registration",
+            idempotency_key=uuid.uuid4().hex, state=state, amount_ore=100, payload={},
+            created_at=NOW, done_at=NOW if state in DONE_STATES else None,
+        ).returning(OutboxItem.id)).scalar_one()
+    if table is BATCH:
+        return conn.execute(insert(ExportBatch).values(
+            automat_id="t", sequence=int(uuid.uuid4().int % 10**9), profile="p",
+            file_name="f", state=state, created_at=NOW).returning(ExportBatch.id)).scalar_one()
+    bon_id = str(uuid.uuid4())
+    conn.execute(insert(Bon).values(
+        id=bon_id, short_code=bon_id[:10], amount_ore=100, reason="desk_cash", state=state,
+        issuer="s", issued_at=NOW, expires_at=NOW + timedelta(days=90)))
+    return bon_id
+
+
+def extra(table: StateTable, to: str) -> dict[str, Any]:
+    """Columns a CHECK wants with ``to``."""
+    return {"done_at": NOW} if table is OUTBOX and to in DONE_STATES else {}
+
+
+def state_of(conn: Connection, table: StateTable, row_id: Any) -> str:
+    model: Any = table.model
+    return str(conn.scalar(select(model.state).where(model.id == row_id)))
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+def test_every_move_of_every_table(engine: Engine, table: StateTable) -> None:
+    """From each state to each state: allowed moves happen, an exact repeat changes nothing,
+    everything else raises and leaves the row as it was."""
+    for source, to in itertools.product(table.states, repeat=2):
+        with engine.begin() as conn:
+            row = new_row(conn, table, source)
+        with engine.begin() as conn:
+            if table.allowed(source, to):
+                assert move(conn, table, row, to, **extra(table, to)) is True, (source, to)
+            elif source == to:
+                assert move(conn, table, row, to, **extra(table, to)) is False, (source, to)
+            else:
+                with pytest.raises(IllegalTransition, match=f"'{source}'"):
+                    move(conn, table, row, to, **extra(table, to))
+        with engine.connect() as conn:
+            moved = source == to or table.allowed(source, to)
+            assert state_of(conn, table, row) == (to if moved else source), (source, to)
+
+
+def test_a_condition_that_does_not_hold_is_refused_not_illegal(engine: Engine) -> None:
+    with engine.begin() as conn:
+        bon = new_row(conn, BON, "issued")
+    with engine.begin() as conn, pytest.raises(MoveRefused) as refused:
+        move(conn, BON, bon, "redeemed", when=Bon.expires_at < NOW)  # expired, say
+    assert refused.value.current == "issued"
+
+
+def test_a_row_that_does_not_exist_cannot_move(engine: Engine) -> None:
+    with engine.begin() as conn, pytest.raises(IllegalTransition, match="does not exist"):
+        move(conn, TENDER, 10**9, "received")
+
+
+def test_move_all_moves_exactly_what_is_expected_or_nothing(engine: Engine) -> None:
+    with engine.begin() as conn:
+        batch = new_row(conn, BATCH, "written")
+        sid = new_session(conn)
+        for _ in range(3):
+            conn.execute(insert(OutboxItem).values(
+                session_id=sid, kind="debtor_item", idempotency_key=uuid.uuid4().hex,
+                state="pending", amount_ore=1, payload={}, created_at=NOW, batch_id=batch))
+    with pytest.raises(IllegalTransition, match="expected 4"), engine.begin() as conn:
+        move_all(conn, OUTBOX, OutboxItem.batch_id == batch, "exported", expected=4, done_at=NOW)
+    with engine.begin() as conn:
+        assert move_all(conn, OUTBOX, OutboxItem.batch_id == batch, "exported", expected=3,
+                        done_at=NOW) == 3
+    with engine.connect() as conn:
+        states = set(conn.scalars(select(OutboxItem.state).where(OutboxItem.batch_id == batch)))
+    assert states == {"exported"}
+
+
+def test_a_state_the_schema_does_not_have_is_refused(engine: Engine) -> None:
+    with engine.begin() as conn:
+        row = new_row(conn, TENDER, "pending")
+    with engine.begin() as conn, pytest.raises(IllegalTransition, match="no state"):
+        move(conn, TENDER, row, "approved")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("table", "source", "to"),
+    [(TENDER, "pending", "received"), (BON, "issued", "redeemed"), (BATCH, "written",
+     "delivered"), (SESSION, "paying", "cancelled"), (OUTBOX, "pending", "done")],
+    ids=lambda v: getattr(v, "name", v),
+)
+def test_two_writers_at_once_move_a_row_once(
+    postgres_engine: Engine, table: StateTable, source: str, to: str
+) -> None:
+    """Two connections race to make the same move: one does it, the other finds it done."""
+    with postgres_engine.begin() as conn:
+        row = new_row(conn, table, source)
+    start = threading.Barrier(2)
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with postgres_engine.begin() as conn:
+                start.wait()
+                results.append(move(conn, table, row, to, **extra(table, to)))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert sorted(results) == [False, True]
+    with postgres_engine.connect() as conn:
+        assert state_of(conn, table, row) == to
