@@ -233,6 +233,7 @@ def _assemble(
         core.engine,
         core.fbs,
         core.clock,
+        automat_id=config.automat.id,
         refused_retry=timedelta(minutes=config.fbs.refused_retry_minutes),
         max_backoff=timedelta(minutes=config.fbs.max_backoff_minutes),
     )
@@ -246,6 +247,7 @@ def _assemble(
         now=core.clock.now,
     )
     # before the first citizen: finish or undo whatever a crash left, asking the terminal
+    core.outbox.release_leases()
     core.recovery = recover(core.engine, core.journal, config.automat.id, core.devices.terminal)
     for ticket in core.recovery.bons:  # the citizen it belongs to may be standing right there
         core.receipts.print_bon(ticket)

@@ -227,7 +227,7 @@ def run(ledger_url: str, world: str, scenario: str, crash_at: str) -> None:
     journal = journal_for(engine, clock, book)
     fbs = DurableFbs(world, crasher)
     terminal = DurableTerminal(world, crasher)
-    outbox = FbsOutbox(engine, fbs, clock)
+    outbox = FbsOutbox(engine, fbs, clock, automat_id=AUTOMAT)
     # a staff bon bought at the desk before the citizen arrives (not a journal point under test)
     desk_value = {"bon": Money.kr(150), "bon_then_card": Money.kr(20)}.get(scenario)
     desk_bon = book.issue(desk_value, "staff-01") if desk_value else None

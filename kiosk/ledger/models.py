@@ -196,6 +196,9 @@ class OutboxItem(Base):
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("export_batches.id"), index=True)
+    #: FBS registrations: who is sending it now, and until when (see kiosk.payment.outbox)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
 
 
 BON_STATES = ("issued", "redeemed", "voided")

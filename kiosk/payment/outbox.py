@@ -9,15 +9,21 @@ confirmation: the claim is registered exactly once.
   the claim shows for staff follow-up with FBS's reason, and it is retried on a slow schedule;
 - FBS unreachable, timed out, or an answer that is not a registration → stays ``pending`` and is
   retried with backoff.
+
+One sender at a time: the receipt service (right after a settlement) and the outbox worker (on
+its schedule) may both reach for the same item, so a sender first claims it with a lease (a
+conditional UPDATE that only succeeds while no live lease is held) and clears the lease with the
+answer. A sender that dies holding it loses it after ``LEASE``, and the item is sent later.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock
@@ -32,6 +38,8 @@ log = logging.getLogger(__name__)
 #: defaults of ``[fbs] refused_retry_minutes`` and ``max_backoff_minutes``
 REFUSED_RETRY = timedelta(hours=1)
 MAX_BACKOFF = timedelta(minutes=30)
+#: how long a sender may hold an item: well beyond any FBS call's timeouts and retries
+LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +63,13 @@ class FbsOutbox:
         fbs: FbsPort,
         clock: Clock,
         *,
+        automat_id: str = "automat",
         refused_retry: timedelta = REFUSED_RETRY,
         max_backoff: timedelta = MAX_BACKOFF,
     ) -> None:
         """``refused_retry``: when a refused registration is tried again; ``max_backoff``: the
-        longest wait between attempts while FBS is unreachable."""
+        longest wait between attempts while FBS is unreachable. ``automat_id`` names this
+        automat's leases (each process of it: ``<automat>:<pid>``)."""
         if refused_retry <= timedelta(0) or max_backoff <= timedelta(0):
             raise ValueError("outbox retry intervals must be positive")
         self.engine = engine
@@ -67,6 +77,9 @@ class FbsOutbox:
         self.clock = clock
         self.refused_retry = refused_retry
         self.max_backoff = max_backoff
+        self.automat_id = automat_id
+        #: who holds a lease: this automat's process
+        self.owner = f"{automat_id}:{os.getpid()}"
 
     def due_items(self, session_id: str | None = None) -> list[OutboxItem]:
         stmt = select(OutboxItem).where(
@@ -85,8 +98,33 @@ class FbsOutbox:
 
     def deliver_due(self, session_id: str | None = None) -> list[Delivery]:
         """Deliver every item that is due (or every open item of one session, right after it was
-        settled, so the receipt can say whether FBS registered the payment)."""
-        return [self._deliver(row) for row in self.due_items(session_id)]
+        settled, so the receipt can say whether FBS registered the payment). An item another
+        sender holds is left to it."""
+        return [self._deliver(row) for row in self.due_items(session_id) if self._claim(row)]
+
+    def release_leases(self) -> int:
+        """At start-up: leases this automat's earlier process held died with it (one process
+        per automat), so its items are free to send now rather than when the lease runs out."""
+        with self.engine.begin() as conn:
+            return conn.execute(
+                update(OutboxItem)
+                .where(OutboxItem.lease_owner.like(f"{self.automat_id}:%"))
+                .values(lease_owner=None, lease_until=None)
+            ).rowcount
+
+    def _claim(self, item: OutboxItem) -> bool:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            claimed = conn.execute(
+                update(OutboxItem)
+                .where(
+                    OutboxItem.id == item.id,
+                    OutboxItem.state.in_(("pending", "refused")),
+                    or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until <= now),
+                )
+                .values(lease_owner=self.owner[:64], lease_until=now + LEASE)
+            ).rowcount
+        return claimed == 1
 
     def _deliver(self, item: OutboxItem) -> Delivery:
         payload = item.payload
@@ -112,6 +150,8 @@ class FbsOutbox:
                     attempts=item.attempts + 1,
                     last_error=None,
                     result={r.fee_id: r.confirmation_id for r in results},
+                    lease_owner=None,
+                    lease_until=None,
                 )
             return Delivery(item.id, item.session_id, "done", fees)
         refusals = [r for r in results if r.status is RegistrationStatus.REFUSED]
@@ -155,4 +195,6 @@ class FbsOutbox:
                 attempts=item.attempts + 1,
                 last_error=error[:2000],
                 next_attempt_at=next_at,
+                lease_owner=None,
+                lease_until=None,
             )

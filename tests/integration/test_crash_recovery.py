@@ -155,7 +155,9 @@ def restart(crash: Crash) -> tuple[int, int]:
     journal = journal_for(crash.engine, clock, bon_book(crash.engine, clock))
     report = recover(crash.engine, journal, AUTOMAT, DurableTerminal(str(crash.world)))
     assert not report.unresolved
-    deliveries = FbsOutbox(crash.engine, DurableFbs(str(crash.world)), clock).deliver_due()
+    outbox = FbsOutbox(crash.engine, DurableFbs(str(crash.world)), clock, automat_id=AUTOMAT)
+    outbox.release_leases()  # as build_core does: the killed process held them
+    deliveries = outbox.deliver_due()
     return report.touched, len(deliveries)
 
 

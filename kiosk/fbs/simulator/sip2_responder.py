@@ -226,6 +226,8 @@ class Sip2Responder:
 
     def _fee_paid(self, request: Sip2Message) -> Sip2Message:
         aa, bk = request.get("AA") or "", request.get("BK") or ""
+        with self.state._lock:
+            self.state.fee_paid_requests.append((request.get("CG") or "", bk))
 
         def answer(accepted: bool, text: str = "") -> Sip2Message:
             extra = {"AF": [text]} if text else {}

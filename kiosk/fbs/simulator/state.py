@@ -199,6 +199,9 @@ class SimulatorState:
         self._next_confirmation = 1
         #: every fee registration that changed something: (order_id, fee_id); tests count these
         self.registrations: list[tuple[str, int]] = []
+        #: every SIP2 37 Fee Paid that reached the simulator, as (fee id, BK transaction id):
+        #: FBS is not known to deduplicate a repeated 37, so tests count them on the wire
+        self.fee_paid_requests: list[tuple[str, str]] = []
         self.logins = 0  # successful REST client logins
 
     # -- building --------------------------------------------------------------------------
