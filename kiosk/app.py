@@ -31,8 +31,10 @@ from kiosk.ledger.migrate import upgrade
 from kiosk.ledger.repository import Ledger
 from kiosk.payment.journal import PaymentJournal
 from kiosk.payment.outbox import FbsOutbox
+from kiosk.payment.parts import Devices
 from kiosk.payment.recovery import RecoveryReport, recover
-from kiosk.payment.session import Devices, PaymentSession, Runner
+from kiosk.payment.runner import Runner
+from kiosk.payment.session import PaymentSession
 from kiosk.receipts import ReceiptDesk
 from kiosk.runtime import OutboxWorker, ReceiptService
 

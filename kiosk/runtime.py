@@ -26,8 +26,10 @@ from kiosk.domain import Claim, PayableIn
 from kiosk.ledger.models import Allocation, Tender
 from kiosk.money import Money
 from kiosk.payment.outbox import Delivery, FbsOutbox
-from kiosk.payment.session import PaymentSession, SessionView
+from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
+from kiosk.payment.tally import method_label
+from kiosk.payment.view import SessionView
 from kiosk.receipts import (
     FaultSlipData,
     Issued,
@@ -216,13 +218,12 @@ class ReceiptService:
             except Exception as exc:  # the outbox worker retries; the receipt says "pending"
                 log.warning("FBS registration of %s not delivered now: %s", session_id, exc)
         kinds, card_text, rounding = self._ledger_facts(session_id)
-        methods = {"cash" if k in ("coin", "note") else k for k in kinds}
         data = ReceiptData(
             library_name=self.library_name,
             automat_id=self.automat_id,
             paid_at=self.now(),
             claims=[PaidClaim.from_claim(c, fees.get(c.id, "pending")) for c in claims],
-            method=next(iter(methods)) if len(methods) == 1 else "mixed",
+            method=method_label(kinds),
             transaction_ref=ref,
             terminal_receipt_text=card_text,
             credit_bon_ref=ticket.short_code_display if ticket is not None else "",

@@ -39,7 +39,8 @@ from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
 from kiosk.payment.outbox import FbsOutbox
-from kiosk.payment.session import Devices, PaymentSession
+from kiosk.payment.parts import Devices
+from kiosk.payment.session import PaymentSession
 from tests.payment_fakes import (
     CPR,
     FakeAcceptor,

@@ -1,11 +1,10 @@
 """The thin layer between the Qt-free :class:`PaymentSession` and the GUI thread.
 
-- One *session worker* thread owns the session: every call into it (citizen input, device events,
-  results of slow work) is posted there, so the session never needs a lock.
-- A :class:`PoolRunner` runs slow work (FBS, card authorisation, settlement) on a thread pool and
-  posts the callback back to the session worker.
+- The session runs on the core's session worker and pool (``kiosk.payment.runner``): every call
+  into it (citizen input, device events, results of slow work) is posted to the worker.
 - Each :class:`SessionView` reaches the GUI as a :class:`Snapshot` through a queued signal into a
   ``@Slot`` receiver: the GUI thread never waits for the session, FBS or a device (invariant 5).
+- The bridge decides nothing: what a card read means, or a typed number, the session says.
 """
 
 from __future__ import annotations
@@ -14,74 +13,18 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from kiosk.payment.runner import PoolRunner, SessionWorker
+
 if TYPE_CHECKING:  # the session (and the ledger under it) loads after the first screen is up
-    from kiosk.payment.session import PaymentSession, SessionView
+    from kiosk.payment.session import PaymentSession
+    from kiosk.payment.view import SessionView
 
 log = logging.getLogger(__name__)
-
-
-class SessionWorker:
-    """One thread that runs everything that touches the session, in the order it was posted."""
-
-    def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="session")
-        self._closed = False
-
-    def post(self, fn: Callable[..., Any], *args: Any) -> Future[Any] | None:
-        if self._closed:
-            return None
-        try:
-            return self._executor.submit(self._run, fn, args)
-        except RuntimeError:  # shut down meanwhile
-            return None
-
-    @staticmethod
-    def _run(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        try:
-            return fn(*args)
-        except Exception:
-            log.exception("session worker: %s failed", getattr(fn, "__name__", fn))
-            raise
-
-    def drain(self, timeout: float = 10.0) -> bool:
-        """Wait until everything posted so far has run (tests and shutdown; never the GUI)."""
-        done = threading.Event()
-        if self.post(done.set) is None:
-            return True
-        return done.wait(timeout)
-
-    def shutdown(self) -> None:
-        self._closed = True
-        self._executor.shutdown(wait=True, cancel_futures=False)
-
-
-class PoolRunner:
-    """The session's :class:`~kiosk.payment.session.Runner`: slow work on a pool, the callback
-    on the session worker."""
-
-    def __init__(self, worker: SessionWorker, max_workers: int = 4) -> None:
-        self._worker = worker
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="slow")
-
-    def submit(
-        self, work: Callable[[], Any], done: Callable[[Any, BaseException | None], None]
-    ) -> None:
-        def finished(future: Future[Any]) -> None:
-            if future.cancelled():
-                return
-            error = future.exception()
-            self._worker.post(done, None if error else future.result(), error)
-
-        self._pool.submit(work).add_done_callback(finished)
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,54 +119,28 @@ class SessionBridge(QObject):
 
     def device_listener(self, event: object) -> None:
         """Give this to drivers: called on their thread, the event is handled on the worker.
-        Card and barcode reads become an identification (or a bon while paying); the value
-        itself never crosses into Qt."""
+        The value of a card or barcode read never crosses into Qt."""
         from drivers.base.reader import IdentifierRead, ReadRejected
 
         if isinstance(event, IdentifierRead):
-            self.worker.post(self._read, event)
+            self.worker.post(self._call_now, "read", event)
         elif isinstance(event, ReadRejected):
             self.refused.emit("read_rejected")
         else:
             self.worker.post(lambda: self.session and self.session.on_device_event(event))
 
-    def _read(self, event: Any) -> None:
-        from drivers.base.reader import IdSource
-        from kiosk.identification import IdentificationError, Identifier
-        from kiosk.payment.states import State
-
-        session = self.session
-        if session is None:
-            return
-        paying = session.state in (State.CHOOSING_TENDER, State.PAYING)
-        if paying and event.source is IdSource.BARCODE and session.bons is not None:
-            return self._call_now("redeem_bon", event.value)
-        if session.state not in (State.IDLE, State.IDENTIFYING):
-            return  # a card shown mid-session changes nothing
-        try:
-            identification = Identifier().from_event(event)
-        except IdentificationError as exc:
-            self.refused.emit(exc.reason.value)
-            return
-        self._call_now("identify", identification.identifier)
-
-    def _identify_typed(self, text: str) -> None:
-        from kiosk.identification import IdentificationError, Identifier
-
-        try:
-            identification = Identifier().typed(text)
-        except IdentificationError as exc:
-            self.refused.emit(exc.reason.value)
-            return
-        self._call_now("identify", identification.identifier)
-
     def _call_now(self, name: str, *args: Any) -> None:
-        """On the worker: call the session, turning a refusal into a ``refused`` signal."""
+        """On the worker: call the session, turning a refusal into a ``refused`` signal (an
+        identifier that cannot be one: its reason)."""
+        from kiosk.identification import IdentificationError
+
         if self.session is None:
             self.refused.emit(name)
             return
         try:
             getattr(self.session, name)(*args)
+        except IdentificationError as exc:
+            self.refused.emit(exc.reason.value)
         except (RuntimeError, ValueError) as exc:
             log.info("session refused %s: %s", name, exc)
             self.refused.emit(name)
@@ -234,7 +151,13 @@ class SessionBridge(QObject):
 
     def identify(self, typed: str) -> None:
         """Typed on the keypad: a CPR or a card number, checked before FBS is asked."""
-        self.worker.post(self._identify_typed, typed)
+        self._call("identify_typed", typed)
+
+    def scanned(self, text: str) -> None:
+        """A scan from outside the drivers (the demo panel, a test): as a barcode read."""
+        from drivers.base.reader import IdentifierRead, IdSource
+
+        self._call("read", IdentifierRead("scanner", IdSource.BARCODE, text))
 
     def enter_pin(self, pin: str) -> None:
         self._call("enter_pin", pin)

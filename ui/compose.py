@@ -17,7 +17,8 @@ from ui.i18n import Languages
 from ui.window import AutomatWindow, IdleSettings
 
 if TYPE_CHECKING:
-    from kiosk.payment.session import PaymentSession, SessionView
+    from kiosk.payment.session import PaymentSession
+    from kiosk.payment.view import SessionView
 
 START_DELAY_MS = 30
 

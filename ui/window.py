@@ -26,7 +26,7 @@ from ui.theme import Theme
 from ui.widgets import button, label
 
 if TYPE_CHECKING:
-    from kiosk.payment.session import SessionView
+    from kiosk.payment.view import SessionView
 
 
 class ScreenStack(QStackedWidget):
@@ -291,12 +291,9 @@ class AutomatWindow(QWidget):
 
     @Slot(str)
     def input_scanned(self, text: str) -> None:
-        """A scanner or card reader read something: a bon while paying, else an identifier."""
-        state = self.snapshot.view.state if self.snapshot else State.IDLE
-        if state in (State.CHOOSING_TENDER, State.PAYING):
-            self.bon.submit(text)
-        elif state in (State.IDLE, State.IDENTIFYING):
-            self.bridge.identify(text)
+        """A scanner or card reader read something: the session says what it means (a bon
+        while paying, an identification at the start)."""
+        self.bridge.scanned(text)
         self.idle.touch()
 
     @Slot(str)

@@ -13,7 +13,7 @@ records it (:meth:`take`, :meth:`finish_card`), and money that came when no plan
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -35,6 +35,7 @@ from kiosk.ledger.repository import TenderEvent, insert_tender
 from kiosk.ledger.transitions import SESSION, TENDER, move
 from kiosk.money import Money
 from kiosk.payment.plan import PaymentPlan, PlannedClaim
+from kiosk.payment.tally import Settlement
 
 
 class BonIssuer(Protocol):
@@ -43,13 +44,6 @@ class BonIssuer(Protocol):
     ) -> Any:
         """Insert a new bon inside the caller's transaction and return its ticket."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class Settlement:
-    rounding: Money  # cash rounding (+ citizen paid more, - less than the exact total)
-    credit_reason: str  # automat_credit or remainder: what any overpayment's bon is for
-    method: str  # card, cash, bon, mixed — for the debtor file and the receipt
 
 
 class PaymentJournal:

@@ -7,6 +7,8 @@ the session ends.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -58,6 +60,15 @@ class PaymentPlan:
     patron_id: str
     claims: tuple[PlannedClaim, ...]
     cpr: str | None = None  # ten digits, only when debtor claims are paid
+
+    @classmethod
+    def new(cls, patron_id: str, covered: Iterable[Claim], cpr: str | None) -> PaymentPlan:
+        """A plan with a fresh transaction reference for the ``covered`` claims; the CPR kept
+        only when a debtor claim is among them."""
+        claims = tuple(PlannedClaim.of(c) for c in covered)
+        debtor = any(c.payable_in is PayableIn.DEBTOR for c in claims)
+        return cls("K" + uuid.uuid4().hex[:15].upper(), patron_id, claims,
+                   cpr if debtor else None)
 
     @property
     def total(self) -> Money:

@@ -25,8 +25,9 @@ from drivers.base import CardOutcome, CardTerminal
 from kiosk.ledger.audit import unaccounted
 from kiosk.ledger.models import TERMINAL_SESSION_STATES, Allocation, CitizenSession, Tender
 from kiosk.money import Money
-from kiosk.payment.journal import PaymentJournal, Settlement
+from kiosk.payment.journal import PaymentJournal
 from kiosk.payment.plan import PaymentPlan
+from kiosk.payment.tally import settlement
 
 log = logging.getLogger(__name__)
 
@@ -182,34 +183,27 @@ def _recover_session(
         settled = conn.scalar(
             select(func.count()).select_from(Allocation).where(Allocation.session_id == session_id)
         )
-        tenders = conn.execute(
-            select(Tender.kind, Tender.amount_ore).where(
-                Tender.session_id == session_id, Tender.state == "received"
+        tenders = [
+            (kind, Money(int(amount)))
+            for kind, amount in conn.execute(
+                select(Tender.kind, Tender.amount_ore)
+                .where(Tender.session_id == session_id, Tender.state == "received")
+                .order_by(Tender.id)
             )
-        ).all()
-    received = Money(sum(int(a) for _, a in tenders))
+        ]
     if settled:  # anything that came after the settlement becomes a bon of its own
         report.keep(journal.credit_and_end(session_id, "recovered", "settled before restart"))
         report.ended.append(session_id)
         return
-    if not received:
+    if not tenders:
         journal.end(session_id, "recovered", "interrupted, no money received")
         report.ended.append(session_id)
         return
-    if plan_json:
+    if plan_json:  # settled as the session would have, by the same arithmetic
         plan = PaymentPlan.from_json(plan_json)
-        cash = Money(sum(int(a) for k, a in tenders if k in ("coin", "note")))
-        other = received - cash
-        rest = plan.total - other
-        target = other + rest.cash_rounded() if (cash and rest.ore > 0) else plan.total
-        if received >= target and (plan.cpr or not plan.debtor_claims):
-            kinds = {"cash" if k in ("coin", "note") else k for k, _ in tenders}
-            settlement = Settlement(
-                rounding=target - plan.total,
-                credit_reason="remainder" if "bon" in kinds else "automat_credit",
-                method=next(iter(kinds)) if len(kinds) == 1 else "mixed",
-            )
-            report.keep(journal.settle(session_id, plan, settlement))
+        how = settlement(plan.total, tenders)
+        if how is not None and (plan.cpr or not plan.debtor_claims):
+            report.keep(journal.settle(session_id, plan, how))
             journal.end(session_id, "recovered", "settled at restart")
             report.settled.append(session_id)
             return

@@ -23,8 +23,10 @@ from kiosk.ledger.models import AuditEntry, Bon, Tender
 from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.session import Devices, PaymentSession, SessionView
+from kiosk.payment.parts import Devices
+from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
+from kiosk.payment.view import SessionView
 from tests.payment_fakes import (
     CPR,
     FakeFbs,

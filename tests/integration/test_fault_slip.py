@@ -26,7 +26,7 @@ from kiosk.bons import BonBook, BonSigner
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
 from kiosk.payment.outbox import FbsOutbox
-from kiosk.payment.session import InlineRunner
+from kiosk.payment.runner import InlineRunner
 from kiosk.payment.states import State
 from kiosk.receipts import Issued, ReceiptDesk
 from kiosk.runtime import ReceiptService

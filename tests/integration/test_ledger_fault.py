@@ -22,8 +22,10 @@ from kiosk.ledger.models import Allocation, Bon, OutboxItem, Tender
 from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.session import Devices, PaymentSession, SessionView
+from kiosk.payment.parts import Devices
+from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
+from kiosk.payment.view import SessionView
 from tests.payment_fakes import (
     CPR,
     FakeAcceptor,

@@ -24,8 +24,9 @@ from kiosk.ledger.models import Bon, CitizenSession, Tender
 from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
+from kiosk.payment.parts import Devices
 from kiosk.payment.recovery import recover
-from kiosk.payment.session import Devices, PaymentSession
+from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
 from tests.payment_fakes import (
     CPR,
@@ -283,7 +284,7 @@ def test_a_card_result_that_comes_back_while_asking_still_pays(world: World) -> 
     s.runner = Later()
     s.choose_card()
     answers.pop(0)()  # the authorisation: outcome unknown → the terminal is asked
-    assert s.card_in_flight and s.view().message == "card_checking"
+    assert s.card.in_flight and s.view().message == "card_checking"
     s.cancel()
     assert s.state is State.PAYING and terminal.cancelled
     terminal.knows = True

@@ -16,7 +16,8 @@ from kiosk.clock import FakeClock
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.ledger.models import OutboxItem
 from kiosk.payment.outbox import MAX_BACKOFF, REFUSED_RETRY, FbsOutbox, backoff
-from kiosk.payment.session import Devices, PaymentSession
+from kiosk.payment.parts import Devices
+from kiosk.payment.session import PaymentSession
 from tests.payment_fakes import CPR, FakeFbs, FakeTerminal, debt_blocked_patron, mixed_claims
 
 CONFIG = """

@@ -16,8 +16,9 @@ from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
 from kiosk.payment.outbox import FbsOutbox
+from kiosk.payment.parts import Devices
 from kiosk.payment.recovery import recover
-from kiosk.payment.session import Devices, PaymentSession
+from kiosk.payment.session import PaymentSession
 from kiosk.reports import Count, day_bounds, z_report
 from tests.payment_fakes import (
     CPR,

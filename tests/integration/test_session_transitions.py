@@ -17,7 +17,8 @@ from kiosk.ledger.audit import run_audit
 from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.session import Devices, PaymentSession
+from kiosk.payment.parts import Devices
+from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import TRANSITIONS, Event, State
 from tests.integration.test_ledger_fault import Outage, Retries
 from tests.payment_fakes import (

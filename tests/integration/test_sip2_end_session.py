@@ -23,7 +23,8 @@ from kiosk.fbs.simulator.sip2_tcp import Sip2TcpServer
 from kiosk.fbs.sip2.adapter import Sip2FbsPort
 from kiosk.ledger.repository import Ledger
 from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.session import Devices, PaymentSession
+from kiosk.payment.parts import Devices
+from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
 from tests.integration.test_session_transitions import ManualRunner
 from tests.payment_fakes import FakeFbs, FakeTerminal, TestBonIssuer

@@ -18,8 +18,10 @@ from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.repository import Ledger
 from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.session import Devices, PaymentSession, SessionView
+from kiosk.payment.parts import Devices
+from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
+from kiosk.payment.view import SessionView
 from tests.payment_fakes import (
     CPR,
     FakeAcceptor,

@@ -37,8 +37,9 @@ from kiosk.app import Core, build_core
 from kiosk.config import load_config
 from kiosk.logs import setup_logging
 from kiosk.money import Money
-from kiosk.payment.session import PaymentSession, SessionView
+from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import ENDED, State
+from kiosk.payment.view import SessionView
 from tests.world.client import WorldClient
 from tests.world.wire import Channel
 

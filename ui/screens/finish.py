@@ -31,7 +31,7 @@ from ui.theme import MIN_TOUCH_PX
 from ui.widgets import button, label, money_text, ticket_amount, ticket_code
 
 if TYPE_CHECKING:
-    from kiosk.payment.session import SessionView
+    from kiosk.payment.view import SessionView
 
 
 def credit_bon_text(ticket: object) -> str:
