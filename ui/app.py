@@ -61,17 +61,28 @@ DEMO_HINT = (
 
 
 def run_automat(config: KioskConfig, *, demo: bool, walkthrough: Path | None = None) -> int:
+    from ui.qt_platform import install_message_handler, uses_xcb, xcb_problem
+
     if walkthrough is None and demo and not has_display() and not os.environ.get("QT_QPA_PLATFORM"):
         print(DEMO_HINT, file=sys.stderr)
         return 2
     if walkthrough is not None or not has_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if uses_xcb():  # before Qt, which would abort with a core dump over a missing library
+        problem = xcb_problem()
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
-    if walkthrough is not None:
-        return _walkthrough(app, config, walkthrough)
-    return _automat(app, config, demo=demo)
+    restore_messages = install_message_handler()
+    try:
+        app = QApplication.instance() or QApplication([])
+        if walkthrough is not None:
+            return _walkthrough(app, config, walkthrough)
+        return _automat(app, config, demo=demo)
+    finally:
+        restore_messages()
 
 
 def idle_settings(config: KioskConfig) -> IdleSettings:
