@@ -119,10 +119,23 @@ class BlockOutlook:
     debt_now: Money  # what FBS counts now (open claims, incl. those paid here but not reported)
     debt_after_now: Money  # right after this payment (FBS claims drop at once)
     debt_after_reported: Money  # once the municipality has reported the debtor payments back
+    #: claims paid here earlier that FBS still counts (the municipality has not reported them)
+    waiting: Money = Money(0)
 
     def _below(self, debt: Money) -> bool:
         # with no known limit only owing nothing is surely below it
         return debt.ore <= self.limit.ore if self.limit is not None else debt.ore == 0
+
+    @property
+    def debt_without_waiting(self) -> Money:
+        """What FBS will count once the claims paid here earlier are reported, if nothing else
+        is paid."""
+        return self.debt_now - self.waiting
+
+    @property
+    def below_limit_once_waiting_reported(self) -> bool:
+        """The block lifts by itself once the municipality has reported what was paid here."""
+        return self.waiting.ore > 0 and self._below(self.debt_without_waiting)
 
     @property
     def below_limit_now(self) -> bool:
@@ -154,4 +167,5 @@ def block_outlook(
         debt_now=debt_now,
         debt_after_now=debt_now - fbs_paid,
         debt_after_reported=debt_now - all_paid - waiting,
+        waiting=waiting,
     )
