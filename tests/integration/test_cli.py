@@ -76,6 +76,15 @@ def test_demo_walkthrough_plays_every_session_on_the_real_core(tmp_path: Path) -
     assert ended["cash"] == ("done", "done", True)
     assert ended["mixed"] == ("done", "done", True)
     assert ended["blocked"] == ("cancelled", "cancelled", True)
+    # issue 13, item 10: the municipality claim paid here, seen the next day as waiting, with
+    # the words that explain the delay and whether it still blocks, in the summary too
+    assert ended["waiting"] == ("cancelled", "cancelled", True)
+    (waiting,) = [s for s in summary["sessions"] if s["session"] == "waiting"]
+    assert any(name.endswith("-waiting-claims-waiting.png") for name in waiting["screenshots"])
+    (note,) = waiting["notes"]
+    assert "under 'Betalt her, venter på kommunen'" in note and "betalt her" in note
+    assert "indtil kommunen melder betalingen" in note and "så spærringen bliver" in note
+    assert note in (shots / "summary.txt").read_text()
     assert ended["pin"] == ("cancelled", "cancelled", True)
     assert ended["timeout"] == ("timed_out", "timed_out", True)
     assert summary["audit"]["clean"] and summary["audit"]["sessions_checked"] >= 6
