@@ -38,7 +38,7 @@ from kiosk.ledger.models import BON_REASONS, Bon, Tender
 from kiosk.ledger.repository import write_audit
 from kiosk.ledger.transitions import BON, move
 from kiosk.money import Money
-from kiosk.receipts import BonData
+from kiosk.receipts import BonData, danish_datetime
 
 PAYLOAD_VERSION = "BON1"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -69,12 +69,26 @@ class BonReason(StrEnum):
 
 
 class BonError(Exception):
-    """A bon was refused; nothing was changed. ``reason`` is the UI's message key."""
+    """A bon was refused; nothing was changed. ``reason`` is the UI's message key, ``detail`` the
+    log's words; what staff are told (:mod:`kiosk.bon_words`) is built from the facts: ``at``
+    (when it was used or voided, UTC), ``by`` (who voided it) and ``valid_through`` (its last
+    valid Danish day)."""
 
-    def __init__(self, reason: BonReason, detail: str = "") -> None:
+    def __init__(
+        self,
+        reason: BonReason,
+        detail: str = "",
+        *,
+        at: datetime | None = None,
+        by: str = "",
+        valid_through: date | None = None,
+    ) -> None:
         super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
         self.reason = reason.value
         self.detail = detail
+        self.at = at
+        self.by = by
+        self.valid_through = valid_through
 
 
 class BonUsageError(ValueError):
@@ -103,7 +117,7 @@ class BonTicket:
     @property
     def valid_through(self) -> date:
         """The last day the bon can pay (printed as "gyldig til og med")."""
-        return (self.expires_at.astimezone(LOCAL_TIME) - timedelta(microseconds=1)).date()
+        return last_valid_day(self.expires_at)
 
     def print_data(self, library_name: str = "") -> BonData:
         """The slip's content for :func:`kiosk.receipts.render_bon`."""
@@ -117,6 +131,12 @@ class BonTicket:
             reason=REASON_TEXT.get(self.reason, self.reason),
             library_name=library_name,
         )
+
+
+def last_valid_day(expires_at: datetime) -> date:
+    """The Danish day before the moment a bon expires (local midnight): the slip's "gyldig til og
+    med". Not ``expires_at``'s own date, which is the next day in Denmark, or in UTC the same."""
+    return (expires_at.astimezone(LOCAL_TIME) - timedelta(microseconds=1)).date()
 
 
 def expiry_after(issued_at: datetime, validity: timedelta) -> datetime:
@@ -292,11 +312,13 @@ class BonBook:
 
     def _refusal(self, row: Any) -> BonError | None:
         if row.state == "redeemed":
-            return BonError(BonReason.USED, f"redeemed {row.redeemed_at:%Y-%m-%d %H:%M}")
+            when = row.redeemed_at
+            return BonError(BonReason.USED, f"redeemed {danish_datetime(when)}", at=when)
         if row.state == "voided":
-            return BonError(BonReason.VOIDED)
+            return BonError(BonReason.VOIDED, at=row.voided_at, by=row.voided_by or "")
         if self.clock.now() >= row.expires_at:
-            return BonError(BonReason.EXPIRED, f"expired {row.expires_at:%Y-%m-%d}")
+            last = last_valid_day(row.expires_at)
+            return BonError(BonReason.EXPIRED, f"valid through {last:%d.%m.%Y}", valid_through=last)
         return None
 
     def verify(self, payload: str) -> BonTicket:

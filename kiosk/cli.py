@@ -49,7 +49,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_bon(args: argparse.Namespace) -> int:
-    """``kiosk bon issue|list|void``: staff work with bons from a shell."""
+    """``kiosk bon issue|list|void``: staff work with bons from a shell, in the words of the
+    screen and the slip (:mod:`kiosk.bon_words`: Danish, or ``--lang en``) and in Danish time."""
+    from kiosk import bon_words
     from kiosk.app import open_database
     from kiosk.bons import BonError, BonUsageError, bon_book_for
     from kiosk.clock import SystemClock
@@ -57,25 +59,24 @@ def cmd_bon(args: argparse.Namespace) -> int:
     from kiosk.receipts import as_text, render_bon
 
     config = _load(args, storage=True)
-    book = bon_book_for(config, open_database(config), SystemClock())
+    clock = SystemClock()
+    book = bon_book_for(config, open_database(config), clock)
+    lang = args.lang
     try:
         if args.bon_command == "issue":
             ticket = book.issue(Money.parse(args.amount), args.issuer, args.reason)
             print(as_text(render_bon(ticket.print_data(config.automat.library_name))))
         elif args.bon_command == "list":
             tickets = book.outstanding(include_expired=args.all)
+            now = clock.now()
             for t in tickets:
-                print(
-                    f"{t.short_code_display}  {t.amount.to_fbs():>10}  {t.reason:<15}"
-                    f"  valid through {t.valid_through}  issued by {t.issuer}"
-                )
-            total = sum(t.amount.ore for t in tickets)
-            print(f"{len(tickets)} outstanding bon(s), {Money(total).to_fbs()} in all")
+                print(bon_words.listing(t, now, lang))
+            print(bon_words.listing_total(tickets, lang))
         else:
             ticket = book.void(args.code, args.staff, args.why)
-            print(f"bon {ticket.short_code_display} ({ticket.amount.to_fbs()}) voided")
+            print(bon_words.voided(ticket, lang))
     except BonError as exc:
-        print(f"kiosk: bon refused: {exc.reason} {exc.detail}".rstrip(), file=sys.stderr)
+        print(f"kiosk: {bon_words.refusal(exc, lang)}", file=sys.stderr)
         return 1
     except (BonUsageError, MoneyError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
@@ -238,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     ]:
         p = bon_sub.add_parser(action, help=help_)
         p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE")
+        p.add_argument(
+            "--lang", choices=["da", "en"], default="da", help="the words' language (default da)"
+        )
         p.set_defaults(func=cmd_bon)
         if action == "issue":
             p.add_argument("--amount", required=True, help="kroner, e.g. 50.00")

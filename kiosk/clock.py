@@ -51,3 +51,19 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
         self._mono += seconds
+
+
+class OffsetClock(SystemClock):
+    """The system clock moved forward on request: the walkthrough's "next day" on a real demo
+    core (a citizen who paid comes back). Only the wall clock moves; timers keep ``monotonic``."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self.offset += timedelta(seconds=seconds)

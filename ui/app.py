@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from kiosk.clock import Clock
     from kiosk.config import KioskConfig
     from kiosk.payment.session import PaymentSession
     from ui.window import AutomatWindow, IdleSettings
@@ -61,17 +62,28 @@ DEMO_HINT = (
 
 
 def run_automat(config: KioskConfig, *, demo: bool, walkthrough: Path | None = None) -> int:
+    from ui.qt_platform import install_message_handler, uses_xcb, xcb_problem
+
     if walkthrough is None and demo and not has_display() and not os.environ.get("QT_QPA_PLATFORM"):
         print(DEMO_HINT, file=sys.stderr)
         return 2
     if walkthrough is not None or not has_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if uses_xcb():  # before Qt, which would abort with a core dump over a missing library
+        problem = xcb_problem()
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
-    if walkthrough is not None:
-        return _walkthrough(app, config, walkthrough)
-    return _automat(app, config, demo=demo)
+    restore_messages = install_message_handler()
+    try:
+        app = QApplication.instance() or QApplication([])
+        if walkthrough is not None:
+            return _walkthrough(app, config, walkthrough)
+        return _automat(app, config, demo=demo)
+    finally:
+        restore_messages()
 
 
 def idle_settings(config: KioskConfig) -> IdleSettings:
@@ -87,10 +99,15 @@ def idle_settings(config: KioskConfig) -> IdleSettings:
 
 
 def automat_over_core(
-    config: KioskConfig, *, demo: bool, idle: IdleSettings | None = None
+    config: KioskConfig,
+    *,
+    demo: bool,
+    idle: IdleSettings | None = None,
+    clock: Clock | None = None,
 ) -> tuple[AutomatWindow, dict[str, Any]]:
     """The window over a core built on the session worker after the first paint. ``world``
-    gets ``"core"`` once it is built; printer answers reach the receipt and end screens."""
+    gets ``"core"`` once it is built; printer answers reach the receipt and end screens.
+    ``clock``: the core's clock (the walkthrough's can move to the next day)."""
     from ui.compose import build_automat
     from ui.screens.finish import PrintStatusRelay
 
@@ -99,7 +116,7 @@ def automat_over_core(
     def build() -> PaymentSession:
         from kiosk.app import build_core
 
-        world["core"] = core = build_core(config, demo=demo)
+        world["core"] = core = build_core(config, clock, demo=demo)
         if core.receipts is not None:
             core.receipts.on_issued = relay
         core.attach_device_listener(window.bridge.device_listener)
@@ -176,7 +193,9 @@ def fresh_data_dir(config: KioskConfig, data: Path) -> KioskConfig:
 
 
 def _walkthrough(app: Any, config: KioskConfig, out: Path) -> int:
-    """The scripted sessions over the demo core, on a fresh ledger in ``out/data``."""
+    """The scripted sessions over the demo core, on a fresh ledger in ``out/data``, with a clock
+    the scripts can move to the next day."""
+    from kiosk.clock import OffsetClock
     from kiosk.ledger.audit import run_audit
     from ui.demo_world import CoreHands
     from ui.walkthrough import run_walkthrough
@@ -185,7 +204,7 @@ def _walkthrough(app: Any, config: KioskConfig, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     config = fresh_data_dir(config, out / "data")
     window, world = automat_over_core(
-        config, demo=True, idle=IdleSettings(service_check_ms=600_000)
+        config, demo=True, idle=IdleSettings(service_check_ms=600_000), clock=OffsetClock()
     )
     window.resize(*WINDOW_SIZE)
     window.show()

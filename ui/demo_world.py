@@ -128,6 +128,14 @@ class CoreHands:
         """A bon issued by staff at the desk (the citizen paid it there in cash)."""
         return self.core.bons.issue(Money(value_ore), "demo-staff")
 
+    def next_day(self) -> None:
+        """The automat's clock moves a day on (a citizen comes back tomorrow); only a core
+        built with a clock that can move (the walkthrough's ``OffsetClock``) allows it."""
+        advance = getattr(self.core.clock, "advance", None)
+        if advance is None:
+            raise RuntimeError("this automat's clock cannot be moved")
+        advance(24 * 3600)
+
     def set_fbs_down(self, down: bool) -> None:
         if self.core.simulator is None:
             raise RuntimeError("FBS is not simulated in this automat")

@@ -3,8 +3,10 @@
 Each script drives the real window with the same clicks a citizen makes; what a citizen does
 with the devices (a card under the scanner, a health card swiped, coins, notes, a bon's QR code)
 and what staff do (issue a bon, let the printer run out of paper) goes through :class:`DemoHands`
-onto the emulators and the FBS simulator of a demo core. ``run_walkthrough`` returns True only if
-every session ended in the state its script expects and the ledger's audit is clean.
+onto the emulators and the FBS simulator of a demo core, as does the automat's clock moving to the
+next day (a citizen coming back). ``run_walkthrough`` returns True only if every session ended in
+the state its script expects and the ledger's audit is clean; a script's notes (what the screen
+said that an end state cannot) go into the summary.
 """
 
 from __future__ import annotations
@@ -18,10 +20,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QEventLoop
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
+from kiosk.domain import PayableIn
+from kiosk.payment.selection import Group
 from kiosk.payment.states import State
 from ui.demo_world import citizen
+from ui.i18n import translate
+from ui.screens.claims import waiting_block_text
 from ui.widgets import Keypad
 from ui.window import AutomatWindow
 
@@ -45,6 +51,9 @@ class DemoHands(Protocol):
         ...
 
     def set_fbs_down(self, down: bool) -> None: ...
+    def next_day(self) -> None:
+        """The automat's clock moves a day on."""
+        ...
 
 
 class WalkthroughError(RuntimeError):
@@ -57,7 +66,12 @@ class Driver:
     hands: DemoHands
     out: Path
     shots: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     script: str = ""
+
+    def note(self, text: str) -> None:
+        """A line for the summary: what the citizen saw that the end state does not say."""
+        self.notes.append(" ".join(text.split()))
 
     def wait(self, condition: Callable[[], bool], what: str) -> None:
         deadline = time.monotonic() + WAIT_S
@@ -230,6 +244,69 @@ def blocked_patron(d: Driver) -> State:
     return _finish(d)
 
 
+def _group_words(w: AutomatWindow, heading: str) -> list[str]:
+    """The texts of the claims screen's group under ``heading``: its claims and its words."""
+    labels = [lbl.text() for lbl in w.claims.scroll.widget().findChildren(QLabel)]
+    words: list[str] = []
+    inside = False
+    for text in labels:
+        if text.startswith("<b>"):
+            inside = text == f"<b>{heading}</b>"
+        elif inside:
+            words.append(text)
+    return words
+
+
+def paid_here_next_day(d: Driver) -> State:
+    """The source document's main complaint: Dennis, blocked for debt, swipes his health card and
+    pays only his municipality claim (a 20 kr coin). The next day FBS still shows it (the
+    municipality reports payments overnight at best): the automat lists it under "paid here,
+    waiting for the municipality", says why, and whether it still blocks him (his old claims
+    alone are over the limit)."""
+    w = d.window
+    dennis = citizen("Dennis")
+    d.wait_screen(w.attract)
+    d.hands.swipe_health_card(dennis.cpr)
+    _pin_to_claims(d, dennis.pin)
+    views = w.snapshot.view.selection.views if w.snapshot and w.snapshot.view.selection else []
+    old = [v.claim.id for v in views if v.selectable and v.claim.payable_in is PayableIn.FBS]
+    new = [v.claim.id for v in views if v.selectable and v.claim.payable_in is PayableIn.DEBTOR]
+    if not old or len(new) != 1:
+        raise WalkthroughError("Dennis should have old claims and one municipality claim")
+    for claim_id in old:
+        d.click(w.claims.claim_buttons[claim_id])
+        d.wait(lambda c=claim_id: not w.claims.claim_buttons[c].isChecked(), "a claim unchosen")
+    d.shot("claims-municipality-only")
+    _pay_with(d, "cash")
+    d.wait_screen(w.cash)
+    d.wait(d.hands.cash_ready, "the acceptors to be enabled")
+    d.insert("coin", 2000)
+    _receipt(d, "receipt")
+    if _done(d) is not State.DONE:
+        raise WalkthroughError("the municipality claim was not paid")
+
+    d.hands.next_day()  # he types his CPR this time (a second swipe this soon would be a bounce)
+    _typed_login(d, dennis.cpr, dennis.pin)
+    view = w.snapshot.view if w.snapshot else None
+    waiting = [
+        v.claim.id for v in (view.selection.views if view and view.selection else [])
+        if v.group is Group.WAITING
+    ]
+    if waiting != new:
+        raise WalkthroughError(f"the claim paid yesterday is not waiting: {waiting}")
+    heading = translate("Claims", "Paid here, waiting for the municipality")
+    words = _group_words(w, heading)
+    if not any(waiting_block_text(view.outlook if view else None) in t for t in words):
+        raise WalkthroughError("the waiting claims do not say whether they still block")
+    bar = w.claims.scroll.verticalScrollBar()  # he scrolls down to it, as the list is long
+    bar.setValue(bar.maximum())
+    d.shot("claims-waiting")
+    d.note(f"the next day, under '{heading}': " + " | ".join(words))
+    d.click(w.claims.cancel)
+    d.wait_state(State.CANCELLED)
+    return _finish(d)
+
+
 def wrong_pin(d: Driver) -> State:
     w = d.window
     gitte = citizen("Gitte")
@@ -334,6 +411,7 @@ SCRIPTS: list[tuple[str, Callable[[Driver], State], State]] = [
     ("cash", cash_new_claims_credit_bon, State.DONE),
     ("mixed", mixed_claims_bon_and_card, State.DONE),
     ("blocked", blocked_patron, State.CANCELLED),
+    ("waiting", paid_here_next_day, State.CANCELLED),
     ("pin", wrong_pin, State.CANCELLED),
     ("timeout", english_timeout_with_cash, State.TIMED_OUT),
     ("paper", paper_out, State.DONE),
@@ -359,7 +437,7 @@ def run_walkthrough(
     results = []
     for name, script, expected in SCRIPTS:
         driver.script = name
-        first = len(driver.shots)
+        first, first_note = len(driver.shots), len(driver.notes)
         try:
             ended = script(driver)
             error = ""
@@ -374,6 +452,7 @@ def run_walkthrough(
                 "ok": ended is expected and not error,
                 "error": error,
                 "screenshots": driver.shots[first:],
+                "notes": driver.notes[first_note:],
             }
         )
         if error:  # leave a clean automat for the next script
@@ -384,6 +463,7 @@ def run_walkthrough(
     lines = [
         f"{'ok ' if r['ok'] else 'FAIL'} {r['session']:<8} expected {r['expected']:<10} "
         f"ended {r['ended']:<10} {len(r['screenshots'])} screenshots {r['error']}"
+        + "".join(f"\n     {n}" for n in r["notes"])
         for r in results
     ]
     summary: dict[str, Any] = {"sessions": results}

@@ -3,15 +3,25 @@
 Encoding goes through python-escpos (its ``Dummy`` printer collects the bytes), so code-page
 selection (``ESC t``), text attributes, native QR (``GS ( k``) and the cut are exactly what the
 library sends to a real printer; the driver then writes them in one go after the status check.
+
+Every text is first fitted to the code page (:func:`drivers.base.charset.printable`): this is the
+one place where text becomes printer bytes, the only place that knows the configured code page,
+and it lays the lines out itself, so a dash or an ellipsis that becomes ``-`` or ``...`` is
+wrapped at its printed width. python-escpos would otherwise print ``?`` for what the page lacks.
+The document itself keeps the original text for the screen.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 
+from drivers.base.charset import printable
 from drivers.base.printer import (
     Blank,
+    Block,
     Columns,
     Document,
     PaperStatus,
@@ -45,6 +55,17 @@ def parse_paper_status(reply: bytes) -> PaperStatus:
     return PaperStatus.OK
 
 
+def printable_block(block: Block, code_page: str) -> Block:
+    """``block`` with its texts as the code page prints them (QR data is stored verbatim)."""
+    if isinstance(block, Text):
+        return replace(block, text=printable(block.text, code_page))
+    if isinstance(block, Columns):
+        return replace(
+            block, left=printable(block.left, code_page), right=printable(block.right, code_page)
+        )
+    return block
+
+
 def encode_document(
     document: Document,
     *,
@@ -53,11 +74,12 @@ def encode_document(
     profile: str = "default",
     qr_module_size: int = 5,
 ) -> bytes:
-    """Initialise, select the code page, print every block, feed and cut."""
+    """Initialise, select the code page, print every block (its text fitted to the code page),
+    feed and cut."""
     p = Dummy(profile=profile)
     p.hw("INIT")
     p.charcode(code_page)
-    for block in document.blocks:
+    for block in (printable_block(b, code_page) for b in document.blocks):
         if isinstance(block, Text):
             big = block.large
             p.set(

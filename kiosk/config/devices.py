@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PositiveInt, ValidationInfo, field_validator
 
+from drivers.base.charset import UnknownCodePage, python_codec
 from drivers.base.text import check_text_encoding
 from kiosk.config.base import Section
 
@@ -98,6 +99,17 @@ class ReceiptPrinter(Section):
     baudrate: Baudrate = 9600  # serial printers
     tcp_port: int = Field(9100, ge=1, le=65535)  # network printers
     columns: int = Field(48, ge=24, le=64)  # characters per line (80 mm: 48, 58 mm: 32)
+
+    @field_validator("code_page")
+    @classmethod
+    def _known_code_page(cls, value: str) -> str:
+        """Texts are fitted to the code page before printing (and operator texts checked
+        against it at load), which needs Python's codec for it."""
+        try:
+            python_codec(value)
+        except UnknownCodePage:
+            raise ValueError("unknown code page; CP865 is the Danish one") from None
+        return value
 
 
 class CardReader(Section):

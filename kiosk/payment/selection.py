@@ -148,6 +148,8 @@ class BlockOutlook:
     #: claims FBS counts whose amount could not be read: the debts above are then only what is
     #: known, and whether paying lifts the block is for the staff to say
     unknown_amounts: int = 0
+    #: claims paid here earlier that FBS still counts (the municipality has not reported them)
+    waiting: Money = Money(0)
 
     @property
     def amounts_known(self) -> bool:
@@ -158,6 +160,17 @@ class BlockOutlook:
             return False
         # with no known limit only owing nothing is surely below it
         return debt.ore <= self.limit.ore if self.limit is not None else debt.ore == 0
+
+    @property
+    def debt_without_waiting(self) -> Money:
+        """What FBS will count once the claims paid here earlier are reported, if nothing else
+        is paid."""
+        return self.debt_now - self.waiting
+
+    @property
+    def below_limit_once_waiting_reported(self) -> bool:
+        """The block lifts by itself once the municipality has reported what was paid here."""
+        return self.waiting.ore > 0 and self._below(self.debt_without_waiting)
 
     @property
     def below_limit_now(self) -> bool:
@@ -200,4 +213,5 @@ def block_outlook(
         debt_after_now=debt_now - fbs_paid,
         debt_after_reported=debt_now - all_paid - waiting,
         unknown_amounts=sum(1 for c in counted if c.amount is None),
+        waiting=waiting,
     )

@@ -368,3 +368,32 @@ def test_staff_void_and_a_redemption_at_once_exactly_one_wins(postgres_engine: E
             state = conn.scalar(select(Bon.state).where(Bon.id == ticket.id))
             tenders = conn.scalars(select(Tender.amount_ore).where(Tender.session_id == session))
             assert list(tenders) == ([3000] if state == "redeemed" else [])
+
+
+def test_a_refusal_carries_the_facts_staff_are_told_in_danish_time(desk: Desk) -> None:
+    """Issue 13, item 9: a used bon says when (Danish time), a voided one when and by whom, an
+    expired one its last valid day as the slip prints it, never the UTC date it lapsed."""
+    from kiosk.bon_words import refusal as words
+
+    session = desk.ledger.open_session(state="paying")
+    used = desk.book.issue(Money(2000), "staff-17")  # 24.11.2026 11.00 in Denmark
+    desk.book.redeem_into_session(used.short_code, session)
+    voided = desk.book.issue(Money(2000), "staff-17")
+    desk.book.void(voided.short_code, "staff-02")
+    with pytest.raises(BonError) as err:
+        desk.book.verify(used.short_code)
+    assert words(err.value) == "Bonen er allerede brugt. Brugt 24.11.2026 kl. 11.00."
+    with pytest.raises(BonError) as err:
+        desk.book.verify(voided.short_code)
+    assert words(err.value) == (
+        "Bonen er annulleret af personalet og kan ikke bruges. Annulleret 24.11.2026 kl. 11.00"
+        " af staff-02."
+    )
+    expiring = desk.book.issue(Money(2000), "staff-17")
+    assert expiring.valid_through.isoformat() == "2027-02-22"
+    desk.clock.advance(timedelta(days=91).total_seconds())
+    with pytest.raises(BonError) as err:
+        desk.book.verify(expiring.short_code)
+    assert err.value.valid_through == expiring.valid_through
+    assert words(err.value) == "Bonen er udløbet. Den var gyldig til og med 22.02.2027."
+    assert words(err.value, "en") == "This bon has expired. It was valid through 22.02.2027."

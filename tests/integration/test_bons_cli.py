@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from kiosk.cli import main
+from kiosk.clock import SystemClock
 from kiosk.config import load_config
 from kiosk.ledger.db import make_engine
 from kiosk.ledger.models import AuditEntry, Bon
@@ -30,15 +32,15 @@ def test_issue_list_void(config_file: Path, capsys: pytest.CaptureFixture[str]) 
     short = re.search(r"Kode: ([0-9A-Z]{5}-[0-9A-Z]{5})", out)[1]
 
     code, out, _ = run(capsys, "bon", "list", "--config", cfg)
-    assert code == 0 and short in out and "1 outstanding bon(s), 50.00 in all" in out
+    assert code == 0 and short in out and "1 udestående bon, 50,00 kr. i alt" in out
 
     code, out, _ = run(capsys, "bon", "void", "--config", cfg, short.lower(), "--staff", "s02")
-    assert code == 0 and "voided" in out
+    assert code == 0 and f"Bon {short} (50,00 kr.) er annulleret" in out
     code, _, err = run(capsys, "bon", "void", "--config", cfg, short, "--staff", "s02")
-    assert code == 1 and "bon_voided" in err
+    assert code == 1 and "Bonen er annulleret af personalet og kan ikke bruges." in err
 
     code, out, _ = run(capsys, "bon", "list", "--config", cfg)
-    assert "0 outstanding bon(s)" in out
+    assert "0 udestående bonner" in out
 
     engine = make_engine(load_config(config_file).database_url())
     with engine.connect() as conn:
@@ -56,9 +58,77 @@ def test_a_bad_amount_issues_nothing(
     code, _, err = run(capsys, "bon", "issue", "--config", cfg, "--amount", amount, "--issuer", "s")
     assert code == 1 and err.splitlines()[-1].startswith("kiosk: ")
     code, out, _ = run(capsys, "bon", "list", "--config", cfg)
-    assert "0 outstanding bon(s)" in out
+    assert "0 udestående bonner" in out
 
 
 def test_an_unknown_code_is_refused(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "bon", "void", "--config", str(config_file), "XXXXX", "--staff", "s")
-    assert code == 1 and "bon_unknown" in err
+    assert code == 1 and err.splitlines()[-1] == "kiosk: Vi kender ikke denne bon. Tjek koden."
+
+
+def at(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
+    """The command's clock (it reads the system clock) stands at ``moment``."""
+    monkeypatch.setattr(SystemClock, "now", lambda _self: moment)
+
+
+def test_staff_read_plain_sentences_in_danish_time(
+    config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13, item 9: no internal keys (bon_voided, desk_cash), no UTC, and the last valid day
+    named as on the slip ("gyldig til og med"), in the words of the screen."""
+    cfg = str(config_file)
+    issued = datetime(2026, 11, 18, 23, 30, tzinfo=UTC)  # 19 November, 00.30 in Denmark
+    at(monkeypatch, issued)
+    run(capsys, "bon", "issue", "--config", cfg, "--amount", "50.00", "--issuer", "s17")
+    code, out, err = run(capsys, "bon", "list", "--config", cfg)
+    assert code == 0, err
+    line = out.splitlines()[0]
+    assert "50,00 kr." in line and "Betalt kontant i skranken" in line
+    assert "udstedt 19.11.2026 kl. 00.30 af s17" in line
+    assert "gyldig til og med 17.02.2027" in line  # 90 days: the slip's words and date
+    short = line.split()[0]
+
+    at(monkeypatch, issued + timedelta(hours=9, minutes=45))
+    assert run(capsys, "bon", "void", "--config", cfg, short, "--staff", "s02")[0] == 0
+    code, _, err = run(capsys, "bon", "void", "--config", cfg, short, "--staff", "s03")
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        "kiosk: Bonen er annulleret af personalet og kan ikke bruges."
+        " Annulleret 19.11.2026 kl. 10.15 af s02."
+    )
+    for text in (out, err.splitlines()[-1]):
+        assert not re.search(r"bon_\w+|desk_cash|\d{4}-\d\d-\d\d", text), text
+
+
+def test_expired_bons_are_listed_as_expired_with_their_last_valid_day(
+    config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = str(config_file)
+    at(monkeypatch, datetime(2026, 8, 19, 10, 0, tzinfo=UTC))
+    run(capsys, "bon", "issue", "--config", cfg, "--amount", "20.00", "--issuer", "s17")
+    # 90 days: valid through 17 November; at 00.30 on the 18th (Danish time) it has expired
+    at(monkeypatch, datetime(2026, 11, 17, 23, 30, tzinfo=UTC))
+    out = run(capsys, "bon", "list", "--config", cfg)[1]
+    assert "0 udestående bonner" in out
+    out = run(capsys, "bon", "list", "--config", cfg, "--all")[1]
+    assert "udløbet: var gyldig til og med 17.11.2026" in out
+    assert "18.11.2026" not in out
+
+
+def test_english_on_request_with_the_screens_english_words(
+    config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = str(config_file)
+    at(monkeypatch, datetime(2026, 11, 19, 9, 15, tzinfo=UTC))
+    run(capsys, "bon", "issue", "--config", cfg, "--amount", "50.00", "--issuer", "s17")
+    out = run(capsys, "bon", "list", "--config", cfg, "--lang", "en")[1]
+    assert "Paid in cash at the desk" in out and "issued 19.11.2026 at 10.15 by s17" in out
+    assert "valid through 17.02.2027" in out and "1 outstanding bon, 50,00 kr. in all" in out
+    short = out.split()[0]
+    void = ("bon", "void", "--config", cfg, short, "--staff", "s", "--lang", "en")
+    assert f"Bon {short} (50,00 kr.) is cancelled" in run(capsys, *void)[1]
+    err = run(capsys, *void)[2]
+    assert err.splitlines()[-1] == (
+        "kiosk: This bon was cancelled by the staff and cannot be used."
+        " Cancelled 19.11.2026 at 10.15 by s."
+    )

@@ -3,6 +3,8 @@ what they see, and that the money adds up afterwards."""
 
 from __future__ import annotations
 
+import pytest
+
 from kiosk.ledger.models import Bon, OutboxItem, Tender
 from kiosk.money import Money
 from kiosk.payment.states import State
@@ -195,3 +197,62 @@ def test_a_number_that_cannot_be_a_card_is_refused_before_fbs(ui: UiWorld) -> No
     ui.qtbot.waitUntil(ui.window.identify.banner.isVisible, timeout=15_000)
     assert "ikke et kortnummer" in ui.window.identify.banner.text()
     assert ui.view.state is State.IDENTIFYING and ui.fbs.calls == 0
+
+
+def claims_words(ui: UiWorld) -> str:
+    labels = ui.window.claims.scroll.widget().findChildren(type(ui.window.claims.who))
+    return "\n".join(label.text() for label in labels)
+
+
+@pytest.mark.parametrize(
+    ("unchosen", "paid", "block_words", "banner_words"),
+    [
+        pytest.param(
+            ("101", "102"),
+            ("201", "202", "203"),
+            "så de holder spærringen; den ophæves af sig selv, når kommunen har meldt dem",
+            "Det, du har betalt her, ophæver spærringen, når kommunen har meldt betalingen.",
+            id="the-delay-alone-blocks",
+        ),
+        pytest.param(
+            ("101", "102", "202"),
+            ("201",),
+            "Også uden dem skylder du 127,30 kr, mere end grænsen, så spærringen bliver",
+            # the rest, chosen by default, lifts it once all is reported
+            "Betaler du de valgte mellemværender, ophæves spærringen, når kommunen har meldt",
+            id="the-rest-still-blocks",
+        ),
+    ],
+)
+def test_a_debtor_claim_paid_here_shows_the_next_day_as_waiting_and_what_it_means_for_the_block(
+    ui: UiWorld, unchosen: tuple[str, ...], paid: tuple[str, ...], block_words: str,
+    banner_words: str,
+) -> None:
+    """Issue 13, item 10 (the source document's main complaint): a citizen pays a municipality
+    claim here and comes back the next day, when FBS still shows it (the municipality reports
+    payments overnight at best). It is listed under "paid here, waiting for the municipality",
+    with the words for the delay and whether it still blocks."""
+    ui.login()
+    choose_claims(ui, *unchosen)
+    ui.click(ui.window.claims.pay)
+    ui.wait_screen(ui.window.methods)
+    ui.click(ui.window.methods.method_buttons["cash"])
+    ui.wait_screen(ui.window.cash)
+    for _ in paid:
+        ui.coins.insert(2000)
+    ui.wait_screen(ui.window.receipt)
+    ui.click(ui.window.receipt.done)
+    ui.wait_state(State.DONE)
+    ui.click(ui.window.ended.finish)
+    ui.wait_screen(ui.window.attract)
+
+    ui.session.clock.advance(24 * 3600)  # type: ignore[attr-defined]
+    ui.login()
+    ui.wait_screen(ui.window.claims)
+    words = claims_words(ui)
+    assert "Betalt her, venter på kommunen" in words
+    assert words.count("betalt her 24.11.2026") == len(paid)
+    assert "Dem har du betalt her." in words and "som regel inden for få hverdage" in words
+    assert block_words in words
+    assert not set(paid) & set(ui.window.claims.claim_buttons)  # cannot be paid twice
+    assert banner_words in ui.window.claims.outlook.text()

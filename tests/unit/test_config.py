@@ -299,3 +299,68 @@ def test_a_sip2_character_set_must_exist_and_keep_ascii(
     assert code == 2 and len(lines) == 1, lines
     assert lines[0].startswith(f"kiosk: config error: {config_file}: fbs.sip2.{key}: "), lines
     assert problem in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "character"),
+    [
+        pytest.param(
+            'library_name = "Testbiblioteket"',
+            'library_name = "三体 Bibliotek"',
+            "automat.library_name",
+            "U+4E09 CJK UNIFIED IDEOGRAPH-4E09",
+            id="library_name",
+        ),
+        pytest.param(
+            'library_name = "Testbiblioteket"',
+            'library_name = "Testbiblioteket"\nlocation = "Indgang 📚"',
+            "automat.location",
+            "U+1F4DA BOOKS",
+            id="location",
+        ),
+        pytest.param(
+            "cut_off_date = 2020-09-01",
+            'cut_off_date = 2020-09-01\npay_elsewhere_text = "Betal på kommune.dk ✈"',
+            "claims.pay_elsewhere_text",
+            "U+2708 AIRPLANE",
+            id="pay_elsewhere_text",
+        ),
+    ],
+)
+def test_an_operator_text_the_printer_cannot_print_is_refused_at_load(
+    config_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    old: str,
+    new: str,
+    key: str,
+    character: str,
+) -> None:
+    """Issue 13, item 3: an operator text that would print as ■ even after transliteration is
+    one line naming the key and the character (not the text), exit 2, before anything runs."""
+    config_file.write_text(config_file.read_text().replace(old, new))
+    code, lines = cli_error(capsys, "migrate", "--config", str(config_file))
+    assert code == 2
+    assert lines == [
+        f"kiosk: config error: {config_file}: {key}: the receipt printer (code page CP865) cannot"
+        f" print {character}, not even transliterated; write it with other characters"
+    ]
+
+
+def test_operator_texts_the_printer_prints_transliterated_load(config_file: Path) -> None:
+    """Dashes, curly quotes and € are printed as '-', '"' and 'EUR'; Danish letters as they are."""
+    config_file.write_text(
+        config_file.read_text()
+        .replace('"Testbiblioteket"', '"Søllerød Bibliotek – “Hovedbiblioteket”"')
+        .replace("2020-09-01", '2020-09-01\npay_elsewhere_text = "… €"')
+    )
+    assert load_config(config_file).automat.library_name.startswith("Søllerød Bibliotek –")
+
+
+def test_a_printer_code_page_python_cannot_encode_is_refused_at_load(config_file: Path) -> None:
+    config_file.write_text(
+        config_file.read_text() + '\n[devices.printer]\nenabled = true\ncode_page = "CP9999"\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(config_file)
+    assert info.value.key == "devices.printer.code_page"
+    assert info.value.problem == "unknown code page; CP865 is the Danish one"

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.clock import local
 from kiosk.domain import Claim, ClaimKind, PayableIn
 from kiosk.money import Money
 from kiosk.payment.selection import BlockOutlook, ClaimView, Group, Selection
@@ -98,6 +99,14 @@ def outlook_text(outlook: BlockOutlook) -> list[str]:
         lines.append("⚠ " + why.replace("%1", owe))
         if outlook.below_limit_now:
             lines.append(translate("Claims", "Paying the chosen claims lifts the block at once."))
+        elif outlook.below_limit_once_waiting_reported:
+            lines.append(
+                translate(
+                    "Claims",
+                    "What you have paid here lifts the block once the municipality has reported "
+                    "the payment. This usually takes one to a few working days.",
+                )
+            )
         elif outlook.below_limit_when_reported:
             lines.append(
                 translate(
@@ -132,6 +141,34 @@ def outlook_text(outlook: BlockOutlook) -> list[str]:
             )
         )
     return lines
+
+
+def waiting_block_text(outlook: BlockOutlook | None) -> str:
+    """Whether the claims paid here, which FBS still counts until the municipality reports
+    them, still block the citizen: the source document's main complaint ("I paid, and I am
+    still blocked"), answered on the claims themselves."""
+    if outlook is None or not outlook.blocked:
+        return translate("Claims", "They do not stop you from borrowing.")
+    if not outlook.blocked_for_debt:
+        return translate("Claims", "They are not why you are blocked.")
+    if outlook.below_limit_once_waiting_reported:
+        return translate(
+            "Claims",
+            "Until then they still count as owed, so they keep the block; it lifts by itself "
+            "once the municipality has reported them.",
+        )
+    rest = money_text(outlook.debt_without_waiting)
+    if outlook.limit is not None:
+        return translate(
+            "Claims",
+            "Until then they still count as owed. Even without them you owe %1, more than the "
+            "limit, so the block stays until more is paid.",
+        ).replace("%1", rest)
+    return translate(
+        "Claims",
+        "Until then they still count as owed. Even without them you owe %1; the library staff "
+        "can tell you whether that lifts the block.",
+    ).replace("%1", rest)
 
 
 class BoundedText(QScrollArea):
@@ -223,13 +260,15 @@ class ClaimsScreen(Screen):
         column.setSpacing(14)
         self.claim_buttons = {}
         if selection is not None:
-            self._groups(column, selection)
+            self._groups(column, selection, view.outlook)
         column.addStretch(1)
         self.scroll.setWidget(content)
         self._summary(selection, view.total)
         self.title.setText(translate("Claims", "Your claims"))
 
-    def _groups(self, column: QVBoxLayout, selection: Selection) -> None:
+    def _groups(
+        self, column: QVBoxLayout, selection: Selection, outlook: BlockOutlook | None
+    ) -> None:
         views = selection.views
         covers = [c.id for c in selection.covers()]
         debtor_order = [c.id for c in selection.covers() if c.payable_in is PayableIn.DEBTOR]
@@ -276,7 +315,9 @@ class ClaimsScreen(Screen):
                             "Claims",
                             "You paid these here. The library system shows them until the "
                             "municipality reports the payment, usually within a few working days.",
-                        ),
+                        )
+                        + " "
+                        + waiting_block_text(outlook),
                         name="muted",
                     )
                 )
@@ -320,7 +361,7 @@ class ClaimsScreen(Screen):
         ).replace("%1", _date(claim))
         if v.group is Group.WAITING and claim.paid_here_at is not None:
             text += " · " + translate("Claims", "paid here %1").replace(
-                "%1", claim.paid_here_at.strftime("%d.%m.%Y")
+                "%1", local(claim.paid_here_at).strftime("%d.%m.%Y")  # the ledger keeps UTC
             )
         return label(text)
 

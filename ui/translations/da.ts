@@ -82,6 +82,10 @@
       <translation>Betaler du de valgte mellemværender, ophæves spærringen med det samme.</translation>
     </message>
     <message>
+      <source>What you have paid here lifts the block once the municipality has reported the payment. This usually takes one to a few working days.</source>
+      <translation>Det, du har betalt her, ophæver spærringen, når kommunen har meldt betalingen. Det tager som regel en til få hverdage.</translation>
+    </message>
+    <message>
       <source>Paying the chosen claims lifts the block once the municipality has told the library about the payment. This usually takes one to a few working days.</source>
       <translation>Betaler du de valgte mellemværender, ophæves spærringen, når kommunen har meldt betalingen til biblioteket. Det tager som regel en til få hverdage.</translation>
     </message>
@@ -124,6 +128,26 @@
     <message>
       <source>You paid these here. The library system shows them until the municipality reports the payment, usually within a few working days.</source>
       <translation>Dem har du betalt her. Bibliotekssystemet viser dem, indtil kommunen melder betalingen, som regel inden for få hverdage.</translation>
+    </message>
+    <message>
+      <source>They do not stop you from borrowing.</source>
+      <translation>De forhindrer dig ikke i at låne.</translation>
+    </message>
+    <message>
+      <source>They are not why you are blocked.</source>
+      <translation>Det er ikke på grund af dem, at du er spærret.</translation>
+    </message>
+    <message>
+      <source>Until then they still count as owed, so they keep the block; it lifts by itself once the municipality has reported them.</source>
+      <translation>Indtil da tæller de stadig med i det, du skylder, så de holder spærringen; den ophæves af sig selv, når kommunen har meldt dem.</translation>
+    </message>
+    <message>
+      <source>Until then they still count as owed. Even without them you owe %1, more than the limit, so the block stays until more is paid.</source>
+      <translation>Indtil da tæller de stadig med i det, du skylder. Også uden dem skylder du %1, mere end grænsen, så spærringen bliver, indtil der er betalt mere.</translation>
+    </message>
+    <message>
+      <source>Until then they still count as owed. Even without them you owe %1; the library staff can tell you whether that lifts the block.</source>
+      <translation>Indtil da tæller de stadig med i det, du skylder. Også uden dem skylder du %1; personalet kan fortælle dig, om det ophæver spærringen.</translation>
     </message>
     <message>
       <source>Chosen</source>
