@@ -18,6 +18,9 @@ the page lacks, so "Betalt her – registreres i FBS" came out as "Betalt her ? 
 5. what is still left (Chinese, Cyrillic, emoji) prints as :data:`MISSING` (``■``), a visible
    "a letter was here" that cannot be mistaken for a question mark.
 
+A card terminal sends its receipt lines one byte per character too: :func:`check_text_encoding`
+accepts only an ASCII-compatible one-byte codec for it (the configuration checks it on load).
+
 Operator texts are checked with :func:`unprintable` when the configuration loads, so a library
 name that would print as ``■■■`` is refused there; texts from FBS cannot be refused and get the
 marks. The screen shows the original text: only the printer's copy is transliterated.
@@ -174,3 +177,26 @@ def describe(char: str) -> str:
     """``U+4E09 CJK UNIFIED IDEOGRAPH-4E09``: a character named without printing it."""
     name = unicodedata.name(char, "") or unicodedata.category(char)
     return f"U+{ord(char):04X} {name}"
+
+
+# -- one-byte text from a device ------------------------------------------------------------------
+def check_text_encoding(name: str) -> str:
+    """``name`` if it is an ASCII-compatible one-byte text codec (cp437, cp865, latin-1, …),
+    else ValueError: ZVT text is one byte per character, so UTF-8 or UTF-16 would garble it."""
+    printable = bytes(range(0x20, 0x7F))
+    try:
+        ascii_ok = printable.decode(name) == printable.decode("ascii")
+    except LookupError as exc:
+        raise ValueError(f"'{name}' is not a text encoding Python knows") from exc
+    except UnicodeDecodeError:
+        ascii_ok = False
+    if not ascii_ok:
+        raise ValueError(f"'{name}' is not ASCII-compatible")
+    for byte in range(0x80, 0x100):
+        try:  # a multi-byte codec waits for more bytes: it hands back nothing for a lead byte
+            out = codecs.getincrementaldecoder(name)().decode(bytes([byte]), final=False)
+        except UnicodeDecodeError:
+            continue  # a byte the code page leaves undefined
+        if len(out) != 1:
+            raise ValueError(f"'{name}' is not a one-byte encoding")
+    return name

@@ -20,7 +20,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drivers.base.text import check_text_encoding
+from drivers.base.charset import check_text_encoding
 from drivers.emulation.pty import PtyPort, wire_time_s
 from drivers.zvt import apdu as A
 from drivers.zvt.bmp import TEXT_ENCODING, encode_var, parse_bmps

@@ -27,10 +27,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
+from drivers.base.charset import check_text_encoding
 from drivers.base.device import DeviceEvents
 from drivers.base.events import Health, Listener
 from drivers.base.terminal import CardOutcome, CardPrompt, CardResult, CardTerminal
-from drivers.base.text import check_text_encoding
 from drivers.zvt import apdu as A
 from drivers.zvt.bmp import (
     TEXT_ENCODING,

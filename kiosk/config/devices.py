@@ -10,8 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PositiveInt, ValidationInfo, field_validator
 
-from drivers.base.charset import UnknownCodePage, python_codec
-from drivers.base.text import check_text_encoding
+from drivers.base.charset import UnknownCodePage, check_text_encoding, python_codec
 from kiosk.config.base import Section
 
 #: a serial speed; pyserial refuses a negative one only when the driver opens the port

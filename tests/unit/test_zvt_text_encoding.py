@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from drivers.base.text import check_text_encoding
+from drivers.base.charset import check_text_encoding
 from drivers.zvt.bmp import parse_print_line, parse_text_block
 from drivers.zvt.terminal import ZvtTerminal
 from kiosk.config.devices import CardTerminal as CardTerminalSection
