@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ui.bridge import Snapshot
+from ui.i18n import translate
 from ui.messages import message_for
-from ui.widgets import Banner, label
+from ui.widgets import Banner, button, label
 
 
 class Screen(QWidget):
@@ -29,12 +32,21 @@ class Screen(QWidget):
         self.buttons.setSpacing(18)
         self.outer.addLayout(self.buttons)
         self.last: Snapshot | None = None
+        self.cancel: QPushButton | None = None
+
+    def add_cancel(self, on_click: Callable[[], None]) -> QPushButton:
+        """The screen's ✕ Cancel button (its words follow the language)."""
+        self.cancel = button(on_click=on_click)
+        self.buttons.addWidget(self.cancel)
+        return self.cancel
 
     def render(self, snap: Snapshot) -> None:
         self.last = snap
         self.banner.show_message(message_for(snap.view.message))
 
     def retranslate(self) -> None:
+        if self.cancel is not None:
+            self.cancel.setText("✕ " + translate("Common", "Cancel"))
         if self.last is not None:
             self.render(self.last)
 

@@ -231,9 +231,8 @@ class ClaimsScreen(Screen):
         self.body.addWidget(self.scroll, 1)
         self.covers = label()
         self.body.addWidget(self.covers)
-        self.cancel = button(on_click=bridge.cancel)
+        self.add_cancel(bridge.cancel)
         self.pay = button(role="primary", on_click=bridge.pay)
-        self.buttons.addWidget(self.cancel)
         self.buttons.addWidget(self.pay)
         self.claim_buttons: dict[str, object] = {}
         self.retranslate()
@@ -400,7 +399,6 @@ class ClaimsScreen(Screen):
 
     def retranslate(self) -> None:
         self.title.setText(translate("Claims", "Your claims"))
-        self.cancel.setText("✕ " + translate("Common", "Cancel"))
         self.pay.setText(translate("Claims", "Pay %1").replace("%1", money_text(Money(0))))
         super().retranslate()
 

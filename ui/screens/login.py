@@ -10,7 +10,7 @@ from kiosk.payment.states import State
 from ui.bridge import SessionBridge, Snapshot
 from ui.i18n import translate
 from ui.screens.base import Screen
-from ui.widgets import Keypad, button, label, mask_identifier
+from ui.widgets import Keypad, label, mask_identifier
 
 
 class KeypadScreen(Screen):
@@ -54,8 +54,7 @@ class IdentifyScreen(KeypadScreen):
         super().__init__(self.hint, self.entry, self.keypad)
         self.keypad.changed.connect(self._typed)
         self.keypad.submitted.connect(bridge.identify)
-        self.cancel = button(on_click=bridge.cancel)
-        self.buttons.addWidget(self.cancel)
+        self.add_cancel(bridge.cancel)
         self.retranslate()
 
     def _typed(self, digits: str) -> None:
@@ -69,7 +68,6 @@ class IdentifyScreen(KeypadScreen):
                 "Show your card to the reader, or type your card number or CPR number.",
             )
         )
-        self.cancel.setText("✕ " + translate("Common", "Cancel"))
         self.keypad.retranslate()
         super().retranslate()
 
@@ -88,8 +86,7 @@ class PinScreen(KeypadScreen):
         super().__init__(self.who, self.entry, self.keypad)
         self.keypad.changed.connect(lambda d: self.entry.setText("•" * len(d) or " "))
         self.keypad.submitted.connect(self._submit)
-        self.cancel = button(on_click=bridge.cancel)
-        self.buttons.addWidget(self.cancel)
+        self.add_cancel(bridge.cancel)
         self.retranslate()
 
     def _submit(self, pin: str) -> None:
@@ -114,7 +111,6 @@ class PinScreen(KeypadScreen):
 
     def retranslate(self) -> None:
         self.title.setText(translate("Pin", "Type your PIN"))
-        self.cancel.setText("✕ " + translate("Common", "Cancel"))
         self.keypad.retranslate()
         super().retranslate()
 
@@ -136,8 +132,7 @@ class BusyScreen(Screen):
         self.body.addStretch(1)
         self.body.addWidget(self.spinner)
         self.body.addStretch(1)
-        self.cancel = button(on_click=bridge.cancel)
-        self.buttons.addWidget(self.cancel)
+        self.add_cancel(bridge.cancel)
         self.retranslate()
 
     def render(self, snap: Snapshot) -> None:
@@ -152,5 +147,4 @@ class BusyScreen(Screen):
 
     def retranslate(self) -> None:
         self.title.setText(translate("Busy", "Finding your claims …"))
-        self.cancel.setText("✕ " + translate("Common", "Cancel"))
         super().retranslate()

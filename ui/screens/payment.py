@@ -48,9 +48,8 @@ class MethodsScreen(Screen):
         self.body.addWidget(self.none)
         self.body.addStretch(1)
         self.back = button(on_click=bridge.back)
-        self.cancel = button(on_click=bridge.cancel)
         self.buttons.addWidget(self.back)
-        self.buttons.addWidget(self.cancel)
+        self.add_cancel(bridge.cancel)
         self.retranslate()
 
     def render(self, snap: Snapshot) -> None:
@@ -82,7 +81,6 @@ class MethodsScreen(Screen):
             "⚠ " + translate("Pay", "No way of paying works right now. Please ask the staff.")
         )
         self.back.setText("← " + translate("Common", "Back"))
-        self.cancel.setText("✕ " + translate("Common", "Cancel"))
         super().retranslate()
 
 
@@ -97,8 +95,7 @@ class CardScreen(Screen):
         self.body.addWidget(self.hint)
         self.body.addWidget(self.prompt)
         self.body.addStretch(1)
-        self.cancel = button(on_click=bridge.cancel)
-        self.buttons.addWidget(self.cancel)
+        self.add_cancel(bridge.cancel)
         self.retranslate()
 
     def render(self, snap: Snapshot) -> None:
@@ -111,7 +108,6 @@ class CardScreen(Screen):
         self.hint.setText(
             translate("Pay", "Follow the instructions on the card terminal. It says:")
         )
-        self.cancel.setText("✕ " + translate("Common", "Cancel"))
         super().retranslate()
 
 
@@ -126,8 +122,7 @@ class CashScreen(Screen):
         self.body.addWidget(self.accepted)
         self.body.addWidget(self.no_change)
         self.body.addStretch(1)
-        self.cancel = button(on_click=bridge.cancel)
-        self.buttons.addWidget(self.cancel)
+        self.add_cancel(bridge.cancel)
         self.retranslate()
 
     def render(self, snap: Snapshot) -> None:
@@ -159,7 +154,6 @@ class CashScreen(Screen):
                 "inserting money, you get a credit bon for the amount.",
             )
         )
-        self.cancel.setText("✕ " + translate("Common", "Cancel"))
         super().retranslate()
 
 
@@ -182,9 +176,8 @@ class BonScreen(Screen):
         self.body.addWidget(self.entry)
         self.body.addWidget(self.keypad, 1)
         self.back = button(on_click=close)
-        self.cancel = button(on_click=bridge.cancel)
         self.buttons.addWidget(self.back)
-        self.buttons.addWidget(self.cancel)
+        self.add_cancel(bridge.cancel)
         self.retranslate()
 
     def _typed(self, code: str) -> None:
@@ -211,7 +204,6 @@ class BonScreen(Screen):
             translate("Pay", "Hold the bon's QR code to the scanner, or type the code under it.")
         )
         self.back.setText("← " + translate("Common", "Back"))
-        self.cancel.setText("✕ " + translate("Common", "Cancel"))
         self.keypad.retranslate()
         super().retranslate()
 
