@@ -143,18 +143,25 @@ class BonData:
     library_name: str = ""
 
 
+def _head(library_name: str, automat_id: str, at: datetime, title: str) -> list[Block]:
+    """The top of a slip from the automat: who, where, when (Danish time) and what it is."""
+    return [
+        Text(library_name, Align.CENTER, bold=True, large=True),
+        Text(f"Betalingsautomat {automat_id}", Align.CENTER),
+        Text(danish_datetime(at), Align.CENTER),
+        Blank(),
+        Text(title, Align.CENTER, bold=True),
+        Rule(),
+    ]
+
+
 def render_receipt(data: ReceiptData) -> Document:
     if not data.claims:
         raise ReceiptError("a receipt needs at least one paid claim")
     if not data.transaction_ref:
         raise ReceiptError("a receipt needs the transaction reference")
     blocks: list[Block] = [
-        Text(data.library_name, Align.CENTER, bold=True, large=True),
-        Text(f"Betalingsautomat {data.automat_id}", Align.CENTER),
-        Text(danish_datetime(data.paid_at), Align.CENTER),
-        Blank(),
-        Text("KVITTERING", Align.CENTER, bold=True),
-        Rule(),
+        *_head(data.library_name, data.automat_id, data.paid_at, "KVITTERING"),
     ]
     for claim in data.claims:
         where = claim.registered_text
@@ -235,12 +242,7 @@ def render_fault_slip(data: FaultSlipData) -> Document:
     if not data.reference:
         raise ReceiptError("a fault slip needs the session or transaction reference")
     blocks: list[Block] = [
-        Text(data.library_name, Align.CENTER, bold=True, large=True),
-        Text(f"Betalingsautomat {data.automat_id}", Align.CENTER),
-        Text(danish_datetime(data.fault_at), Align.CENTER),
-        Blank(),
-        Text(FAULT_SLIP_TITLE.upper(), Align.CENTER, bold=True),
-        Rule(),
+        *_head(data.library_name, data.automat_id, data.fault_at, FAULT_SLIP_TITLE.upper()),
         Columns("Indbetalt", str(data.received), bold=True),
     ]
     if data.unrecorded:
