@@ -46,6 +46,9 @@ class CashDesk:
         s = self.s
         if not s._begin_tender("cash"):
             return
+        if s.tally.covered("cash"):  # a bon or card left less than cash can pay (< 25 øre)
+            s._complete()
+            return s._notify()
         accepted = sorted(set(s.cash.accepted_coins) | set(s.cash.accepted_notes))
         for acceptor in s.devices.healthy_acceptors():
             acceptor.enable(accepted)

@@ -279,7 +279,7 @@ class PaymentSession:
     def _settle(self) -> None:
         session_id, plan = self.session_id, self.plan
         assert session_id and plan
-        how = settlement(plan.total, self.tenders)
+        how = settlement(plan.total, self.tenders, paying_by=self.method)
         assert how is not None, "settling a plan the tenders do not cover"
         self.runner.submit(lambda: self.journal.settle(session_id, plan, how, State.SETTLING),
                            self._settled)

@@ -65,24 +65,29 @@ class Tally:
         return self.received >= self.target(method)
 
 
-def settlement(total: Money, tenders: Sequence[tuple[str, Money]]) -> Settlement | None:
+def settlement(
+    total: Money, tenders: Sequence[tuple[str, Money]], *, paying_by: str = ""
+) -> Settlement | None:
     """How a plan of ``total`` settles with ``tenders`` (kind, amount; in the order received),
     or None while they do not cover it. Whatever comes after the tender that covered it is
-    overpayment, credited."""
+    overpayment, credited. ``paying_by="cash"``: the citizen chose cash for the rest, so a rest
+    that rounds to nothing (under 25 øre after a bon or card) is covered without a coin; only the
+    session knows that (recovery credits such money: nobody chose)."""
+    kinds = [k for k, _ in tenders]
     cash, other = Money(0), Money(0)
-    for kind, amount in tenders:
-        if kind in CASH_KINDS:
+    steps = [(method_of(kind), amount) for kind, amount in tenders]
+    if paying_by == "cash":
+        steps.append(("cash", Money(0)))
+    for method, amount in steps:
+        if method == "cash":
             cash += amount
-            method = "cash"
         else:
             other += amount
-            method = kind
         done = Tally(total, cash, other)
         if done.covered(method):
-            kinds = [k for k, _ in tenders]
             return Settlement(
                 rounding=done.target(method) - total,
                 credit_reason="remainder" if "bon" in kinds else "automat_credit",
-                method=method_label(kinds),
+                method=method_label(kinds or ["cash"]),
             )
     return None
