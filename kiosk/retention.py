@@ -111,26 +111,19 @@ class _Rollback(Exception):
     """Ends a dry-run transaction."""
 
 
+@dataclass
 class Purger:
-    def __init__(
-        self,
-        engine: Engine,
-        automat_id: str,
-        clock: Clock,
-        *,
-        retention_years: int,
-        keep_cpr_days: int,
-        spool_dir: Path | None,
-    ) -> None:
-        if retention_years < 1 or keep_cpr_days < 0:
+    engine: Engine
+    automat_id: str
+    clock: Clock
+    retention_years: int = field(kw_only=True)
+    keep_cpr_days: int = field(kw_only=True)
+    spool_dir: Path | None = field(kw_only=True)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.retention_years < 1 or self.keep_cpr_days < 0:
             raise ValueError("retention_years must be ≥ 1 and keep_cpr_days ≥ 0")
-        self.engine = engine
-        self.automat_id = automat_id
-        self.clock = clock
-        self.retention_years = retention_years
-        self.keep_cpr_days = keep_cpr_days
-        self.spool_dir = spool_dir
-        self._lock = threading.Lock()
 
     def purge(self, dry_run: bool = False, actor: str = "retention") -> PurgeReport:
         with self._lock:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -55,34 +56,26 @@ class OutboxWorker(PeriodicWorker[list[Delivery]]):
         return (self.last_result or []) if self.run_once() else []
 
 
+@dataclass
 class ReceiptService:
-    def __init__(
-        self,
-        engine: Engine,
-        desk: ReceiptDesk,
-        outbox: FbsOutbox,
-        *,
-        library_name: str,
-        automat_id: str,
-        now: Callable[[], Any],
-    ) -> None:
-        self.engine = engine
-        self.desk = desk
-        self.outbox = outbox
-        self.library_name = library_name
-        self.automat_id = automat_id
-        self.now = now
-        self._printed_bons: set[str] = set()
-        #: fault episodes (reference, start) whose slip was printed → the amount it showed
-        self._slipped: dict[tuple[str, Any], Money] = {}
-        self._slip_due: set[tuple[str, Any]] = set()  # episodes whose slip check is under way
-        self._lock = threading.Lock()
-        #: every receipt and bon handed to the printer, newest last (shown on screen if refused)
-        self.issued: list[Issued] = []
-        self.jobs_done = 0
-        #: told of every receipt and bon once the printer answered (on a worker thread), so the
-        #: screen can say "take your receipt" or show the text and a bon's code instead
-        self.on_issued: Callable[[Issued], None] | None = None
+    engine: Engine
+    desk: ReceiptDesk
+    outbox: FbsOutbox
+    library_name: str = field(kw_only=True)
+    automat_id: str = field(kw_only=True)
+    now: Callable[[], Any] = field(kw_only=True)
+    #: told of every receipt and bon once the printer answered (on a worker thread), so the
+    #: screen can say "take your receipt" or show the text and a bon's code instead
+    on_issued: Callable[[Issued], None] | None = field(default=None, kw_only=True)
+    #: every receipt and bon handed to the printer, newest last (shown on screen if refused)
+    issued: list[Issued] = field(default_factory=list, init=False)
+    jobs_done: int = field(default=0, init=False)
+    _printed_bons: set[str] = field(default_factory=set, init=False, repr=False)
+    #: fault episodes (reference, start) whose slip was printed → the amount it showed
+    _slipped: dict[tuple[str, Any], Money] = field(default_factory=dict, init=False, repr=False)
+    #: episodes whose slip check is under way
+    _slip_due: set[tuple[str, Any]] = field(default_factory=set, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def attach(self, session: PaymentSession) -> None:
         previous = session.on_settled

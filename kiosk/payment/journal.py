@@ -13,7 +13,7 @@ records it (:meth:`take`, :meth:`finish_card`), and money that came when no plan
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -46,20 +46,13 @@ class BonIssuer(Protocol):
         ...
 
 
+@dataclass
 class PaymentJournal:
-    def __init__(
-        self,
-        engine: Engine,
-        automat_id: str,
-        clock: Clock,
-        bons: BonIssuer,
-        claim_type_codes: dict[str, str],
-    ) -> None:
-        self.engine = engine
-        self.automat_id = automat_id
-        self.clock = clock
-        self.bons = bons
-        self.claim_type_codes = claim_type_codes
+    engine: Engine
+    automat_id: str
+    clock: Clock
+    bons: BonIssuer  # issues credit bons in the journal's transactions
+    claim_type_codes: dict[str, str]  # debtor claim type code per claim kind
 
     # -- reading -----------------------------------------------------------------------------
     def received(self, session_id: str) -> Money:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Engine, or_, select, update
@@ -56,30 +56,24 @@ def backoff(attempts: int, maximum: timedelta = MAX_BACKOFF) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** min(attempts, 12)), maximum)
 
 
+@dataclass
 class FbsOutbox:
-    def __init__(
-        self,
-        engine: Engine,
-        fbs: FbsPort,
-        clock: Clock,
-        *,
-        automat_id: str = "automat",
-        refused_retry: timedelta = REFUSED_RETRY,
-        max_backoff: timedelta = MAX_BACKOFF,
-    ) -> None:
-        """``refused_retry``: when a refused registration is tried again; ``max_backoff``: the
-        longest wait between attempts while FBS is unreachable. ``automat_id`` names this
-        automat's leases (each process of it: ``<automat>:<pid>``)."""
-        if refused_retry <= timedelta(0) or max_backoff <= timedelta(0):
+    """``refused_retry``: when a refused registration is tried again; ``max_backoff``: the
+    longest wait between attempts while FBS is unreachable. ``automat_id`` names this
+    automat's leases (each process of it: ``<automat>:<pid>``)."""
+
+    engine: Engine
+    fbs: FbsPort
+    clock: Clock
+    automat_id: str = field(default="automat", kw_only=True)
+    refused_retry: timedelta = field(default=REFUSED_RETRY, kw_only=True)
+    max_backoff: timedelta = field(default=MAX_BACKOFF, kw_only=True)
+    owner: str = field(init=False)  # who holds a lease: this automat's process
+
+    def __post_init__(self) -> None:
+        if self.refused_retry <= timedelta(0) or self.max_backoff <= timedelta(0):
             raise ValueError("outbox retry intervals must be positive")
-        self.engine = engine
-        self.fbs = fbs
-        self.clock = clock
-        self.refused_retry = refused_retry
-        self.max_backoff = max_backoff
-        self.automat_id = automat_id
-        #: who holds a lease: this automat's process
-        self.owner = f"{automat_id}:{os.getpid()}"
+        self.owner = f"{self.automat_id}:{os.getpid()}"
 
     def due_items(self, session_id: str | None = None) -> list[OutboxItem]:
         stmt = select(OutboxItem).where(
