@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import codecs
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from kiosk.config.base import Section
+from kiosk.config.base import Section, codec_keeping
 from kiosk.config.secrets import Secret
 
 
@@ -57,13 +56,7 @@ class Sip2Settings(Section):
     @field_validator("encoding", "envelope_checksum_encoding")
     @classmethod
     def _known_character_set(cls, value: str) -> str:
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            raise ValueError(f"unknown character set {value!r}") from None
-        if "a|".encode(value, errors="replace") != b"a|":
-            raise ValueError(f"{value!r} does not write ASCII as ASCII, as SIP2 needs")
-        return value
+        return codec_keeping(value, "a|", "ASCII as ASCII, as SIP2 needs", as_ascii=True)
 
 
 class FbsSection(Section):

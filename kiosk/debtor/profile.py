@@ -8,7 +8,6 @@ Errors name the file and the key (``opus.toml: detail.fields[2].width: ...``).
 
 from __future__ import annotations
 
-import codecs
 import string
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from kiosk.config.base import codec_keeping
 from kiosk.config.tomlfile import FileProblem, first_problem, read_toml
 from kiosk.debtor.item import DATE_FIELDS, TEXT_FIELDS
 
@@ -124,17 +124,7 @@ class LayoutProfile(_Strict):
     @field_validator("encoding")
     @classmethod
     def _encoding(cls, value: str) -> str:
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            raise ValueError(f"unknown encoding '{value}'") from None
-        try:
-            encoded = DANISH_LETTERS.encode(value)
-        except UnicodeEncodeError:
-            raise ValueError(f"encoding '{value}' cannot represent æ, ø and å") from None
-        if encoded.decode(value) != DANISH_LETTERS:
-            raise ValueError(f"æ, ø and å do not round-trip through encoding '{value}'")
-        return value
+        return codec_keeping(value, DANISH_LETTERS, "æ, ø and å")
 
     @field_validator("timezone")
     @classmethod

@@ -278,7 +278,7 @@ def test_a_signing_key_shorter_than_32_bytes_is_refused_when_the_file_loads(
 
 @pytest.mark.parametrize(
     ("value", "problem"),
-    [("utf-9", "unknown character set 'utf-9'"), ("utf-16", "does not write ASCII as ASCII")],
+    [("utf-9", "unknown character set 'utf-9'"), ("utf-16", "cannot write ASCII as ASCII")],
 )
 @pytest.mark.parametrize("key", ["encoding", "envelope_checksum_encoding"])
 def test_a_sip2_character_set_must_exist_and_keep_ascii(
