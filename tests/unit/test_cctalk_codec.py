@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -91,6 +93,61 @@ def test_coin_ids_map_to_values_by_longest_prefix_never_by_position() -> None:
     assert match_value("DK010B", values) == 1000
     assert match_value("DK0100A", values) == 10000
     assert match_value("EU200A", values) is None
+
+
+#: the value codes the ccTalk specification's coin value table gives, with their values
+SPEC_VALUE_CODES = [
+    ("5m0", "0.005"), ("10m", "0.01"), (".01", "0.01"), ("20m", "0.02"), ("25m", "0.025"),
+    (".50", "0.5"), ("001", "1"), ("2.5", "2.5"), ("005", "5"), ("010", "10"), ("250", "250"),
+    ("500", "500"), ("1K0", "1000"), ("2K0", "2000"), ("2K5", "2500"), ("10K", "10000"),
+    ("50K", "50000"), ("M10", "100000"), ("M25", "250000"), ("1M0", "1000000"),
+    ("2M5", "2500000"), ("50M", "50000000"), ("G10", "100000000"),
+]
+
+
+@pytest.mark.parametrize(("code", "value"), SPEC_VALUE_CODES)
+def test_coin_value_codes_of_the_specification(code: str, value: str) -> None:
+    name = codec.parse_coin_name(f"GB{code}A")
+    assert (name.country, name.value, name.issue) == ("GB", Decimal(value), "A")
+
+
+@pytest.mark.parametrize(
+    ("ident", "country", "value"),
+    [
+        ("DK050A", "DK", 50), ("DK100B", "DK", 100), ("DK500A", "DK", 500),
+        ("DK1K0A", "DK", 1000), ("DK2K0A", "DK", 2000), ("DK010A", "DK", 10),
+        ("EU200A", "EU", 200), ("GB.50A", "GB", Decimal("0.5")), ("SE10KA", "SE", 10000),
+        ("JP500A", "JP", 500), ("HU2M0A", "HU", 2_000_000), ("CH5m0A", "CH", Decimal("0.005")),
+    ],
+)
+def test_coin_names_of_several_currencies(ident: str, country: str, value: Decimal) -> None:
+    name = codec.parse_coin_name(ident)
+    assert (name.country, name.value) == (country, value)
+
+
+def test_danish_10_and_20_kroner_are_1k0_and_2k0_not_010_and_020() -> None:
+    assert codec.parse_coin_name("DK1K0A").value == 1000  # øre
+    assert codec.parse_coin_name("DK2K0A").value == 2000
+    assert codec.parse_coin_name("DK010A").value == 10
+    assert codec.parse_coin_name("DK020A").value == 20
+
+
+@pytest.mark.parametrize(
+    "text", ["......", "", "DK50A", "DK0500A", "dk050A", "DK1KKA", "DK1K.A", "DKx00A",
+             "DK050 ", "1K050A", "DK 50A"],
+)
+def test_what_is_not_a_coin_name_is_refused(text: str) -> None:
+    with pytest.raises(CcTalkProtocolError):
+        codec.parse_coin_name(text)
+
+
+@given(st.text(max_size=8))
+def test_any_text_parses_or_is_refused_cleanly(text: str) -> None:
+    try:
+        name = codec.parse_coin_name(text)
+    except CcTalkProtocolError:
+        return
+    assert name.value >= 0 and len(name.country) == 2
 
 
 def test_polling_priority_is_kept_within_100_to_200_ms() -> None:
