@@ -19,6 +19,7 @@ from drivers.base import CardTerminal, CashAcceptor, Health, Listener
 from drivers.base.printer import ReceiptPrinter
 from drivers.base.reader import IdentificationReader
 from kiosk.config.devices import DevicesSection
+from kiosk.money import DKK_COINS
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,7 @@ def _coin(section: Any, emulated: bool, out: DeviceSet) -> None:
         path = out.emulators.coin.path
     out.coin_acceptor = CcTalkCoinAcceptor(
         path or _port(section, "coin_acceptor"),
+        denominations=DKK_COINS,
         coin_values=section.coin_values,
         name="coin_acceptor",
         address=section.address,

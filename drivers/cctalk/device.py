@@ -104,6 +104,7 @@ class CcTalkDevice(PolledCashAcceptor):
         self._reconciling = False  # reporting events found at start-up
         #: position (1..16) → (id, value in øre or None)
         self.positions: dict[int, tuple[str, int | None]] = {}
+        self._refused = ""  # why positions are never enabled, found at start-up
         self.identity: dict[str, str] = {}
 
     def resume_after(self, event_ref: str, *, stopped_cleanly: bool = False) -> None:
@@ -203,16 +204,7 @@ class CcTalkDevice(PolledCashAcceptor):
             raise DeviceRefused(
                 f"address {self.address} is a {self.identity['category']!r}, not a {self.category}"
             )
-        self.positions = {}
-        for position in range(1, 17):
-            ident_text = self._ascii(self.transact(self.id_header, bytes((position,))))
-            if ident_text.strip(". \x00") == "":
-                continue
-            value = match_value(ident_text, self._values)
-            if value is None:
-                log.warning("%s: %s in position %d has no configured value; never enabled",
-                            self.name, ident_text, position)
-            self.positions[position] = (ident_text, value)
+        self._map_positions()
         if self._fixed_interval is None:
             reply = self.transact(codec.REQUEST_POLLING_PRIORITY)
             self.poll_interval_s = polling_interval_s(reply)
@@ -224,6 +216,32 @@ class CcTalkDevice(PolledCashAcceptor):
             self._after_reconcile()
         else:
             self._handle_buffer(counter, events)  # e.g. coins taken while the cable was out
+
+    def _map_positions(self) -> None:
+        """Read the id of every position and value it (:meth:`_value_of`); a position refused
+        for a reason is a fault, once, and lowers the health (:meth:`_working_health`)."""
+        self.positions = {}
+        refused = []
+        for position in range(1, 17):
+            ident_text = self._ascii(self.transact(self.id_header, bytes((position,))))
+            if ident_text.strip(". \x00") == "":
+                continue
+            value, problem = self._value_of(ident_text)
+            if problem:
+                refused.append(f"position {position}: {problem}")
+            elif value is None:
+                log.warning("%s: %s in position %d has no configured value; never enabled",
+                            self.name, ident_text, position)
+            self.positions[position] = (ident_text, value)
+        text = "; ".join(refused)
+        if text and text != self._refused:
+            self._fault(FaultKind.OTHER, f"{text}: never enabled")
+        self._refused = text
+
+    def _value_of(self, ident: str) -> tuple[int | None, str]:
+        """The value in øre of the coin or bill named ``ident``, or None and why it is refused
+        ("" when it is merely not configured). Bills: by the configured id prefixes."""
+        return match_value(ident, self._values), ""
 
     def _reconcile(self, counter: int, events: list[BufferedEvent]) -> None:
         """Report what the device took after the host's last recorded event (see the module)."""
