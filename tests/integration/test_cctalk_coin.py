@@ -144,6 +144,20 @@ def test_coin_values_value_names_that_do_not_follow_the_specification() -> None:
             assert events.wait_count(Credit, 1)[0].value_ore == 2000
 
 
+def test_coins_the_specification_lists_as_rejected_are_rejects_not_faults(rig) -> None:
+    """Issue 13 item 2: codes such as 9 (accept gate not ready), 24 (repeated sequential trip)
+    and 37 (too fast over the validation sensor) were "other" faults."""
+    emu, _dev, events = rig
+    for n, code in enumerate((9, 24, 37), start=1):
+        emu.error(code)
+        events.wait_count(Rejected, n)
+    assert [r.reason for r in events.of(Rejected)] == [
+        "accept gate not ready", "reject coin (repeated sequential trip)",
+        "coin too fast over validation sensor",
+    ]
+    assert not events.of(Fault)
+
+
 def test_counter_wraps_from_255_to_1_without_losing_or_doubling_coins(rig) -> None:
     emu, dev, events = rig
     enable(emu, dev, {100})

@@ -188,6 +188,28 @@ def test_coin_error_codes_map_to_rejections_and_faults() -> None:
     assert coin_error(99).kind is FaultKind.OTHER  # unknown codes are never silently ignored
 
 
+#: the coin error codes the specification's table marks "coin rejected: yes" and that leave the
+#: mechanism working (14, 15, 30 and 32 are rejects too, but a blocked sensor or a gate that
+#: does not open needs someone: those are jams)
+SPEC_PLAIN_REJECTS = [1, 2, 3, 8, 9, 10, 11, 12, 13, 22, 24, 25, 33, 37, 38, *range(128, 160)]
+
+
+def test_every_coin_error_code_of_the_specification_has_its_meaning() -> None:
+    for code in [*range(0, 41), *range(128, 160), 253, 254, 255]:
+        assert not coin_error(code).text.startswith("coin error code"), code
+    assert coin_error(41).text == "coin error code 41"  # not in the table
+
+
+@pytest.mark.parametrize("code", SPEC_PLAIN_REJECTS)
+def test_coins_the_specification_rejects_are_rejects_and_no_fault(code: int) -> None:
+    assert (coin_error(code).effect, coin_error(code).kind) == (Effect.REJECTED, None)
+
+
+@pytest.mark.parametrize("code", [14, 15, 26, 30, 32, 35])
+def test_a_blocked_or_failing_mechanism_is_a_jam(code: int) -> None:
+    assert coin_error(code).kind is FaultKind.JAM
+
+
 def test_bill_status_codes_map_to_faults_and_health() -> None:
     removed = bill_status(11)
     assert (removed.kind, removed.health) == (FaultKind.STACKER_REMOVED, Health.DOWN)
