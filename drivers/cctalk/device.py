@@ -105,6 +105,7 @@ class CcTalkDevice(PolledCashAcceptor):
         #: position (1..16) → (id, value in øre or None)
         self.positions: dict[int, tuple[str, int | None]] = {}
         self._refused = ""  # why positions are never enabled, found at start-up
+        self._applied_mask = b"\x00\x00"  # the inhibit mask last sent (header 231)
         self.identity: dict[str, str] = {}
 
     def resume_after(self, event_ref: str, *, stopped_cleanly: bool = False) -> None:
@@ -132,6 +133,8 @@ class CcTalkDevice(PolledCashAcceptor):
     def _poll(self) -> None:
         self._before_poll()
         self._poll_buffer()
+        if self._last_counter == 0 and any(self._applied_mask) and not self._settings_dirty:
+            self._check_inhibits()
 
     def _before_poll(self) -> None:
         if self._settings_dirty:
@@ -294,6 +297,14 @@ class CcTalkDevice(PolledCashAcceptor):
         mask = self._inhibit_mask()
         self.transact(codec.MODIFY_INHIBIT_STATUS, mask)
         self.transact(codec.MODIFY_MASTER_INHIBIT, b"\x01" if any(mask) else b"\x00")
+        self._applied_mask = mask
+
+    def _check_inhibits(self) -> None:
+        """A reset shows as the event counter going back to 0, except before the device's
+        first event, when the counter is 0 already: while it is, and something is enabled, the
+        inhibits are read back (header 230) each poll. A device that lost them was reset."""
+        if self.transact(codec.REQUEST_INHIBIT_STATUS) != self._applied_mask:
+            self._device_reset("inhibits lost before the first event")
 
     # ---- events -----------------------------------------------------------------------------
 
@@ -306,10 +317,7 @@ class CcTalkDevice(PolledCashAcceptor):
         last = self._last_counter or 0
         if counter == 0 and last != 0:
             self._last_counter = 0
-            self._fault(FaultKind.DEVICE_RESET, "event counter back to 0: re-applying inhibits")
-            self._emit(Progress(self.name, self.event_ref(0)))
-            self._on_device_reset()
-            self._apply_settings()
+            self._device_reset("event counter back to 0")
             return
         new = codec.new_event_count(last, counter)
         if new == 0:
@@ -329,6 +337,13 @@ class CcTalkDevice(PolledCashAcceptor):
     def _credit(self, value: int, ident: str, ref: int) -> None:
         self._emit(Credit(self.name, value, ident, self.kind, event_ref=self.event_ref(ref),
                           during_restart=self._reconciling))
+
+    def _device_reset(self, why: str) -> None:
+        """The device was reset (its counter is 0): tell, then configure it again."""
+        self._fault(FaultKind.DEVICE_RESET, f"{why}: re-applying inhibits")
+        self._emit(Progress(self.name, self.event_ref(0)))
+        self._on_device_reset()
+        self._apply_settings()
 
     def _on_device_reset(self) -> None:
         pass

@@ -158,6 +158,19 @@ def test_coins_the_specification_lists_as_rejected_are_rejects_not_faults(rig) -
     assert not events.of(Fault)
 
 
+def test_a_reset_before_the_first_coin_is_detected_and_the_inhibits_reapplied(rig) -> None:
+    """Issue 13 item 2: with the event counter still 0 a reset left it 0, unnoticed, and every
+    coin was refused until the next enable()."""
+    emu, dev, events = rig
+    enable(emu, dev, {200})
+    assert emu.counter == 0
+    emu.reset_device()
+    assert "before the first event" in events.wait_fault(FaultKind.DEVICE_RESET).detail
+    wait_until(lambda: emu.master_enabled and emu.inhibit_mask == 0b100, "inhibits re-applied")
+    assert emu.insert_coin("DK200A")
+    assert events.wait_count(Credit, 1)[0].event_ref == "cctalk:1193046:1"
+
+
 def test_counter_wraps_from_255_to_1_without_losing_or_doubling_coins(rig) -> None:
     emu, dev, events = rig
     enable(emu, dev, {100})
