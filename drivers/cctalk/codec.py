@@ -96,13 +96,6 @@ def encode(frame: Frame, checksum: Checksum = Checksum.SIMPLE) -> bytes:
     return body + bytes((simple_checksum(body),))
 
 
-def frame_size(prefix: bytes) -> int | None:
-    """Total size of the frame starting with ``prefix`` (needs at least dest and len)."""
-    if len(prefix) < 2:
-        return None
-    return prefix[1] + 5
-
-
 def decode(raw: bytes, checksum: Checksum = Checksum.SIMPLE) -> Frame:
     """Exactly one frame; anything else raises :class:`CcTalkProtocolError`."""
     if len(raw) < 5:
