@@ -3,8 +3,8 @@
 :class:`DeviceEvents` delivers events to the host's listener (a listener bug is logged, never
 allowed to stop the driver) and emits :class:`HealthChanged` once per change of health.
 
-:class:`DeviceThread` is the one thread that owns a :class:`SerialLink`: it opens the port by
-path, runs the protocol's :meth:`~DeviceThread._initialise` and then :meth:`~DeviceThread._poll`
+:class:`DeviceThread` is the one thread that owns a :class:`RawSerialLink`: it opens the port
+by path, runs the protocol's :meth:`~DeviceThread._initialise` and then :meth:`~DeviceThread._poll`
 every ``poll_interval_s`` (sooner when the host wakes it). A :class:`LinkDown` or a protocol
 error makes the device DOWN with one :class:`Fault` per outage, closes the link and reopens it by
 path after :class:`Backoff` delays. Host calls only record what is wanted and wake the thread, so
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from drivers.base.cash import CashAcceptor
 from drivers.base.events import Fault, FaultKind, Health, HealthChanged, Listener
-from drivers.serial_link import Backoff, LinkDown, SerialLink
+from drivers.serial_link import Backoff, LinkDown, RawSerialLink
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class DeviceThread(DeviceEvents):
     protocol_errors: tuple[type[Exception], ...] = ()
     poll_interval_s: float = 0.1
 
-    def _init_thread(self, link: SerialLink, backoff: Backoff) -> None:
+    def _init_thread(self, link: RawSerialLink, backoff: Backoff) -> None:
         self._link = link
         self._backoff = backoff
         self._thread: threading.Thread | None = None

@@ -25,7 +25,7 @@ from drivers.base import Credit, FaultKind, Health, Progress
 from drivers.base.device import Outage, PolledCashAcceptor
 from drivers.cctalk import codec
 from drivers.cctalk.codec import BufferedEvent, CcTalkProtocolError, Checksum, Frame
-from drivers.serial_link import Backoff, LinkDown, SerialLink
+from drivers.serial_link import Backoff, LinkDown, RawSerialLink
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class CcTalkDevice(PolledCashAcceptor):
         self._values = dict(values)
         self._fixed_interval = poll_interval_s
         self.poll_interval_s = poll_interval_s or POLL_MIN_S
-        self._init_thread(SerialLink(port, baudrate), Backoff(*reconnect_backoff_s))
+        self._init_thread(RawSerialLink(port, baudrate), Backoff(*reconnect_backoff_s))
         self._last_counter: int | None = None
         #: the host's newest recorded event: (serial, counter), from resume_after
         self._resume: tuple[str, int] | None = None

@@ -29,7 +29,7 @@ import serial
 
 from drivers.base import Credit, Escrow, FaultKind, Health, Progress, Rejected
 from drivers.base.device import Outage, PolledCashAcceptor
-from drivers.serial_link import Backoff, LinkDown, SerialLink
+from drivers.serial_link import Backoff, LinkDown, RawSerialLink
 from drivers.ssp import codec
 from drivers.ssp.codec import Packet, PollEvent, Setup, SspProtocolError
 
@@ -101,7 +101,7 @@ class SspValidator(PolledCashAcceptor):
         self.retries = retries
         self.escrow_decision_timeout_s = escrow_decision_timeout_s
         self._init_thread(
-            SerialLink(port, baudrate, stopbits=serial.STOPBITS_TWO),
+            RawSerialLink(port, baudrate, stopbits=serial.STOPBITS_TWO),
             Backoff(*reconnect_backoff_s),
         )
         self._seq = True

@@ -118,8 +118,9 @@ class ZvtLink(ABC):
         """The next APDU from the terminal; :class:`ZvtTimeout` if none arrives in time."""
 
 
-class SerialLink(ZvtLink):
-    """``DLE STX … DLE ETX CRC`` frames; each answered with one ACK or NAK byte."""
+class FramedSerialLink(ZvtLink):
+    """ZVT over RS-232: ``DLE STX … DLE ETX CRC`` frames, each answered with one ACK or NAK
+    byte and resent on NAK."""
 
     def __init__(
         self,

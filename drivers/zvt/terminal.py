@@ -41,7 +41,7 @@ from drivers.zvt.bmp import (
     parse_text_block,
 )
 from drivers.zvt.errors import ZvtLinkLost, ZvtProtocolError, ZvtTimeout
-from drivers.zvt.link import SerialLink, TcpLink, ZvtLink, ZvtNakLimit
+from drivers.zvt.link import FramedSerialLink, TcpLink, ZvtLink, ZvtNakLimit
 from drivers.zvt.texts import ABORT_CODES, error_text, prompt_text
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
         if transport == "tcp":
             self._link = TcpLink(url if "://" in url else f"socket://{url}")
         else:
-            self._link = SerialLink(
+            self._link = FramedSerialLink(
                 url,
                 baudrate,
                 inter_byte_timeout=inter_byte_timeout,
