@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
 
 from drivers.base import Credit, Fault, FaultKind, Health, HealthChanged, Rejected
+from drivers.cctalk import codec
 from drivers.cctalk.codec import Checksum
 from drivers.cctalk.coin import CcTalkCoinAcceptor
 from drivers.cctalk.emulator import CoinAcceptorEmulator
 from kiosk.config.devices import CoinAcceptor, DevicesSection
 from kiosk.devices import build_devices
 from kiosk.money import DKK_COINS
-from tests.device_rigs import Events, started, wait_until
+from tests.device_rigs import Events, settle, started, wait_until
 
 
 @pytest.fixture(params=[(True, Checksum.SIMPLE)])
@@ -29,6 +29,10 @@ def rig(
     )
     with emu, started(dev) as events:
         yield emu, dev, events
+
+
+def polls(emu: CoinAcceptorEmulator) -> int:
+    return sum(1 for frame in emu.requests if frame.header == codec.READ_BUFFERED_CREDIT)
 
 
 def enable(emu: CoinAcceptorEmulator, dev: CcTalkCoinAcceptor, values: set[int]) -> None:
@@ -181,7 +185,7 @@ def test_counter_wraps_from_255_to_1_without_losing_or_doubling_coins(rig) -> No
         emu.insert_coin("DK100A")
     credits = events.wait_count(Credit, 4)
     assert [c.event_ref.rpartition(":")[2] for c in credits] == ["254", "255", "1", "2"]
-    time.sleep(0.3)
+    settle(lambda: polls(emu))
     assert len(events.of(Credit)) == 4
     assert len(events.of(Fault)) == faults_before
 
@@ -220,7 +224,7 @@ def test_nak_busy_and_bad_checksums_are_retried_without_losing_a_coin(rig) -> No
     emu.garbage(b"\x00\xff\x13\x37garbage")
     emu.insert_coin("DK100A")
     assert len(events.wait_count(Credit, 2)) == 2
-    time.sleep(0.3)
+    settle(lambda: polls(emu))
     assert len(events.of(Credit)) == 2
     assert dev.health == Health.OK
     assert not events.of(Fault)
