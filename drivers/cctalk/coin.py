@@ -13,12 +13,13 @@ taken for 20 øre without anyone being told. Refusals are a fault and the health
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import Unpack
 
-from drivers.base import FaultKind, Health, Rejected
+from drivers.base import Health
 from drivers.cctalk import codec
-from drivers.cctalk.codec import BufferedEvent, CcTalkProtocolError, Checksum
-from drivers.cctalk.codes import Effect, coin_error
-from drivers.cctalk.device import CcTalkDevice, match_value
+from drivers.cctalk.codec import BufferedEvent, CcTalkProtocolError
+from drivers.cctalk.codes import coin_error
+from drivers.cctalk.device import CcTalkDevice, CcTalkLine, match_value
 
 
 class CcTalkCoinAcceptor(CcTalkDevice):
@@ -26,6 +27,8 @@ class CcTalkCoinAcceptor(CcTalkDevice):
     category = "Coin Acceptor"
     id_header = codec.REQUEST_COIN_ID
     buffer_header = codec.READ_BUFFERED_CREDIT
+    default_name = "coin_acceptor"
+    default_address = 2
 
     def __init__(
         self,
@@ -34,15 +37,7 @@ class CcTalkCoinAcceptor(CcTalkDevice):
         denominations: Collection[int],
         coin_values: Mapping[str, int] | None = None,
         currency: str = "DK",
-        name: str = "coin_acceptor",
-        address: int = 2,
-        baudrate: int = 9600,
-        echo: bool = True,
-        checksum: Checksum | str = Checksum.SIMPLE,
-        poll_interval_s: float | None = None,
-        reply_timeout_s: float = 0.25,
-        retries: int = 3,
-        reconnect_backoff_s: tuple[float, float] = (0.2, 5.0),
+        **line: Unpack[CcTalkLine],
     ) -> None:
         self.denominations = frozenset(denominations)
         for prefix, value in (coin_values or {}).items():
@@ -50,19 +45,7 @@ class CcTalkCoinAcceptor(CcTalkDevice):
                 raise ValueError(f"{prefix!r} = {value!r}: not a coin of {currency} in øre "
                                  f"({sorted(self.denominations)})")
         self.currency = currency
-        super().__init__(
-            port,
-            name=name,
-            address=address,
-            values=coin_values or {},
-            baudrate=baudrate,
-            echo=echo,
-            checksum=checksum,
-            poll_interval_s=poll_interval_s,
-            reply_timeout_s=reply_timeout_s,
-            retries=retries,
-            reconnect_backoff_s=reconnect_backoff_s,
-        )
+        super().__init__(port, values=coin_values or {}, **line)
 
     def _value_of(self, ident: str) -> tuple[int | None, str]:
         override = match_value(ident, self._values)
@@ -87,22 +70,11 @@ class CcTalkCoinAcceptor(CcTalkDevice):
         return named, ""
 
     def _working_health(self) -> tuple[Health, str]:
-        if not any(value for _ident, value in self.positions.values()):
-            return Health.DOWN, self._refused or "the acceptor reports no coin it may take"
-        if self._refused:
-            return Health.DEGRADED, self._refused
-        return Health.OK, ""
+        usable = any(value for _ident, value in self.positions.values())
+        return self._refusal_health(usable, "the acceptor reports no coin it may take")
 
     def _handle_event(self, ref: int, event: BufferedEvent, newest: bool) -> None:
-        if event.a:
-            ident, value = self.positions.get(event.a, (f"coin type {event.a}", None))
-            if value is None:
-                self._fault(FaultKind.OTHER, f"credit of {ident} (event {ref}) has no known value")
-                return
-            self._credit(value, ident, ref)
-            return
-        meaning = coin_error(event.b)
-        if meaning.effect is Effect.REJECTED:
-            self._emit(Rejected(self.name, meaning.text))
-        elif meaning.effect is Effect.FAULT and meaning.kind is not None:
-            self._fault(meaning.kind, f"{meaning.text} (code {event.b}, event {ref})")
+        if not event.a:
+            self._announce(coin_error(event.b), f"code {event.b}, event {ref}")
+        elif (valued := self._valued(event.a, ref)) is not None:
+            self._credit(valued[1], valued[0], ref)

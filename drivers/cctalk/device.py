@@ -20,11 +20,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping
+from typing import TypedDict
 
-from drivers.base import Credit, FaultKind, Health, Progress
+from drivers.base import Credit, FaultKind, Health, Progress, Rejected
 from drivers.base.device import Outage, PolledCashAcceptor
 from drivers.cctalk import codec
 from drivers.cctalk.codec import BufferedEvent, CcTalkProtocolError, Checksum, Frame
+from drivers.cctalk.codes import Effect, Meaning
 from drivers.serial_link import Backoff, LinkDown, RawSerialLink
 
 log = logging.getLogger(__name__)
@@ -59,21 +61,40 @@ def match_value(ident: str, values: Mapping[str, int]) -> int | None:
     return None if best is None else best[1]
 
 
+class CcTalkLine(TypedDict, total=False):
+    """How a ccTalk device is reached and polled (the keyword arguments of every ccTalk driver;
+    each has the default of :class:`CcTalkDevice`, name and address those of the device kind)."""
+
+    name: str
+    address: int
+    baudrate: int
+    echo: bool  # the adapter echoes our own request (one shared data wire)
+    checksum: Checksum | str
+    poll_interval_s: float | None  # None: the device's own figure (header 249)
+    reply_timeout_s: float
+    retries: int
+    reconnect_backoff_s: tuple[float, float]
+
+
 class CcTalkDevice(PolledCashAcceptor):
+    """A coin acceptor or bill validator: the subclass says which (its class attributes)."""
+
     thread_prefix = "cctalk"
     protocol_errors = (CcTalkProtocolError,)
-    kind = "coin"
-    category = "Coin Acceptor"
-    id_header = codec.REQUEST_COIN_ID
-    buffer_header = codec.READ_BUFFERED_CREDIT
+    kind: str  # of a Credit: "coin" or "note"
+    category: str  # what header 245 must answer
+    id_header: int  # request coin id (184) or bill id (157)
+    buffer_header: int  # read buffered credit (229) or bill events (159)
+    default_name: str
+    default_address: int
 
     def __init__(
         self,
         port: str,
         *,
-        name: str,
-        address: int,
         values: Mapping[str, int],
+        name: str | None = None,
+        address: int | None = None,
         baudrate: int = 9600,
         echo: bool = True,
         checksum: Checksum | str = Checksum.SIMPLE,
@@ -82,12 +103,14 @@ class CcTalkDevice(PolledCashAcceptor):
         retries: int = 3,
         reconnect_backoff_s: tuple[float, float] = (0.2, 5.0),
     ) -> None:
+        """``values``: id prefix → øre, for :meth:`_value_of` (see :func:`match_value`)."""
+        address = self.default_address if address is None else address
         if not 1 < address <= 255:
             raise ValueError(f"ccTalk device address must be 2..255, not {address}")
         for prefix, value in values.items():
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"value of {prefix!r} must be a positive int of øre: {value!r}")
-        self.name = name
+        self.name = name or self.default_name
         self.address = address
         self.echo = echo
         self.checksum = Checksum(checksum)
@@ -104,7 +127,6 @@ class CcTalkDevice(PolledCashAcceptor):
         self._reconciling = False  # reporting events found at start-up
         #: position (1..16) → (id, value in øre or None)
         self.positions: dict[int, tuple[str, int | None]] = {}
-        self._refused = ""  # why positions are never enabled, found at start-up
         self._applied_mask = b"\x00\x00"  # the inhibit mask last sent (header 231)
         self.identity: dict[str, str] = {}
 
@@ -236,10 +258,7 @@ class CcTalkDevice(PolledCashAcceptor):
                 log.warning("%s: %s in position %d has no configured value; never enabled",
                             self.name, ident_text, position)
             self.positions[position] = (ident_text, value)
-        text = "; ".join(refused)
-        if text and text != self._refused:
-            self._fault(FaultKind.OTHER, f"{text}: never enabled")
-        self._refused = text
+        self._refuse(refused, "never enabled")
 
     def _value_of(self, ident: str) -> tuple[int | None, str]:
         """The value in øre of the coin or bill named ``ident``, or None and why it is refused
@@ -333,6 +352,22 @@ class CcTalkDevice(PolledCashAcceptor):
             ref = counter - i
             self._handle_event(ref + 255 if ref <= 0 else ref, events[i], newest=i == 0)
         self._emit(Progress(self.name, self.event_ref(counter)))
+
+    def _valued(self, position: int, ref: int) -> tuple[str, int] | None:
+        """The id and value of the coin or bill type of an event; None (and a fault) when the
+        device credits a position without a known value."""
+        ident, value = self.positions.get(position, (f"{self.kind} type {position}", None))
+        if value is None:
+            self._fault(FaultKind.OTHER, f"credit of {ident} (event {ref}) has no known value")
+            return None
+        return ident, value
+
+    def _announce(self, meaning: Meaning, where: str) -> None:
+        """An error or status code: the citizen's :class:`Rejected`, or a fault for someone."""
+        if meaning.effect is Effect.REJECTED:
+            self._emit(Rejected(self.name, meaning.text))
+        elif meaning.effect is Effect.FAULT and meaning.kind is not None:
+            self._fault(meaning.kind, f"{meaning.text} ({where})")
 
     def _credit(self, value: int, ident: str, ref: int) -> None:
         self._emit(Credit(self.name, value, ident, self.kind, event_ref=self.event_ref(ref),
