@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from drivers.base.crc import crc16
+
 HOST = 1
 BROADCAST = 0
 MAX_DATA = 252  # len is one byte and the frame must stay ≤ 255 + 5 bytes; devices never use more
@@ -71,13 +73,7 @@ def simple_checksum(data: bytes) -> int:
 
 
 def crc16_xmodem(data: bytes) -> int:
-    crc = 0
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
+    return crc16(data, poly=0x1021, init=0)
 
 
 def encode(frame: Frame, checksum: Checksum = Checksum.SIMPLE) -> bytes:
