@@ -254,13 +254,11 @@ def _terminal(section: Any, emulated: bool, out: DeviceSet) -> None:
 
 
 def _printer(section: Any, emulated: bool, out: DeviceSet) -> None:
-    from drivers.escpos.printer import EscposPrinter
+    from drivers.escpos.printer import EscposPrinter, PrinterOptions
 
-    options: dict[str, Any] = {
-        "code_page": section.code_page,
-        "width": section.columns,
-        "profile": section.profile,
-    }
+    options = PrinterOptions(
+        code_page=section.code_page, width=section.columns, profile=section.profile
+    )
     if emulated:
         from drivers.escpos.emulator import EscposEmulator
 
