@@ -33,8 +33,8 @@ from drivers.cctalk.emulator import CoinAcceptorEmulator
 from drivers.emulation.pty import wire_time_s
 from drivers.ssp.device import SspValidator
 from drivers.ssp.emulator import SspEmulator
+from kiosk.money import DKK_COINS
 
-COINS = {"DK050": 50, "DK100": 100, "DK200": 200, "DK500": 500, "DK010": 1000, "DK020": 2000}
 BAUD = 9600
 
 
@@ -57,7 +57,7 @@ def coin_latency(coins: int) -> dict[str, float]:
         events.put((time.perf_counter(), ev) if isinstance(ev, Credit) else ev)
 
     with CoinAcceptorEmulator(echo=True, baudrate=BAUD) as emu:
-        dev = CcTalkCoinAcceptor(emu.path, coin_values=COINS, echo=True, baudrate=BAUD)
+        dev = CcTalkCoinAcceptor(emu.path, denominations=DKK_COINS, echo=True, baudrate=BAUD)
         dev.start(listener)
         try:
             _wait_ok(events)
@@ -154,7 +154,7 @@ def idle_cpu(make, seconds: float) -> float:  # type: ignore[no-untyped-def]
 
 def cctalk_rig() -> tuple[CoinAcceptorEmulator, CcTalkCoinAcceptor]:
     emu = CoinAcceptorEmulator(echo=True, baudrate=BAUD)
-    return emu, CcTalkCoinAcceptor(emu.path, coin_values=COINS)
+    return emu, CcTalkCoinAcceptor(emu.path, denominations=DKK_COINS)
 
 
 def ssp_rig() -> tuple[SspEmulator, SspValidator]:

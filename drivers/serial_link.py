@@ -1,8 +1,10 @@
 """A serial port opened by path that survives unplugging: the link layer every polling driver needs.
 
-The driver owns one :class:`SerialLink` and calls it only from its polling thread. Any OS or
-pyserial error becomes :class:`LinkDown`; the driver then closes the link and reopens it by path
-after :class:`Backoff` delays, which is what happens when a USB adapter is pulled and put back.
+The driver owns one :class:`RawSerialLink` and calls it only from its polling thread. Raw: it
+moves bytes and knows no frames, each protocol's driver reads its own (ZVT's link, which frames
+and acknowledges, is :class:`drivers.zvt.link.FramedSerialLink`). Any OS or pyserial error becomes
+:class:`LinkDown`; the driver then closes the link and reopens it by path after :class:`Backoff`
+delays, which is what happens when a USB adapter is pulled and put back.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ class LinkDown(Exception):
     """The port is missing, was unplugged, or failed an I/O call."""
 
 
-class SerialLink:
+class RawSerialLink:
+    """Bytes in and out of a serial port opened by path; every failure is :class:`LinkDown`."""
+
     #: one blocking read waits at most this long, so deadlines are honoured to this granularity
     READ_SLICE_S = 0.05
 

@@ -19,6 +19,7 @@ from drivers.base import CardTerminal, CashAcceptor, Health, Listener
 from drivers.base.printer import ReceiptPrinter
 from drivers.base.reader import IdentificationReader
 from kiosk.config.devices import DevicesSection
+from kiosk.money import DKK_COINS
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,7 @@ def _coin(section: Any, emulated: bool, out: DeviceSet) -> None:
         path = out.emulators.coin.path
     out.coin_acceptor = CcTalkCoinAcceptor(
         path or _port(section, "coin_acceptor"),
+        denominations=DKK_COINS,
         coin_values=section.coin_values,
         name="coin_acceptor",
         address=section.address,
@@ -252,13 +254,11 @@ def _terminal(section: Any, emulated: bool, out: DeviceSet) -> None:
 
 
 def _printer(section: Any, emulated: bool, out: DeviceSet) -> None:
-    from drivers.escpos.printer import EscposPrinter
+    from drivers.escpos.printer import EscposPrinter, PrinterOptions
 
-    options: dict[str, Any] = {
-        "code_page": section.code_page,
-        "width": section.columns,
-        "profile": section.profile,
-    }
+    options = PrinterOptions(
+        code_page=section.code_page, width=section.columns, profile=section.profile
+    )
     if emulated:
         from drivers.escpos.emulator import EscposEmulator
 

@@ -60,6 +60,14 @@ def wait_until(pred: Callable[[], bool], what: str) -> None:
         time.sleep(0.01)
 
 
+def settle(polls: Callable[[], int], more: int = 2) -> None:
+    """Until the driver has read the device ``more`` times again (``polls`` counts what the
+    emulator was asked): whatever it would do with what the device said, it has done. This is
+    how a test shows that nothing (more) happened, instead of sleeping."""
+    start = polls()
+    wait_until(lambda: polls() >= start + more, f"{more} more polls")
+
+
 @contextmanager
 def started(device: Any, *, healthy: bool = True) -> Iterator[Events]:
     """``device`` started with a recording listener (and, if ``healthy``, once it is OK)."""

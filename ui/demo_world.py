@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 #: the ccTalk coin ids the demo coin acceptor emulator knows, by value in øre
 COIN_IDS = {
-    50: "DK050A", 100: "DK100A", 200: "DK200A", 500: "DK500A", 1000: "DK010A", 2000: "DK020A",
+    50: "DK050A", 100: "DK100A", 200: "DK200A", 500: "DK500A", 1000: "DK1K0A", 2000: "DK2K0A",
 }  # fmt: skip
 COINS_ORE = tuple(COIN_IDS)
 NOTES_ORE = (5000, 10000, 20000, 50000, 100000)

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Iterable
 
-from drivers.base.events import Health, Listener
+from drivers.base.events import Device
 
 
-class CashAcceptor(ABC):
+class CashAcceptor(Device):
     """Owns its port and a polling thread; reconnects by itself after an unplug.
 
     ``start`` opens the device and begins polling with everything *disabled*; the host enables
     the denominations it accepts when a payment begins and disables them when it ends.
     """
-
-    name: str
-
-    @abstractmethod
-    def start(self, listener: Listener) -> None: ...
-
-    @abstractmethod
-    def stop(self) -> None: ...
 
     @abstractmethod
     def enable(self, values_ore: Iterable[int]) -> None:
@@ -51,10 +43,6 @@ class CashAcceptor(ABC):
     def return_escrow(self) -> None:
         """Give the note held in escrow back to the citizen (validators only)."""
         raise NotImplementedError(f"{self.name} has no escrow")
-
-    @property
-    @abstractmethod
-    def health(self) -> Health: ...
 
     @property
     def has_escrow(self) -> bool:

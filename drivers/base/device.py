@@ -3,8 +3,8 @@
 :class:`DeviceEvents` delivers events to the host's listener (a listener bug is logged, never
 allowed to stop the driver) and emits :class:`HealthChanged` once per change of health.
 
-:class:`DeviceThread` is the one thread that owns a :class:`SerialLink`: it opens the port by
-path, runs the protocol's :meth:`~DeviceThread._initialise` and then :meth:`~DeviceThread._poll`
+:class:`DeviceThread` is the one thread that owns a :class:`RawSerialLink`: it opens the port
+by path, runs the protocol's :meth:`~DeviceThread._initialise` and then :meth:`~DeviceThread._poll`
 every ``poll_interval_s`` (sooner when the host wakes it). A :class:`LinkDown` or a protocol
 error makes the device DOWN with one :class:`Fault` per outage, closes the link and reopens it by
 path after :class:`Backoff` delays. Host calls only record what is wanted and wake the thread, so
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from drivers.base.cash import CashAcceptor
 from drivers.base.events import Fault, FaultKind, Health, HealthChanged, Listener
-from drivers.serial_link import Backoff, LinkDown, SerialLink
+from drivers.serial_link import Backoff, LinkDown, RawSerialLink
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class DeviceThread(DeviceEvents):
     protocol_errors: tuple[type[Exception], ...] = ()
     poll_interval_s: float = 0.1
 
-    def _init_thread(self, link: SerialLink, backoff: Backoff) -> None:
+    def _init_thread(self, link: RawSerialLink, backoff: Backoff) -> None:
         self._link = link
         self._backoff = backoff
         self._thread: threading.Thread | None = None
@@ -177,6 +177,7 @@ class PolledCashAcceptor(DeviceThread, CashAcceptor):
 
     _enabled_values: frozenset[int] = frozenset()
     _settings_dirty = True
+    _refused = ""  # why denominations the device offers are never enabled (health detail)
 
     def enable(self, values_ore: Iterable[int]) -> None:
         wanted = frozenset(values_ore)
@@ -191,8 +192,60 @@ class PolledCashAcceptor(DeviceThread, CashAcceptor):
     def disable(self) -> None:
         self.enable(())
 
+    def _refuse(self, problems: list[str], consequence: str) -> None:
+        """What the start-up found wrong with the device's denominations: a fault the first
+        time (not again at every reconnect), and kept in ``_refused`` for the health detail."""
+        text = "; ".join(problems)
+        if text and text != self._refused:
+            self._fault(FaultKind.OTHER, f"{text}: {consequence}")
+        self._refused = text
+
+    def _refusal_health(self, usable: bool, none_usable: str) -> tuple[Health, str]:
+        """DOWN with nothing ``usable``, DEGRADED while something was refused, else OK."""
+        if not usable:
+            return Health.DOWN, self._refused or none_usable
+        if self._refused:
+            return Health.DEGRADED, self._refused
+        return Health.OK, ""
+
     def _take_enabled(self) -> frozenset[int]:
         """The denominations wanted now; marks them applied."""
         with self._lock:
             self._settings_dirty = False
             return self._enabled_values
+
+
+class EscrowAcceptor(PolledCashAcceptor):
+    """A note validator that holds a note in escrow until the host decides: ``accept_escrow``
+    and ``return_escrow`` record the decision and wake the thread, which takes it
+    (:meth:`_take_decision`) while the note is still held."""
+
+    escrow_decision_timeout_s: float = 30.0
+    _decision: bool | None = None  # True: stack it, False: give it back
+
+    @property
+    def has_escrow(self) -> bool:
+        return True
+
+    def accept_escrow(self) -> None:
+        self._decide(True)
+
+    def return_escrow(self) -> None:
+        self._decide(False)
+
+    def _decide(self, accept: bool) -> None:
+        with self._lock:
+            self._decision = accept
+        self._wake.set()
+
+    def _take_decision(self, held_since: float | None) -> bool | None:
+        """The decision on the note held since ``held_since`` (monotonic), None while there is
+        none yet; with nothing held (None) a decision is dropped, it came late. A note held
+        ``escrow_decision_timeout_s`` without a decision goes back to the citizen."""
+        with self._lock:
+            decision, self._decision = self._decision, None
+        if held_since is None:
+            return None
+        if decision is None and time.monotonic() - held_since > self.escrow_decision_timeout_s:
+            return False
+        return decision

@@ -1,7 +1,8 @@
-"""Events every device can emit."""
+"""Events every device can emit, and what every device is (:class:`Device`)."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -90,3 +91,20 @@ class HealthChanged:
 
 DeviceEvent = Credit | Progress | Escrow | Rejected | Fault | HealthChanged | object
 Listener = Callable[[DeviceEvent], None]
+
+
+class Device(ABC):
+    """A named device: ``start`` opens it and delivers its events to ``listener`` on the
+    driver's own thread, ``stop`` closes it, ``health`` says whether it can be used now."""
+
+    name: str
+
+    @abstractmethod
+    def start(self, listener: Listener) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    @property
+    @abstractmethod
+    def health(self) -> Health: ...

@@ -9,11 +9,11 @@ when the printer cannot print. Printing never raises into the payment: it return
 from __future__ import annotations
 
 import textwrap
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from dataclasses import dataclass
 from enum import StrEnum
 
-from drivers.base.events import Health, Listener
+from drivers.base.events import Device
 
 
 class Align(StrEnum):
@@ -149,16 +149,8 @@ class PaperAlert:
     status: PaperStatus
 
 
-class ReceiptPrinter(ABC):
+class ReceiptPrinter(Device):
     """Checks the paper before every print; never raises from :meth:`print_document`."""
-
-    name: str
-
-    @abstractmethod
-    def start(self, listener: Listener) -> None: ...
-
-    @abstractmethod
-    def stop(self) -> None: ...
 
     @abstractmethod
     def paper_status(self) -> PaperStatus: ...
@@ -166,7 +158,3 @@ class ReceiptPrinter(ABC):
     @abstractmethod
     def print_document(self, document: Document) -> PrintResult:
         """Blocking (call from a worker thread): a status check, then the document and a cut."""
-
-    @property
-    @abstractmethod
-    def health(self) -> Health: ...

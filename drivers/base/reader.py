@@ -7,11 +7,10 @@ number, events never show it in ``repr`` (and so never in a log line).
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from drivers.base.events import Health, Listener
+from drivers.base.events import Device
 
 
 class IdSource(StrEnum):
@@ -55,17 +54,5 @@ class CardRemoved:
     device: str
 
 
-class IdentificationReader(ABC):
+class IdentificationReader(Device):
     """Owns its device and a thread; delivers events to ``listener`` on that thread."""
-
-    name: str
-
-    @abstractmethod
-    def start(self, listener: Listener) -> None: ...
-
-    @abstractmethod
-    def stop(self) -> None: ...
-
-    @property
-    @abstractmethod
-    def health(self) -> Health: ...

@@ -7,12 +7,12 @@ an outcome of its own, resolved later with :meth:`CardTerminal.resolve`, never b
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from drivers.base.events import Health, Listener
+from drivers.base.events import Device, Listener
 
 
 class CardOutcome(StrEnum):
@@ -42,8 +42,7 @@ class CardResult:
     message: str = ""
 
 
-class CardTerminal(ABC):
-    name: str
+class CardTerminal(Device):
     #: Set by the host: called as ``on_pending(reference, token)`` on the authorising thread just
     #: before the authorisation goes to the terminal. The host stores ``token`` durably and passes
     #: it to :meth:`resolve` after a restart; if the hook raises, nothing is sent (no money moves).
@@ -74,7 +73,3 @@ class CardTerminal(ABC):
     def resolve(self, reference: str, amount_ore: int, token: str = "") -> CardResult:
         """Find out what happened to an authorisation whose outcome is unknown. ``token`` is what
         the driver gave :attr:`on_pending` for it (empty within the same run, or if none)."""
-
-    @property
-    @abstractmethod
-    def health(self) -> Health: ...

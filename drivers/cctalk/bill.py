@@ -14,12 +14,14 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Unpack
 
-from drivers.base import Escrow, FaultKind, Health, Rejected
+from drivers.base import Escrow, FaultKind, Health
+from drivers.base.device import EscrowAcceptor
 from drivers.cctalk import codec
-from drivers.cctalk.codec import BufferedEvent, Checksum
-from drivers.cctalk.codes import Effect, bill_status
-from drivers.cctalk.device import CcTalkDevice
+from drivers.cctalk.codec import BufferedEvent
+from drivers.cctalk.codes import bill_status
+from drivers.cctalk.device import CcTalkDevice, CcTalkLine
 
 log = logging.getLogger(__name__)
 
@@ -37,62 +39,28 @@ class _HeldBill:
     last_extended: float
 
 
-class CcTalkBillValidator(CcTalkDevice):
+class CcTalkBillValidator(CcTalkDevice, EscrowAcceptor):
     kind = "note"
     category = "Bill Validator"
     id_header = codec.REQUEST_BILL_ID
     buffer_header = codec.READ_BUFFERED_BILL_EVENTS
+    default_name = "note_validator"
+    default_address = 40
 
     def __init__(
         self,
         port: str,
         *,
         bill_values: Mapping[str, int],
-        name: str = "note_validator",
-        address: int = 40,
-        baudrate: int = 9600,
-        echo: bool = True,
-        checksum: Checksum | str = Checksum.SIMPLE,
-        poll_interval_s: float | None = None,
-        reply_timeout_s: float = 0.25,
-        retries: int = 3,
-        reconnect_backoff_s: tuple[float, float] = (0.2, 5.0),
         escrow_extend_every_s: float = 2.0,
         escrow_decision_timeout_s: float = 30.0,
+        **line: Unpack[CcTalkLine],
     ) -> None:
-        super().__init__(
-            port,
-            name=name,
-            address=address,
-            values=bill_values,
-            baudrate=baudrate,
-            echo=echo,
-            checksum=checksum,
-            poll_interval_s=poll_interval_s,
-            reply_timeout_s=reply_timeout_s,
-            retries=retries,
-            reconnect_backoff_s=reconnect_backoff_s,
-        )
+        super().__init__(port, values=bill_values, **line)
         self.escrow_extend_every_s = escrow_extend_every_s
         self.escrow_decision_timeout_s = escrow_decision_timeout_s
         self._held: _HeldBill | None = None
-        self._decision: int | None = None
         self._conditions: dict[FaultKind, tuple[Health, str]] = {}
-
-    @property
-    def has_escrow(self) -> bool:
-        return True
-
-    def accept_escrow(self) -> None:
-        self._decide(ROUTE_STACK)
-
-    def return_escrow(self) -> None:
-        self._decide(ROUTE_RETURN)
-
-    def _decide(self, route: int) -> None:
-        with self._lock:
-            self._decision = route
-        self._wake.set()
 
     # ---- polling thread ---------------------------------------------------------------------
 
@@ -110,16 +78,11 @@ class CcTalkBillValidator(CcTalkDevice):
     def _before_poll(self) -> None:
         super()._before_poll()
         held = self._held
+        decision = self._take_decision(None if held is None else held.since)
         if held is None:
-            with self._lock:
-                self._decision = None  # a late decision for a bill that is gone
             return
-        with self._lock:
-            route, self._decision = self._decision, None
-        now = time.monotonic()
-        if route is None and now - held.since > self.escrow_decision_timeout_s:
-            route = ROUTE_RETURN  # nobody decided: give the citizen the note back
-        if route is None:
+        if decision is None:
+            now = time.monotonic()
             if now - held.last_extended >= self.escrow_extend_every_s:
                 held.last_extended = now
                 self._route(ROUTE_EXTEND)
@@ -127,7 +90,7 @@ class CcTalkBillValidator(CcTalkDevice):
         if self._last_counter != held.ref:
             return  # newer events: the bill left escrow already; routing now would be a guess
         self._held = None
-        self._route(route)
+        self._route(ROUTE_STACK if decision else ROUTE_RETURN)
 
     def _after_reconcile(self) -> None:
         """A bill in escrow at start-up was offered to a host that is gone: give it back (the
@@ -151,10 +114,9 @@ class CcTalkBillValidator(CcTalkDevice):
         if self._held is not None:
             self._held = None  # whatever happened, the bill is no longer waiting for us
         if event.a:
-            ident, value = self.positions.get(event.a, (f"bill type {event.a}", None))
-            if value is None:
-                self._fault(FaultKind.OTHER, f"{ident} (event {ref}) has no known value")
+            if (valued := self._valued(event.a, ref)) is None:
                 return
+            ident, value = valued
             if event.b == 1:
                 if newest and not self._reconciling:  # at start-up it goes back (below)
                     now = time.monotonic()
@@ -165,15 +127,12 @@ class CcTalkBillValidator(CcTalkDevice):
             self._credit(value, ident, ref)
             return
         meaning = bill_status(event.b)
-        if meaning.effect is Effect.REJECTED:
-            self._emit(Rejected(self.name, meaning.text))
-        elif meaning.effect is Effect.FAULT and meaning.kind is not None:
-            if meaning.health is not None:
-                self._conditions[meaning.kind] = (meaning.health, meaning.text)
-            self._fault(meaning.kind, f"{meaning.text} (status {event.b}, event {ref})")
+        if meaning.kind is not None and meaning.health is not None:
+            self._conditions[meaning.kind] = (meaning.health, meaning.text)
         elif meaning.health == Health.OK:
             for kind in (FaultKind.STACKER_REMOVED, FaultKind.STACKER_FULL, FaultKind.OTHER):
                 self._conditions.pop(kind, None)
+        self._announce(meaning, f"status {event.b}, event {ref}")
         self._set_health(*self._working_health())
 
     def _clear(self, kind: FaultKind) -> None:

@@ -9,7 +9,10 @@ checksum position. In the CRC variant there is no source byte on the wire, so de
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
+
+from drivers.base.crc import crc16
 
 HOST = 1
 BROADCAST = 0
@@ -70,13 +73,7 @@ def simple_checksum(data: bytes) -> int:
 
 
 def crc16_xmodem(data: bytes) -> int:
-    crc = 0
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
+    return crc16(data, poly=0x1021, init=0)
 
 
 def encode(frame: Frame, checksum: Checksum = Checksum.SIMPLE) -> bytes:
@@ -93,13 +90,6 @@ def encode(frame: Frame, checksum: Checksum = Checksum.SIMPLE) -> bytes:
         raise CcTalkProtocolError("source address must be a byte")
     body = bytes((frame.dest, n, src, frame.header)) + frame.data
     return body + bytes((simple_checksum(body),))
-
-
-def frame_size(prefix: bytes) -> int | None:
-    """Total size of the frame starting with ``prefix`` (needs at least dest and len)."""
-    if len(prefix) < 2:
-        return None
-    return prefix[1] + 5
 
 
 def decode(raw: bytes, checksum: Checksum = Checksum.SIMPLE) -> Frame:
@@ -142,3 +132,56 @@ def parse_event_buffer(data: bytes) -> tuple[int, list[BufferedEvent]]:
         raise CcTalkProtocolError(f"event buffer has {len(data)} bytes, expected 11")
     events = [BufferedEvent(data[i], data[i + 1]) for i in range(1, 11, 2)]
     return data[0], events
+
+
+# ---- coin names (header 184) ---------------------------------------------------------------
+
+#: the multiplier letters of a coin's value code; the letter also stands where the decimal
+#: point goes ("2K5" = 2.5 × 1000)
+VALUE_MULTIPLIERS = {
+    "m": Decimal("0.001"),
+    ".": Decimal(1),
+    "K": Decimal(1000),
+    "M": Decimal(1_000_000),
+    "G": Decimal(1_000_000_000),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CoinName:
+    country: str  # "DK", "GB", "EU" …
+    value: Decimal  # in the currency's smallest unit (øre for DK), exactly as the name says
+    issue: str  # "A", "B" …: issues of the same coin
+
+
+def parse_coin_name(text: str) -> CoinName:
+    """A coin id as header 184 reports it: ``CCVVVI``, six ASCII characters.
+
+    The ccTalk Generic Specification (Money Controls / Crane, part 3, appendix 3, "Coin Types
+    and Coin Values") names a coin by a two-letter country code ``CC``, a three-character value
+    code ``VVV`` and an issue letter ``I``. The value code is the value in the currency's
+    smallest unit; a value that does not fit in three digits carries one multiplier letter,
+    which also stands where the decimal point goes: ``m`` × 0.001, ``.`` × 1, ``K`` × 1 000,
+    ``M`` × 1 000 000, ``G`` × 1 000 000 000. The specification's table: ``5m0`` 0.005, ``10m``
+    and ``.01`` 0.01, ``2.5`` 2.5, ``005`` 5, ``500`` 500, ``1K0`` 1 000, ``2K5`` 2 500,
+    ``10K`` 10 000, ``M25`` 250 000, ``2M5`` 2 500 000, ``50M`` 50 000 000, ``G10``
+    100 000 000. So Danish 10 kr is ``DK1K0A`` (1 000 øre) and ``DK010A`` is 10 øre.
+
+    Raises :class:`CcTalkProtocolError` for anything else (an empty position reads
+    ``......``); the value is exact (a :class:`~decimal.Decimal`), never rounded.
+    """
+    name = text.strip(" \x00")
+    if len(name) != 6 or not name.isascii():
+        raise CcTalkProtocolError(f"coin id {text!r} is not six characters CCVVVI")
+    country, code, issue = name[:2], name[2:5], name[5]
+    if not country.isalpha() or not country.isupper() or not issue.isalnum():
+        raise CcTalkProtocolError(f"coin id {name!r} is not country, value code, issue")
+    letters = [c for c in code if not c.isdigit()]
+    if len(letters) > 1 or any(c not in VALUE_MULTIPLIERS for c in letters):
+        raise CcTalkProtocolError(f"coin id {name!r}: {code!r} is not a ccTalk value code")
+    if not letters:
+        value = Decimal(int(code))
+    else:
+        whole, _, fraction = code.partition(letters[0])
+        value = Decimal(f"{whole or 0}.{fraction or 0}") * VALUE_MULTIPLIERS[letters[0]]
+    return CoinName(country, value.normalize(), issue)

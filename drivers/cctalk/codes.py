@@ -30,6 +30,13 @@ def _f(text: str, kind: FaultKind, health: Health | None = None) -> Meaning:
     return Meaning(text, Effect.FAULT, kind, health)
 
 
+#: The coin acceptor error codes of the ccTalk Generic Specification (part 3, "Coin Acceptor
+#: Error Codes"), every one. The specification's "coin rejected?" column decides: a coin that
+#: went back to the citizen (yes, or possibly: the timeouts) is a :class:`Rejected`, and no
+#: fault, since nobody needs to act on a rejected coin, however it was rejected (9, 24, 37 …).
+#: A fault is for what needs someone: a blocked or failing mechanism (a jam, even when the coin
+#: itself came back), tampering or fraud while the coin was not rejected, and a coin swallowed or
+#: sorted wrongly. Codes the table does not list are faults too (a device's own code).
 COIN_ERRORS: dict[int, Meaning] = {
     0: Meaning("no error", Effect.NONE),
     1: _r("reject coin"),
@@ -38,16 +45,42 @@ COIN_ERRORS: dict[int, Meaning] = {
     4: _r("wake-up timeout"),
     5: _r("validation timeout"),
     6: _r("credit sensor timeout"),
+    7: _f("sorter opto timeout", FaultKind.JAM),
     8: _r("second close coin"),
+    9: _r("accept gate not ready"),
+    10: _r("credit sensor not ready"),
+    11: _r("sorter not ready"),
+    12: _r("reject coin not cleared"),
+    13: _r("validation sensor not ready"),
     14: _f("credit sensor blocked", FaultKind.JAM),
+    15: _f("sorter opto blocked", FaultKind.JAM),
+    16: _f("credit sequence error", FaultKind.FRAUD),
     17: _f("coin going backwards", FaultKind.FRAUD),
+    18: _f("coin too fast over credit sensor", FaultKind.FRAUD),
+    19: _f("coin too slow over credit sensor", FaultKind.FRAUD),
     20: _f("coin on string", FaultKind.FRAUD),
+    21: _r("dual coin entry opto timeout"),
+    22: _r("dual coin entry opto not seen"),
+    23: _f("credit sensor reached too early", FaultKind.FRAUD),
+    24: _r("reject coin (repeated sequential trip)"),
     25: _r("reject slug"),
+    26: _f("reject sensor blocked", FaultKind.JAM),
+    27: _f("games overload", FaultKind.OTHER),
+    28: _f("maximum coin meter pulses exceeded", FaultKind.OTHER),
+    29: _f("accept gate open when it should be closed", FaultKind.FRAUD),
+    30: _f("accept gate closed when it should be open", FaultKind.JAM),
+    31: _f("manifold opto timeout", FaultKind.JAM),
+    32: _f("manifold opto blocked", FaultKind.JAM),
+    33: _r("manifold not ready"),
     34: _f("security status changed", FaultKind.FRAUD),
     35: _f("motor exception", FaultKind.JAM),
     36: _f("swallowed coin", FaultKind.OTHER),
+    37: _r("coin too fast over validation sensor"),
+    38: _r("coin too slow over validation sensor"),
+    39: _f("coin incorrectly sorted", FaultKind.OTHER),
     40: _f("external light attack", FaultKind.FRAUD),
-    254: _r("return mechanism activated"),
+    253: Meaning("data block request", Effect.NONE),
+    254: _r("coin return mechanism activated"),
     255: _f("unspecified alarm", FaultKind.OTHER),
 }
 

@@ -20,12 +20,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping
+from typing import TypedDict
 
-from drivers.base import Credit, FaultKind, Health, Progress
+from drivers.base import Credit, FaultKind, Health, Progress, Rejected
 from drivers.base.device import Outage, PolledCashAcceptor
 from drivers.cctalk import codec
 from drivers.cctalk.codec import BufferedEvent, CcTalkProtocolError, Checksum, Frame
-from drivers.serial_link import Backoff, LinkDown, SerialLink
+from drivers.cctalk.codes import Effect, Meaning
+from drivers.serial_link import Backoff, LinkDown, RawSerialLink
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +61,40 @@ def match_value(ident: str, values: Mapping[str, int]) -> int | None:
     return None if best is None else best[1]
 
 
+class CcTalkLine(TypedDict, total=False):
+    """How a ccTalk device is reached and polled (the keyword arguments of every ccTalk driver;
+    each has the default of :class:`CcTalkDevice`, name and address those of the device kind)."""
+
+    name: str
+    address: int
+    baudrate: int
+    echo: bool  # the adapter echoes our own request (one shared data wire)
+    checksum: Checksum | str
+    poll_interval_s: float | None  # None: the device's own figure (header 249)
+    reply_timeout_s: float
+    retries: int
+    reconnect_backoff_s: tuple[float, float]
+
+
 class CcTalkDevice(PolledCashAcceptor):
+    """A coin acceptor or bill validator: the subclass says which (its class attributes)."""
+
     thread_prefix = "cctalk"
     protocol_errors = (CcTalkProtocolError,)
-    kind = "coin"
-    category = "Coin Acceptor"
-    id_header = codec.REQUEST_COIN_ID
-    buffer_header = codec.READ_BUFFERED_CREDIT
+    kind: str  # of a Credit: "coin" or "note"
+    category: str  # what header 245 must answer
+    id_header: int  # request coin id (184) or bill id (157)
+    buffer_header: int  # read buffered credit (229) or bill events (159)
+    default_name: str
+    default_address: int
 
     def __init__(
         self,
         port: str,
         *,
-        name: str,
-        address: int,
         values: Mapping[str, int],
+        name: str | None = None,
+        address: int | None = None,
         baudrate: int = 9600,
         echo: bool = True,
         checksum: Checksum | str = Checksum.SIMPLE,
@@ -82,12 +103,14 @@ class CcTalkDevice(PolledCashAcceptor):
         retries: int = 3,
         reconnect_backoff_s: tuple[float, float] = (0.2, 5.0),
     ) -> None:
+        """``values``: id prefix → øre, for :meth:`_value_of` (see :func:`match_value`)."""
+        address = self.default_address if address is None else address
         if not 1 < address <= 255:
             raise ValueError(f"ccTalk device address must be 2..255, not {address}")
         for prefix, value in values.items():
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"value of {prefix!r} must be a positive int of øre: {value!r}")
-        self.name = name
+        self.name = name or self.default_name
         self.address = address
         self.echo = echo
         self.checksum = Checksum(checksum)
@@ -96,7 +119,7 @@ class CcTalkDevice(PolledCashAcceptor):
         self._values = dict(values)
         self._fixed_interval = poll_interval_s
         self.poll_interval_s = poll_interval_s or POLL_MIN_S
-        self._init_thread(SerialLink(port, baudrate), Backoff(*reconnect_backoff_s))
+        self._init_thread(RawSerialLink(port, baudrate), Backoff(*reconnect_backoff_s))
         self._last_counter: int | None = None
         #: the host's newest recorded event: (serial, counter), from resume_after
         self._resume: tuple[str, int] | None = None
@@ -104,6 +127,7 @@ class CcTalkDevice(PolledCashAcceptor):
         self._reconciling = False  # reporting events found at start-up
         #: position (1..16) → (id, value in øre or None)
         self.positions: dict[int, tuple[str, int | None]] = {}
+        self._applied_mask = b"\x00\x00"  # the inhibit mask last sent (header 231)
         self.identity: dict[str, str] = {}
 
     def resume_after(self, event_ref: str, *, stopped_cleanly: bool = False) -> None:
@@ -131,6 +155,8 @@ class CcTalkDevice(PolledCashAcceptor):
     def _poll(self) -> None:
         self._before_poll()
         self._poll_buffer()
+        if self._last_counter == 0 and any(self._applied_mask) and not self._settings_dirty:
+            self._check_inhibits()
 
     def _before_poll(self) -> None:
         if self._settings_dirty:
@@ -203,16 +229,7 @@ class CcTalkDevice(PolledCashAcceptor):
             raise DeviceRefused(
                 f"address {self.address} is a {self.identity['category']!r}, not a {self.category}"
             )
-        self.positions = {}
-        for position in range(1, 17):
-            ident_text = self._ascii(self.transact(self.id_header, bytes((position,))))
-            if ident_text.strip(". \x00") == "":
-                continue
-            value = match_value(ident_text, self._values)
-            if value is None:
-                log.warning("%s: %s in position %d has no configured value; never enabled",
-                            self.name, ident_text, position)
-            self.positions[position] = (ident_text, value)
+        self._map_positions()
         if self._fixed_interval is None:
             reply = self.transact(codec.REQUEST_POLLING_PRIORITY)
             self.poll_interval_s = polling_interval_s(reply)
@@ -224,6 +241,29 @@ class CcTalkDevice(PolledCashAcceptor):
             self._after_reconcile()
         else:
             self._handle_buffer(counter, events)  # e.g. coins taken while the cable was out
+
+    def _map_positions(self) -> None:
+        """Read the id of every position and value it (:meth:`_value_of`); a position refused
+        for a reason is a fault, once, and lowers the health (:meth:`_working_health`)."""
+        self.positions = {}
+        refused = []
+        for position in range(1, 17):
+            ident_text = self._ascii(self.transact(self.id_header, bytes((position,))))
+            if ident_text.strip(". \x00") == "":
+                continue
+            value, problem = self._value_of(ident_text)
+            if problem:
+                refused.append(f"position {position}: {problem}")
+            elif value is None:
+                log.warning("%s: %s in position %d has no configured value; never enabled",
+                            self.name, ident_text, position)
+            self.positions[position] = (ident_text, value)
+        self._refuse(refused, "never enabled")
+
+    def _value_of(self, ident: str) -> tuple[int | None, str]:
+        """The value in øre of the coin or bill named ``ident``, or None and why it is refused
+        ("" when it is merely not configured). Bills: by the configured id prefixes."""
+        return match_value(ident, self._values), ""
 
     def _reconcile(self, counter: int, events: list[BufferedEvent]) -> None:
         """Report what the device took after the host's last recorded event (see the module)."""
@@ -276,6 +316,14 @@ class CcTalkDevice(PolledCashAcceptor):
         mask = self._inhibit_mask()
         self.transact(codec.MODIFY_INHIBIT_STATUS, mask)
         self.transact(codec.MODIFY_MASTER_INHIBIT, b"\x01" if any(mask) else b"\x00")
+        self._applied_mask = mask
+
+    def _check_inhibits(self) -> None:
+        """A reset shows as the event counter going back to 0, except before the device's
+        first event, when the counter is 0 already: while it is, and something is enabled, the
+        inhibits are read back (header 230) each poll. A device that lost them was reset."""
+        if self.transact(codec.REQUEST_INHIBIT_STATUS) != self._applied_mask:
+            self._device_reset("inhibits lost before the first event")
 
     # ---- events -----------------------------------------------------------------------------
 
@@ -288,10 +336,7 @@ class CcTalkDevice(PolledCashAcceptor):
         last = self._last_counter or 0
         if counter == 0 and last != 0:
             self._last_counter = 0
-            self._fault(FaultKind.DEVICE_RESET, "event counter back to 0: re-applying inhibits")
-            self._emit(Progress(self.name, self.event_ref(0)))
-            self._on_device_reset()
-            self._apply_settings()
+            self._device_reset("event counter back to 0")
             return
         new = codec.new_event_count(last, counter)
         if new == 0:
@@ -308,9 +353,32 @@ class CcTalkDevice(PolledCashAcceptor):
             self._handle_event(ref + 255 if ref <= 0 else ref, events[i], newest=i == 0)
         self._emit(Progress(self.name, self.event_ref(counter)))
 
+    def _valued(self, position: int, ref: int) -> tuple[str, int] | None:
+        """The id and value of the coin or bill type of an event; None (and a fault) when the
+        device credits a position without a known value."""
+        ident, value = self.positions.get(position, (f"{self.kind} type {position}", None))
+        if value is None:
+            self._fault(FaultKind.OTHER, f"credit of {ident} (event {ref}) has no known value")
+            return None
+        return ident, value
+
+    def _announce(self, meaning: Meaning, where: str) -> None:
+        """An error or status code: the citizen's :class:`Rejected`, or a fault for someone."""
+        if meaning.effect is Effect.REJECTED:
+            self._emit(Rejected(self.name, meaning.text))
+        elif meaning.effect is Effect.FAULT and meaning.kind is not None:
+            self._fault(meaning.kind, f"{meaning.text} ({where})")
+
     def _credit(self, value: int, ident: str, ref: int) -> None:
         self._emit(Credit(self.name, value, ident, self.kind, event_ref=self.event_ref(ref),
                           during_restart=self._reconciling))
+
+    def _device_reset(self, why: str) -> None:
+        """The device was reset (its counter is 0): tell, then configure it again."""
+        self._fault(FaultKind.DEVICE_RESET, f"{why}: re-applying inhibits")
+        self._emit(Progress(self.name, self.event_ref(0)))
+        self._on_device_reset()
+        self._apply_settings()
 
     def _on_device_reset(self) -> None:
         pass

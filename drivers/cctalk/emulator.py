@@ -17,7 +17,9 @@ from drivers.cctalk.codec import CcTalkProtocolError, Checksum, Frame
 from drivers.emulation.pty import PtyPort, wire_time_s
 from drivers.emulation.serving import PtyEmulator
 
-DKK_COINS = ("DK050A", "DK100A", "DK200A", "DK500A", "DK010A", "DK020A")
+#: Danish coins as the ccTalk specification names them: the value in øre, 10 and 20 kr with the
+#: multiplier K (``DK010A`` would be 10 øre)
+DKK_COINS = ("DK050A", "DK100A", "DK200A", "DK500A", "DK1K0A", "DK2K0A")
 DKK_BILLS = ("DK0050A", "DK0100A", "DK0200A", "DK0500A", "DK1000A")
 
 

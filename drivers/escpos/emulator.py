@@ -19,11 +19,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from drivers.base.printer import Align, PaperStatus
+from drivers.base.printer import Align, PaperStatus, Text
 from drivers.emulation.pty import PtyPort
 from drivers.escpos.codec import PAPER_NEAR_END, PAPER_OK, PAPER_OUT
 
@@ -42,14 +43,6 @@ _FONT_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf")
 
 
 @dataclass(frozen=True, slots=True)
-class PrintedLine:
-    text: str
-    align: Align = Align.LEFT
-    bold: bool = False
-    large: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class PrintedQr:
     data: str
     module_size: int = 3
@@ -60,11 +53,12 @@ class PrintedQr:
 class Slip:
     """One piece of paper, from the previous cut to this one."""
 
-    items: list[PrintedLine | PrintedQr] = field(default_factory=list)
+    #: what came out: each printed line as the :class:`Text` (one line of it) that prints it
+    items: list[Text | PrintedQr] = field(default_factory=list)
 
     @property
-    def lines(self) -> list[PrintedLine]:
-        return [i for i in self.items if isinstance(i, PrintedLine)]
+    def lines(self) -> list[Text]:
+        return [i for i in self.items if isinstance(i, Text)]
 
     @property
     def text(self) -> str:
@@ -285,7 +279,7 @@ class EscposParser:
             self._line = []
             return
         self._slip.items.append(
-            PrintedLine("".join(self._line), self._align, self._bold, self._large)
+            Text("".join(self._line), self._align, self._bold, self._large)
         )
         self._line = []
 
@@ -302,6 +296,8 @@ class EscposParser:
 
 class _PrinterState:
     """Paper switch, slips and waiting, shared by the pty and the TCP emulator."""
+
+    thread_name = "escpos-emulator"
 
     def __init__(self, reply: Callable[[bytes], None]) -> None:
         self._cond = threading.Condition()
@@ -351,14 +347,30 @@ class _PrinterState:
             self.parser.feed(data)
             self._cond.notify_all()
 
-    def _start_thread(self, target: Callable[[], None], name: str) -> None:
-        self._thread = threading.Thread(target=target, name=name, daemon=True)
+    def start(self) -> Self:
+        """Serve in a thread of its own (the bytes the host sends go to :meth:`_run`)."""
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
+        return self
 
-    def _join(self) -> None:
+    def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(Exception):
+            self.stop()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
 
 
 class EscposEmulator(_PrinterState):
@@ -372,12 +384,7 @@ class EscposEmulator(_PrinterState):
     def path(self) -> str:
         return self.port.path
 
-    def start(self) -> EscposEmulator:
-        self._start_thread(self._run, "escpos-emulator")
-        return self
-
-    def stop(self) -> None:
-        self._join()
+    def _close(self) -> None:
         self.port.close()
 
     def _run(self) -> None:
@@ -389,16 +396,11 @@ class EscposEmulator(_PrinterState):
             if data:
                 self._feed(data)
 
-    def __enter__(self) -> EscposEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        with contextlib.suppress(Exception):
-            self.stop()
-
 
 class EscposNetworkEmulator(_PrinterState):
     """A network printer (raw TCP, like port 9100) on 127.0.0.1 and a free port."""
+
+    thread_name = "escpos-net-emulator"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._server = socket.create_server((host, port))
@@ -407,12 +409,7 @@ class EscposNetworkEmulator(_PrinterState):
         self._conn: socket.socket | None = None
         super().__init__(reply=self._send)
 
-    def start(self) -> EscposNetworkEmulator:
-        self._start_thread(self._run, "escpos-net-emulator")
-        return self
-
-    def stop(self) -> None:
-        self._join()
+    def _close(self) -> None:
         self._server.close()
 
     def _send(self, data: bytes) -> None:

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
+from typing import TypedDict, Unpack
 
 import serial
 from escpos.escpos import Escpos
@@ -32,6 +33,14 @@ from drivers.base.printer import (
 from drivers.escpos.codec import PAPER_STATUS_REQUEST, encode_document, parse_paper_status
 
 log = logging.getLogger(__name__)
+
+
+class PrinterOptions(TypedDict, total=False):
+    """What every connection kind takes besides its address (see :class:`EscposPrinter`)."""
+
+    code_page: str
+    width: int
+    profile: str  # python-escpos capability profile
 
 
 class EscposPrinter(DeviceEvents, ReceiptPrinter):
@@ -58,31 +67,33 @@ class EscposPrinter(DeviceEvents, ReceiptPrinter):
     # -- construction from a connection kind ------------------------------------------------------
     @classmethod
     def serial(
-        cls, name: str, port: str, *, baudrate: int = 9600, timeout_s: float = 2.0, **kw: object
+        cls, name: str, port: str, *, baudrate: int = 9600, timeout_s: float = 2.0,
+        **options: Unpack[PrinterOptions],
     ) -> EscposPrinter:
-        profile = str(kw.get("profile", "default"))
-        return cls(
-            name,
-            lambda: SerialEscpos(devfile=port, baudrate=baudrate, timeout=timeout_s,
-                                 profile=profile),
-            **kw,  # type: ignore[arg-type]
-        )
+        return cls._over(name, options, lambda profile: SerialEscpos(
+            devfile=port, baudrate=baudrate, timeout=timeout_s, profile=profile))
 
     @classmethod
-    def usb(cls, name: str, vendor: int, product: int, **kw: object) -> EscposPrinter:
-        profile = str(kw.get("profile", "default"))
-        return cls(name, lambda: Usb(vendor, product, profile=profile), **kw)  # type: ignore[arg-type]
+    def usb(
+        cls, name: str, vendor: int, product: int, **options: Unpack[PrinterOptions]
+    ) -> EscposPrinter:
+        return cls._over(name, options, lambda profile: Usb(vendor, product, profile=profile))
 
     @classmethod
     def network(
-        cls, name: str, host: str, *, tcp_port: int = 9100, timeout_s: float = 5.0, **kw: object
+        cls, name: str, host: str, *, tcp_port: int = 9100, timeout_s: float = 5.0,
+        **options: Unpack[PrinterOptions],
     ) -> EscposPrinter:
-        profile = str(kw.get("profile", "default"))
-        return cls(
-            name,
-            lambda: Network(host, port=tcp_port, timeout=timeout_s, profile=profile),
-            **kw,  # type: ignore[arg-type]
-        )
+        return cls._over(name, options, lambda profile: Network(
+            host, port=tcp_port, timeout=timeout_s, profile=profile))
+
+    @classmethod
+    def _over(
+        cls, name: str, options: PrinterOptions, connection: Callable[[str], Escpos]
+    ) -> EscposPrinter:
+        """A printer on ``connection`` (given the capability profile, the printer unopened)."""
+        profile = options.get("profile", "default")
+        return cls(name, lambda: connection(profile), **options)
 
     # -- ReceiptPrinter ---------------------------------------------------------------------------
     def start(self, listener: Listener) -> None:

@@ -17,7 +17,7 @@ from drivers.base.device import DeviceThread, Outage
 from drivers.base.events import Health
 from drivers.base.reader import IdentificationReader, IdentifierRead, ReadRejected
 from drivers.scanner.codec import MAX_LINE, ScanError, parse_line, split_lines
-from drivers.serial_link import Backoff, LinkDown, SerialLink
+from drivers.serial_link import Backoff, LinkDown, RawSerialLink
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class SerialScanner(DeviceThread, IdentificationReader):
         self.strip_suffix = strip_suffix
         self.debounce_s = debounce_s
         self._clock = clock
-        self._init_thread(SerialLink(port, baudrate), Backoff())
+        self._init_thread(RawSerialLink(port, baudrate), Backoff())
         self._buffer = b""
         self._last: tuple[str, float] | None = None
         self.started = threading.Event()  # set once the port has been opened the first time

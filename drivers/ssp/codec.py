@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drivers.base.crc import crc16 as base_crc16
+
 STX = 0x7F
 SEQ_FLAG = 0x80
 MAX_DATA = 255
@@ -102,13 +104,8 @@ class Packet:
 
 
 def crc16(data: bytes) -> int:
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x8005) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
+    """Poly 0x8005, seed 0xFFFF, over everything after STX (before stuffing)."""
+    return base_crc16(data, poly=0x8005, init=0xFFFF)
 
 
 def stuff(data: bytes) -> bytes:

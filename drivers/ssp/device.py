@@ -28,8 +28,8 @@ from collections.abc import Mapping
 import serial
 
 from drivers.base import Credit, Escrow, FaultKind, Health, Progress, Rejected
-from drivers.base.device import Outage, PolledCashAcceptor
-from drivers.serial_link import Backoff, LinkDown, SerialLink
+from drivers.base.device import EscrowAcceptor, Outage
+from drivers.serial_link import Backoff, LinkDown, RawSerialLink
 from drivers.ssp import codec
 from drivers.ssp.codec import Packet, PollEvent, Setup, SspProtocolError
 
@@ -62,7 +62,7 @@ class CommandFailed(SspProtocolError):
         super().__init__(f"command 0x{command:02X}: {text}")
 
 
-class SspValidator(PolledCashAcceptor):
+class SspValidator(EscrowAcceptor):
     thread_prefix = "ssp"
     protocol_errors = (SspProtocolError,)
 
@@ -101,14 +101,12 @@ class SspValidator(PolledCashAcceptor):
         self.retries = retries
         self.escrow_decision_timeout_s = escrow_decision_timeout_s
         self._init_thread(
-            SerialLink(port, baudrate, stopbits=serial.STOPBITS_TWO),
+            RawSerialLink(port, baudrate, stopbits=serial.STOPBITS_TWO),
             Backoff(*reconnect_backoff_s),
         )
         self._seq = True
         self._held: tuple[int, float] | None = None  # channel in escrow, since
-        self._decision: bool | None = None  # True accept, False return
         self._conditions: dict[int, str] = {}
-        self._refused = ""  # configuration problem found at start-up (DEGRADED)
         self.serial = "?"
         self._stacked: int | None = None  # the validator's stacked-notes counter, if it has one
         self._resume: tuple[str, int | None] | None = None  # the host's newest recorded event
@@ -121,21 +119,6 @@ class SspValidator(PolledCashAcceptor):
         self.channels: dict[int, int] = {}
 
     # ---- host side --------------------------------------------------------------------------
-
-    @property
-    def has_escrow(self) -> bool:
-        return True
-
-    def accept_escrow(self) -> None:
-        self._decide(True)
-
-    def return_escrow(self) -> None:
-        self._decide(False)
-
-    def _decide(self, accept: bool) -> None:
-        with self._lock:
-            self._decision = accept
-        self._wake.set()
 
     def position(self) -> str:
         return self.event_ref() if self._started else ""
@@ -161,11 +144,7 @@ class SspValidator(PolledCashAcceptor):
     def _working_health(self) -> tuple[Health, str]:
         if self._conditions:
             return Health.DOWN, ", ".join(self._conditions.values())
-        if not self.channels:
-            return Health.DOWN, self._refused or "the validator reports no usable channel"
-        if self._refused:
-            return Health.DEGRADED, self._refused
-        return Health.OK, ""
+        return self._refusal_health(bool(self.channels), "the validator reports no usable channel")
 
     def _outage(self, exc: Exception) -> Outage | None:
         if isinstance(exc, EncryptionRequired):
@@ -324,10 +303,7 @@ class SspValidator(PolledCashAcceptor):
                     self.channels[ch] = value
             for ch in self.configured.keys() - setup.channel_values_ore.keys():
                 problems.append(f"configured channel {ch} does not exist on the device")
-        refused = "; ".join(problems)
-        if refused and refused != self._refused:
-            self._fault(FaultKind.OTHER, refused + ": those notes stay disabled")
-        self._refused = refused
+        self._refuse(problems, "those notes stay disabled")
 
     def _apply_settings(self) -> None:
         wanted = self._take_enabled()
@@ -343,12 +319,9 @@ class SspValidator(PolledCashAcceptor):
     def _poll(self) -> None:
         if self._settings_dirty and self._held is None:
             self._apply_settings()
+        decision = self._take_decision(None if self._held is None else self._held[1])
         if self._held is not None:
-            with self._lock:
-                decision, self._decision = self._decision, None
-            channel, since = self._held
-            if decision is None and time.monotonic() - since > self.escrow_decision_timeout_s:
-                decision = False  # nobody decided: give the note back
+            channel = self._held[0]
             if decision is None:
                 try:
                     self.command(bytes((codec.HOLD,)))
@@ -364,9 +337,6 @@ class SspValidator(PolledCashAcceptor):
                     log.info("%s: reject refused: %s", self.name, exc)
             else:
                 self._held = None  # the POLL below accepts it
-        else:
-            with self._lock:
-                self._decision = None
         self._handle_poll(codec.parse_poll(bytes((codec.OK,)) + self.command(
             bytes((codec.POLL,)))))
 
@@ -403,9 +373,8 @@ class SspValidator(PolledCashAcceptor):
             value = self._value(event.channel)
             if value is None:
                 self._fault(FaultKind.OTHER, f"note in escrow on unknown channel {event.channel}")
-                with self._lock:
-                    self._decision = False
                 self._held = (event.channel, time.monotonic())
+                self._decide(False)
                 return
             self._held = (event.channel, time.monotonic())
             self._emit(Escrow(self.name, value, f"channel {event.channel}",

@@ -218,8 +218,3 @@ def parse_text_block(data: bytes, encoding: str = TEXT_ENCODING) -> list[str]:
         if tag == 0x06:
             lines.extend(decode_text(v, encoding) for t, v in parse_tlv(value) if t == 0x07)
     return lines
-
-
-def parse_abort(data: bytes) -> int | None:
-    """``06 1E``: the error code, if the terminal sent one."""
-    return data[0] if data else None

@@ -6,26 +6,24 @@ Script the next authorisation with :meth:`approve_next`, :meth:`decline_next`,
 :meth:`drop_link_mid_authorisation`; inject line faults with :meth:`nak_next`,
 :meth:`corrupt_next` and :meth:`garbage_next`. The emulator keeps a journal (trace and receipt
 numbers) so status enquiry, repeat receipt and reversal answer like a terminal that remembers.
-Everything the host sent is in :attr:`received` for tests to check byte for byte.
+Everything the host sent is in :attr:`received` for tests to check byte for byte. The line
+itself, framed serial or TCP, is :mod:`drivers.zvt.emulator_wire`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import select
-import socket
 import threading
-import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from drivers.base.charset import check_text_encoding
-from drivers.emulation.pty import PtyPort, wire_time_s
+from drivers.emulation.pty import PtyPort
 from drivers.zvt import apdu as A
 from drivers.zvt.bmp import TEXT_ENCODING, encode_var, parse_bmps
+from drivers.zvt.emulator_wire import Hangup, LineFaults, SerialSide, TcpSide
 from drivers.zvt.errors import ZvtProtocolError
-from drivers.zvt.frame import ACK, NAK, BadFrame, Control, Frame, FrameDecoder, encode_frame
 
 CARD_DATA_BMPS = frozenset({0x0E, 0x22, 0x23, 0x24, 0x2D, 0x3A})  # the host must never send these
 TEST_CARD_NUMBER = "4711223344556677"  # sent in BMP 22 and printed, to prove the driver masks it
@@ -48,82 +46,6 @@ class _Plan:
     then_approve: bool = True  # for "drop": what the terminal did after the link went
 
 
-@dataclass
-class _Faults:
-    naks: int = 0
-    corrupt: int = 0
-    garbage: deque[bytes] = field(default_factory=deque)
-
-
-class _Hangup(Exception):
-    """The host went away (timeout, unplug or stop) in the middle of a dialogue."""
-
-
-class _TcpSide:
-    """ZVT over TCP: one host connection at a time, bare APDUs, no ACK bytes."""
-
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        self.server = socket.create_server((host, 0))
-        self.url = f"socket://{host}:{self.server.getsockname()[1]}"
-        self.conn: socket.socket | None = None
-        self.buffer = bytearray()
-
-    def _next_apdu(self) -> bytes | None:
-        if len(self.buffer) < 3:
-            return None
-        more, size = A.apdu_header_size(bytes(self.buffer[:5]))
-        if more or len(self.buffer) < (5 if self.buffer[2] == 0xFF else 3) + size:
-            return None
-        total = (5 if self.buffer[2] == 0xFF else 3) + size
-        raw = bytes(self.buffer[:total])
-        del self.buffer[:total]
-        return raw
-
-    def receive(self, timeout: float) -> bytes | None:
-        deadline = time.monotonic() + timeout
-        while True:
-            raw = self._next_apdu()
-            if raw is not None:
-                return raw
-            wait = min(deadline - time.monotonic(), 0.2)
-            if wait <= 0:
-                return None
-            if self.conn is None:
-                if select.select([self.server], [], [], wait)[0]:
-                    self.conn, _ = self.server.accept()
-                    self.buffer.clear()
-                continue
-            if select.select([self.conn], [], [], wait)[0]:
-                try:
-                    data = self.conn.recv(4096)
-                except OSError:
-                    data = b""
-                if not data:
-                    self.drop()
-                    return None
-                self.buffer += data
-
-    def send(self, raw: bytes) -> None:
-        if self.conn is None:
-            raise _Hangup
-        try:
-            self.conn.sendall(raw)
-        except OSError as exc:
-            self.drop()
-            raise _Hangup from exc
-
-    def drop(self) -> None:
-        conn, self.conn = self.conn, None
-        if conn is not None:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-            conn.close()
-
-    def close(self) -> None:
-        self.drop()
-        self.server.close()
-
-
 class ZvtEmulator:
     def __init__(
         self,
@@ -141,12 +63,9 @@ class ZvtEmulator:
     ) -> None:
         #: the character set the receipt lines go out in (a Danish terminal may use cp865)
         self.receipt_encoding = check_text_encoding(receipt_encoding)
-        self._tcp = _TcpSide() if transport == "tcp" else None
         self.port = port or PtyPort("zvt-terminal", directory)
         self.password = password
         self.terminal_id = terminal_id
-        self.baudrate = baudrate
-        self.realistic_timing = realistic_timing
         self.prompt_repeat_s = prompt_repeat_s
         self.ack_timeout = ack_timeout
         self.prompt_codes: list[int] = [0x0A, 0x01, 0x0E]  # insert card, PIN pad, please wait
@@ -165,12 +84,15 @@ class ZvtEmulator:
         self.card_data_seen = False
         self.aborts_received = 0
         self._plans: deque[_Plan] = deque()
-        self._faults = _Faults()
+        self._faults = LineFaults()
         self._lock = threading.Lock()
-        self._decoder = FrameDecoder()
-        self._frames: deque[bytes] = deque()
         self._served_next: A.Apdu | None = None  # a command that arrived mid-dialogue
         self._stop = threading.Event()
+        self._tcp = TcpSide() if transport == "tcp" else None
+        self._wire = self._tcp or SerialSide(
+            self.port, self._faults, self._stop, baudrate=baudrate,
+            realistic_timing=realistic_timing, ack_timeout=ack_timeout,
+        )
         self._thread = threading.Thread(target=self._run, name="zvt-emulator", daemon=True)
         self._thread.start()
 
@@ -222,16 +144,16 @@ class ZvtEmulator:
         self.prompt_codes = list(codes)
 
     def nak_next(self, count: int = 1) -> None:
-        with self._lock:
+        with self._faults.lock:
             self._faults.naks += count
 
     def corrupt_next(self, count: int = 1) -> None:
         """Send the next frame(s) with a wrong checksum (the driver must NAK; we resend)."""
-        with self._lock:
+        with self._faults.lock:
             self._faults.corrupt += count
 
     def garbage_next(self, data: bytes) -> None:
-        with self._lock:
+        with self._faults.lock:
             self._faults.garbage.append(data)
 
     def replug(self) -> None:
@@ -255,98 +177,16 @@ class ZvtEmulator:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- bytes ---------------------------------------------------------------------------------
-
-    def _write(self, data: bytes) -> None:
-        if self.realistic_timing:
-            time.sleep(wire_time_s(len(data), self.baudrate, bits_per_byte=11))  # 8N2
-        self.port.write(data)
-
-    def _pump(self, timeout: float) -> list[int]:
-        if not self.port.plugged:
-            self._stop.wait(min(timeout, 0.05))
-            self._decoder = FrameDecoder()
-            return []
-        data = self.port.read(timeout=min(timeout, 0.2))
-        if not data:
-            if self._decoder.busy:
-                self._decoder.reset()
-            return []
-        controls = []
-        for event in self._decoder.feed(data):
-            if isinstance(event, Frame):
-                self._frames.append(event.apdu)
-            elif isinstance(event, Control):
-                controls.append(event.byte)
-            elif isinstance(event, BadFrame):
-                self.port.write(bytes([NAK]))
-        return controls
+    # --- the line --------------------------------------------------------------------------
 
     def _receive(self, timeout: float) -> A.Apdu | None:
-        """The next APDU from the host, byte-acknowledged (or NAKed when scripted)."""
-        deadline = time.monotonic() + timeout
-        if self._tcp:
-            raw = self._tcp.receive(timeout)
-            try:
-                apdu = A.decode_apdu(raw) if raw is not None else None
-            except ZvtProtocolError:
-                return None
-            if apdu is not None:
-                self.received.append(apdu)
-            return apdu
-        while not self._stop.is_set():
-            while self._frames:
-                raw = self._frames.popleft()
-                with self._lock:
-                    nak = self._faults.naks > 0
-                    if nak:
-                        self._faults.naks -= 1
-                if nak:
-                    self.port.write(bytes([NAK]))
-                    continue
-                try:
-                    apdu = A.decode_apdu(raw)
-                except ZvtProtocolError:
-                    self.port.write(bytes([NAK]))
-                    continue
-                self.port.write(bytes([ACK]))
-                self.received.append(apdu)
-                return apdu
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            self._pump(remaining)
-        return None
+        apdu = self._wire.receive(timeout)
+        if apdu is not None:
+            self.received.append(apdu)
+        return apdu
 
     def _send(self, apdu: A.Apdu) -> None:
-        """Send one frame until the host ACKs it; resend on NAK up to three times."""
-        if self._tcp:
-            self._tcp.send(apdu.encode())
-            return
-        frame = encode_frame(apdu.encode())
-        for _ in range(4):
-            with self._lock:
-                garbage = self._faults.garbage.popleft() if self._faults.garbage else b""
-                corrupt = self._faults.corrupt > 0
-                if corrupt:
-                    self._faults.corrupt -= 1
-            out = frame[:-1] + bytes([frame[-1] ^ 0xFF]) if corrupt else frame
-            if not self.port.plugged:
-                raise _Hangup
-            self._write(garbage + out)
-            deadline = time.monotonic() + self.ack_timeout
-            while True:
-                if self._stop.is_set() or not self.port.plugged:
-                    raise _Hangup
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise _Hangup
-                controls = self._pump(remaining)
-                if controls:
-                    break
-            if controls[0] == ACK:
-                return
-        raise _Hangup
+        self._wire.send(apdu)
 
     def _dialogue(self, apdu: A.Apdu) -> A.Apdu:
         """Send a terminal message and return the host's answer (``80 00 00`` or an Abort).
@@ -357,12 +197,12 @@ class ZvtEmulator:
         self._send(apdu)
         answer = self._receive(self.ack_timeout)
         if answer is None:
-            raise _Hangup
+            raise Hangup
         if answer.command not in (A.POSITIVE_ACK, A.ABORT) and (
             answer.cls != A.NEGATIVE_ACK_CLASS
         ):
             self._served_next = answer
-            raise _Hangup
+            raise Hangup
         return answer
 
     # --- the terminal --------------------------------------------------------------------------
@@ -374,7 +214,7 @@ class ZvtEmulator:
                 command = self._receive(0.2)
             if command is None:
                 continue
-            with contextlib.suppress(_Hangup):
+            with contextlib.suppress(Hangup):
                 self._handle(command)
 
     def _handle(self, command: A.Apdu) -> None:

@@ -6,6 +6,7 @@ plus ETX, sent low byte first. Over TCP there is no framing: the APDU is sent as
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from enum import Enum, auto
 
@@ -195,3 +196,30 @@ class FrameDecoder:
         if not apdu:
             return BadFrame("empty frame")
         return Frame(apdu)
+
+
+class FrameQueue:
+    """The receiving half of a framed ZVT line, for either end (the driver's link and the
+    emulated terminal): whole frames wait in :attr:`frames` in arrival order; :meth:`feed`
+    hands back the single ACK/NAK bytes, and what was broken for the caller to answer (a
+    :class:`BadFrame` wants a NAK) and count."""
+
+    def __init__(self) -> None:
+        self.decoder = FrameDecoder()
+        self.frames: deque[bytes] = deque()
+
+    def clear(self) -> None:
+        self.decoder = FrameDecoder()
+        self.frames.clear()
+
+    def feed(self, data: bytes) -> tuple[list[int], list[BadFrame | Garbage]]:
+        controls: list[int] = []
+        problems: list[BadFrame | Garbage] = []
+        for event in self.decoder.feed(data):
+            if isinstance(event, Frame):
+                self.frames.append(event.apdu)
+            elif isinstance(event, Control):
+                controls.append(event.byte)
+            else:
+                problems.append(event)
+        return controls, problems

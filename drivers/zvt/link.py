@@ -10,22 +10,12 @@ import logging
 import termios
 import time
 from abc import ABC, abstractmethod
-from collections import deque
 
 import serial
 
 from drivers.zvt.apdu import Apdu, apdu_header_size, decode_apdu, encode_apdu
 from drivers.zvt.errors import ZvtLinkLost, ZvtProtocolError, ZvtTimeout
-from drivers.zvt.frame import (
-    ACK,
-    NAK,
-    BadFrame,
-    Control,
-    Frame,
-    FrameDecoder,
-    Garbage,
-    encode_frame,
-)
+from drivers.zvt.frame import ACK, NAK, BadFrame, FrameQueue, encode_frame
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +108,9 @@ class ZvtLink(ABC):
         """The next APDU from the terminal; :class:`ZvtTimeout` if none arrives in time."""
 
 
-class SerialLink(ZvtLink):
-    """``DLE STX … DLE ETX CRC`` frames; each answered with one ACK or NAK byte."""
+class FramedSerialLink(ZvtLink):
+    """ZVT over RS-232: ``DLE STX … DLE ETX CRC`` frames, each answered with one ACK or NAK
+    byte and resent on NAK."""
 
     def __init__(
         self,
@@ -134,8 +125,7 @@ class SerialLink(ZvtLink):
         self.inter_byte_timeout = inter_byte_timeout
         self.ack_timeout = ack_timeout
         self.max_resends = max_resends
-        self._decoder = FrameDecoder()
-        self._frames: deque[bytes] = deque()
+        self._incoming = FrameQueue()
         self.stats = {"garbage_bytes": 0, "bad_frames": 0, "naks_received": 0}
 
     def _make_port(self) -> serial.SerialBase:
@@ -149,33 +139,29 @@ class SerialLink(ZvtLink):
         return port
 
     def _reset_state(self) -> None:
-        self._decoder = FrameDecoder()
-        self._frames.clear()
+        self._incoming.clear()
 
     def _pump(self, deadline: float) -> list[int]:
         """Read once (up to the deadline); queue whole frames, NAK broken ones; return ACK/NAKs."""
+        decoder = self._incoming.decoder
         remaining = deadline - time.monotonic()
-        wait = min(remaining, self.inter_byte_timeout) if self._decoder.busy else remaining
+        wait = min(remaining, self.inter_byte_timeout) if decoder.busy else remaining
         data = self._read(max(wait, 0.0))
         if not data:
-            if self._decoder.busy and wait < remaining:
-                self._decoder.reset()
+            if decoder.busy and wait < remaining:
+                decoder.reset()
                 self.stats["bad_frames"] += 1
                 log.warning("ZVT: frame from %s broken off (inter-byte timeout)", self.url)
             return []
-        controls = []
-        for event in self._decoder.feed(data):
-            if isinstance(event, Frame):
-                self._frames.append(event.apdu)
-            elif isinstance(event, Control):
-                controls.append(event.byte)
-            elif isinstance(event, BadFrame):
+        controls, problems = self._incoming.feed(data)
+        for problem in problems:
+            if isinstance(problem, BadFrame):
                 self.stats["bad_frames"] += 1
-                log.warning("ZVT: bad frame from %s (%s), sent NAK", self.url, event.reason)
+                log.warning("ZVT: bad frame from %s (%s), sent NAK", self.url, problem.reason)
                 self._write(bytes([NAK]))
-            elif isinstance(event, Garbage):
-                self.stats["garbage_bytes"] += len(event.data)
-                log.warning("ZVT: skipped %d stray bytes from %s", len(event.data), self.url)
+            else:
+                self.stats["garbage_bytes"] += len(problem.data)
+                log.warning("ZVT: skipped %d stray bytes from %s", len(problem.data), self.url)
         return controls
 
     def send(self, apdu: Apdu) -> None:
@@ -187,11 +173,11 @@ class SerialLink(ZvtLink):
             while answer is None:
                 if time.monotonic() >= deadline:
                     raise ZvtTimeout(f"no ACK for {apdu!r} within {self.ack_timeout} s")
-                queued = len(self._frames)
+                queued = len(self._incoming.frames)
                 controls = self._pump(deadline)
                 if controls:
                     answer = controls[0]
-                elif len(self._frames) > queued:
+                elif len(self._incoming.frames) > queued:
                     answer = ACK  # the terminal already answers: our ACK byte got lost
             if answer == ACK:
                 return
@@ -202,8 +188,8 @@ class SerialLink(ZvtLink):
     def receive(self, timeout: float) -> Apdu:
         deadline = time.monotonic() + timeout
         while True:
-            while self._frames:
-                raw = self._frames.popleft()
+            while self._incoming.frames:
+                raw = self._incoming.frames.popleft()
                 try:
                     apdu = decode_apdu(raw)
                 except ZvtProtocolError as exc:

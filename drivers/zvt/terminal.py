@@ -15,6 +15,8 @@ else stays ``OUTCOME_UNKNOWN``, for staff to check on the terminal's own journal
 Across a restart the memory is gone, so just before the authorisation goes out the driver hands
 the baseline to the host as a token (``on_pending(reference, token)``, stored with the pending
 tender); recovery passes it back to :meth:`ZvtTerminal.resolve`, which then decides as above.
+What a dialogue or the last transaction means is :mod:`drivers.zvt.outcome`; this module holds
+the dialogue.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Literal
 
 from drivers.base.charset import check_text_encoding
@@ -41,13 +42,12 @@ from drivers.zvt.bmp import (
     parse_text_block,
 )
 from drivers.zvt.errors import ZvtLinkLost, ZvtProtocolError, ZvtTimeout
-from drivers.zvt.link import SerialLink, TcpLink, ZvtLink, ZvtNakLimit
-from drivers.zvt.texts import ABORT_CODES, error_text, prompt_text
+from drivers.zvt.link import FramedSerialLink, TcpLink, ZvtLink, ZvtNakLimit
+from drivers.zvt.outcome import Ending, Pending, card_result, judge_last_transaction
+from drivers.zvt.texts import error_text, prompt_text
 
 log = logging.getLogger(__name__)
 
-TRACE_MODULUS = 1_000_000  # trace numbers are 6 BCD digits
-TOKEN_PREFIX = "zvt-trace:"  # resolve token: ``zvt-trace:<baseline trace|none>:<amount øre>``
 
 
 class ZvtRefused(ZvtProtocolError):
@@ -56,42 +56,6 @@ class ZvtRefused(ZvtProtocolError):
     def __init__(self, code: int) -> None:
         super().__init__(f"terminal refused the command: {error_text(code)}")
         self.code = code
-
-
-@dataclass
-class _Pending:
-    """An authorisation whose outcome we have not seen (yet)."""
-
-    amount_ore: int
-    baseline_known: bool
-    baseline_trace: int | None  # the terminal's last trace before it; None = empty journal
-    superseded: bool = False  # another authorisation was started since: can't tell them apart
-
-    def token(self) -> str:
-        """What a restarted driver needs (see :meth:`ZvtTerminal.resolve`): the baseline."""
-        if not self.baseline_known:
-            return ""
-        trace = "none" if self.baseline_trace is None else f"{self.baseline_trace:06d}"
-        return f"{TOKEN_PREFIX}{trace}:{self.amount_ore}"
-
-    @classmethod
-    def from_token(cls, token: str) -> _Pending | None:
-        """The pending record of an earlier run, or None if the token is not ours or malformed."""
-        if not token.startswith(TOKEN_PREFIX):
-            return None
-        trace, _, amount = token.removeprefix(TOKEN_PREFIX).partition(":")
-        if not amount.isdigit() or not (trace == "none" or (trace.isdigit() and len(trace) == 6)):
-            return None
-        return cls(int(amount), True, None if trace == "none" else int(trace))
-
-
-@dataclass
-class _Ending:
-    completed: bool
-    status: StatusInfo | None = None
-    lines: list[str] = field(default_factory=list)
-    error_code: int | None = None
-    host_aborted: bool = False
 
 
 class ZvtTerminal(DeviceEvents, CardTerminal):
@@ -131,7 +95,7 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
         if transport == "tcp":
             self._link = TcpLink(url if "://" in url else f"socket://{url}")
         else:
-            self._link = SerialLink(
+            self._link = FramedSerialLink(
                 url,
                 baudrate,
                 inter_byte_timeout=inter_byte_timeout,
@@ -145,7 +109,7 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
         self._registered = False
         self._trace_known = False
         self._last_trace: int | None = None
-        self._pending: dict[str, _Pending] = {}
+        self._pending: dict[str, Pending] = {}
         self._monitor: threading.Thread | None = None
 
     def __repr__(self) -> str:  # never the password
@@ -230,7 +194,7 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
         if reply.command != A.POSITIVE_ACK:
             raise ZvtProtocolError(f"expected 80 00 00, got {reply!r}")
 
-    def _collect(self, deadline: float, *, cancellable: bool) -> _Ending:
+    def _collect(self, deadline: float, *, cancellable: bool) -> Ending:
         """Answer the terminal's messages until Completion or Abort."""
         status: StatusInfo | None = None
         lines: list[str] = []
@@ -268,17 +232,17 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
                     lines.extend(parse_text_block(message.data, self.receipt_encoding))
             elif command == A.COMPLETION:
                 self._link.send(A.ACK_APDU)
-                return _Ending(True, status, lines, host_aborted=host_aborted)
+                return Ending(True, status, lines, host_aborted=host_aborted)
             elif command == A.ABORT_FROM_TERMINAL:
                 self._link.send(A.ACK_APDU)
                 code = message.data[0] if message.data else None
-                return _Ending(False, status, lines, code, host_aborted)
+                return Ending(False, status, lines, code, host_aborted)
             elif command == A.POSITIVE_ACK or message.cls == A.NEGATIVE_ACK_CLASS:
                 continue  # the answer to our Abort
             else:
                 self._link.send(A.negative_ack(0x83))
 
-    def _note_trace(self, ending: _Ending) -> None:
+    def _note_trace(self, ending: Ending) -> None:
         if ending.status is not None and ending.status.trace_no is not None:
             self._last_trace, self._trace_known = ending.status.trace_no, True
         else:  # the terminal may have used a trace number we did not see
@@ -338,7 +302,7 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
             return self._unavailable(amount_ore, reference, exc)
         for other in self._pending.values():
             other.superseded = True
-        pending = _Pending(amount_ore, self._trace_known, self._last_trace)
+        pending = Pending(amount_ore, self._trace_known, self._last_trace)
         if self.on_pending is not None:
             try:
                 self.on_pending(reference, pending.token())
@@ -363,7 +327,7 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
             return self._unknown(amount_ore, reference, exc)
         self._pending.pop(reference, None)
         self._note_trace(ending)
-        result = self._result(ending, amount_ore, reference)
+        result = card_result(ending, amount_ore, reference)
         log.info(
             "ZVT %s: %s %s (result %s, receipt %s)",
             self.name,
@@ -373,27 +337,6 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
             result.terminal_ref or "-",
         )
         return result
-
-    def _result(self, ending: _Ending, amount_ore: int, reference: str) -> CardResult:
-        status = ending.status
-        receipt = "\n".join(ending.lines)
-        terminal_ref = ""
-        if status is not None and status.receipt_no is not None:
-            terminal_ref = f"{status.receipt_no:04d}"
-        amount = amount_ore
-        message = ""
-        if status is not None and status.amount_ore is not None and status.amount_ore != amount_ore:
-            amount = status.amount_ore
-            message = f"the terminal reports {status.amount_ore} øre, {amount_ore} were asked"
-        status_code = status.result_code if status is not None else None
-        if ending.completed and not status_code:
-            return CardResult(
-                CardOutcome.APPROVED, amount, reference, terminal_ref, receipt, 0, message
-            )
-        code = ending.error_code if ending.error_code is not None else status_code
-        aborted = ending.host_aborted or code in ABORT_CODES
-        outcome = CardOutcome.ABORTED if aborted else CardOutcome.DECLINED
-        return CardResult(outcome, amount, reference, "", receipt, code, error_text(code))
 
     def cancel(self) -> None:
         if self._busy.is_set():
@@ -428,7 +371,7 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
                 self._busy.clear()
                 self._cancel.clear()
         self._note_trace(ending)
-        result = self._result(ending, original.amount_ore, original.reference)
+        result = card_result(ending, original.amount_ore, original.reference)
         log.info("ZVT %s: reversal of %s %s", self.name, original.reference, result.outcome.value)
         return result
 
@@ -466,7 +409,7 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
                 self._trace_known = True
             pending = self._pending.get(reference)
             if pending is None and token:
-                pending = _Pending.from_token(token)
+                pending = Pending.from_token(token)
                 if pending is not None and pending.amount_ore != amount_ore:
                     return unknown("the recorded token is for another amount")
             if pending is None:
@@ -475,27 +418,8 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
                 return unknown("cannot tell this authorisation apart from others")
             if not answered:
                 return unknown("the terminal did not report its last transaction")
-            if last is None or last.trace_no == pending.baseline_trace:
-                self._pending.pop(reference, None)
-                return CardResult(
-                    CardOutcome.ABORTED,
-                    amount_ore,
-                    reference,
-                    message="the terminal made no transaction for this authorisation",
-                )
-            baseline = pending.baseline_trace
-            if baseline is not None and last.trace_no != (baseline + 1) % TRACE_MODULUS:
-                return unknown("the terminal's last transaction is not the next one")
-            if last.amount_ore != amount_ore:
-                return unknown("the terminal's last transaction has another amount")
+            verdict = judge_last_transaction(pending, last, amount_ore, reference)
+            if isinstance(verdict, str):
+                return unknown(verdict)
             self._pending.pop(reference, None)
-            approved = last.result_code in (0, None)
-            return CardResult(
-                CardOutcome.APPROVED if approved else CardOutcome.DECLINED,
-                amount_ore,
-                reference,
-                f"{last.receipt_no:04d}" if approved and last.receipt_no is not None else "",
-                "",
-                last.result_code,
-                "resolved from the terminal's last transaction",
-            )
+            return verdict

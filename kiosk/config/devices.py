@@ -12,6 +12,7 @@ from pydantic import Field, PositiveInt, ValidationInfo, field_validator
 
 from drivers.base.charset import UnknownCodePage, check_text_encoding, python_codec
 from kiosk.config.base import Section
+from kiosk.money import DKK_COINS
 
 #: a serial speed; pyserial refuses a negative one only when the driver opens the port
 Baudrate = Annotated[int, Field(gt=0)]
@@ -33,17 +34,18 @@ class CoinAcceptor(SerialDevice):
     checksum: Literal["simple", "crc16"] = "simple"
     #: unset: the device's own figure (header 249), held within 100–200 ms
     poll_interval_ms: int | None = Field(None, ge=100, le=200)
-    #: coin id prefix (from header 184, e.g. "DK200") → value in øre
-    coin_values: dict[str, ValueOre] = Field(
-        default_factory=lambda: {
-            "DK050": 50,
-            "DK100": 100,
-            "DK200": 200,
-            "DK500": 500,
-            "DK010": 1000,
-            "DK020": 2000,
-        }
-    )
+    #: coins are valued by their ccTalk names (header 184: DK1K0A = 1000 øre); this overrides
+    #: the name, by id prefix → øre, for an acceptor whose names do not follow the specification
+    coin_values: dict[str, ValueOre] = Field(default_factory=dict)
+
+    @field_validator("coin_values")
+    @classmethod
+    def _danish_coins(cls, values: dict[str, int]) -> dict[str, int]:
+        for prefix, value in values.items():
+            if value not in DKK_COINS:
+                raise ValueError(f"{prefix} = {value}: not a Danish coin in øre "
+                                 f"({', '.join(map(str, DKK_COINS))})")
+        return values
 
 
 class NoteValidator(SerialDevice):

@@ -19,17 +19,16 @@ from drivers.cctalk.coin import CcTalkCoinAcceptor
 from drivers.cctalk.emulator import BillValidatorEmulator, CoinAcceptorEmulator
 from drivers.ssp.device import SspValidator
 from drivers.ssp.emulator import SspEmulator
+from kiosk.money import DKK_COINS
 from tests.device_rigs import Events, started, wait_until
 
-COIN_VALUES = {"DK050": 50, "DK100": 100, "DK200": 200, "DK500": 500, "DK010": 1000,
-               "DK020": 2000}  # fmt: skip
 BILL_VALUES = {"DK0050": 5000, "DK0100": 10000, "DK0200": 20000}
 
 
 def coin_driver(
     emu: CoinAcceptorEmulator, resume: str | None = None, *, clean: bool = False
 ) -> CcTalkCoinAcceptor:
-    dev = CcTalkCoinAcceptor(emu.path, coin_values=COIN_VALUES, reply_timeout_s=0.2,
+    dev = CcTalkCoinAcceptor(emu.path, denominations=DKK_COINS, reply_timeout_s=0.2,
                              reconnect_backoff_s=(0.05, 0.2))
     if resume:
         dev.resume_after(resume, stopped_cleanly=clean)
@@ -75,11 +74,11 @@ def test_a_coin_taken_while_the_automat_was_down_is_credited_at_the_next_start()
         with first_poll_done(a, lambda: emu.requests) as events_a:
             a.enable({1000, 2000})
             wait_until(lambda: emu.master_enabled, "enabled")
-            assert emu.insert_coin("DK010A")
+            assert emu.insert_coin("DK1K0A")
             events_a.wait_count(Credit, 1)
             recorded = newest_position(events_a)
         # the automat died with the acceptor still enabled: the coin on its way is taken
-        assert emu.insert_coin("DK020A")
+        assert emu.insert_coin("DK2K0A")
         b = coin_driver(emu, resume=recorded)
         with first_poll_done(b, lambda: emu.requests) as events_b:
             (credit,) = events_b.wait_count(Credit, 1)
@@ -96,7 +95,7 @@ def test_events_without_money_after_the_last_coin_are_not_taken_for_lost_ones() 
         a = coin_driver(emu)
         with first_poll_done(a, lambda: emu.requests) as events_a:
             for _ in range(6):
-                assert not emu.insert_coin("DK010A")  # everything is inhibited
+                assert not emu.insert_coin("DK1K0A")  # everything is inhibited
                 wait_until(lambda: events_a.of(Progress)
                            and events_a.of(Progress)[-1].event_ref.endswith(f":{emu.counter}"),
                            "progress")

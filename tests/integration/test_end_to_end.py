@@ -94,7 +94,7 @@ def test_new_claims_paid_in_cash_queue_debtor_items_and_overpayment_prints_a_cre
     automat.session.pay()
     automat.session.choose_cash()
     cash_ready(automat)
-    insert(automat, coins=("DK020A", "DK020A"))
+    insert(automat, coins=("DK2K0A", "DK2K0A"))
     insert(automat, notes=(50,))  # 90,00 for 60,00
 
     assert automat.session.state is State.RECEIPT
@@ -121,7 +121,7 @@ def test_cancel_with_cash_inserted_prints_a_credit_bon(rest_automat: Automat):
     a.session.pay()
     a.session.choose_cash()
     cash_ready(a)
-    insert(a, coins=("DK020A", "DK500A"))  # 20 kr + 5 kr of the 50,00
+    insert(a, coins=("DK2K0A", "DK500A"))  # 20 kr + 5 kr of the 50,00
     a.session.cancel()
 
     assert a.session.state is State.CANCELLED
@@ -143,7 +143,7 @@ def test_card_declined_then_cash_with_rounding(rest_automat: Automat):
     a.session.choose_cash()
     assert a.session.due.ore == 31300  # the cash part is rounded to 50 øre
     cash_ready(a)
-    insert(a, notes=(200, 100), coins=("DK010A", "DK200A", "DK100A"))
+    insert(a, notes=(200, 100), coins=("DK1K0A", "DK200A", "DK100A"))
 
     assert a.session.state is State.RECEIPT
     assert a.sim.fee(50091).is_paid

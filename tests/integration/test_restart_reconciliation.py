@@ -91,7 +91,7 @@ def pay_with_a_coin(automat: Automat, acceptor: CoinAcceptorEmulator) -> None:
     s.pay()
     s.choose_cash()
     wait_for(lambda: acceptor.master_enabled)
-    assert acceptor.insert_coin("DK010A")
+    assert acceptor.insert_coin("DK1K0A")
     automat.pump(lambda: s.received.ore == 1000)
 
 
@@ -101,7 +101,7 @@ def test_a_coin_taken_as_the_automat_died_is_a_printed_bon_at_the_next_start(
     first = Automat(config)
     pay_with_a_coin(first, acceptor)
     first.killed()
-    assert acceptor.insert_coin("DK020A")  # still enabled: the coin on its way is taken
+    assert acceptor.insert_coin("DK2K0A")  # still enabled: the coin on its way is taken
 
     second = Automat(config)
     try:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import serial
 
 from drivers.ssp import codec
 from drivers.ssp.codec import Packet
 from drivers.ssp.emulator import SspEmulator
+from tests.device_rigs import wait_until
 
 
 def ask(port: serial.Serial, raw: bytes) -> bytes:
@@ -54,9 +53,7 @@ def test_the_device_returns_an_escrowed_note_when_the_host_goes_quiet() -> None:
         assert codec.decode(ask(port, codec.encode(Packet(b"\x07", seq=False)))).data == bytes(
             (0xF0, codec.READ_NOTE, 2)
         )
-        deadline = time.monotonic() + 10
-        while not emu.returned and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: bool(emu.returned), "the device returning the note")
         assert emu.returned == [2]
         events = codec.decode(ask(port, codec.encode(Packet(b"\x07", seq=True)))).data
         assert events == bytes((0xF0, codec.REJECTING, codec.REJECTED))

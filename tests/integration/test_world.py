@@ -22,6 +22,7 @@ from drivers.cctalk.coin import CcTalkCoinAcceptor
 from drivers.escpos.printer import EscposPrinter
 from drivers.ssp.device import SspValidator
 from drivers.zvt.terminal import ZvtTerminal
+from kiosk.money import DKK_COINS
 from tests.conftest import REPO
 from tests.device_rigs import started, wait_until
 from tests.world.client import WorldClient
@@ -82,7 +83,7 @@ time.sleep(60)
 def test_a_coin_acceptor_outlives_a_host_killed_mid_frame(world: WorldClient, data: bytes) -> None:
     before = world.truth()["coins"]["taken"]
     killed_host(HALF_A_FRAME.format(path=world.info["coin"], data=data))
-    coins = CcTalkCoinAcceptor(world.info["coin"], coin_values={"DK020": 2000})
+    coins = CcTalkCoinAcceptor(world.info["coin"], denominations=DKK_COINS)
     with started(coins) as events:
         coins.enable([2000])
         world.wait("the acceptor enabled", lambda: world.cash_ready()["coin"])

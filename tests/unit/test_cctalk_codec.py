@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,6 +95,61 @@ def test_coin_ids_map_to_values_by_longest_prefix_never_by_position() -> None:
     assert match_value("EU200A", values) is None
 
 
+#: the value codes the ccTalk specification's coin value table gives, with their values
+SPEC_VALUE_CODES = [
+    ("5m0", "0.005"), ("10m", "0.01"), (".01", "0.01"), ("20m", "0.02"), ("25m", "0.025"),
+    (".50", "0.5"), ("001", "1"), ("2.5", "2.5"), ("005", "5"), ("010", "10"), ("250", "250"),
+    ("500", "500"), ("1K0", "1000"), ("2K0", "2000"), ("2K5", "2500"), ("10K", "10000"),
+    ("50K", "50000"), ("M10", "100000"), ("M25", "250000"), ("1M0", "1000000"),
+    ("2M5", "2500000"), ("50M", "50000000"), ("G10", "100000000"),
+]
+
+
+@pytest.mark.parametrize(("code", "value"), SPEC_VALUE_CODES)
+def test_coin_value_codes_of_the_specification(code: str, value: str) -> None:
+    name = codec.parse_coin_name(f"GB{code}A")
+    assert (name.country, name.value, name.issue) == ("GB", Decimal(value), "A")
+
+
+@pytest.mark.parametrize(
+    ("ident", "country", "value"),
+    [
+        ("DK050A", "DK", 50), ("DK100B", "DK", 100), ("DK500A", "DK", 500),
+        ("DK1K0A", "DK", 1000), ("DK2K0A", "DK", 2000), ("DK010A", "DK", 10),
+        ("EU200A", "EU", 200), ("GB.50A", "GB", Decimal("0.5")), ("SE10KA", "SE", 10000),
+        ("JP500A", "JP", 500), ("HU2M0A", "HU", 2_000_000), ("CH5m0A", "CH", Decimal("0.005")),
+    ],
+)
+def test_coin_names_of_several_currencies(ident: str, country: str, value: Decimal) -> None:
+    name = codec.parse_coin_name(ident)
+    assert (name.country, name.value) == (country, value)
+
+
+def test_danish_10_and_20_kroner_are_1k0_and_2k0_not_010_and_020() -> None:
+    assert codec.parse_coin_name("DK1K0A").value == 1000  # øre
+    assert codec.parse_coin_name("DK2K0A").value == 2000
+    assert codec.parse_coin_name("DK010A").value == 10
+    assert codec.parse_coin_name("DK020A").value == 20
+
+
+@pytest.mark.parametrize(
+    "text", ["......", "", "DK50A", "DK0500A", "dk050A", "DK1KKA", "DK1K.A", "DKx00A",
+             "DK050 ", "1K050A", "DK 50A"],
+)
+def test_what_is_not_a_coin_name_is_refused(text: str) -> None:
+    with pytest.raises(CcTalkProtocolError):
+        codec.parse_coin_name(text)
+
+
+@given(st.text(max_size=8))
+def test_any_text_parses_or_is_refused_cleanly(text: str) -> None:
+    try:
+        name = codec.parse_coin_name(text)
+    except CcTalkProtocolError:
+        return
+    assert name.value >= 0 and len(name.country) == 2
+
+
 def test_polling_priority_is_kept_within_100_to_200_ms() -> None:
     assert polling_interval_s(bytes((2, 15))) == pytest.approx(0.15)
     assert polling_interval_s(bytes((1, 20))) == pytest.approx(0.1)
@@ -129,6 +186,28 @@ def test_coin_error_codes_map_to_rejections_and_faults() -> None:
     assert coin_error(20).kind is FaultKind.FRAUD
     assert coin_error(0).effect is Effect.NONE
     assert coin_error(99).kind is FaultKind.OTHER  # unknown codes are never silently ignored
+
+
+#: the coin error codes the specification's table marks "coin rejected: yes" and that leave the
+#: mechanism working (14, 15, 30 and 32 are rejects too, but a blocked sensor or a gate that
+#: does not open needs someone: those are jams)
+SPEC_PLAIN_REJECTS = [1, 2, 3, 8, 9, 10, 11, 12, 13, 22, 24, 25, 33, 37, 38, *range(128, 160)]
+
+
+def test_every_coin_error_code_of_the_specification_has_its_meaning() -> None:
+    for code in [*range(0, 41), *range(128, 160), 253, 254, 255]:
+        assert not coin_error(code).text.startswith("coin error code"), code
+    assert coin_error(41).text == "coin error code 41"  # not in the table
+
+
+@pytest.mark.parametrize("code", SPEC_PLAIN_REJECTS)
+def test_coins_the_specification_rejects_are_rejects_and_no_fault(code: int) -> None:
+    assert (coin_error(code).effect, coin_error(code).kind) == (Effect.REJECTED, None)
+
+
+@pytest.mark.parametrize("code", [14, 15, 26, 30, 32, 35])
+def test_a_blocked_or_failing_mechanism_is_a_jam(code: int) -> None:
+    assert coin_error(code).kind is FaultKind.JAM
 
 
 def test_bill_status_codes_map_to_faults_and_health() -> None:

@@ -152,7 +152,7 @@ def test_shipped_example_and_demo_configs_are_valid(
     (tmp_path / "kiosk.toml").write_text(example)
     monkeypatch.setenv("KIOSK_SIP2_PASSWORD", "z")
     config = load_config(tmp_path / "kiosk.toml")
-    assert config.devices.coin_acceptor.coin_values["DK020"] == 2000
+    assert config.devices.coin_acceptor.coin_values == {}  # coins are valued by their names
 
 
 def cli_error(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
@@ -187,6 +187,12 @@ SERIAL_DEVICES = {
             "devices.coin_acceptor.coin_values.DK020",
             "greater than 0",
             id="coin-negative",
+        ),
+        pytest.param(
+            "[devices.coin_acceptor]\nemulated = true\ncoin_values = { DK020 = 20 }",
+            "devices.coin_acceptor.coin_values",
+            "DK020 = 20: not a Danish coin in øre",
+            id="coin-override-not-a-danish-coin",
         ),
         pytest.param(
             '[devices.note_validator]\nemulated = true\nchannel_values = { "1" = 5000, "2" = -1 }',

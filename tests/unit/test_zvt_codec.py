@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from drivers.base.terminal import CardOutcome, CardResult
 from drivers.zvt import apdu as A
 from drivers.zvt.bmp import (
+    StatusInfo,
     encode_ber_length,
     encode_var,
     mask_card_numbers,
@@ -31,6 +33,7 @@ from drivers.zvt.frame import (
     decode_frame,
     encode_frame,
 )
+from drivers.zvt.outcome import Pending, judge_last_transaction
 
 H = bytes.fromhex
 
@@ -261,3 +264,34 @@ def test_authorisation_round_trips(amount: int, currency: int) -> None:
     decoded = A.decode_apdu(decode_frame(encode_frame(apdu.encode())))
     fields = dict(parse_bmps(decoded.data))
     assert A.bcd_decode(fields[0x04]) == amount and A.bcd_decode(fields[0x49]) == currency
+
+
+# --- what an authorisation came to (drivers.zvt.outcome) ---------------------------------------
+
+
+def test_a_pending_authorisation_survives_a_restart_as_its_token() -> None:
+    pending = Pending(2500, True, 999_999)
+    assert pending.token() == "zvt-trace:999999:2500"
+    assert Pending.from_token(pending.token()) == pending
+    assert Pending(2500, True, None).token() == "zvt-trace:none:2500"
+    assert Pending(2500, False, None).token() == ""  # no baseline: nothing to tell by
+    for bad in ("", "zvt-trace:12:2500", "zvt-trace:000001:", "other:000001:2500"):
+        assert Pending.from_token(bad) is None
+
+
+def test_only_the_next_transaction_for_the_same_amount_is_ours() -> None:
+    pending = Pending(2500, True, 999_999)
+
+    def judge(trace: int | None, amount: int = 2500, code: int = 0) -> object:
+        last = None if trace is None else StatusInfo(code, amount, trace, receipt_no=7)
+        return judge_last_transaction(pending, last, 2500, "s1")
+
+    approved = judge(0)  # trace numbers wrap 999999 -> 0
+    assert isinstance(approved, CardResult)
+    assert (approved.outcome, approved.terminal_ref) == (CardOutcome.APPROVED, "0007")
+    declined = judge(0, code=5)
+    assert isinstance(declined, CardResult) and declined.outcome is CardOutcome.DECLINED
+    for never in (judge(999_999), judge(None)):  # nothing after the baseline
+        assert isinstance(never, CardResult) and never.outcome is CardOutcome.ABORTED
+    assert judge(1) == "the terminal's last transaction is not the next one"
+    assert judge(0, amount=2400) == "the terminal's last transaction has another amount"

@@ -48,9 +48,9 @@ from tests.world.wire import Channel
 
 log = logging.getLogger("world")
 
-#: coin value in øre → the coin id the acceptor reports (and the configured prefix)
-COIN_IDS = {50: "DK050A", 100: "DK100A", 200: "DK200A", 500: "DK500A", 1000: "DK010A",
-            2000: "DK020A"}
+#: coin value in øre → the coin id the acceptor reports (its ccTalk name)
+COIN_IDS = {50: "DK050A", 100: "DK100A", 200: "DK200A", 500: "DK500A", 1000: "DK1K0A",
+            2000: "DK2K0A"}
 COIN_VALUES = {ident: value for value, ident in COIN_IDS.items()}
 NOTES_KR = (50, 100, 200, 500, 1000)  # the SSP validator's channels 1..5
 #: the seed patron with old (FBS) and new (debtor) claims: docs/demo-patrons.md

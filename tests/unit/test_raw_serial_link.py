@@ -1,4 +1,4 @@
-"""The reconnecting serial link under the ccTalk and SSP drivers."""
+"""The reconnecting raw serial link under the ccTalk, SSP and scanner drivers."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import time
 import pytest
 
 from drivers.emulation.pty import PtyPort
-from drivers.serial_link import Backoff, LinkDown, SerialLink
+from drivers.serial_link import Backoff, LinkDown, RawSerialLink
 
 
 def test_a_missing_port_is_link_down(tmp_path) -> None:
-    link = SerialLink(str(tmp_path / "no-such-device"))
+    link = RawSerialLink(str(tmp_path / "no-such-device"))
     with pytest.raises(LinkDown):
         link.open()
     with pytest.raises(LinkDown):
@@ -20,7 +20,7 @@ def test_a_missing_port_is_link_down(tmp_path) -> None:
 
 def test_read_returns_at_once_when_complete_and_io_fails_after_unplug() -> None:
     with PtyPort("dev") as pty:
-        link = SerialLink(pty.path)
+        link = RawSerialLink(pty.path)
         link.open()
         pty.write(b"\x01\x02\x03")
         assert link.read(3, timeout_s=5) == b"\x01\x02\x03"
