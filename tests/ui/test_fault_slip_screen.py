@@ -7,15 +7,11 @@ from __future__ import annotations
 import pytest
 
 from kiosk.money import Money
-from kiosk.payment.outbox import FbsOutbox
 from kiosk.payment.states import State
-from kiosk.receipts import FAULT_SLIP_TITLE, ReceiptDesk
-from kiosk.runtime import ReceiptService
+from kiosk.receipts import FAULT_SLIP_TITLE
 from tests.integration.test_ledger_fault import Outage, Retries
 from tests.ui.conftest import WAIT_MS, UiWorld
-from tests.ui.test_demo_receipt_status import Printer
 from tests.ui.test_idle_ledger_fault import pay_cash
-from ui.screens.finish import PrintStatusRelay
 
 PHOTO_DA = "Tag et billede af skærmen og vis det til personalet"
 PHOTO_EN = "Take a picture of the screen and show it to the staff"
@@ -25,16 +21,7 @@ TAKE_DA = "Tag sedlen med til personalet"
 def fault_with_slip(ui: UiWorld, paper_out: bool) -> tuple[Outage, Retries]:
     """The core's receipt service on a printer that prints or refuses; then a coin the ledger
     cannot take (30 kr in, 20 of it recorded)."""
-    service = ReceiptService(
-        ui.engine,
-        ReceiptDesk(Printer(paper_out)),  # type: ignore[arg-type]
-        FbsOutbox(ui.engine, ui.fbs, ui.session.clock),
-        library_name="Testbiblioteket",
-        automat_id="test-01",
-        now=ui.session.clock.now,
-    )
-    service.on_issued = PrintStatusRelay(ui.window.receipt, ui.window.ended)
-    service.attach(ui.session)
+    ui.printer.paper_out = paper_out
     outage, retries = Outage(ui.engine), Retries()
     ui.session.schedule = retries
     pay_cash(ui)
@@ -52,6 +39,7 @@ def test_printer_refused_shows_the_slip_to_photograph(ui: UiWorld) -> None:
     ref = ui.view.fault_ref
     slip = ended.slip.text()
     assert FAULT_SLIP_TITLE.upper() in slip and "30,00 kr" in slip and f"Reference: {ref}" in slip
+    assert slip == ui.printer.texts("fault_slip")[-1] and ui.printer.slips == []  # as refused
     words = ended.text.text()
     assert PHOTO_DA in words and "kunne ikke udskrives" in words
     assert ref in words and "30,00 kr" in words  # the reference stays in view above the slip
@@ -85,5 +73,7 @@ def test_printed_slip_says_take_it_to_the_staff(ui: UiWorld, language: str, take
     ui.qtbot.waitUntil(lambda: take in ended.text.text(), timeout=WAIT_MS)
     assert ui.view.fault_ref in ended.text.text()
     assert not ended.slip_area.isVisible() and ended.slip.text() == ""
+    (printed,) = ui.printer.slips
+    assert printed.kind == "fault_slip" and ui.view.fault_ref in ui.printer.texts("fault_slip")[0]
     assert PHOTO_DA not in ended.text.text() and PHOTO_EN not in ended.text.text()
     assert ui.view.received == Money(3000)
