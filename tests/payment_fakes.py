@@ -367,6 +367,7 @@ class SessionRig:
     coins: FakeAcceptor
     notes: FakeAcceptor
     terminal: Any  # a FakeTerminal unless the test gave another terminal
+    retries: Retries  # the ledger's retries: due when the session asks, run when the test says
     receipts: ReceiptService | None = None  # with a printer: the core's receipt service
     printer: Any = None  # the FakePrinter (or the driver) the receipt service prints on
     views: list[SessionView] = field(default_factory=list)  # every view the session notified
@@ -396,7 +397,6 @@ def session_rig(
     cash: CashSection | None = None,
     claims: ClaimsSection | None = None,
     runner: Runner | None = None,
-    schedule: Callable[[float, Callable[[], None]], Any] | None = None,
     on_settled: Callable[[str], None] | None = None,
     printer: ReceiptPrinter | None = None,
     library_name: str = LIBRARY,
@@ -404,12 +404,13 @@ def session_rig(
     """A :class:`PaymentSession` built as ``Core.new_session`` builds it, on ``engine``'s ledger.
 
     Defaults: a :class:`FakeClock`, :func:`citizens_fbs`, a :class:`FakeTerminal`, a signed bon
-    book, the default cash rules, claims before 2020-09-01 payable in FBS, work run inline, the
-    ledger retried on real timers. The coin and note acceptors deliver their events straight to
-    the session (a UI test points them at its bridge). With ``printer`` the core's
-    :class:`ReceiptService` is attached: FBS at once after settlement, then the receipt and any
-    credit bon on that printer."""
+    book, the default cash rules, claims before 2020-09-01 payable in FBS, work run inline. A
+    failing ledger is retried when the test runs ``rig.retries``, never on a timer. The coin and
+    note acceptors deliver their events straight to the session (a UI test points them at its
+    bridge). With ``printer`` the core's :class:`ReceiptService` is attached: FBS at once after
+    settlement, then the receipt and any credit bon on that printer."""
     clock = clock or FakeClock()
+    retries = Retries()
     fbs = fbs or citizens_fbs()
     terminal = terminal or FakeTerminal()
     claims = claims or ClaimsSection(cut_off_date="2020-09-01")
@@ -434,14 +435,14 @@ def session_rig(
         claims_config=claims,
         runner=runner,
         on_settled=on_settled,
-        schedule=schedule,
+        schedule=retries,
     )
     coins = FakeAcceptor("coins", "coin", session.on_device_event)
     notes = FakeAcceptor("notes", "note", session.on_device_event)
     session.devices.acceptors = [coins, notes]
     outbox = FbsOutbox(engine, fbs, clock, automat_id=automat)
     rig = SessionRig(
-        engine, session, clock, fbs, ledger, journal, book, outbox, coins, notes, terminal
+        engine, session, clock, fbs, ledger, journal, book, outbox, coins, notes, terminal, retries
     )
     if printer is not None:
         rig.printer = printer

@@ -20,7 +20,7 @@ from kiosk.ledger.repository import TenderEvent
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
 from kiosk.payment.states import State
-from tests.payment_fakes import CPR, FakeTerminal, Retries, session_rig
+from tests.payment_fakes import CPR, FakeTerminal, session_rig
 
 
 class Outage:
@@ -70,9 +70,9 @@ class Rig:
     ) -> None:
         self.engine = engine
         self.outage = Outage(engine)
-        self.retries = Retries()
         options.setdefault("bons", "plain")
-        self.world = session_rig(engine, terminal=terminal, schedule=self.retries, **options)
+        self.world = session_rig(engine, terminal=terminal, **options)
+        self.retries = self.world.retries
         self.s, self.fbs, self.coins = self.world.session, self.world.fbs, self.world.coins
         self.terminal, self.views = self.world.terminal, self.world.views
 

@@ -12,7 +12,7 @@ from kiosk.ledger.audit import run_audit
 from kiosk.money import Money
 from kiosk.payment.states import TRANSITIONS, Event, State
 from tests.integration.test_ledger_fault import Outage
-from tests.payment_fakes import CPR, ManualRunner, Retries, session_rig
+from tests.payment_fakes import CPR, ManualRunner, session_rig
 
 
 class FixedBon:
@@ -28,11 +28,11 @@ class Rig:
         self.engine = engine
         self.runner = ManualRunner()
         self.outage = Outage(engine)
-        self.retries = Retries()
-        world = session_rig(engine, bons="plain", runner=self.runner, schedule=self.retries)
+        world = session_rig(engine, bons="plain", runner=self.runner)
         self.s, self.fbs, self.coins, self.terminal = (
             world.session, world.fbs, world.coins, world.terminal
         )
+        self.retries = world.retries
 
     # -- reaching each state -------------------------------------------------------------------
     def to(self, state: State) -> None:

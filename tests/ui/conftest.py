@@ -26,6 +26,7 @@ from tests.payment_fakes import (
     FakeFbs,
     FakePrinter,
     FakeTerminal,
+    Retries,
     SessionRig,
     session_rig,
 )
@@ -56,7 +57,8 @@ def fail_on_qt_warnings(qtlog: object) -> Iterator[None]:
 @dataclass
 class UiWorld:
     """The window over a session of :func:`session_rig` as the automat runs it: the core's
-    receipt service prints on ``printer`` and its answers reach the screens."""
+    receipt service prints on ``printer`` and its answers reach the screens; the ledger's
+    retries wait for the test (``retries.run``)."""
 
     qtbot: QtBot
     rig: SessionRig
@@ -92,6 +94,10 @@ class UiWorld:
         return self.rig.book
 
     @property
+    def retries(self) -> Retries:
+        return self.rig.retries
+
+    @property
     def printer(self) -> FakePrinter:
         return self.rig.printer  # type: ignore[no-any-return]
 
@@ -109,6 +115,12 @@ class UiWorld:
 
     def wait_screen(self, screen: object) -> None:
         self.qtbot.waitUntil(lambda: self.window.stack.currentWidget() is screen, timeout=WAIT_MS)
+
+    def run_retries(self) -> None:
+        """The ledger's retry is due now: wait until the session has asked for one (on its
+        worker), then run it."""
+        self.qtbot.waitUntil(lambda: bool(self.retries.due), timeout=WAIT_MS)
+        self.retries.run()
 
     def settle(self) -> None:
         """Let the worker finish what was posted and the GUI take the queued views."""

@@ -9,7 +9,7 @@ import pytest
 from kiosk.money import Money
 from kiosk.payment.states import State
 from kiosk.receipts import FAULT_SLIP_TITLE
-from tests.integration.test_ledger_fault import Outage, Retries
+from tests.integration.test_ledger_fault import Outage
 from tests.ui.conftest import WAIT_MS, UiWorld
 from tests.ui.test_idle_ledger_fault import pay_cash
 
@@ -18,22 +18,21 @@ PHOTO_EN = "Take a picture of the screen and show it to the staff"
 TAKE_DA = "Tag sedlen med til personalet"
 
 
-def fault_with_slip(ui: UiWorld, paper_out: bool) -> tuple[Outage, Retries]:
+def fault_with_slip(ui: UiWorld, paper_out: bool) -> Outage:
     """The core's receipt service on a printer that prints or refuses; then a coin the ledger
     cannot take (30 kr in, 20 of it recorded)."""
     ui.printer.paper_out = paper_out
-    outage, retries = Outage(ui.engine), Retries()
-    ui.session.schedule = retries
+    outage = Outage(ui.engine)
     pay_cash(ui)
     outage.mode = "readonly"
     ui.coins.insert(1000)
     ui.wait_state(State.LEDGER_FAULT)
     ui.wait_screen(ui.window.ended)
-    return outage, retries
+    return outage
 
 
 def test_printer_refused_shows_the_slip_to_photograph(ui: UiWorld) -> None:
-    outage, retries = fault_with_slip(ui, paper_out=True)
+    outage = fault_with_slip(ui, paper_out=True)
     ended = ui.window.ended
     ui.qtbot.waitUntil(ended.slip_area.isVisible, timeout=WAIT_MS)
     ref = ui.view.fault_ref
@@ -49,7 +48,7 @@ def test_printer_refused_shows_the_slip_to_photograph(ui: UiWorld) -> None:
     assert ended.slip.text() == slip  # the slip is the paper's own (Danish) text
     ui.window.choose_language("da")
     outage.mode = None
-    retries.run()
+    ui.run_retries()
     ui.wait_state(State.CANCELLED)  # back in service: a credit bon, the slip is no longer shown
     ui.settle()
     assert not ended.slip_area.isVisible() and ended.slip.text() == ""

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from kiosk.money import Money
 from kiosk.payment.states import State
-from tests.integration.test_ledger_fault import Outage, Retries
+from tests.integration.test_ledger_fault import Outage
 from tests.ui.conftest import UiWorld
 
 
@@ -24,8 +24,7 @@ def pay_cash(ui: UiWorld) -> None:
 
 
 def test_no_countdown_while_out_of_order_and_it_resumes_after(ui: UiWorld) -> None:
-    outage, retries = Outage(ui.engine), Retries()
-    ui.session.schedule = retries
+    outage = Outage(ui.engine)
     pay_cash(ui)
     idle, window = ui.window.idle, ui.window
     warnings: list[int] = []
@@ -48,7 +47,7 @@ def test_no_countdown_while_out_of_order_and_it_resumes_after(ui: UiWorld) -> No
     assert window.stack.currentWidget() is window.ended
     assert "30,00 kr" in window.ended.text.text()
     outage.mode = None
-    retries.run()
+    ui.run_retries()
     ui.wait_state(State.CANCELLED)  # back in service: the money became a credit bon
     ui.settle()
     assert "30,00 kr" in window.ended.bon.text()
