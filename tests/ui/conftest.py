@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from PySide6.QtCore import Qt, QtMsgType
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 
@@ -125,7 +125,12 @@ class UiWorld:
     def settle(self) -> None:
         """Let the worker finish what was posted and the GUI take the queued views."""
         assert self.window.bridge.worker.drain()
-        self.qtbot.wait(1)
+        self.process_events()
+
+    def process_events(self) -> None:
+        """The GUI thread handles what is waiting for it now: the views the worker queued, the
+        layout requests of a screen just shown or resized (no timer: nothing else can come)."""
+        QApplication.processEvents()
 
     # -- a citizen's fingers -------------------------------------------------------------------
     def click(self, b: QPushButton) -> None:

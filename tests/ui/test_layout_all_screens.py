@@ -222,9 +222,9 @@ def test_every_screen_fits_with_its_worst_content(
         else:
             w.hide_warning()
         w.stack.setCurrentWidget(screen)
-        ui.qtbot.wait(1)
+        ui.process_events()
         w.resize(*size)  # what a full-screen window gets: no more than the screen
-        ui.qtbot.wait(1)
+        ui.process_events()
         try:
             check(w, size, what)
         except AssertionError as e:  # every screen that does not fit, not just the first
@@ -265,6 +265,6 @@ def test_a_login_with_larger_text_never_grows_the_window(crowded: UiWorld) -> No
     w.stack.currentChanged.connect(lambda _i: sizes.append((w.width(), w.height())))
     ui.login()
     ui.wait_screen(w.claims)
-    ui.qtbot.wait(1)
+    ui.process_events()
     assert (w.width(), w.height()) == size
     assert sizes and all(s == size for s in sizes), sizes
