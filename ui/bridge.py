@@ -191,10 +191,6 @@ class SessionBridge(QObject):
     def reset(self) -> None:
         self._call("reset")
 
-    def refresh(self) -> None:
-        """Ask for a fresh snapshot (e.g. after a language switch)."""
-        self.worker.post(lambda: self.session and self._on_view(self.session.view()))
-
     def check_service(self, fbs_health: Callable[[], bool]) -> None:
         """FBS health runs on the pool, device health on the worker; the result is emitted."""
 
