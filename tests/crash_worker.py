@@ -30,24 +30,19 @@ from sqlalchemy.engine import make_url
 from drivers.base import CardOutcome, CardResult
 from kiosk.bons import BonBook, BonSigner
 from kiosk.clock import Clock, SystemClock
-from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.domain import Claim, Patron
 from kiosk.fbs.port import FeeRegistration, RegistrationStatus
 from kiosk.ledger.db import make_engine
 from kiosk.ledger.migrate import upgrade
-from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.outbox import FbsOutbox
-from kiosk.payment.parts import Devices
-from kiosk.payment.session import PaymentSession
 from tests.payment_fakes import (
     CPR,
-    FakeAcceptor,
     FakeFbs,
     FakeTerminal,
     debt_blocked_patron,
     mixed_claims,
+    session_rig,
 )
 
 AUTOMAT = "crash-01"
@@ -223,39 +218,30 @@ def run(ledger_url: str, world: str, scenario: str, crash_at: str) -> None:
     crasher = Crasher(crash_at)
     clock = SystemClock()
     engine = make_engine(ledger_url)  # migrated by the test before the start
-    ledger = Ledger(engine, AUTOMAT, clock)
-    book = bon_book(engine, clock)
-    journal = journal_for(engine, clock, book)
-    fbs = DurableFbs(world, crasher)
-    terminal = DurableTerminal(world, crasher)
-    outbox = FbsOutbox(engine, fbs, clock, automat_id=AUTOMAT)
+    rig = session_rig(
+        engine,
+        automat=AUTOMAT,
+        clock=clock,
+        fbs=DurableFbs(world, crasher),
+        terminal=DurableTerminal(world, crasher),
+        bons=bon_book(engine, clock),
+        on_settled=lambda session_id: rig.outbox.deliver_due(session_id),
+    )
+    session, book, coins = rig.session, rig.book, rig.coins
+    assert book is not None
     # a staff bon bought at the desk before the citizen arrives (not a journal point under test)
     desk_value = {"bon": Money.kr(150), "bon_then_card": Money.kr(20)}.get(scenario)
     desk_bon = book.issue(desk_value, "staff-01") if desk_value else None
 
-    crasher.wrap(journal, "commit_plan", "plan_committed")
-    crasher.wrap(ledger, "record_tender", "tender_recorded")
+    crasher.wrap(rig.journal, "commit_plan", "plan_committed")
+    crasher.wrap(rig.ledger, "record_tender", "tender_recorded")
     crasher.wrap(book, "redeem_into_session", "bon_redeemed")
-    crasher.wrap(journal, "start_card", "card_pending")
-    crasher.wrap(journal, "finish_card", "card_finished")
-    crasher.wrap(journal, "settle", "settled")
-    crasher.wrap(outbox, "deliver_due", "outbox_delivered")
-    crasher.wrap(journal, "end", "ended")
-    crasher.wrap(journal, "credit_and_end", "credited_and_ended")
-
-    session = PaymentSession(
-        fbs=fbs,
-        ledger=ledger,
-        journal=journal,
-        devices=Devices(terminal=terminal),
-        bons=book,
-        clock=clock,
-        cash=CashSection(),
-        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
-        on_settled=lambda session_id: outbox.deliver_due(session_id),
-    )
-    coins = FakeAcceptor("coins", "coin", session.on_device_event)
-    session.devices.acceptors = [coins]
+    crasher.wrap(rig.journal, "start_card", "card_pending")
+    crasher.wrap(rig.journal, "finish_card", "card_finished")
+    crasher.wrap(rig.journal, "settle", "settled")
+    crasher.wrap(rig.outbox, "deliver_due", "outbox_delivered")
+    crasher.wrap(rig.journal, "end", "ended")
+    crasher.wrap(rig.journal, "credit_and_end", "credited_and_ended")
 
     session.start()
     session.identify(CPR)

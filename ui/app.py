@@ -128,7 +128,6 @@ def automat_over_core(
         claims=config.claims,
         cash=config.cash,
         fbs_health=lambda: bool(world["core"].fbs.health().ok),
-        receipts_by_core=True,
         idle=idle or idle_settings(config),
     )
     relay = PrintStatusRelay(window.receipt, window.ended)

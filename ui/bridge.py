@@ -58,7 +58,6 @@ class SessionBridge(QObject):
     snapshot = Signal(object)  # Snapshot, emitted on the GUI thread
     refused = Signal(str)  # an intent the session refused in its current state
     service = Signal(object)  # ServiceStatus, emitted on the GUI thread
-    printed = Signal(bool)  # the receipt came out of the printer (False: show it on screen)
     _views_waiting = Signal()  # worker → GUI: there are views in the queue
     _service_checked = Signal(bool, str)  # worker → GUI: FBS ok, methods joined by ","
 
@@ -192,10 +191,6 @@ class SessionBridge(QObject):
     def reset(self) -> None:
         self._call("reset")
 
-    def refresh(self) -> None:
-        """Ask for a fresh snapshot (e.g. after a language switch)."""
-        self.worker.post(lambda: self.session and self._on_view(self.session.view()))
-
     def check_service(self, fbs_health: Callable[[], bool]) -> None:
         """FBS health runs on the pool, device health on the worker; the result is emitted."""
 
@@ -207,16 +202,6 @@ class SessionBridge(QObject):
 
         # through the worker, so a check asked for during start-up runs once the session exists
         self.worker.post(lambda: self.runner.submit(probe, done))
-
-    def print_receipt(self, printer: Callable[[SessionView], Any], view: SessionView) -> None:
-        """Print on the pool; the outcome reaches the GUI as ``printed``."""
-
-        def done(_result: Any, error: BaseException | None) -> None:
-            if error is not None:
-                log.warning("receipt not printed: %s", error)
-            self.printed.emit(error is None)
-
-        self.runner.submit(lambda: printer(view), done)
 
     def close(self) -> None:
         self.runner.shutdown()

@@ -1,13 +1,17 @@
-"""The one place the UI is wired to a built core: give it a session and its collaborators.
+"""The one place the UI is wired to a session: give it a session (or a function that builds one)
+and the settings its screens show.
 
-The lead's composition root (``kiosk/app.py`` + demo mode) calls :func:`build_automat` with the
-real FBS client and devices, or the simulator and emulators; tests and the walkthrough pass fakes.
+``ui.app.automat_over_core`` passes a function that builds the core (``kiosk.app.build_core``)
+and returns ``core.new_session()``; the core's ``ReceiptService`` prints after settlement and
+tells the receipt and end screens each printer answer through ``ui.screens.finish.
+PrintStatusRelay``. The UI tests build the same session over in-memory fakes
+(``tests/payment_fakes.session_rig``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 
@@ -18,7 +22,6 @@ from ui.window import AutomatWindow, IdleSettings
 
 if TYPE_CHECKING:
     from kiosk.payment.session import PaymentSession
-    from kiosk.payment.view import SessionView
 
 START_DELAY_MS = 30
 
@@ -30,8 +33,6 @@ def build_automat(
     claims: ClaimsSection,
     cash: CashSection,
     fbs_health: Callable[[], bool] | None = None,
-    print_receipt: Callable[[SessionView], Any] | None = None,
-    receipts_by_core: bool = False,
     idle: IdleSettings | None = None,
     languages: Languages | None = None,
 ) -> AutomatWindow:
@@ -55,8 +56,6 @@ def build_automat(
         languages=languages or Languages(),
         idle=idle or IdleSettings(),
         fbs_health=fbs_health,
-        print_receipt=print_receipt,
-        receipts_by_core=receipts_by_core,
     )
     if callable(session):
         # load the core once the first screen is painted, not in a race with painting it

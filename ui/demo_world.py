@@ -140,6 +140,3 @@ class CoreHands:
         if self.core.simulator is None:
             raise RuntimeError("FBS is not simulated in this automat")
         self.core.simulator.state.faults.http_500 = down
-
-    def fbs_down(self) -> bool:
-        return self.core.simulator is not None and self.core.simulator.state.faults.http_500

@@ -26,7 +26,7 @@ from ui.theme import Theme
 from ui.widgets import button, label
 
 if TYPE_CHECKING:
-    from kiosk.payment.view import SessionView
+    pass
 
 
 class ScreenStack(QStackedWidget):
@@ -61,8 +61,6 @@ class AutomatWindow(QWidget):
         languages: Languages,
         idle: IdleSettings | None = None,
         fbs_health: Callable[[], bool] | None = None,
-        print_receipt: Callable[[SessionView], Any] | None = None,
-        receipts_by_core: bool = False,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Betalingsautomat")
@@ -70,8 +68,6 @@ class AutomatWindow(QWidget):
         self.languages = languages
         self.theme = Theme()
         self.fbs_health = fbs_health
-        self.print_receipt = print_receipt
-        self.receipts_by_core = receipts_by_core  # the core prints after settlement on its own
         self.snapshot: Snapshot | None = None
         self.service = ServiceStatus(True, ("card", "cash"))
         self.bon_open = False
@@ -125,7 +121,6 @@ class AutomatWindow(QWidget):
         bridge.snapshot.connect(self.show_snapshot)
         bridge.refused.connect(self._refused)
         bridge.service.connect(self.on_service)
-        bridge.printed.connect(self._printed)
         languages.changed.connect(self._language_changed)
         self.apply_theme()
         self.choose_language(DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in langs else langs[0])
@@ -228,7 +223,7 @@ class AutomatWindow(QWidget):
         screen = self._screen_for(snap)
         screen.render(snap)
         self.stack.setCurrentWidget(screen)
-        self._timers(before, state, snap.view)
+        self._timers(before, state)
 
     def _screen_for(self, snap: Snapshot) -> Screen:
         state = snap.view.state
@@ -248,7 +243,7 @@ class AutomatWindow(QWidget):
         }
         return table.get(state, self.ended)
 
-    def _timers(self, before: State, state: State, view: SessionView) -> None:
+    def _timers(self, before: State, state: State) -> None:
         # out of order: nothing a citizen does changes it, and the screen must stay for the staff
         if state in (State.IDLE, State.SETTLING, State.LEDGER_FAULT) or state in ENDED:
             self.idle.stop()
@@ -265,13 +260,6 @@ class AutomatWindow(QWidget):
             self.forget_personal()
             if self.languages.current != DEFAULT_LANGUAGE:
                 self.choose_language(DEFAULT_LANGUAGE)
-        if state is State.RECEIPT and before is not State.RECEIPT:
-            if self.receipts_by_core:
-                pass  # printed by the core's receipt service; nothing claimed on screen
-            elif self.print_receipt is None:
-                self.receipt.set_printed(False)
-            else:
-                self.bridge.print_receipt(self.print_receipt, view)
 
     def forget_personal(self) -> None:
         """Clear every personal detail from every screen that is not showing the end."""
@@ -303,10 +291,6 @@ class AutomatWindow(QWidget):
         if isinstance(current, Screen):
             key = name if name in MESSAGES else "refused_now"
             current.banner.show_message(message_for(key))
-
-    @Slot(bool)
-    def _printed(self, ok: bool) -> None:
-        self.receipt.set_printed(ok)
 
     # -- idle ------------------------------------------------------------------------------------
     @Slot(int)

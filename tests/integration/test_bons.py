@@ -15,7 +15,6 @@ from sqlalchemy import Engine, select, text
 
 from kiosk.bons import BonBook, BonError, BonSigner, BonTicket, BonUsageError
 from kiosk.clock import FakeClock
-from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.domain import Patron, PayableIn
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.db import make_engine
@@ -23,17 +22,16 @@ from kiosk.ledger.models import AuditEntry, Bon, Tender
 from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.parts import Devices
 from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
 from kiosk.payment.view import SessionView
 from tests.payment_fakes import (
     CPR,
     FakeFbs,
-    FakeTerminal,
     claim,
     debt_blocked_patron,
     mixed_claims,
+    session_rig,
 )
 
 KEY = "per-installation-secret"
@@ -172,23 +170,12 @@ def test_outstanding_lists_valid_issued_bons(desk: Desk) -> None:
     assert [t.id for t in desk.book.outstanding(include_expired=True)] == [kept.id]
 
 
-def citizen_session(desk: Desk) -> tuple[PaymentSession, list[SessionView]]:
-    fbs = FakeFbs()
-    fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
-    journal = PaymentJournal(desk.engine, "test-01", desk.clock, desk.book, {})
-    views: list[SessionView] = []
-    session = PaymentSession(
-        fbs=fbs,
-        ledger=desk.ledger,
-        journal=journal,
-        devices=Devices(terminal=FakeTerminal()),
-        bons=desk.book,
-        clock=desk.clock,
-        cash=CashSection(),
-        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
-    )
-    session.listeners.append(views.append)
-    return session, views
+def citizen_session(
+    desk: Desk, fbs: FakeFbs | None = None
+) -> tuple[PaymentSession, list[SessionView]]:
+    """A citizen session at the automat that sells and takes the desk's bons."""
+    rig = session_rig(desk.engine, clock=desk.clock, fbs=fbs, bons=desk.book)
+    return rig.session, rig.views
 
 
 def test_a_bon_worth_less_than_due_then_cancel_gives_the_value_back_as_a_bon(desk: Desk) -> None:
@@ -216,19 +203,7 @@ def test_a_bon_worth_more_than_due_pays_and_leaves_a_remainder_bon(desk: Desk) -
     fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
     other = Patron("P2", "Bo Berg")
     fbs.add("3210519784", "0000", other, [claim("401", "20.00", PayableIn.FBS, date(2019, 1, 5))])
-    journal = PaymentJournal(desk.engine, "test-01", desk.clock, desk.book, {})
-    views: list[SessionView] = []
-    session = PaymentSession(
-        fbs=fbs,
-        ledger=desk.ledger,
-        journal=journal,
-        devices=Devices(terminal=FakeTerminal()),
-        bons=desk.book,
-        clock=desk.clock,
-        cash=CashSection(),
-        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
-    )
-    session.listeners.append(views.append)
+    session, views = citizen_session(desk, fbs)
     bon = desk.book.issue(Money.kr(200), "staff-17")
 
     session.start()

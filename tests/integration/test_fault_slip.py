@@ -5,7 +5,6 @@ fault episode however often the ledger is retried; with the paper out it is kept
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,10 @@ from drivers.base.printer import PaperStatus
 from drivers.emulation.pty import PtyPort
 from drivers.escpos.emulator import EscposEmulator, Slip
 from drivers.escpos.printer import EscposPrinter
-from kiosk.bons import BonBook, BonSigner
 from kiosk.money import Money
-from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.outbox import FbsOutbox
 from kiosk.payment.runner import InlineRunner
 from kiosk.payment.states import State
-from kiosk.receipts import Issued, ReceiptDesk
-from kiosk.runtime import ReceiptService
+from kiosk.receipts import Issued
 from tests.integration.test_ledger_fault import Rig
 from tests.payment_fakes import CPR
 
@@ -57,23 +52,19 @@ class SlipRig(Rig):
     session call is followed by a pump of the runner."""
 
     def __init__(self, engine: Engine, printer: EscposPrinter) -> None:
-        super().__init__(engine)
         self.runner = WorkerRunner()
-        self.s.runner = self.runner
-        clock = self.s.clock  # real signed bons: the settlement's credit bon is printed too
-        book = BonBook(engine, BonSigner("fault-slip-test-key"), clock, "t", timedelta(days=90))
-        self.s.journal = PaymentJournal(engine, "t", clock, book, {})
-        self.shown: list[Issued] = []
-        self.service = ReceiptService(
+        super().__init__(
             engine,
-            ReceiptDesk(printer),
-            FbsOutbox(engine, self.fbs, self.s.clock),
+            runner=self.runner,
+            bons="book",  # real signed bons: the settlement's credit bon is printed too
+            printer=printer,
             library_name="Køge Bibliotekerne",
-            automat_id="koege-02",
-            now=self.s.clock.now,
+            automat="koege-02",
         )
+        self.shown: list[Issued] = []
+        assert self.world.receipts is not None
+        self.service = self.world.receipts
         self.service.on_issued = self.shown.append
-        self.service.attach(self.s)
 
     def do(self, step: Callable[[], Any]) -> None:
         """One thing happens to the session, then the worker runs what it queued."""

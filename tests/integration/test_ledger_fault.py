@@ -7,34 +7,20 @@ and, for SQLite, a full database (``PRAGMA max_page_count`` at the current size:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, select, update
 
 from drivers.base import CardResult
-from kiosk.clock import FakeClock
-from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.errors import LedgerUnavailable
 from kiosk.ledger.models import Allocation, Bon, OutboxItem, Tender
-from kiosk.ledger.repository import Ledger, TenderEvent
+from kiosk.ledger.repository import TenderEvent
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.parts import Devices
-from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
-from kiosk.payment.view import SessionView
-from tests.payment_fakes import (
-    CPR,
-    FakeAcceptor,
-    FakeFbs,
-    FakeTerminal,
-    TestBonIssuer,
-    debt_blocked_patron,
-    mixed_claims,
-)
+from tests.payment_fakes import CPR, FakeTerminal, session_rig
 
 
 class Outage:
@@ -64,21 +50,6 @@ class Outage:
             raw.execute("PRAGMA max_page_count = 1073741823")
 
 
-class Retries:
-    """The session's retry schedule, run by hand."""
-
-    def __init__(self) -> None:
-        self.due: list[Callable[[], None]] = []
-
-    def __call__(self, _delay_s: float, call: Callable[[], None]) -> None:
-        self.due.append(call)
-
-    def run(self) -> None:
-        due, self.due = self.due, []
-        for call in due:
-            call()
-
-
 class BigReceiptTerminal(FakeTerminal):
     """An approval whose terminal receipt needs new pages to store (a long merchant text)."""
 
@@ -91,29 +62,19 @@ class BigReceiptTerminal(FakeTerminal):
 
 
 class Rig:
-    def __init__(self, engine: Engine, terminal: FakeTerminal | None = None) -> None:
+    """A session (``s``) over a ledger that fails on demand (``outage``), its retries run by the
+    test (``retries``); credit bons are plain rows unless ``options`` say otherwise."""
+
+    def __init__(
+        self, engine: Engine, terminal: FakeTerminal | None = None, **options: Any
+    ) -> None:
         self.engine = engine
         self.outage = Outage(engine)
-        self.retries = Retries()
-        self.fbs = FakeFbs()
-        self.fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
-        clock = FakeClock()
-        self.terminal = terminal or FakeTerminal()
-        self.s = PaymentSession(
-            fbs=self.fbs,
-            ledger=Ledger(engine, "t", clock),
-            journal=PaymentJournal(engine, "t", clock, TestBonIssuer(), {}),
-            devices=Devices([], self.terminal),
-            bons=None,
-            clock=clock,
-            cash=CashSection(),
-            claims_config=ClaimsSection(cut_off_date="2020-09-01"),
-            schedule=self.retries,
-        )
-        self.coins = FakeAcceptor("coins", "coin", self.s.on_device_event)
-        self.s.devices.acceptors = [self.coins]
-        self.views: list[SessionView] = []
-        self.s.listeners.append(self.views.append)
+        options.setdefault("bons", "plain")
+        self.world = session_rig(engine, terminal=terminal, **options)
+        self.retries = self.world.retries
+        self.s, self.fbs, self.coins = self.world.session, self.world.fbs, self.world.coins
+        self.terminal, self.views = self.world.terminal, self.world.views
 
     def to_methods(self, fbs_only: bool = True) -> None:
         """Logged in, the FBS claims (37.30, 37.50 in cash) chosen, choosing how to pay."""

@@ -16,25 +16,17 @@ import pytest
 from sqlalchemy import Engine, insert, select, update
 
 from drivers.base import CardOutcome, CardResult, Credit
-from kiosk.bons import BonBook, BonSigner
-from kiosk.clock import FakeClock
-from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.models import Bon, CitizenSession, Tender
-from kiosk.ledger.repository import Ledger, TenderEvent
+from kiosk.ledger.repository import TenderEvent
 from kiosk.money import Money
-from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.parts import Devices
 from kiosk.payment.recovery import recover
 from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
 from tests.payment_fakes import (
     CPR,
-    FakeAcceptor,
-    FakeFbs,
     FakeTerminal,
-    debt_blocked_patron,
-    mixed_claims,
+    session_rig,
 )
 
 AUTOMAT = "test-01"
@@ -42,27 +34,10 @@ AUTOMAT = "test-01"
 
 class World:
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.clock = FakeClock()
-        self.fbs = FakeFbs()
-        self.fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
-        self.ledger = Ledger(engine, AUTOMAT, self.clock)
-        self.book = BonBook(engine, BonSigner("money-outside-payment-test-key!!"), self.clock,
-                            AUTOMAT)
-        self.journal = PaymentJournal(engine, AUTOMAT, self.clock, self.book, {})
-        self.terminal = FakeTerminal()
-        self.session = PaymentSession(
-            fbs=self.fbs,
-            ledger=self.ledger,
-            journal=self.journal,
-            bons=self.book,
-            clock=self.clock,
-            devices=Devices(acceptors=[], terminal=self.terminal),
-            cash=CashSection(),
-            claims_config=ClaimsSection(cut_off_date="2020-09-01"),
-        )
-        self.coins = FakeAcceptor("coins", "coin", self.session.on_device_event)
-        self.session.devices.acceptors = [self.coins]
+        rig = session_rig(engine, automat=AUTOMAT)
+        self.engine, self.clock, self.fbs, self.ledger = engine, rig.clock, rig.fbs, rig.ledger
+        self.book, self.journal, self.terminal = rig.book, rig.journal, rig.terminal
+        self.session, self.coins, self.notes = rig.session, rig.coins, rig.notes
 
     def coin_drops(self, value: int, *, restart: bool = False) -> None:
         """A coin the acceptor took, whatever it was told (in flight, or found at start-up)."""
@@ -304,8 +279,7 @@ def test_a_note_is_accepted_only_once_its_position_is_stored(world: World, ledge
     from drivers.base import Escrow
     from tests.integration.test_ledger_fault import Outage
 
-    notes = FakeAcceptor("notes", "note", world.session.on_device_event)
-    world.session.devices.acceptors.append(notes)
+    notes = world.notes
     world.pay_cash()
     notes.escrow_value = 5000
     outage = Outage(world.engine)

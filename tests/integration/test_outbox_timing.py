@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from sqlalchemy import select
@@ -16,8 +17,6 @@ from kiosk.clock import FakeClock
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.ledger.models import OutboxItem
 from kiosk.payment.outbox import MAX_BACKOFF, REFUSED_RETRY, FbsOutbox, backoff
-from kiosk.payment.parts import Devices
-from kiosk.payment.session import PaymentSession
 from tests.payment_fakes import CPR, FakeFbs, FakeTerminal, debt_blocked_patron, mixed_claims
 
 CONFIG = """
@@ -78,24 +77,29 @@ def core(tmp_path: Path, fbs: FakeFbs, clock: FakeClock) -> Iterator[Core]:
     built.close()
 
 
-def pay_fbs_claims_by_card(core: Core, fbs: FakeFbs) -> None:
-    assert core.journal is not None
-    session = PaymentSession(
-        fbs=fbs,
-        ledger=core.ledger,
-        journal=core.journal,
-        bons=None,
-        clock=core.clock,
-        devices=Devices(acceptors=[], terminal=FakeTerminal()),
-        cash=core.config.cash,
-        claims_config=core.config.claims,
-    )
+def pay_fbs_claims_by_card(
+    core: Core, fbs: FakeFbs, *, fbs_then: Literal["answers", "refuses", "down"] = "answers"
+) -> None:
+    """A citizen pays the FBS claims by card at the automat; settled, the receipt service asks
+    FBS at once (``fbs_then``: FBS ``answers``, ``refuses`` or is ``down`` by then)."""
+    session = core.new_session()
+    session.devices.terminal = FakeTerminal()
     session.start()
     session.identify(CPR)
     session.enter_pin("1234")
     session.toggle("201")  # the debtor claims stay out: only FBS registrations are queued
     session.pay()
+    if fbs_then == "refuses":
+        fbs.refuse = "Der findes ingen regnskabsperiode for indeværende år"
+    elif fbs_then == "down":
+        fbs.down = True
     session.choose_card()
+
+
+def registration_state(core: Core) -> str:
+    with core.engine.connect() as conn:
+        (state,) = conn.execute(select(OutboxItem.state)).one()
+    return str(state)
 
 
 def next_attempt(core: Core) -> timedelta:
@@ -129,10 +133,8 @@ def test_refused_registration_is_next_tried_after_the_configured_time(
     core: Core, fbs: FakeFbs, clock: FakeClock
 ) -> None:
     assert core.outbox is not None
-    pay_fbs_claims_by_card(core, fbs)
-    fbs.refuse = "Der findes ingen regnskabsperiode for indeværende år"
-    (delivery,) = core.outbox.deliver_due()
-    assert delivery.state == "refused"
+    pay_fbs_claims_by_card(core, fbs, fbs_then="refuses")
+    assert registration_state(core) == "refused"  # the receipt service's immediate delivery
     assert next_attempt(core) == timedelta(minutes=5)
     fbs.refuse = ""
     clock.advance(5 * 60 - 1)
@@ -146,14 +148,14 @@ def test_unreachable_fbs_backs_off_up_to_the_configured_maximum(
     core: Core, fbs: FakeFbs, clock: FakeClock
 ) -> None:
     assert core.outbox is not None
-    pay_fbs_claims_by_card(core, fbs)
-    fbs.down = True
-    waits = []
-    for _ in range(7):
+    pay_fbs_claims_by_card(core, fbs, fbs_then="down")
+    waits = [next_attempt(core)]  # after the receipt service's immediate delivery
+    for _ in range(6):
+        clock.advance(waits[-1].total_seconds())
         (delivery,) = core.outbox.deliver_due()
         assert delivery.state == "pending"
         waits.append(next_attempt(core))
-        clock.advance(waits[-1].total_seconds())
+    clock.advance(waits[-1].total_seconds())
     assert [w.total_seconds() for w in waits] == [5, 10, 20, 40, 80, 120, 120]
     fbs.down = False
     assert [d.state for d in core.outbox.deliver_due()] == ["done"]

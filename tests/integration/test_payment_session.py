@@ -3,96 +3,25 @@ FBS and devices: every path that moves money, and what happens to money on cance
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from drivers.base import CardOutcome
-from kiosk.clock import FakeClock
-from kiosk.config.model import CashSection, ClaimsSection
+from kiosk.config.model import CashSection
 from kiosk.domain import LocalStatus
-from kiosk.ledger.audit import run_audit
 from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Tender
-from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
-from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.outbox import FbsOutbox
-from kiosk.payment.parts import Devices
 from kiosk.payment.selection import SelectionError
-from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
-from kiosk.payment.view import SessionView
-from tests.payment_fakes import (
-    CPR,
-    FakeAcceptor,
-    FakeFbs,
-    FakeTerminal,
-    TestBonIssuer,
-    debt_blocked_patron,
-    mixed_claims,
-)
-
-
-@dataclass
-class World:
-    engine: Engine
-    fbs: FakeFbs
-    session: PaymentSession
-    coins: FakeAcceptor
-    notes: FakeAcceptor
-    terminal: FakeTerminal
-    clock: FakeClock
-    views: list[SessionView] = field(default_factory=list)
-
-    def login(self, identifier: str = CPR, pin: str = "1234") -> None:
-        self.session.start()
-        self.session.identify(identifier)
-        self.session.enter_pin(pin)
-
-    def rows(self, model: type) -> list:
-        with self.engine.connect() as conn:
-            return list(conn.execute(select(model)).all())
-
-    def audit_clean(self) -> bool:
-        report = run_audit(self.engine)
-        return report.clean and not report.open_sessions
+from tests.payment_fakes import CPR, SessionRig, session_rig
 
 
 @pytest.fixture
-def world(engine: Engine) -> World:
-    fbs = FakeFbs()
-    fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
-    fbs.add("3210519784", "0000", debt_blocked_patron(cpr=False), mixed_claims())
-    clock = FakeClock()
-    ledger = Ledger(engine, "test-01", clock)
-    journal = PaymentJournal(
-        engine,
-        "test-01",
-        clock,
-        TestBonIssuer(),
-        {"fee": "BIBGEB", "compensation": "BIBERS", "other": "BIBAND"},
-    )
-    terminal = FakeTerminal()
-    session = PaymentSession(
-        fbs=fbs,
-        ledger=ledger,
-        journal=journal,
-        bons=None,
-        clock=clock,
-        devices=Devices(acceptors=[], terminal=terminal),
-        cash=CashSection(max_overpay_ore=5000),
-        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
-    )
-    coins = FakeAcceptor("coins", "coin", session.on_device_event)
-    notes = FakeAcceptor("notes", "note", session.on_device_event)
-    session.devices.acceptors = [coins, notes]
-    w = World(engine, fbs, session, coins, notes, terminal, clock)
-    session.listeners.append(w.views.append)
-    return w
+def world(engine: Engine) -> SessionRig:
+    return session_rig(engine, bons="plain", cash=CashSection(max_overpay_ore=5000))
 
 
-def test_claims_grouped_with_debtor_claims_oldest_first(world: World) -> None:
+def test_claims_grouped_with_debtor_claims_oldest_first(world: SessionRig) -> None:
     world.login()
     s = world.session
     assert s.state is State.CLAIMS
@@ -109,14 +38,14 @@ def test_claims_grouped_with_debtor_claims_oldest_first(world: World) -> None:
         s.toggle("301")
 
 
-def test_library_card_without_cpr_cannot_pay_debtor_claims(world: World) -> None:
+def test_library_card_without_cpr_cannot_pay_debtor_claims(world: SessionRig) -> None:
     world.login("3210519784", "0000")
     assert world.session.selection.chosen == {"101", "102"}
     with pytest.raises(SelectionError, match="health card or CPR"):
         world.session.toggle("201")
 
 
-def test_card_payment_registers_fbs_and_queues_debtor_items(world: World) -> None:
+def test_card_payment_registers_fbs_and_queues_debtor_items(world: SessionRig) -> None:
     world.login()
     s = world.session
     s.pay()
@@ -130,7 +59,7 @@ def test_card_payment_registers_fbs_and_queues_debtor_items(world: World) -> Non
     assert sorted(r.payload["claim_ref"] for r in debtor) == ["201", "202", "203"]
     assert all(r.payload["cpr"] == "0101901234" and r.payload["method"] == "card" for r in debtor)
     assert outbox["fbs_registration"].payload["fee_ids"] == ["101", "102"]
-    deliveries = FbsOutbox(world.engine, world.fbs, world.clock).deliver_due()
+    deliveries = world.outbox.deliver_due()
     assert [d.state for d in deliveries] == ["done"]
     assert world.fbs.registered_fees == {"101": s.plan.fbs_order_id, "102": s.plan.fbs_order_id}
     s.finish_receipt()
@@ -141,7 +70,7 @@ def test_card_payment_registers_fbs_and_queues_debtor_items(world: World) -> Non
     assert "cpr" not in (session_row.plan or {})
 
 
-def test_cash_with_rounding_and_credit_bon(world: World) -> None:
+def test_cash_with_rounding_and_credit_bon(world: SessionRig) -> None:
     world.login()
     s = world.session
     s.toggle("201")  # only the FBS claims: 20.00 + 17.30 = 37.30 → 37.50 in cash
@@ -168,7 +97,7 @@ def test_cash_with_rounding_and_credit_bon(world: World) -> None:
     assert world.audit_clean()
 
 
-def test_note_that_overpays_too_much_is_returned_from_escrow(world: World) -> None:
+def test_note_that_overpays_too_much_is_returned_from_escrow(world: SessionRig) -> None:
     world.login()
     s = world.session
     s.toggle("101")
@@ -186,7 +115,7 @@ def test_note_that_overpays_too_much_is_returned_from_escrow(world: World) -> No
 
 @pytest.mark.parametrize("how", ["cancel", "timeout"])
 def test_cash_inserted_before_cancel_or_timeout_becomes_a_credit_bon(
-    world: World, how: str
+    world: SessionRig, how: str
 ) -> None:
     world.login()
     s = world.session
@@ -206,7 +135,7 @@ def test_cash_inserted_before_cancel_or_timeout_becomes_a_credit_bon(
     assert s.state is State.IDLE and s.patron is None
 
 
-def test_declined_card_then_cash_for_the_rest(world: World) -> None:
+def test_declined_card_then_cash_for_the_rest(world: SessionRig) -> None:
     world.login()
     s = world.session
     s.toggle("201")
@@ -226,7 +155,7 @@ def test_declined_card_then_cash_for_the_rest(world: World) -> None:
     assert world.audit_clean()
 
 
-def test_card_outcome_unknown_is_asked_of_the_terminal(world: World) -> None:
+def test_card_outcome_unknown_is_asked_of_the_terminal(world: SessionRig) -> None:
     world.login()
     s = world.session
     s.pay()
@@ -238,33 +167,33 @@ def test_card_outcome_unknown_is_asked_of_the_terminal(world: World) -> None:
     assert tender.state == "received"
 
 
-def test_fbs_refusal_keeps_money_allocated_for_follow_up(world: World) -> None:
+def test_fbs_refusal_keeps_money_allocated_for_follow_up(world: SessionRig) -> None:
     world.login()
     s = world.session
     s.toggle("201")
     s.pay()
     s.choose_card()
     world.fbs.refuse = "Der findes ingen regnskabsperiode for indeværende år"
-    (delivery,) = FbsOutbox(world.engine, world.fbs, world.clock).deliver_due()
+    (delivery,) = world.outbox.deliver_due()
     assert delivery.state == "refused" and delivery.fees == {"101": "follow_up", "102": "follow_up"}
     item = world.rows(OutboxItem)[0]
     assert item.state == "refused" and "regnskabsperiode" in item.last_error
-    assert FbsOutbox(world.engine, world.fbs, world.clock).deliver_due() == []  # not yet due
+    assert world.outbox.deliver_due() == []  # not yet due
     world.fbs.refuse = ""
     world.clock.advance(3601)
-    (delivery,) = FbsOutbox(world.engine, world.fbs, world.clock).deliver_due()
+    (delivery,) = world.outbox.deliver_due()
     assert delivery.state == "done"
     s.finish_receipt()
     assert world.audit_clean()
 
 
-def test_fbs_down_while_registering_retries_with_the_same_order(world: World) -> None:
+def test_fbs_down_while_registering_retries_with_the_same_order(world: SessionRig) -> None:
     world.login()
     s = world.session
     s.pay()
     s.choose_card()
     world.fbs.down = True
-    outbox = FbsOutbox(world.engine, world.fbs, world.clock)
+    outbox = world.outbox
     assert [d.state for d in outbox.deliver_due()] == ["pending"]
     world.fbs.down = False
     world.clock.advance(10)
@@ -272,12 +201,12 @@ def test_fbs_down_while_registering_retries_with_the_same_order(world: World) ->
     assert outbox.deliver_due() == []
 
 
-def test_paid_here_claims_show_as_waiting_and_cannot_be_paid_again(world: World) -> None:
+def test_paid_here_claims_show_as_waiting_and_cannot_be_paid_again(world: SessionRig) -> None:
     world.login()
     s = world.session
     s.pay()
     s.choose_card()
-    FbsOutbox(world.engine, world.fbs, world.clock).deliver_due()
+    world.outbox.deliver_due()
     s.finish_receipt()
     s.reset()
     world.clock.advance(3600)
@@ -300,7 +229,7 @@ def test_paid_here_claims_show_as_waiting_and_cannot_be_paid_again(world: World)
     assert world.session.selection.chosen == {"201", "202", "203"}
 
 
-def test_wrong_pin_three_times_ends_the_session(world: World) -> None:
+def test_wrong_pin_three_times_ends_the_session(world: SessionRig) -> None:
     s = world.session
     s.start()
     s.identify(CPR)
@@ -312,14 +241,14 @@ def test_wrong_pin_three_times_ends_the_session(world: World) -> None:
     assert s.state is State.CANCELLED and world.views[-1].message == "too_many_pin_attempts"
 
 
-def test_fbs_down_ends_with_a_clear_reason(world: World) -> None:
+def test_fbs_down_ends_with_a_clear_reason(world: SessionRig) -> None:
     world.fbs.down = True
     world.login()
     assert world.session.state is State.CANCELLED
     assert world.views[-1].message == "unavailable"
 
 
-def test_block_outlook_explains_what_paying_changes(world: World) -> None:
+def test_block_outlook_explains_what_paying_changes(world: SessionRig) -> None:
     world.login()
     outlook = world.views[-1].outlook
     # owed 147.30 (incl. 50 kr payable elsewhere); limit 100

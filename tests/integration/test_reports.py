@@ -8,76 +8,43 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from kiosk.bons import BonBook, BonSigner
 from kiosk.cli import main
-from kiosk.clock import FakeClock
-from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
-from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.outbox import FbsOutbox
-from kiosk.payment.parts import Devices
 from kiosk.payment.recovery import recover
-from kiosk.payment.session import PaymentSession
 from kiosk.reports import Count, day_bounds, z_report
-from tests.payment_fakes import (
-    CPR,
-    FakeAcceptor,
-    FakeFbs,
-    FakeTerminal,
-    debt_blocked_patron,
-    mixed_claims,
-)
+from tests.payment_fakes import CPR, session_rig
 
 DAY = date(2026, 11, 24)  # FakeClock starts at 10:00 UTC that day
 
 
 @pytest.fixture
 def day_of_work(engine: Engine) -> Engine:
-    clock = FakeClock()
-    fbs = FakeFbs()
-    fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
-    book = BonBook(engine, BonSigner("report-test-key"), clock, "test-01")
-    ledger = Ledger(engine, "test-01", clock)
-    session = PaymentSession(
-        fbs=fbs,
-        ledger=ledger,
-        journal=PaymentJournal(engine, "test-01", clock, book, {"fee": "BIBGEB"}),
-        devices=Devices(terminal=FakeTerminal()),
-        bons=book,
-        clock=clock,
-        cash=CashSection(),
-        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
-    )
-    coins = FakeAcceptor("coins", "coin", session.on_device_event)
-    session.devices.acceptors = [coins]
-
-    def login() -> None:
-        session.start()
-        session.identify(CPR)
-        session.enter_pin("1234")
+    rig = session_rig(engine)
+    session, coins, fbs, clock, book = rig.session, rig.coins, rig.fbs, rig.clock, rig.book
+    assert book is not None
 
     # A: FBS claims (37.30) in cash: 40 kr in, 0.20 rounding, 2.50 credit bon; FBS refuses
-    login()
+    rig.login()
     session.toggle("201")
     session.pay()
     session.choose_cash()
     for value in (2000, 1000, 1000):
         coins.insert(value)
     fbs.refuse = "Der findes ingen regnskabsperiode"
-    FbsOutbox(engine, fbs, clock).deliver_due()
+    rig.outbox.deliver_due()
     session.finish_receipt()
     session.reset()
     clock.advance(600)
     # B: 5 kr in, then cancel: a credit bon
-    login()
+    rig.login()
     session.pay()
     session.choose_cash()
     coins.insert(500)
     session.cancel()
     session.reset()
     # C: the three debtor claims (60 kr) by card
-    login()
+    rig.login()
     session.pay()
     session.choose_card()
     session.finish_receipt()
@@ -142,23 +109,9 @@ def test_kiosk_report_prints_the_day(config_file: Path, capsys: pytest.CaptureFi
 def test_a_session_finished_at_restart_is_listed_with_its_credit_bon(engine: Engine) -> None:
     """The automat died with 25 kr in it; recovery made a credit bon nobody printed: the report
     tells staff which code to give the citizen who comes to the desk."""
-    clock = FakeClock()
-    fbs = FakeFbs()
-    fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
-    book = BonBook(engine, BonSigner("report-test-key"), clock, "test-01")
-    journal = PaymentJournal(engine, "test-01", clock, book, {"fee": "BIBGEB"})
-    session = PaymentSession(
-        fbs=fbs,
-        ledger=Ledger(engine, "test-01", clock),
-        journal=journal,
-        devices=Devices(),
-        bons=book,
-        clock=clock,
-        cash=CashSection(),
-        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
-    )
-    coins = FakeAcceptor("coins", "coin", session.on_device_event)
-    session.devices.acceptors = [coins]
+    rig = session_rig(engine)
+    session, coins, journal, book = rig.session, rig.coins, rig.journal, rig.book
+    assert book is not None
     session.start()
     session.identify(CPR)
     session.enter_pin("1234")
@@ -185,18 +138,7 @@ def test_money_credited_outside_a_payment_and_device_losses_are_listed(engine: E
     any more (its buffer overflowed, it was reset) as a line for the cash-box count."""
     from drivers.base import Credit, Fault, FaultKind
 
-    clock = FakeClock()
-    book = BonBook(engine, BonSigner("report-test-key"), clock, "test-01")
-    session = PaymentSession(
-        fbs=FakeFbs(),
-        ledger=Ledger(engine, "test-01", clock),
-        journal=PaymentJournal(engine, "test-01", clock, book, {}),
-        devices=Devices(),
-        bons=book,
-        clock=clock,
-        cash=CashSection(),
-        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
-    )
+    session = session_rig(engine).session  # nobody at the automat
     session.on_device_event(Credit("coins", 2000, "DK020A", "coin", "cctalk:1:7", True))
     session.reset()
     session.on_device_event(Credit("coins", 500, "DK5", "coin", "cctalk:1:8"))

@@ -4,54 +4,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from sqlalchemy import Engine
 
 from drivers.base import CardOutcome
-from kiosk.clock import FakeClock
-from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.ledger.audit import run_audit
-from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
-from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.parts import Devices
-from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import TRANSITIONS, Event, State
-from tests.integration.test_ledger_fault import Outage, Retries
-from tests.payment_fakes import (
-    CPR,
-    FakeAcceptor,
-    FakeFbs,
-    FakeTerminal,
-    TestBonIssuer,
-    debt_blocked_patron,
-    mixed_claims,
-)
-
-
-class ManualRunner:
-    """Holds slow work until the test runs it, so in-between states can be observed."""
-
-    def __init__(self) -> None:
-        self.queue: list[tuple[Callable[[], Any], Callable[[Any, BaseException | None], None]]] = []
-
-    def submit(
-        self, work: Callable[[], Any], done: Callable[[Any, BaseException | None], None]
-    ) -> None:
-        self.queue.append((work, done))
-
-    def run_all(self) -> None:
-        while self.queue:
-            work, done = self.queue.pop(0)
-            try:
-                result = work()
-            except Exception as exc:
-                done(None, exc)
-            else:
-                done(result, None)
+from tests.integration.test_ledger_fault import Outage
+from tests.payment_fakes import CPR, ManualRunner, session_rig
 
 
 class FixedBon:
@@ -64,29 +25,14 @@ class FixedBon:
 
 class Rig:
     def __init__(self, engine: Engine) -> None:
-        self.fbs = FakeFbs()
-        self.fbs.add(CPR, "1234", debt_blocked_patron(), mixed_claims())
-        clock = FakeClock()
-        self.runner = ManualRunner()
-        self.terminal = FakeTerminal()
         self.engine = engine
+        self.runner = ManualRunner()
         self.outage = Outage(engine)
-        self.retries = Retries()
-        journal = PaymentJournal(engine, "t", clock, TestBonIssuer(), {})
-        self.s = PaymentSession(
-            fbs=self.fbs,
-            ledger=Ledger(engine, "t", clock),
-            journal=journal,
-            devices=Devices([], self.terminal),
-            bons=None,
-            clock=clock,
-            cash=CashSection(),
-            claims_config=ClaimsSection(cut_off_date="2020-09-01"),
-            runner=self.runner,
-            schedule=self.retries,
+        world = session_rig(engine, bons="plain", runner=self.runner)
+        self.s, self.fbs, self.coins, self.terminal = (
+            world.session, world.fbs, world.coins, world.terminal
         )
-        self.coins = FakeAcceptor("coins", "coin", self.s.on_device_event)
-        self.s.devices.acceptors = [self.coins]
+        self.retries = world.retries
 
     # -- reaching each state -------------------------------------------------------------------
     def to(self, state: State) -> None:

@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from kiosk.clock import FakeClock
 from kiosk.config.fbs import Sip2Settings
-from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.domain import Claim, Patron
 from kiosk.fbs.port import FbsError, FbsErrorReason
 from kiosk.fbs.simulator import sip2_tcp
@@ -21,13 +19,9 @@ from kiosk.fbs.simulator.seed import seeded_state
 from kiosk.fbs.simulator.sip2_responder import Sip2Responder
 from kiosk.fbs.simulator.sip2_tcp import Sip2TcpServer
 from kiosk.fbs.sip2.adapter import Sip2FbsPort
-from kiosk.ledger.repository import Ledger
-from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.parts import Devices
 from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
-from tests.integration.test_session_transitions import ManualRunner
-from tests.payment_fakes import FakeFbs, FakeTerminal, TestBonIssuer
+from tests.payment_fakes import FakeFbs, ManualRunner, session_rig
 
 CARD, PIN = "3210000001", "0101"  # Anna Andersen: only old claims, payable here
 
@@ -79,18 +73,7 @@ def sip2_port(
 
 
 def session(engine: Engine, fbs: Any, runner: ManualRunner) -> PaymentSession:
-    clock = FakeClock()
-    return PaymentSession(
-        fbs=fbs,
-        ledger=Ledger(engine, "t", clock),
-        journal=PaymentJournal(engine, "t", clock, TestBonIssuer(), {}),
-        devices=Devices([], FakeTerminal()),
-        bons=None,
-        clock=clock,
-        cash=CashSection(),
-        claims_config=ClaimsSection(cut_off_date="2020-09-01"),
-        runner=runner,
-    )
+    return session_rig(engine, fbs=fbs, bons="plain", runner=runner).session
 
 
 def log_in(s: PaymentSession, runner: ManualRunner, pin: str = PIN) -> None:

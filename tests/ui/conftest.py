@@ -1,40 +1,40 @@
 """UI fixtures: the window over a real PaymentSession on a temporary SQLite ledger, with the
-in-memory FBS and devices; and a guard that fails a test on any unexpected Qt warning."""
+in-memory FBS, devices and printer, the receipts printed by the core's receipt service as in the
+automat; and a guard that fails a test on any unexpected Qt warning."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from PySide6.QtCore import Qt, QtMsgType
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 
-from kiosk.bons import BonBook, BonSigner
-from kiosk.clock import FakeClock
+from kiosk.bons import BonBook
 from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.ledger.audit import run_audit
-from kiosk.ledger.repository import Ledger
-from kiosk.payment.journal import PaymentJournal
-from kiosk.payment.parts import Devices
 from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
 from kiosk.payment.view import SessionView
 from tests.payment_fakes import (
     CPR,
+    LIBRARY,
     FakeAcceptor,
     FakeFbs,
+    FakePrinter,
     FakeTerminal,
-    debt_blocked_patron,
-    mixed_claims,
+    Retries,
+    SessionRig,
+    session_rig,
 )
 from ui.compose import build_automat, shutdown
 from ui.qt_platform import HARMLESS
+from ui.screens.finish import PrintStatusRelay
 from ui.window import AutomatWindow, IdleSettings
 
-LIBRARY_CARD = "3210519784"
 WAIT_MS = 15_000  # generous: the machine is shared
 
 #: warnings Qt's offscreen platform prints on its own, unrelated to our code (the automat's own
@@ -56,16 +56,50 @@ def fail_on_qt_warnings(qtlog: object) -> Iterator[None]:
 
 @dataclass
 class UiWorld:
+    """The window over a session of :func:`session_rig` as the automat runs it: the core's
+    receipt service prints on ``printer`` and its answers reach the screens; the ledger's
+    retries wait for the test (``retries.run``)."""
+
     qtbot: QtBot
-    engine: Engine
-    fbs: FakeFbs
-    session: PaymentSession
+    rig: SessionRig
     window: AutomatWindow
-    coins: FakeAcceptor
-    notes: FakeAcceptor
-    terminal: FakeTerminal
-    bons: BonBook
-    printed: list[SessionView] = field(default_factory=list)
+
+    @property
+    def engine(self) -> Engine:
+        return self.rig.engine
+
+    @property
+    def session(self) -> PaymentSession:
+        return self.rig.session
+
+    @property
+    def fbs(self) -> FakeFbs:
+        return self.rig.fbs  # type: ignore[no-any-return]
+
+    @property
+    def coins(self) -> FakeAcceptor:
+        return self.rig.coins
+
+    @property
+    def notes(self) -> FakeAcceptor:
+        return self.rig.notes
+
+    @property
+    def terminal(self) -> FakeTerminal:
+        return self.rig.terminal  # type: ignore[no-any-return]
+
+    @property
+    def bons(self) -> BonBook:
+        assert self.rig.book is not None
+        return self.rig.book
+
+    @property
+    def retries(self) -> Retries:
+        return self.rig.retries
+
+    @property
+    def printer(self) -> FakePrinter:
+        return self.rig.printer  # type: ignore[no-any-return]
 
     # -- waiting on the GUI --------------------------------------------------------------------
     @property
@@ -82,10 +116,21 @@ class UiWorld:
     def wait_screen(self, screen: object) -> None:
         self.qtbot.waitUntil(lambda: self.window.stack.currentWidget() is screen, timeout=WAIT_MS)
 
+    def run_retries(self) -> None:
+        """The ledger's retry is due now: wait until the session has asked for one (on its
+        worker), then run it."""
+        self.qtbot.waitUntil(lambda: bool(self.retries.due), timeout=WAIT_MS)
+        self.retries.run()
+
     def settle(self) -> None:
         """Let the worker finish what was posted and the GUI take the queued views."""
         assert self.window.bridge.worker.drain()
-        self.qtbot.wait(1)
+        self.process_events()
+
+    def process_events(self) -> None:
+        """The GUI thread handles what is waiting for it now: the views the worker queued, the
+        layout requests of a screen just shown or resized (no timer: nothing else can come)."""
+        QApplication.processEvents()
 
     # -- a citizen's fingers -------------------------------------------------------------------
     def click(self, b: QPushButton) -> None:
@@ -120,45 +165,33 @@ def make_world(
     engine: Engine,
     fbs: FakeFbs | None = None,
     idle: IdleSettings | None = None,
-    printer: bool = True,
 ) -> UiWorld:
-    if fbs is None:
-        fbs = FakeFbs()
-        fbs.add(CPR.replace("-", ""), "1234", debt_blocked_patron(), mixed_claims())
-        fbs.add(LIBRARY_CARD, "0000", debt_blocked_patron(cpr=False), mixed_claims())
-    clock = FakeClock()
-    bons = BonBook(engine, BonSigner("ui-test-signing-key"), clock, "test-01")
-    types = ClaimsSection(cut_off_date="2020-09-01").debtor_claim_types
-    journal = PaymentJournal(engine, "test-01", clock, bons, types)
-    terminal = FakeTerminal()
-    session = PaymentSession(
+    """The automat's window over a session of the fakes (``fbs``: the citizens of
+    :func:`citizens_fbs` unless given), wired as ``ui.app.automat_over_core`` wires the core."""
+    rig = session_rig(
+        engine,
         fbs=fbs,
-        ledger=Ledger(engine, "test-01", clock),
-        journal=journal,
-        bons=bons,
-        clock=clock,
-        devices=Devices(acceptors=[], terminal=terminal),
         cash=CashSection(max_overpay_ore=5000),
-        claims_config=ClaimsSection(
+        claims=ClaimsSection(
             cut_off_date="2020-09-01", pay_elsewhere_url="https://kommune.example/betal"
         ),
+        printer=FakePrinter(),
     )
-    printed: list[SessionView] = []
     window = build_automat(
-        session,
-        library_name="Testbiblioteket",
-        claims=session.claims_config,
-        cash=session.cash,
+        rig.session,
+        library_name=LIBRARY,
+        claims=rig.session.claims_config,
+        cash=rig.session.cash,
         idle=idle or IdleSettings(idle_ms=600_000, end_screen_ms=600_000),
-        print_receipt=printed.append if printer else None,
     )
-    coins = FakeAcceptor("coins", "coin", window.bridge.device_listener)
-    notes = FakeAcceptor("notes", "note", window.bridge.device_listener)
-    session.devices.acceptors = [coins, notes]
+    assert rig.receipts is not None
+    rig.receipts.on_issued = PrintStatusRelay(window.receipt, window.ended)
+    for acceptor in (rig.coins, rig.notes):
+        acceptor.sink = window.bridge.device_listener  # as drivers are: events go to the worker
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
-    return UiWorld(qtbot, engine, fbs, session, window, coins, notes, terminal, bons, printed)
+    return UiWorld(qtbot, rig, window)
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
-"""The GUI thread never blocks: FBS answers slowly while a GUI timer keeps ticking."""
+"""The GUI thread never blocks: FBS holds a PIN check while a GUI timer keeps ticking."""
 
 from __future__ import annotations
 
 import threading
-import time
 
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
@@ -12,21 +11,22 @@ from sqlalchemy import Engine
 from kiosk.domain import Patron
 from kiosk.payment.states import State
 from tests.payment_fakes import CPR, FakeFbs, debt_blocked_patron, mixed_claims
-from tests.ui.conftest import make_world
+from tests.ui.conftest import WAIT_MS, make_world
 from ui.compose import shutdown
 
 
 class SlowFbs(FakeFbs):
-    """Takes two seconds to check a PIN, like FBS on a bad day."""
+    """Checks a PIN only when the test lets it, like FBS on a bad day."""
 
     def __init__(self) -> None:
         super().__init__()
         self.busy = threading.Event()
+        self.answer = threading.Event()
 
     def authenticate(self, identifier: str, pin: str) -> Patron:
         self.busy.set()
-        time.sleep(2)
         try:
+            assert self.answer.wait(30), "the test never let FBS answer"
             return super().authenticate(identifier, pin)
         finally:
             self.busy.clear()
@@ -44,14 +44,17 @@ def test_gui_keeps_ticking_while_fbs_is_slow(qtbot: QtBot, sqlite_engine: Engine
         timer.start()
         ui.login()
         # the click returned at once: the GUI shows "checking" while FBS thinks
-        ui.qtbot.waitUntil(lambda: ui.view.message == "checking", timeout=15_000)
+        ui.qtbot.waitUntil(lambda: ui.view.message == "checking", timeout=WAIT_MS)
         assert not ui.window.pin.keypad.isEnabled()
+        # while FBS holds the PIN check, the GUI thread runs its timer again and again
+        ui.qtbot.waitUntil(lambda: len(ticks_while_busy) >= 5, timeout=WAIT_MS)
+        assert fbs.busy.is_set() and ui.view.state is State.PIN
+        fbs.answer.set()
         ui.wait_state(State.CLAIMS)
         timer.stop()
-        # during two seconds of FBS work the GUI thread ran its timer again and again
-        assert len(ticks_while_busy) >= 5
         assert ui.window.stack.currentWidget() is ui.window.claims
     finally:
+        fbs.answer.set()
         shutdown(ui.window)
 
 

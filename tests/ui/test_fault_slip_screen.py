@@ -7,51 +7,38 @@ from __future__ import annotations
 import pytest
 
 from kiosk.money import Money
-from kiosk.payment.outbox import FbsOutbox
 from kiosk.payment.states import State
-from kiosk.receipts import FAULT_SLIP_TITLE, ReceiptDesk
-from kiosk.runtime import ReceiptService
-from tests.integration.test_ledger_fault import Outage, Retries
+from kiosk.receipts import FAULT_SLIP_TITLE
+from tests.integration.test_ledger_fault import Outage
 from tests.ui.conftest import WAIT_MS, UiWorld
-from tests.ui.test_demo_receipt_status import Printer
 from tests.ui.test_idle_ledger_fault import pay_cash
-from ui.screens.finish import PrintStatusRelay
 
 PHOTO_DA = "Tag et billede af skærmen og vis det til personalet"
 PHOTO_EN = "Take a picture of the screen and show it to the staff"
 TAKE_DA = "Tag sedlen med til personalet"
 
 
-def fault_with_slip(ui: UiWorld, paper_out: bool) -> tuple[Outage, Retries]:
+def fault_with_slip(ui: UiWorld, paper_out: bool) -> Outage:
     """The core's receipt service on a printer that prints or refuses; then a coin the ledger
     cannot take (30 kr in, 20 of it recorded)."""
-    service = ReceiptService(
-        ui.engine,
-        ReceiptDesk(Printer(paper_out)),  # type: ignore[arg-type]
-        FbsOutbox(ui.engine, ui.fbs, ui.session.clock),
-        library_name="Testbiblioteket",
-        automat_id="test-01",
-        now=ui.session.clock.now,
-    )
-    service.on_issued = PrintStatusRelay(ui.window.receipt, ui.window.ended)
-    service.attach(ui.session)
-    outage, retries = Outage(ui.engine), Retries()
-    ui.session.schedule = retries
+    ui.printer.paper_out = paper_out
+    outage = Outage(ui.engine)
     pay_cash(ui)
     outage.mode = "readonly"
     ui.coins.insert(1000)
     ui.wait_state(State.LEDGER_FAULT)
     ui.wait_screen(ui.window.ended)
-    return outage, retries
+    return outage
 
 
 def test_printer_refused_shows_the_slip_to_photograph(ui: UiWorld) -> None:
-    outage, retries = fault_with_slip(ui, paper_out=True)
+    outage = fault_with_slip(ui, paper_out=True)
     ended = ui.window.ended
     ui.qtbot.waitUntil(ended.slip_area.isVisible, timeout=WAIT_MS)
     ref = ui.view.fault_ref
     slip = ended.slip.text()
     assert FAULT_SLIP_TITLE.upper() in slip and "30,00 kr" in slip and f"Reference: {ref}" in slip
+    assert slip == ui.printer.texts("fault_slip")[-1] and ui.printer.slips == []  # as refused
     words = ended.text.text()
     assert PHOTO_DA in words and "kunne ikke udskrives" in words
     assert ref in words and "30,00 kr" in words  # the reference stays in view above the slip
@@ -61,7 +48,7 @@ def test_printer_refused_shows_the_slip_to_photograph(ui: UiWorld) -> None:
     assert ended.slip.text() == slip  # the slip is the paper's own (Danish) text
     ui.window.choose_language("da")
     outage.mode = None
-    retries.run()
+    ui.run_retries()
     ui.wait_state(State.CANCELLED)  # back in service: a credit bon, the slip is no longer shown
     ui.settle()
     assert not ended.slip_area.isVisible() and ended.slip.text() == ""
@@ -85,5 +72,7 @@ def test_printed_slip_says_take_it_to_the_staff(ui: UiWorld, language: str, take
     ui.qtbot.waitUntil(lambda: take in ended.text.text(), timeout=WAIT_MS)
     assert ui.view.fault_ref in ended.text.text()
     assert not ended.slip_area.isVisible() and ended.slip.text() == ""
+    (printed,) = ui.printer.slips
+    assert printed.kind == "fault_slip" and ui.view.fault_ref in ui.printer.texts("fault_slip")[0]
     assert PHOTO_DA not in ended.text.text() and PHOTO_EN not in ended.text.text()
     assert ui.view.received == Money(3000)

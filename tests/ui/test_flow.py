@@ -8,8 +8,8 @@ import pytest
 from kiosk.ledger.models import Bon, OutboxItem, Tender
 from kiosk.money import Money
 from kiosk.payment.states import State
-from tests.payment_fakes import CPR
-from tests.ui.conftest import LIBRARY_CARD, UiWorld
+from tests.payment_fakes import CPR, LIBRARY_CARD
+from tests.ui.conftest import UiWorld
 
 
 def choose_claims(ui: UiWorld, *toggles: str) -> None:
@@ -34,7 +34,10 @@ def test_old_claims_by_card_with_a_library_card(ui: UiWorld) -> None:
     ui.wait_screen(ui.window.receipt)
     assert ui.terminal.authorised[0][0] == 3730
     ui.qtbot.waitUntil(lambda: ui.window.receipt.printed is True, timeout=15_000)
-    assert len(ui.printed) == 1 and "Husk din kvittering" in ui.window.receipt.summary.text()
+    assert "Husk din kvittering" in ui.window.receipt.summary.text()
+    (receipt,) = ui.printer.texts("receipt")  # one receipt, no bon: paid to the øre
+    assert ui.view.transaction_ref in receipt and "Betalt i FBS" in receipt  # FBS came first
+    assert ui.printer.slips == ui.printer.documents  # it came out on paper
     ui.click(ui.window.receipt.done)
     ui.wait_state(State.DONE)
     assert ui.window.stack.currentWidget() is ui.window.ended

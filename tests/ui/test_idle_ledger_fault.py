@@ -3,11 +3,11 @@ citizen does changes the fault, and the screen with the amount must stay until s
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from kiosk.money import Money
 from kiosk.payment.states import State
-from tests.integration.test_ledger_fault import Outage, Retries
+from tests.integration.test_ledger_fault import Outage
 from tests.ui.conftest import UiWorld
 
 
@@ -24,8 +24,7 @@ def pay_cash(ui: UiWorld) -> None:
 
 
 def test_no_countdown_while_out_of_order_and_it_resumes_after(ui: UiWorld) -> None:
-    outage, retries = Outage(ui.engine), Retries()
-    ui.session.schedule = retries
+    outage = Outage(ui.engine)
     pay_cash(ui)
     idle, window = ui.window.idle, ui.window
     warnings: list[int] = []
@@ -41,14 +40,15 @@ def test_no_countdown_while_out_of_order_and_it_resumes_after(ui: UiWorld) -> No
     idle.set_intervals(idle_ms=20, tick_ms=10)  # would time out within ~0.3 s if it ran
     warnings.clear()
     ui.qtbot.mouseClick(window.ended, Qt.MouseButton.LeftButton)  # a touch does not restart it
-    ui.qtbot.wait(400)
     ui.settle()
+    # nothing can come: neither the quiet wait nor the countdown is running
+    assert not idle.active and not any(t.isActive() for t in idle.findChildren(QTimer))
     assert warnings == [] and window.warning.isHidden()
     assert ui.view.state is State.LEDGER_FAULT  # not timed out: still waiting for the staff
     assert window.stack.currentWidget() is window.ended
     assert "30,00 kr" in window.ended.text.text()
     outage.mode = None
-    retries.run()
+    ui.run_retries()
     ui.wait_state(State.CANCELLED)  # back in service: the money became a credit bon
     ui.settle()
     assert "30,00 kr" in window.ended.bon.text()

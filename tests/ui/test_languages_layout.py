@@ -158,7 +158,7 @@ def test_every_screen_fits_and_has_big_targets(ui: UiWorld, size: tuple[int, int
         shown.append(w.cash)
         for screen in shown:
             w.stack.setCurrentWidget(screen)
-            ui.qtbot.wait(1)
+            ui.process_events()
             assert w.minimumSizeHint().height() <= size[1], (screen, large)
             assert w.minimumSizeHint().width() <= size[0], (screen, large)
             for b in visible_buttons(w):
@@ -172,7 +172,7 @@ def test_every_screen_fits_and_has_big_targets(ui: UiWorld, size: tuple[int, int
         w.toggle_large_text()
     for screen in (w.attract, w.identify, w.pin, w.bon):
         w.stack.setCurrentWidget(screen)
-        ui.qtbot.wait(1)
+        ui.process_events()
         assert w.minimumSizeHint().height() <= size[1], screen
         for b in visible_buttons(w):
             assert b.height() >= MIN_TOUCH_PX, b.text()

@@ -71,7 +71,7 @@ def test_a_crowded_claims_screen_never_outgrows_the_screen(
     ui.settle()
     screen = w.claims
     assert len(screen.claim_buttons) == 10 and len(screen.outlook.text()) > 200
-    ui.qtbot.wait(1)
+    ui.process_events()
     assert (w.width(), w.height()) == size, "the window grew past the screen"
     hint = w.minimumSizeHint()
     assert hint.width() <= size[0] and hint.height() <= size[1], hint

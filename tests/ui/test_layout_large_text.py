@@ -27,7 +27,7 @@ def check_fits(
     words), i.e. the window did not grow past the screen and every button is on it."""
     w = ui.window
     w.stack.setCurrentWidget(screen)
-    ui.qtbot.wait(1)
+    ui.process_events()
     hint = w.minimumSizeHint()
     assert hint.width() <= size[0] and hint.height() <= size[1], (what, hint)
     if exact:

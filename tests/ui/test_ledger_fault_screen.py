@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from kiosk.money import Money
 from kiosk.payment.states import State
-from tests.integration.test_ledger_fault import Outage, Retries
+from tests.integration.test_ledger_fault import Outage
 from tests.ui.conftest import UiWorld
 
 
 def test_fault_message_with_the_amount_then_back_in_service(ui: UiWorld) -> None:
-    outage, retries = Outage(ui.engine), Retries()
-    ui.session.schedule = retries
+    outage = Outage(ui.engine)
     ui.login()
     ui.wait_screen(ui.window.claims)
     ui.qtbot.waitUntil(lambda: ui.window.claims.pay.isVisible(), timeout=15_000)
@@ -30,7 +29,7 @@ def test_fault_message_with_the_amount_then_back_in_service(ui: UiWorld) -> None
     assert not ui.window.ended.finish.isVisible()  # no way out but the staff or the retry
     assert ui.coins.enabled == set()
     outage.mode = None
-    retries.run()
+    ui.run_retries()
     ui.wait_state(State.CANCELLED)  # 30 kr of 97,30: a credit bon
     ui.settle()
     assert "30,00 kr" in ui.window.ended.bon.text()

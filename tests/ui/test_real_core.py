@@ -1,10 +1,10 @@
-"""The window over the real core in demo mode: the FBS simulator over REST on loopback and the
-device emulators on ptys behind the real drivers. A card payment end to end, as a citizen."""
+"""The window over the real core in demo mode, wired as ``kiosk demo`` wires it: the FBS simulator
+over REST on loopback and the device emulators on ptys behind the real drivers. A card payment
+end to end, as a citizen, to the receipt on the emulated printer."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -12,8 +12,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.config import load_config
 from kiosk.payment.states import State
 from tests.ui.conftest import WAIT_MS
-from ui.app import wait_for_core
-from ui.compose import build_automat, shutdown
+from ui.app import automat_over_core, close_automat, fresh_data_dir, wait_for_core
 
 LEFT = Qt.MouseButton.LeftButton
 REPO = Path(__file__).resolve().parents[2]
@@ -22,27 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 def test_card_payment_over_the_simulator_and_the_emulated_terminal(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    config = load_config(REPO / "config" / "demo.toml")
-    config = config.model_copy(
-        update={"database": config.database.model_copy(update={"data_dir": tmp_path})}
-    )
-    world: dict[str, Any] = {}
-
-    def build() -> Any:
-        from kiosk.app import build_core
-
-        world["core"] = core = build_core(config, demo=True)
-        core.attach_device_listener(window.bridge.device_listener)
-        return core.new_session()
-
-    window = build_automat(
-        build,
-        library_name=config.automat.library_name,
-        claims=config.claims,
-        cash=config.cash,
-        fbs_health=lambda: bool(world["core"].fbs.health().ok),
-        receipts_by_core=True,
-    )
+    config = fresh_data_dir(load_config(REPO / "config" / "demo.toml"), tmp_path / "data")
+    window, world = automat_over_core(config, demo=True)
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
@@ -65,7 +45,10 @@ def test_card_payment_over_the_simulator_and_the_emulated_terminal(
             timeout=60_000,
         )
         assert "50,00 kr" in window.receipt.summary.text()
+        # the core's receipt service printed it on the emulated printer, and the screen knows
+        qtbot.waitUntil(lambda: window.receipt.printed is True, timeout=60_000)
+        printer, ref = world["core"].devices.emulators.printer, window.snapshot.view.transaction_ref
+        # the emulator reads the bytes on its own thread: the slip may come after the answer
+        qtbot.waitUntil(lambda: any(ref in slip.text for slip in printer.slips), timeout=WAIT_MS)
     finally:
-        shutdown(window)
-        if "core" in world:
-            world["core"].close()
+        close_automat(window, world)

@@ -1,9 +1,9 @@
 """The receipt, and the end of a session (paid, cancelled, timed out) with any credit bon.
 
-When the core prints (``receipts_by_core``), :class:`PrintStatusRelay` carries each printer
-answer to both screens: the receipt screen then says it is printed, or shows the receipt's own
-text (with its reference) for staff to reprint; a credit bon that did not print is shown as its
-code in large type, so the citizen never loses a credit."""
+The core prints (its ``ReceiptService``, after settlement) and :class:`PrintStatusRelay` carries
+each printer answer to both screens: the receipt screen then says it is printed, or shows the
+receipt's own text (with its reference) for staff to reprint; a credit bon that did not print is
+shown as its code in large type, so the citizen never loses a credit."""
 
 from __future__ import annotations
 
@@ -200,14 +200,9 @@ class ReceiptScreen(Screen):
         self.body.addStretch(1)  # the room the words do not need, below the code
         self.done = button(role="primary", on_click=bridge.finish_receipt)
         self.buttons.addWidget(self.done)
-        self.printed: bool | None = None  # None: not known yet
+        self.printed: bool | None = None  # None: the printer has not answered yet
         self.print_log = PrintLog()  # the core's printer answers (see PrintStatusRelay)
         self.retranslate()
-
-    def set_printed(self, printed: bool) -> None:
-        self.printed = printed
-        if self.last is not None:
-            self.render(self.last)
 
     def render(self, snap: Snapshot) -> None:
         super().render(snap)
@@ -217,8 +212,7 @@ class ReceiptScreen(Screen):
             translate("Finish", "Reference: %1").replace("%1", view.transaction_ref),
         ]
         status = self.print_log.receipt(view.transaction_ref)
-        if status is not None:
-            self.printed = status.printed
+        self.printed = status.printed if status is not None else None
         if self.printed is True:
             lines.append(
                 "✓ "
@@ -237,8 +231,8 @@ class ReceiptScreen(Screen):
             )
         self.summary.setText("\n".join(lines))
         self.bon_notice.show(view.credit_bon, self.print_log.bon(view.credit_bon))
-        if self.printed is False:
-            self.receipt.setText(status.text if status is not None else receipt_text(snap))
+        if status is not None and not status.printed:
+            self.receipt.setText(status.text)  # the receipt's own text, for staff to reprint
         else:
             self.receipt.clear()
 
@@ -254,17 +248,6 @@ class ReceiptScreen(Screen):
         self.summary.clear()
         self.bon_notice.clear()
         self.print_log.clear()
-
-
-def receipt_text(snap: Snapshot) -> str:
-    """The on-screen receipt: covered claims and amounts, no CPR (only the masked form)."""
-    view = snap.view
-    rows = []
-    if view.selection is not None:
-        for c in view.selection.covers():
-            rows.append(f"{c.id:<12} {money_text(c.amount):>14}")
-    rows.append(f"{translate('Finish', 'Total'):<12} {money_text(view.total):>14}")
-    return "\n".join(rows)
 
 
 def ledger_fault_text(view: SessionView) -> str:
