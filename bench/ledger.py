@@ -3,7 +3,7 @@
 Both sides write to SQLite in WAL mode with ``synchronous=FULL`` and commit every event on its
 own (each event must be durable before it is acknowledged). The raw loop is a plain ``sqlite3``
 INSERT + COMMIT of the same row; ours is ``Ledger.record_tender`` (tender row plus the cash-box
-inventory update, through SQLAlchemy). Prints a table, or one JSON object with ``--json``.
+inventory update and the acceptor's recorded position, through SQLAlchemy). Prints a table, or one JSON object with ``--json``.
 
     python bench/ledger.py [--json] [--events N] [--rounds R]
 """
@@ -33,7 +33,10 @@ def ours(folder: Path, events: int) -> float:
     upgrade(engine)
     ledger = Ledger(engine, "bench")
     sid = ledger.open_session()
-    event = TenderEvent(sid, "coin", Money(2000), Money(2000), "coin_acceptor", "ev")
+    # as the session writes a coin: with the acceptor's position, moved in the same transaction
+    event = TenderEvent(
+        sid, "coin", Money(2000), Money(2000), "coin_acceptor", "ev", position="cctalk:1:7"
+    )
     start = time.perf_counter()
     for _ in range(events):
         ledger.record_tender(event)
