@@ -1,0 +1,87 @@
+"""The summary of the last ``make mutation`` run over the scope it names (docs/mutation.md).
+
+mutmut generates mutants for whole files but ``make mutation`` runs only the scope's functions, so
+``mutmut results`` would also list the rest as "not checked". This prints, for the scope only:
+each status with its count, and every surviving mutant with whether docs/mutation.md argues it
+equivalent. Exit 1 when a survivor is neither killed nor listed there as equivalent.
+
+    python -m tests.mutation_summary 'kiosk.money.*' 'kiosk.payment.journal.*' ...
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+NOTE = REPO / "docs" / "mutation.md"
+#: mutmut's exit-code → status table (mutmut.stats.status_by_exit_code), the ones a run gives
+STATUS = {
+    None: "not checked",
+    0: "survived",
+    1: "killed",
+    3: "killed",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    -24: "timeout",
+    24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    -9: "segfault",
+    -11: "segfault",
+}
+
+
+def results(mutants: Path) -> dict[str, str]:
+    """Every generated mutant's status, from mutmut's ``.meta`` files."""
+    found: dict[str, str] = {}
+    for meta in sorted(mutants.rglob("*.py.meta")):
+        exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
+        for name, code in exit_codes.items():
+            found[name] = STATUS.get(code, "suspicious")
+    return found
+
+
+def equivalent_in_note(note: Path) -> set[str]:
+    """Mutant names in docs/mutation.md's table of equivalent mutants (first cell, in backticks)."""
+    if not note.exists():
+        return set()
+    return set(re.findall(r"^\|\s*`([^`]+__mutmut_\d+)`", note.read_text(), flags=re.MULTILINE))
+
+
+def main(scope: list[str]) -> int:
+    if not scope:
+        print("usage: python -m tests.mutation_summary GLOB...", file=sys.stderr)
+        return 2
+    every = results(REPO / "mutants")
+    chosen = {n: s for n, s in every.items() if any(fnmatch.fnmatch(n, g) for g in scope)}
+    equivalent = equivalent_in_note(NOTE)
+    counts = Counter(chosen.values())
+    survivors = sorted(n for n, s in chosen.items() if s == "survived")
+    argued = [n for n in survivors if n in equivalent]
+    open_ = [n for n in survivors if n not in equivalent]
+    stale = sorted(equivalent - set(survivors))
+    print(f"mutants in scope: {len(chosen)}")
+    for status, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {status}: {count}")
+    print(f"  survived and argued equivalent in docs/mutation.md: {len(argued)}")
+    if stale:
+        print(f"  listed as equivalent but not surviving now (killed or renumbered): {len(stale)}")
+        for name in stale:
+            print(f"    {name}")
+    if open_:
+        print(f"surviving mutants with neither a test nor a reason: {len(open_)}")
+        for name in open_:
+            print(f"  {name}")
+    unfinished = counts["not checked"] + counts["suspicious"] + counts["segfault"]
+    return 1 if open_ or unfinished else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
