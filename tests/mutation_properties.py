@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import shutil
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+
+from tests.mutation_summary import equivalent_in_note
 
 REPO = Path(__file__).resolve().parents[1]
 NOTE = REPO / "docs" / "mutation.md"
@@ -141,7 +142,7 @@ def mutate(module: str, props: tuple[str, ...], tests: tuple[str, ...]) -> list[
 def main() -> int:
     copy_tree()
     outcomes = [o for module, (p, t) in SCOPE.items() for o in mutate(module, p, t)]
-    argued = set(re.findall(r"^\|\s*`([^`]+#\d+)`", NOTE.read_text(), flags=re.MULTILINE))
+    argued = equivalent_in_note(NOTE)
     counts = Counter(outcome for _, outcome in outcomes)
     print(f"property mutants: {len(outcomes)}")
     for outcome, count in sorted(counts.items()):
