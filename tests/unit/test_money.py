@@ -133,3 +133,9 @@ def test_zero_negation_and_whole_kroner() -> None:
     assert (-Money(250)).is_negative and not Money(0).is_negative
     assert Money.kr(175) == Money(17500)
     assert 3 * Money(50) == Money(150) == Money(50) * 3
+
+
+def test_wire_form_of_a_negative_amount() -> None:
+    """The audit prints a session's difference in this form, and it may be negative."""
+    assert Money(-1730).to_fbs() == "-17.30"
+    assert Money(-5).to_fbs() == "-0.05"

@@ -1,0 +1,76 @@
+"""The journal's card bookkeeping and readers, on SQLite and PostgreSQL.
+
+A declined card keeps its reference and the retry asks the terminal under the same one (the
+reference counts tenders that paid), so the resolve token must go to the one pending payment of
+that reference, and only to it: if it failed, the authorisation would not be sent. Found by
+mutation testing (docs/mutation.md).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, select
+
+from kiosk.clock import FakeClock
+from kiosk.ledger.models import Tender
+from kiosk.ledger.repository import Ledger, TenderEvent
+from kiosk.money import Money
+from kiosk.payment.journal import PaymentJournal
+from tests.payment_fakes import TestBonIssuer
+
+
+@pytest.fixture
+def journal(engine: Engine) -> PaymentJournal:
+    return PaymentJournal(engine, "test-01", FakeClock(), TestBonIssuer(), {})
+
+
+def tokens(engine: Engine) -> dict[int, tuple[str, str | None]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Tender.id, Tender.state, Tender.resolve_token)).all()
+    return {r.id: (r.state, r.resolve_token) for r in rows}
+
+
+def test_the_token_goes_to_the_retry_not_to_the_declined_card_of_the_same_reference(
+    engine: Engine, journal: PaymentJournal
+) -> None:
+    session = Ledger(engine, "test-01").open_session()
+    declined = journal.start_card(session, Money(3730), "KREF-1", "terminal")
+    journal.finish_card(declined, "declined")
+    retry = journal.start_card(session, Money(3730), "KREF-1", "terminal")
+    journal.note_card_token("KREF-1", "zvt-trace:000007:3730")
+    assert tokens(engine) == {
+        declined: ("declined", None),
+        retry: ("pending", "zvt-trace:000007:3730"),
+    }
+
+
+def test_the_token_goes_only_to_the_payment_of_its_reference(
+    engine: Engine, journal: PaymentJournal
+) -> None:
+    ledger = Ledger(engine, "test-01")
+    left_open = journal.start_card(ledger.open_session(), Money(500), "KOLD-1", "terminal")
+    current = journal.start_card(ledger.open_session(), Money(3730), "KNEW-1", "terminal")
+    journal.note_card_token("KNEW-1", "zvt-trace:000008:3730")
+    assert tokens(engine) == {
+        left_open: ("pending", None),
+        current: ("pending", "zvt-trace:000008:3730"),
+    }
+    with pytest.raises(LookupError, match="no single pending card payment with reference KX-9"):
+        journal.note_card_token("KX-9", "zvt-trace:000009:1")
+
+
+def test_received_and_methods_count_only_money_that_came_in(
+    engine: Engine, journal: PaymentJournal
+) -> None:
+    ledger = Ledger(engine, "test-01")
+    session = ledger.open_session()
+    ledger.record_tender(TenderEvent(session, "coin", Money(2000), Money(2000)))
+    ledger.record_tender(TenderEvent(session, "bon", Money(1500)))
+    declined = journal.start_card(session, Money(230), "KREF-2", "terminal")
+    journal.finish_card(declined, "declined")
+    journal.start_card(session, Money(230), "KREF-2", "terminal")  # still pending
+    other = ledger.open_session()
+    ledger.record_tender(TenderEvent(other, "note", Money(5000), Money(5000)))
+    assert journal.received(session) == Money(3500)
+    assert journal.methods(session) == {"coin", "bon"}
+    assert journal.received(ledger.open_session()) == Money(0)
