@@ -42,12 +42,17 @@ SCOPE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "tests/integration/test_payment_session.py",
             "tests/integration/test_money_outside_payment.py",
             "tests/integration/test_ledger_fault.py",
+            "tests/integration/test_ledger_fault_resume.py",
             "tests/integration/test_session_transitions.py",
         ),
     ),
     "kiosk/ledger/audit.py": (
         ("SessionBalance.difference", "AuditReport.problems", "AuditReport.clean"),
-        ("tests/integration/test_ledger.py", "tests/integration/test_crash_recovery.py"),
+        (
+            "tests/integration/test_ledger.py",
+            "tests/integration/test_recovery_settlement.py",
+            "tests/integration/test_money_outside_payment.py",
+        ),
     ),
     "kiosk/money.py": (("Money.is_negative",), ("tests/unit/test_money.py",)),
 }

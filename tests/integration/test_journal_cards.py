@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 from kiosk.clock import FakeClock
-from kiosk.ledger.models import Tender
+from kiosk.ledger.models import Allocation, Bon, OutboxItem, Tender
 from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
-from kiosk.payment.journal import PaymentJournal
-from tests.payment_fakes import TestBonIssuer
+from kiosk.payment.journal import PaymentJournal, Settlement
+from kiosk.payment.plan import PaymentPlan, PlannedClaim
+from tests.payment_fakes import TestBonIssuer, mixed_claims
 
 
 @pytest.fixture
@@ -74,3 +75,21 @@ def test_received_and_methods_count_only_money_that_came_in(
     assert journal.received(session) == Money(3500)
     assert journal.methods(session) == {"coin", "bon"}
     assert journal.received(ledger.open_session()) == Money(0)
+
+
+def test_a_settlement_one_ore_short_is_refused_and_writes_nothing(
+    engine: Engine, journal: PaymentJournal
+) -> None:
+    ledger = Ledger(engine, "test-01")
+    session = ledger.open_session()
+    fbs = [c for c in mixed_claims() if c.payable_in.value == "fbs"]  # 37.30
+    plan = PaymentPlan("KSHORT", "P1", tuple(PlannedClaim.of(c) for c in fbs))
+    journal.commit_plan(session, plan)
+    ledger.record_tender(TenderEvent(session, "card", Money(3729)))
+    with pytest.raises(ValueError, match="short: received 3729 øre for 3730 \\+ rounding 0"):
+        journal.settle(session, plan, Settlement(Money(0), "automat_credit", "card"))
+    with engine.connect() as conn:
+        for model in (Allocation, Bon, OutboxItem):
+            assert conn.execute(select(model)).all() == []
+    ledger.record_tender(TenderEvent(session, "card", Money(1)))
+    assert journal.settle(session, plan, Settlement(Money(0), "automat_credit", "card")) is None

@@ -130,7 +130,8 @@ def test_errors_name_the_amount_they_refuse() -> None:
 def test_zero_negation_and_whole_kroner() -> None:
     assert Money.zero() == Money(0) and not Money.zero()
     assert -Money(1730) == Money(-1730) and -Money(-50) == Money(50)
-    assert (-Money(250)).is_negative and not Money(0).is_negative
+    assert (-Money(250)).is_negative and Money(-1).is_negative
+    assert not Money(0).is_negative and not Money(1).is_negative
     assert Money.kr(175) == Money(17500)
     assert 3 * Money(50) == Money(150) == Money(50) * 3
 
