@@ -19,7 +19,7 @@ from kiosk.config.model import CashSection, ClaimsSection
 from kiosk.domain import Patron, PayableIn
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.db import make_engine
-from kiosk.ledger.models import AuditEntry, Bon, Tender
+from kiosk.ledger.models import Allocation, AuditEntry, Bon, OutboxItem, Tender
 from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal
@@ -27,6 +27,7 @@ from kiosk.payment.session import Devices, PaymentSession, SessionView
 from kiosk.payment.states import State
 from tests.payment_fakes import (
     CPR,
+    FakeAcceptor,
     FakeFbs,
     FakeTerminal,
     claim,
@@ -203,6 +204,44 @@ def test_a_bon_worth_less_than_due_then_cancel_gives_the_value_back_as_a_bon(des
     credit = views[-1].credit_bon
     assert credit.amount == Money(2000) and credit.reason == "automat_credit"
     assert desk.book.verify(credit.qr_payload).amount == Money(2000)
+    report = run_audit(desk.engine)
+    assert report.clean and not report.open_sessions
+
+
+def test_a_bon_then_cash_overpaying_settles_as_mixed_and_the_excess_is_a_remainder(
+    desk: Desk,
+) -> None:
+    """The settlement names every method used, not the last one: the debtor file says
+    "mixed", the cash rounding is the cash part's, and the overpayment is a remainder of the bon
+    (found by mutation testing, docs/mutation.md)."""
+    session, views = citizen_session(desk)
+    coins = FakeAcceptor("coins", "coin", session.on_device_event)
+    session.devices.acceptors = [coins]
+    bon = desk.book.issue(Money.kr(20), "staff-17")
+    session.start()
+    session.identify(CPR)
+    session.enter_pin("1234")
+    session.pay()  # 97.30: FBS 37.30 and three debtor claims of 20.00
+    session.redeem_bon(bon.short_code)
+    session.choose_cash()
+    assert views[-1].due == Money(7750)  # the rest, 77.30, rounded for cash
+    for _ in range(4):
+        coins.insert(2000)
+    assert session.state is State.RECEIPT
+    credit = views[-1].credit_bon
+    assert credit.amount == Money(250) and credit.reason == "remainder"
+    with desk.engine.connect() as conn:
+        rounding = conn.scalars(
+            select(Allocation.amount_ore).where(Allocation.kind == "cash_rounding")
+        ).all()
+        methods = {
+            p["method"]
+            for p in conn.scalars(
+                select(OutboxItem.payload).where(OutboxItem.kind == "debtor_item")
+            )
+        }
+    assert rounding == [20] and methods == {"mixed"}
+    session.finish_receipt()
     report = run_audit(desk.engine)
     assert report.clean and not report.open_sessions
 
