@@ -93,3 +93,17 @@ def test_a_settlement_one_ore_short_is_refused_and_writes_nothing(
             assert conn.execute(select(model)).all() == []
     ledger.record_tender(TenderEvent(session, "card", Money(1)))
     assert journal.settle(session, plan, Settlement(Money(0), "automat_credit", "card")) is None
+
+
+def test_a_card_payment_is_written_pending_with_its_terminal_before_it_is_asked(
+    engine: Engine, journal: PaymentJournal
+) -> None:
+    """Recovery and the Z-report need to know which terminal to ask and for how much."""
+    session = Ledger(engine, "test-01").open_session()
+    card = journal.start_card(session, Money(3730), "KREF-7", "zvt-1")
+    with engine.connect() as conn:
+        row = conn.execute(select(Tender).where(Tender.id == card)).one()
+    assert (row.session_id, row.kind, row.state) == (session, "card", "pending")
+    assert (row.amount_ore, row.reference, row.device) == (3730, "KREF-7", "zvt-1")
+    assert row.created_at is not None
+    assert journal.received(session) == Money(0)  # pending is not money in
