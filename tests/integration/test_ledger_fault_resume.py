@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from drivers.base import CardOutcome
 from kiosk.domain import PayableIn
 from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Tender
 from kiosk.money import Money
@@ -197,4 +198,38 @@ def test_ledger_failing_again_at_the_credit_bon_stays_out_of_order(engine: Engin
     assert rig.s.state is State.CANCELLED
     (bon,) = rig.rows(Bon)
     assert bon.amount_ore == 2000
+    assert rig.audit_clean()
+
+
+def test_cash_short_of_the_exact_total_after_a_declined_card_is_credited_not_settled(
+    engine: Engine,
+) -> None:
+    """The rounded cash target counts only when cash is the method: after a card (declined,
+    its answer held by the fault) coins slipping in up to the *rounded* 37.00 do not pay 37.20.
+    The money becomes a bon; nothing is half-settled."""
+    rig = rounding_down_rig(engine)
+    rig.to_methods(fbs_only=False)
+    rig.s.choose_cash()
+    rig.coins.insert(2000)
+    real_authorise = rig.terminal.authorise
+
+    def decline_then_fail(amount_ore: int, reference: str) -> Any:
+        rig.terminal.outcome = CardOutcome.DECLINED
+        result = real_authorise(amount_ore, reference)
+        rig.outage.mode = "readonly"  # the decline cannot be written
+        return result
+
+    rig.terminal.authorise = decline_then_fail  # type: ignore[method-assign]
+    rig.s.choose_card()
+    assert rig.s.state is State.LEDGER_FAULT
+    rig.coins.enabled = {1000, 500, 200}  # slipped in while the acceptor was being disabled
+    for coin in (1000, 500, 200):
+        rig.coins.insert(coin)
+    assert rig.views[-1].received == Money(3700)
+    rig.outage.mode = None
+    assert rig.s.retry_ledger() is True
+    assert rig.s.state is State.CANCELLED
+    assert rig.rows(Allocation) == []
+    (bon,) = rig.rows(Bon)
+    assert bon.amount_ore == 3700
     assert rig.audit_clean()
