@@ -66,8 +66,8 @@ MUTANTS ?= $(MUTATION_SCOPE)
 mutation: venv
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS),mutation]"
 	env -u KIOSK_TEST_POSTGRES_URL $(BIN)/mutmut run --max-children 1 $(MUTANTS)
-	$(BIN)/python -m tests.mutation_summary $(MUTATION_SCOPE)
-	env -u KIOSK_TEST_POSTGRES_URL $(BIN)/python -m tests.mutation_properties
+	env -u KIOSK_TEST_POSTGRES_URL $(BIN)/python -m tests.mutation_properties; \
+	  properties=$$?; $(BIN)/python -m tests.mutation_summary $(MUTATION_SCOPE) && exit $$properties
 
 clean:
 	rm -rf $(VENV) build *.egg-info mutants
