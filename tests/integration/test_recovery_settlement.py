@@ -367,3 +367,22 @@ def test_another_automats_sessions_are_left_to_it(engine: Engine) -> None:
     assert report.touched == 0 and report.bons == []
     assert here.end(sid) == ("paying", None)
     assert here.bons(ended) == []
+
+
+def test_several_interrupted_sessions_are_each_settled_on_their_own_money(
+    engine: Engine,
+) -> None:
+    rig = Rig(engine)
+    short = rig.session(FBS, cpr=None)
+    rig.pay(short, "coin", 1000)  # 10.00 for 12.80
+    paid = rig.session()
+    rig.pay(paid, "card", 3720)
+    finished = rig.session(FBS, cpr=None)
+    rig.pay(finished, "coin", 2000, 2000)
+    rig.journal.credit_and_end(finished, "cancelled", "cancel")  # 40.00 credited before
+    report = rig.recover()
+    assert report.settled == [paid] and report.credited == [short]
+    assert rig.bons(short) == [(1000, "automat_credit")]
+    assert rig.bons(paid) == [] and sum(rig.allocations(paid).values()) == 3720
+    assert rig.bons(finished) == [(4000, "automat_credit")]
+    assert rig.clean()
