@@ -386,3 +386,42 @@ def test_several_interrupted_sessions_are_each_settled_on_their_own_money(
     assert rig.bons(paid) == [] and sum(rig.allocations(paid).values()) == 3720
     assert rig.bons(finished) == [(4000, "automat_credit")]
     assert rig.clean()
+
+
+def test_a_note_is_cash_rounded_like_coins(engine: Engine) -> None:
+    rig = Rig(engine)
+    sid = rig.session()
+    rig.pay(sid, "note", 5000)  # 50.00 for 37.20: 37.00 due in cash
+    rig.recover()
+    assert rig.allocations(sid)[("cash_rounding", None)] == -20
+    assert rig.bons(sid) == [(1300, "automat_credit")]
+    assert rig.methods(sid) == {"cash"}
+    assert rig.clean()
+
+
+def test_a_bon_short_of_the_total_by_less_than_rounding_is_credited_not_rounded(
+    engine: Engine,
+) -> None:
+    """Cash rounding is for cash: a bon 20 øre short with no coin is not a payment of 37.20."""
+    rig = Rig(engine)
+    sid = rig.session()
+    rig.pay(sid, "bon", 3700)
+    report = rig.recover()
+    assert report.credited == [sid]
+    assert rig.allocations(sid) == {}
+    assert rig.bons(sid) == [(3700, "automat_credit")]
+    assert rig.clean()
+
+
+def test_one_ore_left_after_a_bon_is_rounded_away_when_cash_follows(engine: Engine) -> None:
+    """The session asks cash for the rest rounded to 50 øre, which for 1 øre is nothing; a coin
+    that came anyway pays it, and the rest of the coin is the bon's remainder."""
+    rig = Rig(engine)
+    sid = rig.session()
+    rig.pay(sid, "bon", 3719)
+    rig.pay(sid, "coin", 50)
+    rig.recover()
+    assert rig.allocations(sid)[("cash_rounding", None)] == -1
+    assert rig.bons(sid) == [(50, "remainder")]
+    assert rig.methods(sid) == {"mixed"}
+    assert rig.clean()
