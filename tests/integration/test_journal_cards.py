@@ -107,3 +107,21 @@ def test_a_card_payment_is_written_pending_with_its_terminal_before_it_is_asked(
     assert (row.amount_ore, row.reference, row.device) == (3730, "KREF-7", "zvt-1")
     assert row.created_at is not None
     assert journal.received(session) == Money(0)  # pending is not money in
+
+
+def test_debtor_claims_without_the_cpr_are_refused_whole(
+    engine: Engine, journal: PaymentJournal
+) -> None:
+    """The debtor file needs the CPR: a settlement without it writes nothing at all (not even
+    the FBS half), and says why."""
+    ledger = Ledger(engine, "test-01")
+    session = ledger.open_session()
+    plan = PaymentPlan("KNOCPR", "P1", tuple(PlannedClaim.of(c) for c in mixed_claims()[:3]))
+    journal.commit_plan(session, plan)
+    ledger.record_tender(TenderEvent(session, "card", Money(5730)))
+    refusal = r"^a debtor claim cannot be settled without the citizen's CPR$"
+    with pytest.raises(ValueError, match=refusal):
+        journal.settle(session, plan, Settlement(Money(0), "automat_credit", "card"))
+    with engine.connect() as conn:
+        for model in (Allocation, Bon, OutboxItem):
+            assert conn.execute(select(model)).all() == []
