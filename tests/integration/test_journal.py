@@ -1,4 +1,5 @@
-"""The journal's card bookkeeping and readers, on SQLite and PostgreSQL.
+"""The journal's bookkeeping on SQLite and PostgreSQL: card payments, refused settlements, the
+debtor outbox payload, the readers.
 
 A declined card keeps its reference and the retry asks the terminal under the same one (the
 reference counts tenders that paid), so the resolve token must go to the one pending payment of
@@ -8,16 +9,19 @@ mutation testing (docs/mutation.md).
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import Engine, select
 
 from kiosk.clock import FakeClock
+from kiosk.domain import ClaimKind, PayableIn
 from kiosk.ledger.models import Allocation, Bon, OutboxItem, Tender
 from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal, Settlement
 from kiosk.payment.plan import PaymentPlan, PlannedClaim
-from tests.payment_fakes import TestBonIssuer, mixed_claims
+from tests.payment_fakes import TestBonIssuer, claim, mixed_claims
 
 
 @pytest.fixture
@@ -125,3 +129,35 @@ def test_debtor_claims_without_the_cpr_are_refused_whole(
     with engine.connect() as conn:
         for model in (Allocation, Bon, OutboxItem):
             assert conn.execute(select(model)).all() == []
+
+
+def test_each_debtor_item_carries_what_the_debtor_file_renders(engine: Engine) -> None:
+    """Layout profiles read these fields by name (claim_type, claim_kind, claim_created …): a
+    claim kind with no configured code gets an empty code, never another claim's."""
+    clock = FakeClock()
+    journal = PaymentJournal(engine, "test-01", clock, TestBonIssuer(), {"fee": "BIBGEB"})
+    ledger = Ledger(engine, "test-01")
+    session = ledger.open_session()
+    claims = (
+        claim("201", "20.00", PayableIn.DEBTOR, date(2021, 1, 10)),
+        claim("301", "55.50", PayableIn.DEBTOR, date(2023, 4, 1), ClaimKind.COMPENSATION),
+    )
+    plan = PaymentPlan("KDEBT", "P1", tuple(PlannedClaim.of(c) for c in claims), "0101901234")
+    journal.commit_plan(session, plan)
+    ledger.record_tender(TenderEvent(session, "card", Money(7550)))
+    journal.settle(session, plan, Settlement(Money(0), "automat_credit", "card"))
+    with engine.connect() as conn:
+        items = conn.execute(
+            select(OutboxItem).where(OutboxItem.kind == "debtor_item").order_by(OutboxItem.id)
+        ).all()
+    common = {"cpr": "0101901234", "paid_at": clock.now().isoformat(), "method": "card",
+              "automat_id": "test-01", "transaction_ref": "KDEBT"}
+    assert [i.payload for i in items] == [
+        {**common, "claim_type": "BIBGEB", "claim_kind": "fee", "claim_ref": "201",
+         "claim_created": "2021-01-10", "amount_ore": 2000},
+        {**common, "claim_type": "", "claim_kind": "compensation", "claim_ref": "301",
+         "claim_created": "2023-04-01", "amount_ore": 5550},
+    ]
+    assert [(i.state, i.attempts, i.amount_ore, i.idempotency_key) for i in items] == [
+        ("pending", 0, 2000, "KDEBT-D-201"), ("pending", 0, 5550, "KDEBT-D-301")
+    ]
