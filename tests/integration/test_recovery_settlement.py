@@ -276,6 +276,7 @@ def test_a_pending_card_is_asked_with_its_token_and_only_an_approval_counts(
     assert tender.id == card
     if outcome is CardOutcome.APPROVED:
         assert (tender.state, tender.reference) == ("received", "T-KREF-1")
+        assert tender.receipt_text == "SLIP"  # the terminal's slip text is the card's record
         assert sum(rig.allocations(sid).values()) == 3720
     else:
         assert tender.state == "declined" and rig.allocations(sid) == {}
@@ -425,3 +426,16 @@ def test_one_ore_left_after_a_bon_is_rounded_away_when_cash_follows(engine: Engi
     assert rig.bons(sid) == [(50, "remainder")]
     assert rig.methods(sid) == {"mixed"}
     assert rig.clean()
+
+
+def test_a_card_nobody_can_answer_for_keeps_only_its_own_session_open(engine: Engine) -> None:
+    rig = Rig(engine)
+    short = rig.session(FBS, cpr=None)
+    rig.pay(short, "coin", 1000)
+    asking = rig.session()
+    rig.journal.start_card(asking, Money(3720), "KREF-6", "terminal")
+    terminal = ScriptedTerminal(CardOutcome.OUTCOME_UNKNOWN)
+    report = rig.recover(terminal)
+    assert report.unresolved == [asking] and report.credited == [short]
+    assert terminal.asked == [("KREF-6", 3720, None)]  # asked once, for its own session
+    assert rig.bons(short) == [(1000, "automat_credit")]
