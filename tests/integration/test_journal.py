@@ -9,14 +9,14 @@ mutation testing (docs/mutation.md).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
 from kiosk.clock import FakeClock
 from kiosk.domain import ClaimKind, PayableIn
-from kiosk.ledger.models import Allocation, Bon, OutboxItem, Tender
+from kiosk.ledger.models import Allocation, Bon, OutboxItem, Refund, Tender
 from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal, Settlement
@@ -161,3 +161,22 @@ def test_each_debtor_item_carries_what_the_debtor_file_renders(engine: Engine) -
     assert [(i.state, i.attempts, i.amount_ore, i.idempotency_key) for i in items] == [
         ("pending", 0, 2000, "KDEBT-D-201"), ("pending", 0, 5550, "KDEBT-D-301")
     ]
+
+
+def test_money_refunded_is_not_credited_again(engine: Engine, journal: PaymentJournal) -> None:
+    """Nothing in the automat refunds yet (a card reversal would), but the audit counts refunds:
+    a session's credit bon covers what was received less what was settled, credited and
+    refunded, so refunded money never comes back twice. Other sessions' refunds do not count."""
+    ledger = Ledger(engine, "test-01")
+    session, other = ledger.open_session(), ledger.open_session()
+    ledger.record_tender(TenderEvent(session, "card", Money(5000)))
+    ledger.record_tender(TenderEvent(other, "card", Money(900)))
+    with engine.begin() as conn:
+        for sid, ore in ((session, 1200), (other, 900)):
+            conn.execute(
+                insert(Refund).values(session_id=sid, amount_ore=ore, method="card",
+                                      created_at=datetime(2026, 11, 24, tzinfo=UTC))
+            )
+    ticket = journal.credit_and_end(session, "cancelled", "cancel")
+    assert ticket["amount"] == Money(3800)
+    assert journal.credit_and_end(other, "cancelled", "cancel") is None
