@@ -180,3 +180,33 @@ def test_money_refunded_is_not_credited_again(engine: Engine, journal: PaymentJo
     ticket = journal.credit_and_end(session, "cancelled", "cancel")
     assert ticket["amount"] == Money(3800)
     assert journal.credit_and_end(other, "cancelled", "cancel") is None
+
+
+def test_a_card_outcome_is_final_and_touches_only_its_own_payment(
+    engine: Engine, journal: PaymentJournal
+) -> None:
+    ledger = Ledger(engine, "test-01")
+    card = journal.start_card(ledger.open_session(), Money(3730), "KREF-8", "terminal")
+    other = journal.start_card(ledger.open_session(), Money(500), "KREF-9", "terminal")
+    assert journal.finish_card(card, "declined") is None
+    assert journal.finish_card(card, "declined") is None  # told twice: already so
+    refusal = f"card payment {card} is declined, cannot become received"
+    with pytest.raises(ValueError, match=refusal):
+        journal.finish_card(card, "received", "T-8", "GODKENDT")  # a late approval cannot flip it
+    with pytest.raises(LookupError, match="no card payment 987654"):
+        journal.finish_card(987654, "received")
+    with engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(select(Tender)).all()}
+    # the declined payment keeps its reference (the retry shares it) and has no slip text
+    assert (rows[card].state, rows[card].reference, rows[card].receipt_text) == (
+        "declined", "KREF-8", None
+    )
+    assert (rows[other].state, rows[other].reference) == ("pending", "KREF-9")
+
+
+def test_one_ore_left_over_is_credited(engine: Engine, journal: PaymentJournal) -> None:
+    ledger = Ledger(engine, "test-01")
+    session = ledger.open_session()
+    ledger.record_tender(TenderEvent(session, "bon", Money(1)))
+    ticket = journal.credit_and_end(session, "cancelled", "cancel")
+    assert ticket["amount"] == Money(1)
