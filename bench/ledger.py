@@ -3,7 +3,8 @@
 Both sides write to SQLite in WAL mode with ``synchronous=FULL`` and commit every event on its
 own (each event must be durable before it is acknowledged). The raw loop is a plain ``sqlite3``
 INSERT + COMMIT of the same row; ours is ``Ledger.record_tender`` (tender row plus the cash-box
-inventory update and the acceptor's recorded position, through SQLAlchemy). Prints a table, or one JSON object with ``--json``.
+inventory update and the acceptor's recorded position, through SQLAlchemy). Prints a table, or
+one JSON object with ``--json``.
 
     python bench/ledger.py [--json] [--events N] [--rounds R]
 """
