@@ -364,7 +364,12 @@ def test_another_automats_sessions_are_left_to_it(engine: Engine) -> None:
     ended = there.session()
     there.journal.credit_and_end(ended, "cancelled", "cancel")
     there.pay(ended, "coin", 1000)
-    report = here.recover()
+    gave_up = there.session()
+    there.journal.start_card(gave_up, Money(3720), "KTHERE-1", "terminal")
+    there.journal.end(gave_up, "timed_out", "timeout")
+    terminal = ScriptedTerminal()
+    report = here.recover(terminal)
+    assert terminal.asked == []  # this automat's terminal knows nothing of that payment
     assert report.touched == 0 and report.bons == []
     assert here.end(sid) == ("paying", None)
     assert here.bons(ended) == []
@@ -428,12 +433,20 @@ def test_one_ore_left_after_a_bon_is_rounded_away_when_cash_follows(engine: Engi
     assert rig.clean()
 
 
-def test_a_card_nobody_can_answer_for_keeps_only_its_own_session_open(engine: Engine) -> None:
+@pytest.mark.parametrize("card_first", [True, False], ids=["card first", "card last"])
+def test_a_card_nobody_can_answer_for_keeps_only_its_own_session_open(
+    engine: Engine, card_first: bool
+) -> None:
+    """Whichever the ledger lists first, the other sessions are still recovered."""
     rig = Rig(engine)
+    if card_first:
+        asking = rig.session()
+        rig.journal.start_card(asking, Money(3720), "KREF-6", "terminal")
     short = rig.session(FBS, cpr=None)
     rig.pay(short, "coin", 1000)
-    asking = rig.session()
-    rig.journal.start_card(asking, Money(3720), "KREF-6", "terminal")
+    if not card_first:
+        asking = rig.session()
+        rig.journal.start_card(asking, Money(3720), "KREF-6", "terminal")
     terminal = ScriptedTerminal(CardOutcome.OUTCOME_UNKNOWN)
     report = rig.recover(terminal)
     assert report.unresolved == [asking] and report.credited == [short]
