@@ -371,6 +371,11 @@ def test_another_automats_sessions_are_left_to_it(engine: Engine) -> None:
     report = here.recover(terminal)
     assert terminal.asked == []  # this automat's terminal knows nothing of that payment
     assert report.touched == 0 and report.bons == []
+    mine = here.session()  # this automat holds leftover money too: only its own is credited
+    here.journal.credit_and_end(mine, "cancelled", "cancel")
+    here.pay(mine, "coin", 200)
+    report = here.recover(terminal)
+    assert report.leftovers == [mine] and here.bons(mine) == [(200, "automat_credit")]
     assert here.end(sid) == ("paying", None)
     assert here.bons(ended) == []
 
