@@ -10,7 +10,7 @@ comma := ,
 HAVE_PCSC := $(shell command -v swig >/dev/null 2>&1 && test -e /usr/include/PCSC/winscard.h && echo yes)
 EXTRAS := test$(if $(HAVE_PCSC),$(comma)pcsc)
 
-.PHONY: venv translations demo test lint bench mutation clean
+.PHONY: venv translations demo test lint bench mutation mutation-resume clean
 
 venv: $(STAMP)
 
@@ -63,6 +63,9 @@ MUTATION_SCOPE := \
 	'kiosk.ledger.repository.xǁLedgerǁnote_device_position__mutmut_*' \
 	'kiosk.ledger.repository.xǁLedgerǁdevice_positions__mutmut_*'
 MUTANTS ?= $(MUTATION_SCOPE)
+# after an interrupted run: only what was never tried or not killed
+mutation-resume:
+	$(MAKE) mutation MUTANTS="$$($(BIN)/python -m tests.mutation_summary --todo $(MUTATION_SCOPE))"
 mutation: venv
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS),mutation]"
 	env -u KIOSK_TEST_POSTGRES_URL $(BIN)/mutmut run --max-children 1 $(MUTANTS)

@@ -6,6 +6,7 @@ each status with its count, and every surviving mutant with whether docs/mutatio
 equivalent. Exit 1 when a survivor is neither killed nor listed there as equivalent.
 
     python -m tests.mutation_summary 'kiosk.money.*' 'kiosk.payment.journal.*' ...
+    python -m tests.mutation_summary --todo GLOB...   # the names a resumed run still has to try
 """
 
 from __future__ import annotations
@@ -61,12 +62,18 @@ def equivalent_in_note(note: Path) -> set[str]:
     return names
 
 
-def main(scope: list[str]) -> int:
+def main(args: list[str]) -> int:
+    todo = args[:1] == ["--todo"]
+    scope = args[1:] if todo else args
     if not scope:
-        print("usage: python -m tests.mutation_summary GLOB...", file=sys.stderr)
+        print("usage: python -m tests.mutation_summary [--todo] GLOB...", file=sys.stderr)
         return 2
     every = results(REPO / "mutants")
     chosen = {n: s for n, s in every.items() if any(fnmatch.fnmatch(n, g) for g in scope)}
+    if todo:  # what a resumed run still has to try: never tried, or not killed last time
+        print(" ".join(f"'{n}'" for n, s in sorted(chosen.items())
+                       if s in ("not checked", "survived", "no tests", "suspicious")))
+        return 0
     equivalent = equivalent_in_note(NOTE)
     counts = Counter(chosen.values())
     # a mutant no test reaches survives as surely as one the tests miss
