@@ -212,3 +212,11 @@ def test_outbox_problems_name_the_claim_registered_twice_and_only_finished_ones_
     (problem,) = report.outbox_problems
     assert problem.startswith("claim 77 was registered in FBS by 2 items: [")
     assert report.problems == 1
+
+
+def test_a_single_ore_held_is_unaccounted(engine: Engine) -> None:
+    books = Books(engine)
+    sid = books.session()
+    books.tender(sid, 3731)
+    books.allocate(sid, 3730)
+    assert unaccounted(engine) == {sid: 1}
