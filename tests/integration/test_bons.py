@@ -246,6 +246,34 @@ def test_a_bon_then_cash_overpaying_settles_as_mixed_and_the_excess_is_a_remaind
     assert report.clean and not report.open_sessions
 
 
+def test_a_one_ore_rest_after_a_bon_is_rounded_away_and_a_coin_comes_back_whole(
+    desk: Desk,
+) -> None:
+    """Cash rounding forgives the 1 øre a bon left (the rest rounds to 0), so a coin put in
+    anyway comes back whole as a bon, and the claims are booked with -1 øre of rounding."""
+    session, _ = citizen_session(desk)
+    coins = FakeAcceptor("coins", "coin", session.on_device_event)
+    session.devices.acceptors = [coins]
+    bon = desk.book.issue(Money(9729), "staff-17")
+    session.start()
+    session.identify(CPR)
+    session.enter_pin("1234")
+    session.pay()  # 97.30
+    session.redeem_bon(bon.short_code)
+    session.choose_cash()
+    coins.insert(50)
+    with desk.engine.connect() as conn:
+        rounding = conn.scalars(
+            select(Allocation.amount_ore).where(Allocation.kind == "cash_rounding")
+        ).all()
+        credited = conn.scalars(
+            select(Bon.amount_ore).where(Bon.origin_session_id == session.session_id)
+        ).all()
+    assert rounding == [-1] and sum(credited) == 50
+    report = run_audit(desk.engine)
+    assert not report.unbalanced and not report.stray_money
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="choose_cash does not settle when the rounded rest is 0: the session waits in PAYING"
