@@ -44,6 +44,7 @@ SCOPE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "tests/integration/test_ledger_fault.py",
             "tests/integration/test_ledger_fault_resume.py",
             "tests/integration/test_session_transitions.py",
+            "tests/integration/test_bons.py",
         ),
     ),
     "kiosk/ledger/audit.py": (

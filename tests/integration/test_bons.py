@@ -219,15 +219,19 @@ def test_a_bon_then_cash_overpaying_settles_as_mixed_and_the_excess_is_a_remaind
     session.devices.acceptors = [coins]
     bon = desk.book.issue(Money.kr(20), "staff-17")
     session.start()
+    assert (views[-1].total, views[-1].due) == (Money(0), Money(0))  # nothing chosen yet
     session.identify(CPR)
     session.enter_pin("1234")
     session.pay()  # 97.30: FBS 37.30 and three debtor claims of 20.00
+    assert views[-1].due == Money(9730)  # no method yet: the exact total
     session.redeem_bon(bon.short_code)
+    assert views[-1].due == Money(7730)  # after the bon, still exact: cash is not chosen
     session.choose_cash()
     assert views[-1].due == Money(7750)  # the rest, 77.30, rounded for cash
     for _ in range(4):
         coins.insert(2000)
     assert session.state is State.RECEIPT
+    assert views[-1].due == Money(0)  # overpaid by 2.50: nothing due, never less
     credit = views[-1].credit_bon
     assert credit.amount == Money(250) and credit.reason == "remainder"
     with desk.engine.connect() as conn:
