@@ -42,9 +42,10 @@ BENCHES := ledger fbs devices export ui
 bench: venv
 	for b in $(BENCHES); do QT_QPA_PLATFORM=offscreen $(BIN)/python bench/$$b.py || exit 1; done
 
-# Mutation testing of the money code (docs/mutation.md): not part of `make test` or CI, it takes
-# about an hour on the 2-core machine. One worker, since the machine is shared. MUTANTS narrows a
-# re-run to some mutants (mutmut names, globs allowed); the summary is always of the whole scope.
+# Mutation testing of the money code (docs/mutation.md): not part of `make test` or CI, a whole
+# run takes about two hours on the 2-core machine. One worker, since the machine is shared.
+# MUTANTS narrows a re-run to some mutants (mutmut names, globs allowed); the summary is always
+# of the whole scope.
 MUTATION_SCOPE := \
 	'kiosk.money.*' \
 	'kiosk.payment.recovery.*' \

@@ -80,7 +80,7 @@ def main(args: list[str]) -> int:
     survivors = sorted(n for n, s in chosen.items() if s in ("survived", "no tests"))
     argued = [n for n in survivors if n in equivalent]
     open_ = [n for n in survivors if n not in equivalent]
-    stale = sorted(equivalent - set(survivors))
+    stale = sorted(n for n in equivalent - set(survivors) if "__mutmut_" in n)  # mutmut's
     print(f"mutants in scope: {len(chosen)}")
     for status, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {status}: {count}")
