@@ -210,3 +210,32 @@ def test_one_ore_left_over_is_credited(engine: Engine, journal: PaymentJournal) 
     ledger.record_tender(TenderEvent(session, "bon", Money(1)))
     ticket = journal.credit_and_end(session, "cancelled", "cancel")
     assert ticket["amount"] == Money(1)
+
+
+def test_settling_twice_books_once_and_each_claim_keeps_its_kind(engine: Engine) -> None:
+    """Settlement is idempotent (the session and recovery may both try): the second call
+    writes nothing. Each claim's allocation says what kind of claim it paid (the Z-report's
+    fees and compensations)."""
+    journal = PaymentJournal(engine, "test-01", FakeClock(), TestBonIssuer(), {})
+    ledger = Ledger(engine, "test-01")
+    session = ledger.open_session()
+    claims = (
+        claim("101", "20.00", PayableIn.FBS, date(2019, 3, 1)),
+        claim("102", "55.50", PayableIn.FBS, date(2019, 4, 1), ClaimKind.COMPENSATION),
+    )
+    plan = PaymentPlan("KTWICE", "P1", tuple(PlannedClaim.of(c) for c in claims))
+    journal.commit_plan(session, plan)
+    ledger.record_tender(TenderEvent(session, "card", Money(8000)))
+    settlement = Settlement(Money(0), "automat_credit", "card")
+    first = journal.settle(session, plan, settlement)
+    assert first["amount"] == Money(450)
+    assert journal.settle(session, plan, settlement) is None
+    with engine.connect() as conn:
+        allocations = conn.execute(
+            select(Allocation.claim_id, Allocation.claim_kind, Allocation.amount_ore)
+        ).all()
+        assert len(conn.execute(select(OutboxItem)).all()) == 1
+        assert len(conn.execute(select(Bon)).all()) == 1
+    assert sorted(tuple(a) for a in allocations) == [
+        ("101", "fee", 2000), ("102", "compensation", 5550)
+    ]
