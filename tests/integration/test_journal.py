@@ -16,7 +16,7 @@ from sqlalchemy import Engine, insert, select
 
 from kiosk.clock import FakeClock
 from kiosk.domain import ClaimKind, PayableIn
-from kiosk.ledger.models import Allocation, Bon, OutboxItem, Refund, Tender
+from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Refund, Tender
 from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
 from kiosk.payment.journal import PaymentJournal, Settlement
@@ -218,6 +218,8 @@ def test_settling_twice_books_once_and_each_claim_keeps_its_kind(engine: Engine)
     fees and compensations)."""
     journal = PaymentJournal(engine, "test-01", FakeClock(), TestBonIssuer(), {})
     ledger = Ledger(engine, "test-01")
+    finished = ledger.open_session()
+    journal.end(finished, "done", "paid")
     session = ledger.open_session()
     claims = (
         claim("101", "20.00", PayableIn.FBS, date(2019, 3, 1)),
@@ -239,3 +241,6 @@ def test_settling_twice_books_once_and_each_claim_keeps_its_kind(engine: Engine)
     assert sorted(tuple(a) for a in allocations) == [
         ("101", "fee", 2000), ("102", "compensation", 5550)
     ]
+    with engine.connect() as conn:
+        states = dict(conn.execute(select(CitizenSession.id, CitizenSession.state)).all())
+    assert states == {session: "settling", finished: "done"}  # only this session moves on
