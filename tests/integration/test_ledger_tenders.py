@@ -55,10 +55,10 @@ def test_a_tender_row_holds_the_event_and_its_id_is_returned(engine: Engine) -> 
 def test_refused_tenders_say_why_and_write_nothing(engine: Engine) -> None:
     ledger = Ledger(engine, "a1")
     session = ledger.open_session()
-    with pytest.raises(LedgerError, match="unknown tender kind 'iou'"):
+    with pytest.raises(LedgerError, match=r"^unknown tender kind 'iou'$"):
         ledger.record_tender(TenderEvent(session, "iou", Money(100)))
     for ore in (0, -50):
-        with pytest.raises(LedgerError, match="a tender must be a positive amount"):
+        with pytest.raises(LedgerError, match=r"^a tender must be a positive amount$"):
             ledger.record_tender(TenderEvent(session, "coin", Money(ore), Money(ore), "coins"))
     with engine.connect() as conn:
         assert conn.execute(select(Tender)).all() == []
