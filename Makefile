@@ -10,7 +10,7 @@ comma := ,
 HAVE_PCSC := $(shell command -v swig >/dev/null 2>&1 && test -e /usr/include/PCSC/winscard.h && echo yes)
 EXTRAS := test$(if $(HAVE_PCSC),$(comma)pcsc)
 
-.PHONY: venv translations demo test lint bench clean
+.PHONY: venv translations demo test lint bench mutation mutation-resume clean
 
 venv: $(STAMP)
 
@@ -42,5 +42,36 @@ BENCHES := ledger fbs devices export ui
 bench: venv
 	for b in $(BENCHES); do QT_QPA_PLATFORM=offscreen $(BIN)/python bench/$$b.py || exit 1; done
 
+# Mutation testing of the money code (docs/mutation.md): not part of `make test` or CI, a whole
+# run takes about two hours on the 2-core machine. One worker, since the machine is shared.
+# MUTANTS narrows a re-run to some mutants (mutmut names, globs allowed); the summary is always
+# of the whole scope.
+MUTATION_SCOPE := \
+	'kiosk.money.*' \
+	'kiosk.payment.recovery.*' \
+	'kiosk.payment.journal.*' \
+	'kiosk.payment.session.xǁPaymentSessionǁ_settle__mutmut_*' \
+	'kiosk.payment.session.xǁPaymentSessionǁ_credit__mutmut_*' \
+	'kiosk.payment.session.xǁPaymentSessionǁ_resume__mutmut_*' \
+	'kiosk.ledger.audit.x_unaccounted__mutmut_*' \
+	'kiosk.ledger.audit.x__sums__mutmut_*' \
+	'kiosk.ledger.audit.x_run_audit__mutmut_*' \
+	'kiosk.ledger.audit.x__stray_money__mutmut_*' \
+	'kiosk.ledger.repository.x_insert_tender__mutmut_*' \
+	'kiosk.ledger.repository.x__count_into_cash_box__mutmut_*' \
+	'kiosk.ledger.repository.x_move_position__mutmut_*' \
+	'kiosk.ledger.repository.xǁLedgerǁrecord_tender__mutmut_*' \
+	'kiosk.ledger.repository.xǁLedgerǁnote_device_position__mutmut_*' \
+	'kiosk.ledger.repository.xǁLedgerǁdevice_positions__mutmut_*'
+MUTANTS ?= $(MUTATION_SCOPE)
+# after an interrupted run: only what was never tried or not killed
+mutation-resume:
+	$(MAKE) mutation MUTANTS="$$($(BIN)/python -m tests.mutation_summary --todo $(MUTATION_SCOPE))"
+mutation: venv
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS),mutation]"
+	env -u KIOSK_TEST_POSTGRES_URL $(BIN)/mutmut run --max-children 1 $(MUTANTS)
+	env -u KIOSK_TEST_POSTGRES_URL $(BIN)/python -m tests.mutation_properties; \
+	  properties=$$?; $(BIN)/python -m tests.mutation_summary $(MUTATION_SCOPE) && exit $$properties
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info mutants

@@ -180,6 +180,32 @@ def test_positions_follow_the_money_and_the_progress(world: World) -> None:
     assert world.ledger.device_positions() == {"coins": ("cctalk:1:2001", False)}
 
 
+def test_each_coin_records_where_the_device_placed_it(world: World) -> None:
+    """The tender's reference ties a coin to the device's own record (its event counter), or
+    to the coin's denomination when the device gives no position."""
+    world.pay_cash(1000)
+    world.coin_drops(2000)
+    with world.engine.connect() as conn:
+        rows = conn.execute(select(Tender.amount_ore, Tender.reference)).all()
+    assert sorted(tuple(r) for r in rows) == [(1000, "DK1000"), (2000, "cctalk:1:2000")]
+
+
+def test_a_progress_at_the_position_a_coin_recorded_writes_nothing(world: World) -> None:
+    """The coin's transaction moved the position already: the device repeating it (its next
+    poll says nothing new) is not another ledger write on the money path."""
+    from drivers.base import Progress
+
+    world.pay_cash(1000)
+    world.coin_drops(2000)
+    writes: list[tuple[str, str]] = []
+    note = world.ledger.note_device_position
+    world.ledger.note_device_position = lambda d, r: (writes.append((d, r)), note(d, r))[1]
+    world.session.on_device_event(Progress("coins", "cctalk:1:2000"))
+    assert writes == []
+    world.session.on_device_event(Progress("coins", "cctalk:1:2001"))
+    assert writes == [("coins", "cctalk:1:2001")]
+
+
 def test_recovery_credits_money_a_finished_session_was_left_holding(world: World) -> None:
     """A ledger written by a version with loss 2: a tender recorded after the session ended and
     never credited. The next start credits it (and kiosk audit names it until then)."""

@@ -178,3 +178,34 @@ def test_an_amount_with_a_fraction_of_an_ore_is_refused(
     text = written(coefficient, -2 - extra - zeros, shown, mark)
     with pytest.raises(MoneyError, match="fractions of an øre"):
         Money.parse(text)
+
+
+def test_errors_name_the_amount_they_refuse() -> None:
+    """A clear error (design.md, invariant 7): the refused text is in the message."""
+    with pytest.raises(MoneyError, match=r"not an amount: 'abc'"):
+        Money.from_decimal("abc")
+    with pytest.raises(MoneyError, match=r"not an amount: Decimal\('NaN'\)"):
+        Money.from_decimal(Decimal("NaN"))
+    with pytest.raises(MoneyError, match=r"fractions of an øre: '0.001'"):
+        Money.from_decimal("0.001")
+    with pytest.raises(MoneyError, match=r"negative amount not allowed: '-5'"):
+        Money.parse("-5")
+    with pytest.raises(MoneyError, match="must be text, got int"):
+        Money.parse(5)  # type: ignore[arg-type]
+    with pytest.raises(MoneyError, match=r"whole øre \(int\), got float"):
+        Money(1.0)  # type: ignore[arg-type]
+
+
+def test_zero_negation_and_whole_kroner() -> None:
+    assert Money.zero() == Money(0) and not Money.zero()
+    assert -Money(1730) == Money(-1730) and -Money(-50) == Money(50)
+    assert (-Money(250)).is_negative and Money(-1).is_negative
+    assert not Money(0).is_negative and not Money(1).is_negative
+    assert Money.kr(175) == Money(17500)
+    assert 3 * Money(50) == Money(150) == Money(50) * 3
+
+
+def test_wire_form_of_a_negative_amount() -> None:
+    """The audit prints a session's difference in this form, and it may be negative."""
+    assert Money(-1730).to_fbs() == "-17.30"
+    assert Money(-5).to_fbs() == "-0.05"
