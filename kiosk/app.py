@@ -29,6 +29,7 @@ from kiosk.fbs.port import FbsPort
 from kiosk.ledger.db import make_engine
 from kiosk.ledger.migrate import upgrade
 from kiosk.ledger.repository import Ledger
+from kiosk.patron_ids import PatronIds
 from kiosk.payment.journal import PaymentJournal
 from kiosk.payment.outbox import FbsOutbox
 from kiosk.payment.parts import Devices
@@ -227,7 +228,8 @@ def _assemble(
     core.devices.start(core.relay)
 
     core.journal = PaymentJournal(
-        core.engine, config.automat.id, core.clock, core.bons, config.claims.debtor_claim_types
+        core.engine, config.automat.id, core.clock, core.bons, config.claims.debtor_claim_types,
+        patron_ids=PatronIds.from_secret(config.bons.signing_key.get()),
     )
     if core.devices.terminal is not None:  # the resolve token is durable before the terminal
         core.devices.terminal.on_pending = core.journal.note_card_token  # is asked for money

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
-from kiosk.cpr import Cpr
+from kiosk.cpr import Cpr, is_cpr, mask
 from kiosk.money import Money, total
 
 
@@ -179,7 +179,8 @@ class Patron:
     def __repr__(self) -> str:
         blocks = [b.kind.value for b in self.blocks]
         cpr = self.masked_cpr
-        return f"Patron(id={self.id!r}, name={self.name!r}, blocks={blocks}, cpr={cpr!r})"
+        shown = mask(self.id) if is_cpr(self.id) else self.id  # FBS may answer a CPR as the id
+        return f"Patron(id={shown!r}, name={self.name!r}, blocks={blocks}, cpr={cpr!r})"
 
 
 def open_total(claims: list[Claim] | tuple[Claim, ...]) -> Money:

@@ -28,6 +28,7 @@ from kiosk.ledger.models import (
     Tender,
 )
 from kiosk.money import Money
+from kiosk.patron_ids import shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ class FollowUp:
     """An FBS registration FBS refused: staff register it by hand and note it here."""
 
     order_id: str
-    patron_id: str
+    patron: str  # name and masked id (kiosk.patron_ids), never a CPR
     fee_ids: tuple[str, ...]
     amount: Money
     reason: str
@@ -124,7 +125,7 @@ class ZReport:
             out.append("  Follow up (FBS refused; register by hand):")
             for f in self.follow_up:
                 fees = ", ".join(f.fee_ids)
-                out.append(f"    {f.order_id} patron {f.patron_id} fees {fees} {f.amount.to_fbs()}")
+                out.append(f"    {f.order_id} patron {f.patron} fees {fees} {f.amount.to_fbs()}")
                 out.append(f"      {f.reason}")
         out += ["", "Debtor items"]
         for state in ("exported", "pending"):
@@ -291,7 +292,7 @@ def z_report(engine: Engine, automat_id: str, day: date) -> ZReport:
             report.follow_up.append(
                 FollowUp(
                     item.idempotency_key,
-                    str(payload.get("patron_id", "")),
+                    str(payload.get("patron") or shown(str(payload.get("patron_id", "")))),
                     tuple(str(f) for f in payload.get("fee_ids", [])),
                     Money(int(item.amount_ore)),
                     item.last_error or "",

@@ -46,6 +46,7 @@ from kiosk.ledger.audit import run_audit
 from kiosk.ledger.models import Bon
 from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
+from kiosk.patron_ids import PatronIds
 from kiosk.payment.journal import PaymentJournal
 from kiosk.payment.outbox import FbsOutbox
 from kiosk.payment.parts import Devices
@@ -422,7 +423,8 @@ def session_rig(
         book = bons
     ledger = Ledger(engine, automat, clock)
     journal = PaymentJournal(
-        engine, automat, clock, book or TestBonIssuer(), claims.debtor_claim_types
+        engine, automat, clock, book or TestBonIssuer(), claims.debtor_claim_types,
+        patron_ids=PatronIds.from_secret(BON_SIGNING_KEY),
     )
     session = PaymentSession(
         fbs=fbs,

@@ -13,7 +13,7 @@ records it (:meth:`take`, :meth:`finish_card`), and money that came when no plan
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -34,6 +34,7 @@ from kiosk.ledger.models import (
 from kiosk.ledger.repository import TenderEvent, insert_tender
 from kiosk.ledger.transitions import SESSION, TENDER, move
 from kiosk.money import Money
+from kiosk.patron_ids import PatronIds
 from kiosk.payment.plan import PaymentPlan, PlannedClaim
 from kiosk.payment.tally import Settlement
 
@@ -53,6 +54,7 @@ class PaymentJournal:
     clock: Clock
     bons: BonIssuer  # issues credit bons in the journal's transactions
     claim_type_codes: dict[str, str]  # debtor claim type code per claim kind
+    patron_ids: PatronIds = field(default_factory=PatronIds, kw_only=True)  # a CPR id's pseudonym
 
     # -- reading -----------------------------------------------------------------------------
     def received(self, session_id: str) -> Money:
@@ -93,7 +95,7 @@ class PaymentJournal:
                 state,
                 plan=plan.to_json(),
                 transaction_ref=plan.transaction_ref,
-                patron_id=plan.patron_id,
+                patron_id=self.patron_ids.stored(plan.patron_id),
                 selection_committed=True,
             )
 
@@ -215,7 +217,7 @@ class PaymentJournal:
                         claim_kind=claim.kind.value,
                         payable_in=claim.payable_in.value,
                         amount_ore=claim.amount.ore,
-                        patron_id=plan.patron_id,
+                        patron_id=self.patron_ids.stored(plan.patron_id),
                         created_at=now,
                     )
                 )
@@ -253,7 +255,8 @@ class PaymentJournal:
                 state="pending",
                 amount_ore=sum(c.amount.ore for c in claims),
                 payload={
-                    "patron_id": plan.patron_id,
+                    "patron_id": plan.patron_id,  # in clear until done (kiosk.patron_ids)
+                    "patron": plan.patron_label,
                     "order_id": plan.fbs_order_id,
                     "fee_ids": [c.id for c in claims],
                     "claims": [c.to_json() for c in claims],
@@ -381,9 +384,13 @@ class PaymentJournal:
             self._end(conn, session_id, state, reason)
 
     def _end(self, conn: Connection, session_id: str, state: str, reason: str) -> None:
-        """The session is over: forget the CPR (the debtor outbox keeps what the file needs)."""
+        """The session is over: forget the CPR, and a CPR as the patron id (the debtor outbox
+        keeps what the file needs, the FBS outbox what its registration needs)."""
         plan = conn.scalar(select(CitizenSession.plan).where(CitizenSession.id == session_id))
         values: dict[str, Any] = {"ended_at": self.clock.now(), "end_reason": reason}
-        if plan and "cpr" in plan:
-            values["plan"] = {k: v for k, v in plan.items() if k != "cpr"}
+        if plan:
+            kept = {k: v for k, v in plan.items() if k != "cpr"}
+            kept["patron_id"] = self.patron_ids.stored(str(plan.get("patron_id", "")))
+            if kept != plan:
+                values["plan"] = kept
         move(conn, SESSION, session_id, state, **values)

@@ -102,7 +102,8 @@ class Login:
         if error is not None:
             return self.fail_with(error)
         assert s.patron is not None
-        s.claims = overlay_paid_here(s.ledger.engine, s.patron.id, claims, s.clock.now(),
+        stored_id = s.journal.patron_ids.stored(s.patron.id)  # as the ledger keeps it
+        s.claims = overlay_paid_here(s.ledger.engine, stored_id, claims, s.clock.now(),
                                      s.claims_config.paid_here_window_days)
         s.selection = Selection(s.patron, s.claims)
         s.selection.select_all()

@@ -31,6 +31,7 @@ from kiosk.domain import Patron
 from kiosk.fbs.port import FbsError, FbsErrorReason, FbsPort, FeeRegistration, RegistrationStatus
 from kiosk.ledger.models import OutboxItem
 from kiosk.ledger.transitions import OUTBOX, move
+from kiosk.patron_ids import shown
 from kiosk.payment.plan import PlannedClaim
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,8 @@ class FbsOutbox:
                     attempts=item.attempts + 1,
                     last_error=None,
                     result={r.fee_id: r.confirmation_id for r in results},
+                    # registered: a CPR as the patron id is no longer needed in clear
+                    payload={**payload, "patron_id": shown(str(payload["patron_id"]))},
                     lease_owner=None,
                     lease_until=None,
                 )

@@ -15,6 +15,7 @@ from typing import Any
 
 from kiosk.domain import Claim, ClaimKind, PayableIn
 from kiosk.money import Money, total
+from kiosk.patron_ids import patron_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +61,18 @@ class PaymentPlan:
     patron_id: str
     claims: tuple[PlannedClaim, ...]
     cpr: str | None = None  # ten digits, only when debtor claims are paid
+    patron_label: str = ""  # name and masked id, for staff's follow-up (kiosk.patron_ids)
 
     @classmethod
-    def new(cls, patron_id: str, covered: Iterable[Claim], cpr: str | None) -> PaymentPlan:
+    def new(
+        cls, patron_id: str, covered: Iterable[Claim], cpr: str | None, patron_name: str = ""
+    ) -> PaymentPlan:
         """A plan with a fresh transaction reference for the ``covered`` claims; the CPR kept
         only when a debtor claim is among them."""
         claims = tuple(PlannedClaim.of(c) for c in covered)
         debtor = any(c.payable_in is PayableIn.DEBTOR for c in claims)
         return cls("K" + uuid.uuid4().hex[:15].upper(), patron_id, claims,
-                   cpr if debtor else None)
+                   cpr if debtor else None, patron_label(patron_name, patron_id))
 
     @property
     def total(self) -> Money:
@@ -97,6 +101,8 @@ class PaymentPlan:
         }
         if self.cpr:
             data["cpr"] = self.cpr
+        if self.patron_label:
+            data["patron_label"] = self.patron_label
         return data
 
     @classmethod
@@ -106,4 +112,5 @@ class PaymentPlan:
             data["patron_id"],
             tuple(PlannedClaim.from_json(c) for c in data["claims"]),
             data.get("cpr"),
+            data.get("patron_label", ""),
         )

@@ -212,7 +212,7 @@ class PaymentSession:
         if self.plan is None:
             assert self.selection and self.patron and self.session_id
             plan = PaymentPlan.new(self.patron.id, self.selection.covers(),
-                                   self.cpr.digits if self.cpr else None)
+                                   self.cpr.digits if self.cpr else None, self.patron.name)
             try:
                 to = next_state(self.state, Event.TENDER_CHOSEN).value
                 self.journal.commit_plan(self.session_id, plan, to)

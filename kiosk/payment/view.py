@@ -20,7 +20,7 @@ class SessionView:
 
     state: State
     patron_name: str = ""
-    masked_cpr: str | None = None
+    by_cpr: bool = False  # identified by a CPR (health card or typed); the screens show none of it
     selection: Selection | None = None
     outlook: BlockOutlook | None = None
     total: Money = Money(0)
@@ -50,7 +50,7 @@ def view_of(session: SessionParts) -> SessionView:
     return SessionView(
         state=s.state,
         patron_name=patron.name if patron else "",
-        masked_cpr=s.cpr.masked if s.cpr else None,
+        by_cpr=s.cpr is not None,
         selection=selection,
         outlook=outlook,
         total=s.total,

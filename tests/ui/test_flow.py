@@ -48,6 +48,7 @@ def test_old_claims_by_card_with_a_library_card(ui: UiWorld) -> None:
 
 def test_debtor_claims_by_cash_with_overpayment_get_a_credit_bon(ui: UiWorld) -> None:
     ui.login()
+    assert ui.window.claims.who.text() == ui.view.patron_name  # the name, no part of the CPR
     choose_claims(ui, "101", "102")  # leave the FBS claims: only the three debtor claims
     assert "60,00 kr" in ui.window.claims.pay.text()
     assert "nr. 3" in ui.window.claims.claim_buttons["203"].text()  # oldest-first made visible
@@ -141,7 +142,9 @@ def test_wrong_pin_then_too_many(ui: UiWorld) -> None:
     ui.qtbot.waitUntil(lambda: ui.view.message == "wrong_pin", timeout=15_000)
     assert "Pinkoden var forkert" in ui.window.pin.banner.text()
     assert "Forsøg tilbage: 2" in ui.window.pin.who.text()
-    assert "010190-****" in ui.window.pin.who.text()  # the CPR only masked
+    # no part of the CPR on screen (the birth date is readable from behind the citizen)
+    assert "Sundhedskortet er læst" in ui.window.pin.who.text()
+    assert "010190" not in ui.window.pin.who.text()
     for _ in range(2):
         ui.qtbot.waitUntil(ui.window.pin.keypad.isEnabled, timeout=15_000)
         ui.type_digits(ui.window.pin.keypad, "9999")

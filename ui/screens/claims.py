@@ -241,10 +241,7 @@ class ClaimsScreen(Screen):
     def render(self, snap: Snapshot) -> None:
         super().render(snap)
         view = snap.view
-        who = view.patron_name
-        if view.masked_cpr:
-            who += f" · {view.masked_cpr}"
-        self.who.setText(who)
+        self.who.setText(view.patron_name)  # the name is enough; no part of the CPR on screen
         self.outlook.setText("\n".join(outlook_text(view.outlook)) if view.outlook else "")
         tone = "warn" if view.outlook is not None and view.outlook.blocked else "ok"
         if self.outlook.property("tone") != tone:

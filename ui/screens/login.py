@@ -99,11 +99,8 @@ class PinScreen(KeypadScreen):
         checking = view.message == "checking"
         self.keypad.setEnabled(not checking)
         left = view.pin_attempts_left
-        self.who.setText(
-            (translate("Pin", "CPR number: %1").replace("%1", view.masked_cpr) + "\n")
-            if view.masked_cpr
-            else ""
-        )
+        # no part of the CPR on screen: the birth date is readable from behind the citizen
+        self.who.setText(translate("Pin", "Health card read.") + "\n" if view.by_cpr else "")
         if view.message == "wrong_pin":
             self.who.setText(
                 self.who.text() + translate("Pin", "Attempts left: %1").replace("%1", str(left))

@@ -558,8 +558,8 @@
   <context>
     <name>Pin</name>
     <message>
-      <source>CPR number: %1</source>
-      <translation>CPR-nummer: %1</translation>
+      <source>Health card read.</source>
+      <translation>Sundhedskortet er læst.</translation>
     </message>
     <message>
       <source>Attempts left: %1</source>

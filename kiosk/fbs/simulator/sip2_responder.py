@@ -29,6 +29,7 @@ from kiosk.fbs.simulator.state import (
     SimulatorState,
     UnknownPatron,
     WrongPin,
+    digits_of,
 )
 from kiosk.fbs.sip2.codec import Sip2Message, decode, encode, make, sip2_date
 from kiosk.fbs.sip2.errors import Sip2ProtocolError
@@ -133,6 +134,16 @@ class Sip2Responder:
     def _find(self, aa: str) -> SimPatron | None:
         return self.state.find_patron(aa.removeprefix(PATRON_PREFIX))
 
+    def _patron_aa(self, patron: SimPatron | None, request: Sip2Message) -> str:
+        """The patron identifier a 64/24 names: the card number, or with ``cpr_as_patron_id``
+        the CPR the citizen logged in with (FBS may answer so)."""
+        asked = request.get("AA") or ""
+        if patron is None:
+            return asked
+        if self.state.cpr_as_patron_id and digits_of(asked) == patron.cpr:
+            return PATRON_PREFIX + patron.cpr
+        return PATRON_PREFIX + patron.card_number
+
     def _identify(self, request: Sip2Message) -> tuple[SimPatron | None, str, str]:
         """(patron, CQ, AF) for 23/63: with AD the PIN is checked, without it only the id."""
         aa, pin = request.get("AA") or "", request.get("AD")
@@ -170,7 +181,7 @@ class Sip2Responder:
         total = sum(f.amount_ore for f in fees)
         fields: dict[str, object] = {
             "AO": self.state.agency_id,
-            "AA": PATRON_PREFIX + patron.card_number if patron else request.get("AA") or "",
+            "AA": self._patron_aa(patron, request),
             "AE": patron.name if patron else "",
             "BZ": "9999",
             "CA": "9999",
@@ -207,7 +218,7 @@ class Sip2Responder:
         fees = self.state.fees(patron.patron_id) if patron else []
         fields: dict[str, object] = {
             "AO": self.state.agency_id,
-            "AA": PATRON_PREFIX + patron.card_number if patron else request.get("AA") or "",
+            "AA": self._patron_aa(patron, request),
             "AE": patron.name if patron else "",
             "BL": "Y" if patron else "N",
             "CQ": cq,

@@ -169,7 +169,7 @@ class ClientCredentials:
     password: str
 
 
-def _digits(identifier: str) -> str:
+def digits_of(identifier: str) -> str:
     return identifier.strip().replace("-", "").replace(" ", "")
 
 
@@ -189,6 +189,8 @@ class SimulatorState:
     envelope_checksum_encoding: str = "utf-8"
     #: REST payment replies give confirmationId as a JSON number (the public spec does not say)
     numeric_confirmation_ids: bool = False
+    #: SIP2 replies to a login by CPR name the CPR itself as the patron (AA), as FBS may
+    cpr_as_patron_id: bool = False
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -301,7 +303,7 @@ class SimulatorState:
 
     def find_patron(self, identifier: str) -> SimPatron | None:
         """By card number first, then CPR (with or without the dash). No PIN check."""
-        wanted = _digits(identifier)
+        wanted = digits_of(identifier)
         if not wanted:
             return None
         with self._lock:
@@ -333,7 +335,7 @@ class SimulatorState:
             if patron.failed_pin_attempts:
                 patron = replace(patron, failed_pin_attempts=0)
                 self._patrons[patron.patron_id] = patron
-            if patron.card_lost and _digits(identifier) == patron.card_number:
+            if patron.card_lost and digits_of(identifier) == patron.card_number:
                 raise CardReportedLost(patron)
             return patron
 
