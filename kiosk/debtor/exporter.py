@@ -37,7 +37,7 @@ from kiosk.debtor.profile import LayoutProfile
 from kiosk.debtor.writer import BatchInfo, ExportItem, FileRenderer, RenderError
 from kiosk.ledger.errors import LedgerError
 from kiosk.ledger.models import CitizenSession, ExportBatch, OutboxItem
-from kiosk.ledger.repository import write_audit
+from kiosk.ledger.repository import Ledger
 from kiosk.ledger.transitions import BATCH, OUTBOX, move, move_all
 
 log = logging.getLogger(__name__)
@@ -147,22 +147,16 @@ class Exporter:
                 raise ExportError(str(exc)) from None
             finally:
                 self.delivery.close()
-            with self.engine.begin() as conn:
-                write_audit(
-                    conn,
-                    at=self.clock.now(),
-                    automat_id=self.automat_id,
-                    actor=actor,
-                    role=role,
-                    action="debtor_redeliver",
-                    details={
-                        "batch_id": batch.id,
-                        "sequence": batch.sequence,
-                        "file_name": batch.file_name,
-                        "sha256": batch.sha256,
-                        "target": self.delivery.target,
-                    },
-                )
+            Ledger(self.engine, self.automat_id, self.clock).audit(
+                actor,
+                role,
+                "debtor_redeliver",
+                batch_id=batch.id,
+                sequence=batch.sequence,
+                file_name=batch.file_name,
+                sha256=batch.sha256,
+                target=self.delivery.target,
+            )
             log.info("redelivered %s to %s", batch.file_name, self.delivery.target)
             return batch
 

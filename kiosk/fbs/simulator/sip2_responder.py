@@ -174,23 +174,37 @@ class Sip2Responder:
             status[4] = "Y"
         return "".join(status)
 
-    def _patron_information(self, request: Sip2Message) -> Sip2Message:
-        patron, cq, af = self._identify(request)
-        fees = self.state.fees(patron.patron_id) if patron else []
-        wants_fines = request.fixed["summary"][3:4] == "Y"
-        total = sum(f.amount_ore for f in fees)
+    def _patron_fields(
+        self,
+        patron: SimPatron | None,
+        request: Sip2Message,
+        cq: str,
+        fees: list[SimFee],
+        *,
+        limits: bool = False,
+    ) -> dict[str, object]:
+        """The fields 64 and 24 share, in the specification's order (64 adds the item limits
+        BZ, CA, CB after the name)."""
         fields: dict[str, object] = {
             "AO": self.state.agency_id,
             "AA": self._patron_aa(patron, request),
             "AE": patron.name if patron else "",
-            "BZ": "9999",
-            "CA": "9999",
-            "CB": "9999",
-            "BL": "Y" if patron else "N",
-            "CQ": cq,
-            "BH": "DKK",
-            "BV": Money(total).to_fbs(),
         }
+        if limits:
+            fields.update(BZ="9999", CA="9999", CB="9999")
+        fields.update(
+            BL="Y" if patron else "N",
+            CQ=cq,
+            BH="DKK",
+            BV=Money(sum(f.amount_ore for f in fees)).to_fbs(),
+        )
+        return fields
+
+    def _patron_information(self, request: Sip2Message) -> Sip2Message:
+        patron, cq, af = self._identify(request)
+        fees = self.state.fees(patron.patron_id) if patron else []
+        wants_fines = request.fixed["summary"][3:4] == "Y"
+        fields = self._patron_fields(patron, request, cq, fees, limits=True)
         if patron:
             fields["CC"] = Money(patron.fee_limit_ore).to_fbs()
         fields.update(AS=[""], AT=[""], AU=[""])
@@ -216,15 +230,7 @@ class Sip2Responder:
     def _patron_status_request(self, request: Sip2Message) -> Sip2Message:
         patron, cq, af = self._identify(request)
         fees = self.state.fees(patron.patron_id) if patron else []
-        fields: dict[str, object] = {
-            "AO": self.state.agency_id,
-            "AA": self._patron_aa(patron, request),
-            "AE": patron.name if patron else "",
-            "BL": "Y" if patron else "N",
-            "CQ": cq,
-            "BH": "DKK",
-            "BV": Money(sum(f.amount_ore for f in fees)).to_fbs(),
-        }
+        fields = self._patron_fields(patron, request, cq, fees)
         if af:
             fields["AF"] = [af]
         return make(
