@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from kiosk.clock import LOCAL_TIME, Clock
 from kiosk.config import ConfigError, KioskConfig
+from kiosk.config.model import DEFAULT_MAX_AMOUNT
 from kiosk.ledger.errors import LedgerError, ledger_write
 from kiosk.ledger.models import BON_REASONS, Bon, Tender
 from kiosk.ledger.repository import write_audit
@@ -93,6 +94,16 @@ class BonError(Exception):
 
 class BonUsageError(ValueError):
     """A bon cannot be issued or voided as asked (bad amount, unknown reason, not issued)."""
+
+
+class BonAmountRefused(BonUsageError):
+    """Staff asked for a bon of 0 kr. or above ``[bons] max_amount``; nothing was issued.
+    ``str()`` is the Danish sentence staff read, ``reason`` the screen's key."""
+
+    def __init__(self, reason: str, message: str, maximum: Money) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.maximum = maximum
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,12 +234,15 @@ class BonBook:
         clock: Clock,
         automat_id: str,
         validity: timedelta = timedelta(days=90),
+        max_amount: Money = DEFAULT_MAX_AMOUNT,
     ) -> None:
         self.engine = engine
         self.signer = signer
         self.clock = clock
         self.automat_id = automat_id
         self.validity = validity
+        #: the most one bon issued by staff may be worth (``[bons] max_amount``)
+        self.max_amount = max_amount
 
     # -- issue ----------------------------------------------------------------------------------
     def issue_in(
@@ -283,11 +297,40 @@ class BonBook:
                 return code
         raise RuntimeError("no free bon short code after 8 tries")  # 2^45 codes: not expected
 
-    def issue(self, amount: Money, issuer: str, reason: str = "desk_cash") -> BonTicket:
-        """Staff issue a bon (cash taken at the desk); audit-logged in the same transaction."""
+    def check_amount(self, amount: Money) -> Money:
+        """``amount`` if staff may issue a bon of it: above 0 and at most ``max_amount``."""
+        if not isinstance(amount, Money):
+            raise BonUsageError(f"a bon must be an amount of money, got {amount!r}")
+        if amount.ore <= 0:
+            raise BonAmountRefused(
+                "bon_amount_zero", "En bon skal være på mere end 0,00 kr.", self.max_amount
+            )
+        if amount > self.max_amount:
+            raise BonAmountRefused(
+                "bon_amount_over_max",
+                f"En bon kan højst være på {self.max_amount} ({amount} er for meget).",
+                self.max_amount,
+            )
+        return amount
+
+    @ledger_write
+    def issue(
+        self,
+        amount: Money,
+        issuer: str,
+        reason: str = "desk_cash",
+        *,
+        role: str = "staff",
+        note: str = "",
+    ) -> BonTicket:
+        """Staff issue a bon (cash taken at the desk), at most ``max_amount``; audit-logged in
+        the same transaction with the issuer's ``role`` and their ``note`` (why)."""
+        self.check_amount(amount)
+        more = {"note": note} if note else {}
         with self.engine.begin() as conn:
             ticket = self.issue_in(conn, amount, reason, issuer, None)
-            self._audit(conn, issuer, "bon_issued", ticket.id, ticket.amount.ore, reason=reason)
+            self._audit(conn, issuer, "bon_issued", ticket.id, ticket.amount.ore, role=role,
+                        reason=reason, **more)
         return ticket
 
     # -- look up and verify ---------------------------------------------------------------------
@@ -365,7 +408,8 @@ class BonBook:
         return Money(int(row.amount_ore))
 
     # -- void and list --------------------------------------------------------------------------
-    def void(self, payload: str, staff: str, why: str = "") -> BonTicket:
+    @ledger_write
+    def void(self, payload: str, staff: str, why: str = "", *, role: str = "staff") -> BonTicket:
         """Staff cancel an issued bon (lost slip, cash paid back at the desk); audit-logged."""
         if not staff:
             raise BonUsageError("voiding a bon needs the staff member's id")
@@ -380,7 +424,7 @@ class BonBook:
             except LedgerError:
                 fresh = conn.execute(select(_BONS).where(_BONS.c.id == row.id)).one()
                 raise self._refusal(fresh) or BonError(BonReason.USED) from None
-            self._audit(conn, staff, "bon_voided", row.id, row.amount_ore, why=why)
+            self._audit(conn, staff, "bon_voided", row.id, row.amount_ore, role=role, why=why)
             fresh = conn.execute(select(_BONS).where(_BONS.c.id == row.id)).one()
         return self._ticket(fresh)
 
@@ -408,14 +452,22 @@ class BonBook:
         )
 
     def _audit(
-        self, conn: Connection, actor: str, action: str, bon_id: str, amount_ore: int, **more: Any
+        self,
+        conn: Connection,
+        actor: str,
+        action: str,
+        bon_id: str,
+        amount_ore: int,
+        *,
+        role: str,
+        **more: Any,
     ) -> None:
         write_audit(
             conn,
             at=self.clock.now(),
             automat_id=self.automat_id,
             actor=actor,
-            role="staff",
+            role=role,
             action=action,
             details={"bon_id": bon_id, "amount_ore": int(amount_ore), **more},
         )
@@ -433,4 +485,5 @@ def bon_book_for(config: KioskConfig, engine: Engine, clock: Clock) -> BonBook:
         clock,
         config.automat.id,
         timedelta(days=config.bons.validity_days),
+        config.bons.max_amount,
     )

@@ -57,6 +57,8 @@ _KIND_TEXT = {
     ClaimKind.COMPENSATION: "Erstatning",
     ClaimKind.OTHER: "Mellemværende",
 }
+#: under the title of a receipt printed again (its time is still the payment's)
+COPY_TEXT = "KOPI - udskrevet igen af personalet"
 #: 12–19 digits, optionally grouped by spaces or dashes: a card number (PAN).
 _PAN = re.compile(r"(?<![\d*])\d(?:[ -]?\d){11,18}(?![\d])")
 
@@ -129,6 +131,8 @@ class ReceiptData:
     terminal_receipt_text: str = ""
     credit_bon_ref: str = ""
     cash_rounding: Money = Money(0)  # paid beyond (+) or below (-) the claims by cash rounding
+    #: a copy printed later by staff (``ReceiptService.reprint``): says so under the title
+    copy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +167,8 @@ def render_receipt(data: ReceiptData) -> Document:
     blocks: list[Block] = [
         *_head(data.library_name, data.automat_id, data.paid_at, "KVITTERING"),
     ]
+    if data.copy:
+        blocks += [Text(COPY_TEXT, Align.CENTER, bold=True), Rule()]
     for claim in data.claims:
         where = claim.registered_text
         blocks.append(Columns(_clean(claim.reason), str(claim.amount)))

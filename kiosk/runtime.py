@@ -21,12 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from kiosk.domain import Claim, PayableIn
-from kiosk.ledger.models import Allocation, Tender
+from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Tender
 from kiosk.money import Money
 from kiosk.payment.outbox import Delivery, FbsOutbox
+from kiosk.payment.plan import PaymentPlan
 from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
 from kiosk.payment.tally import method_label
@@ -37,6 +38,7 @@ from kiosk.receipts import (
     PaidClaim,
     ReceiptData,
     ReceiptDesk,
+    ReceiptError,
     render_bon,
     render_fault_slip,
     render_receipt,
@@ -44,6 +46,9 @@ from kiosk.receipts import (
 from kiosk.workers import PeriodicWorker
 
 log = logging.getLogger(__name__)
+
+#: an FBS registration's outbox state as a copy of the receipt words it
+_FBS_STATE = {"done": "registered", "refused": "follow_up", "pending": "pending"}
 
 
 class OutboxWorker(PeriodicWorker[list[Delivery]]):
@@ -226,6 +231,53 @@ class ReceiptService:
         if ticket is not None:
             self._print_bon(ticket)
         return fees
+
+    def reprint(self, session_id: str) -> Issued:
+        """A copy of a settled session's receipt, from the ledger (staff mode), printed and told
+        like any receipt (on this thread). It is marked as a copy, keeps the payment's time and
+        automat, names each claim by its kind (the plan keeps no FBS wording or titles) and
+        says what FBS has answered by now. :class:`ReceiptError` if the session paid nothing."""
+        data = self.copy_of(session_id)
+        return self._keep(self.desk.issue(render_receipt(data)))
+
+    def copy_of(self, session_id: str) -> ReceiptData:
+        with self.engine.connect() as conn:
+            session = conn.execute(
+                select(CitizenSession.automat_id, CitizenSession.plan).where(
+                    CitizenSession.id == session_id
+                )
+            ).first()
+            paid_at = conn.scalar(
+                select(func.min(Allocation.created_at)).where(Allocation.session_id == session_id)
+            )
+            fbs = conn.scalar(
+                select(OutboxItem.state).where(
+                    OutboxItem.session_id == session_id, OutboxItem.kind == "fbs_registration"
+                )
+            )
+            credit = conn.scalar(
+                select(Bon.short_code)
+                .where(Bon.origin_session_id == session_id)
+                .order_by(Bon.issued_at)
+                .limit(1)
+            )
+        if session is None or not session.plan or paid_at is None:
+            raise ReceiptError("the session paid nothing: there is no receipt to print again")
+        plan = PaymentPlan.from_json(session.plan)
+        fbs_state = _FBS_STATE.get(fbs or "", "pending")
+        kinds, card_text, rounding = self._ledger_facts(session_id)
+        return ReceiptData(
+            library_name=self.library_name,
+            automat_id=session.automat_id,
+            paid_at=paid_at,
+            claims=[PaidClaim.from_claim(c.as_claim(), fbs_state) for c in plan.claims],
+            method=method_label(kinds),
+            transaction_ref=plan.transaction_ref,
+            terminal_receipt_text=card_text,
+            credit_bon_ref=f"{credit[:5]}-{credit[5:]}" if credit else "",
+            cash_rounding=rounding,
+            copy=True,
+        )
 
     def _ledger_facts(self, session_id: str) -> tuple[set[str], str, Money]:
         with self.engine.connect() as conn:

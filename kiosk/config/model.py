@@ -16,6 +16,18 @@ from kiosk.config.secrets import Secret
 from kiosk.money import Money, MoneyError
 
 
+def kroner(value: object) -> Money:
+    """A Danish amount string ("200.00" or "200,00"): never a float, never negative."""
+    if isinstance(value, Money):
+        return value
+    if not isinstance(value, str):
+        raise ValueError('write the amount in kroner as text, e.g. "200.00"')
+    try:
+        return Money.parse(value)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from exc
+
+
 class AutomatSection(Section):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="printed on receipts, in files")
     library_name: str
@@ -58,15 +70,7 @@ class ClaimsSection(Section):
     @field_validator("block_limit", mode="before")
     @classmethod
     def _amount(cls, value: object) -> Money | None:
-        """A Danish amount string ("200.00" or "200,00"): never a float, never negative."""
-        if value is None or isinstance(value, Money):
-            return value
-        if not isinstance(value, str):
-            raise ValueError('write the amount in kroner as text, e.g. "200.00"')
-        try:
-            return Money.parse(value)
-        except MoneyError as exc:
-            raise ValueError(str(exc)) from exc
+        return None if value is None else kroner(value)
 
 
 class CashSection(Section):
@@ -88,11 +92,26 @@ class CashSection(Section):
 #: HMAC-SHA256 keys shorter than the hash's 32-byte output weaken it; `openssl rand -hex 32`
 #: (what the example configuration suggests) gives 64
 MIN_SIGNING_KEY_BYTES = 32
+#: ``[bons] max_amount``'s default: the most one bon issued by staff may be worth
+DEFAULT_MAX_AMOUNT = Money(100_000)
 
 
 class BonsSection(Section):
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # Money, parsed by _max_amount
+
     signing_key: Secret
     validity_days: int = Field(90, ge=1, le=3650)
+    #: the most one bon issued by staff may be worth (the automat's own credit bons are whatever
+    #: money came in); kroner as text
+    max_amount: Money = DEFAULT_MAX_AMOUNT
+
+    @field_validator("max_amount", mode="before")
+    @classmethod
+    def _max_amount(cls, value: object) -> Money:
+        amount = kroner(value)
+        if amount.ore <= 0:
+            raise ValueError("must be more than 0 kroner")
+        return amount
 
     @field_validator("signing_key")
     @classmethod

@@ -315,6 +315,40 @@ class DevicePosition(Base):
     stopped_cleanly: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
+STAFF_ROLES = ("staff", "technician", "administrator")
+
+
+class StaffAccount(Base):
+    """A member of staff who may log in at every automat sharing this ledger (not per automat).
+
+    ``roles`` is a space-separated subset of :data:`STAFF_ROLES` (what each may do:
+    ``kiosk.staff.roles``). The PIN is kept only as an argon2id hash of the PIN keyed with the
+    installation's secret; a staff card only as a keyed hash (HMAC-SHA256) of what the reader
+    reads, so the database alone yields neither. A removed account keeps its row (its number in
+    the audit log keeps naming one person) and can no longer log in.
+    """
+
+    __tablename__ = "staff_accounts"
+    __table_args__ = (
+        CheckConstraint("roles <> ''", name="roles"),
+        CheckConstraint("failed_tries >= 0", name="failed_tries"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    staff_no: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    roles: Mapped[str] = mapped_column(String(64))
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    card_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: wrong PINs since the last login or lock; the lock resets it
+    failed_tries: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    removed_at: Mapped[datetime | None]
+    removed_by: Mapped[str | None] = mapped_column(String(64))
+
+
 ACTOR_WIDTH = 64
 
 

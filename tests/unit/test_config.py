@@ -370,3 +370,27 @@ def test_a_printer_code_page_python_cannot_encode_is_refused_at_load(config_file
         load_config(config_file)
     assert info.value.key == "devices.printer.code_page"
     assert info.value.problem == "unknown code page; CP865 is the Danish one"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('"0"', "must be more than 0 kroner"),
+        ('"-5.00"', "negative"),
+        ('"ti kroner"', ""),
+        ("1000", 'write the amount in kroner as text, e.g. "200.00"'),
+    ],
+)
+def test_the_bon_maximum_is_an_amount_above_0(
+    config_file: Path, capsys: pytest.CaptureFixture[str], value: str, problem: str
+) -> None:
+    """``bons.max_amount`` caps every bon staff issue (kiosk.bons.BonBook.check_amount)."""
+    assert load_config(config_file).bons.max_amount.ore == 100_000  # the default: 1000 kr.
+    text = config_file.read_text()
+    config_file.write_text(text.replace('[bons]\n', '[bons]\nmax_amount = "250,50"\n'))
+    assert load_config(config_file).bons.max_amount.ore == 25_050
+    config_file.write_text(text.replace('[bons]\n', f"[bons]\nmax_amount = {value}\n"))
+    code, lines = cli_error(capsys, "migrate", "--config", str(config_file))
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"kiosk: config error: {config_file}: bons.max_amount: "), lines[0]
+    assert problem in lines[0]
