@@ -7,6 +7,7 @@ follow-up list names the patron by name and masked CPR."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import Engine, select
 
