@@ -47,9 +47,7 @@ from kiosk.reports.figures import (
 from kiosk.reports.period import Period
 
 
-def z_report(
-    engine: Engine, automat_id: str, day: date, *, now: datetime | None = None
-) -> ZReport:
+def z_report(engine: Engine, automat_id: str, day: date, *, now: datetime | None = None) -> ZReport:
     """One automat's Danish day."""
     return period_report(engine, Period.day(day), (automat_id,), now=now)
 
@@ -199,9 +197,7 @@ class _Reader:
                 how = "restart"
             else:
                 how = reason
-            report.credited[how] = report.credited.get(how, Count()) + Count(
-                1, Money(int(amount))
-            )
+            report.credited[how] = report.credited.get(how, Count()) + Count(1, Money(int(amount)))
 
     def _audited(self, action: str) -> Count:
         found = Count()

@@ -208,9 +208,7 @@ class ZReport:
             out.append("  Follow up (FBS refused; register by hand):")
             for f in self.follow_up:
                 fees = ", ".join(f.fee_ids)
-                out.append(
-                    f"    {f.order_id} fees {fees} {f.amount.to_fbs()}, {f.age_days} day(s)"
-                )
+                out.append(f"    {f.order_id} fees {fees} {f.amount.to_fbs()}, {f.age_days} day(s)")
                 out.append(f"      {f.reason}")
         out += ["", "Debtor items"]
         for state in ("exported", "pending"):
@@ -250,12 +248,15 @@ class ZReport:
             out += ["", "Taken by a device but not readable: count the cash box"]
             for at, text in self.device_losses:
                 out.append(f"  {at.astimezone(LOCAL_TIME):%H:%M} {text}")
-        out.append("")
-        if self.unbalanced_sessions:
-            out.append(f"NOT BALANCED: {', '.join(self.unbalanced_sessions)}")
-        else:
-            out.append("Every finished session balances.")
+        out += ["", self.verdict]
         return out
+
+    @property
+    def verdict(self) -> str:
+        """The report's last line: whether every finished session of it balances."""
+        if self.unbalanced_sessions:
+            return f"NOT BALANCED: {', '.join(self.unbalanced_sessions)}"
+        return "Every finished session balances."
 
 
 #: the scope name of a fleet's totals
@@ -282,6 +283,10 @@ class FleetReport:
     @property
     def unbalanced_sessions(self) -> list[str]:
         return self.total.unbalanced_sessions
+
+    @property
+    def verdict(self) -> str:
+        return self.total.verdict
 
     def lines(self) -> list[str]:
         out = self.total.lines()

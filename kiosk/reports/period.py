@@ -67,9 +67,7 @@ def parse_day(text: str, option: str) -> date:
     raise PeriodError(f"{option} must be a date as YYYY-MM-DD, got {text!r}")
 
 
-def period_from_args(
-    day: str | None, first: str | None, last: str | None, today: date
-) -> Period:
+def period_from_args(day: str | None, first: str | None, last: str | None, today: date) -> Period:
     """``--day D``, or ``--from D [--to D]`` (``--to`` defaults to today), or today."""
     if day is not None and (first is not None or last is not None):
         raise PeriodError("give either --day or --from/--to, not both")
