@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, union
 
+from kiosk.cpr import scrub
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.models import (
     TERMINAL_SESSION_STATES,
@@ -274,7 +275,7 @@ class _Reader:
                         ref or "",
                         fee_ids,
                         amount,
-                        item.last_error or "",
+                        scrub(item.last_error or ""),  # FBS's words: may quote anything
                         item.created_at,
                         max(0, (made_at - item.created_at).days),
                     )
@@ -377,7 +378,7 @@ class _Reader:
 
     def _device_losses(self) -> list[tuple[datetime, str]]:
         return [
-            (at, f"{actor}: {(details or {}).get('detail', '')}")
+            (at, scrub(f"{actor}: {(details or {}).get('detail', '')}"))
             for at, actor, details in self.conn.execute(
                 select(AuditEntry.at, AuditEntry.actor, AuditEntry.details)
                 .where(

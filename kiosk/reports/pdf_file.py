@@ -8,6 +8,7 @@ print as they are; the font comes from the system (Debian: ``fonts-dejavu-core``
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,9 @@ FONT_DIRS: tuple[Path, ...] = (
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 FONT = "DejaVu"
 
+# fontTools logs every step of subsetting the font at INFO: noise on the operator's terminal
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
 #: columns whose text may wrap (words); the others (references, file names, amounts) keep
 #: their width so a reference is never broken in two
 WRAPPING = {"item": 62.0, "text": 80.0}  # the widest each may be, in mm
@@ -44,8 +48,9 @@ class FontNotFound(RuntimeError):
     """No DejaVu Sans on this system (one line for the operator)."""
 
 
-def find_fonts(dirs: Sequence[Path] = FONT_DIRS) -> dict[str, Path]:
-    """DejaVu Sans and its bold face, from the first folder that has both."""
+def find_fonts(dirs: Sequence[Path] | None = None) -> dict[str, Path]:
+    """DejaVu Sans and its bold face, from the first folder (of ``FONT_DIRS``) that has both."""
+    dirs = FONT_DIRS if dirs is None else dirs
     for folder in dirs:
         found = {style: folder / name for style, name in FONT_FILES.items()}
         if all(p.is_file() for p in found.values()):

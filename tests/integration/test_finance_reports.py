@@ -47,8 +47,10 @@ PERIOD = Period(date(2026, 11, 24), date(2026, 11, 26))  # FakeClock starts 24 N
 DAY = 86400
 #: citizens: identifier → (patron id, CPR or None, claims); some patron ids are CPR-shaped, as
 #: a SIP2 patron identifier may be, and must never reach a report
-CPRS = ("251285-1234", "020285-1235", "111111-1118")
-REFUSAL = "Ingen regnskabsperiode for 2026 – kontakt økonomi"
+CPRS = ("251285-1234", "020285-1235", "111111-1118", "010190-1234")
+#: FBS's reason for refusing fee 111, quoting a CPR (FBS's texts are not ours to trust)
+REFUSAL = "Ingen regnskabsperiode for 2026 (låner 010190-1234) – kontakt økonomi"
+SHOWN_REFUSAL = "Ingen regnskabsperiode for 2026 (låner ******-****) – kontakt økonomi"
 
 
 def citizen(pid: str, name: str, cpr: str | None = None) -> Patron:
@@ -66,27 +68,66 @@ class YearEndFbs(FakeFbs):
 def world_fbs() -> FakeFbs:
     fbs = YearEndFbs()
     old, new = date(2019, 3, 1), date(2022, 5, 10)
-    fbs.add("3210000101", "1111", citizen("2512851234", "Åse Ærø"), [
-        claim("101", "20.00", PayableIn.FBS, old), claim("102", "17.30", PayableIn.FBS, old)])
-    fbs.add("3210000102", "1111", citizen("P-CASH", "Bo Bøgh"), [
-        claim("111", "37.30", PayableIn.FBS, old)])
-    fbs.add(CPRS[1], "1111", citizen("0202851235", "Dorte Dæhn", CPRS[1]), [
-        claim("211", "60.00", PayableIn.DEBTOR, date(2021, 1, 10)),
-        claim("212", "45.50", PayableIn.DEBTOR, new)])
-    fbs.add("3210000104", "1111", citizen("P-BON", "Eva Eng"), [
-        claim("121", "25.00", PayableIn.FBS, old)])
-    fbs.add("3210000105", "1111", citizen("P-CANCEL", "Finn Fæ"), [
-        claim("131", "10.00", PayableIn.FBS, old)])
-    fbs.add("3210000106", "1111", citizen("1111111118", "Gert Gå", CPRS[2]), [
-        claim("141", "50.00", PayableIn.FBS, old)])
-    fbs.add("3210000201", "1111", citizen("P-B1", "Hans Hø"), [
-        claim("151", "80.00", PayableIn.FBS, old)])
-    fbs.add("3210000202", "1111", citizen("P-B2", "Ida Iæ"), [
-        claim("161", "20.00", PayableIn.FBS, old)])
-    fbs.add("3210000203", "1111", citizen("P-B3", "Jens Jø"), [
-        claim("171", "40.00", PayableIn.FBS, old)])
-    fbs.add("3210000107", "1111", citizen("P-LATE", "Karl Kå"), [
-        claim("181", "20.00", PayableIn.FBS, old)])
+    fbs.add(
+        "3210000101",
+        "1111",
+        citizen("2512851234", "Åse Ærø"),
+        [claim("101", "20.00", PayableIn.FBS, old), claim("102", "17.30", PayableIn.FBS, old)],
+    )
+    fbs.add(
+        "3210000102",
+        "1111",
+        citizen("P-CASH", "Bo Bøgh"),
+        [claim("111", "37.30", PayableIn.FBS, old)],
+    )
+    fbs.add(
+        CPRS[1],
+        "1111",
+        citizen("0202851235", "Dorte Dæhn", CPRS[1]),
+        [
+            claim("211", "60.00", PayableIn.DEBTOR, date(2021, 1, 10)),
+            claim("212", "45.50", PayableIn.DEBTOR, new),
+        ],
+    )
+    fbs.add(
+        "3210000104",
+        "1111",
+        citizen("P-BON", "Eva Eng"),
+        [claim("121", "25.00", PayableIn.FBS, old)],
+    )
+    fbs.add(
+        "3210000105",
+        "1111",
+        citizen("P-CANCEL", "Finn Fæ"),
+        [claim("131", "10.00", PayableIn.FBS, old)],
+    )
+    fbs.add(
+        "3210000106",
+        "1111",
+        citizen("1111111118", "Gert Gå", CPRS[2]),
+        [claim("141", "50.00", PayableIn.FBS, old)],
+    )
+    fbs.add(
+        "3210000201",
+        "1111",
+        citizen("P-B1", "Hans Hø"),
+        [claim("151", "80.00", PayableIn.FBS, old)],
+    )
+    fbs.add(
+        "3210000202", "1111", citizen("P-B2", "Ida Iæ"), [claim("161", "20.00", PayableIn.FBS, old)]
+    )
+    fbs.add(
+        "3210000203",
+        "1111",
+        citizen("P-B3", "Jens Jø"),
+        [claim("171", "40.00", PayableIn.FBS, old)],
+    )
+    fbs.add(
+        "3210000107",
+        "1111",
+        citizen("P-LATE", "Karl Kå"),
+        [claim("181", "20.00", PayableIn.FBS, old)],
+    )
     return fbs
 
 
@@ -434,8 +475,9 @@ def assert_pdf_is_the_ledgers(scope: str, truth: Truth) -> None:
     tenders = truth.tenders()
     for kind, post in (("coin", "mønter"), ("note", "sedler"), ("card", "kort"), ("bon", "bon")):
         row(post, tenders.get(kind, Count()))
-    total = Count(sum(c.count for c in tenders.values()), sum(
-        (c.amount for c in tenders.values()), Money(0)))
+    total = Count(
+        sum(c.count for c in tenders.values()), sum((c.amount for c in tenders.values()), Money(0))
+    )
     row("i alt", total)
     fbs = truth.outbox("fbs_registration")
     for state, post in (("done", "registreret"), ("refused", "afvist")):
@@ -464,16 +506,18 @@ def test_the_periods_report_csv_and_pdf_equal_the_ledger(world: World, tmp_path:
     # every kind of session and money the period had is there (the scenario did what it says)
     assert set(r.tenders) == {"coin", "note", "card", "bon"}
     assert set(r.credited) == {
-        "automat_credit", "remainder", "money_outside_payment", "money_at_restart", "restart"
+        "automat_credit",
+        "remainder",
+        "money_outside_payment",
+        "money_at_restart",
+        "restart",
     }
     assert r.bons_expired == Count(1, Money.kr(10)) and r.bons_voided == Count(1, Money.kr(100))
     assert r.settled["cash_rounding"] == Money(20)
 
     # FBS's confirmation ids, as FBS gave them, per fee; the refusal is on the follow-up list
     confirmed = {
-        f.fee_id: f.confirmation_id
-        for answers in world.fbs.registrations.values()
-        for f in answers
+        f.fee_id: f.confirmation_id for answers in world.fbs.registrations.values() for f in answers
     }
     in_report = {
         fee.fee_id: fee.confirmation_id
@@ -484,7 +528,7 @@ def test_the_periods_report_csv_and_pdf_equal_the_ledger(world: World, tmp_path:
     assert in_report == {k: v for k, v in confirmed.items() if k in {"101", "102", "121"}}
     assert in_report == {"101": "conf-101", "102": "conf-102", "121": "conf-121"}
     (follow_up,) = r.follow_up
-    assert follow_up.fee_ids == ("111",) and REFUSAL in follow_up.reason
+    assert follow_up.fee_ids == ("111",) and follow_up.reason == SHOWN_REFUSAL
     assert follow_up.age_days == 3  # paid on the 24th, the report made on the 27th
     # each debtor item names its file, and that file is the one delivered
     files = {d.file_name for d in r.debtor_items}
@@ -498,7 +542,7 @@ def test_the_periods_report_csv_and_pdf_equal_the_ledger(world: World, tmp_path:
     confirmations = {r_["ekstern_reference"] for r_ in rows if r_["sektion"] == "fbs_gebyrer"}
     assert {"conf-101", "conf-102", "conf-121"} <= confirmations
     (refused,) = [r_ for r_ in rows if (r_["sektion"], r_["post"]) == ("opfølgning", "afvist")]
-    assert REFUSAL in refused["tekst"] and refused["alder_dage"] == "3"
+    assert SHOWN_REFUSAL in refused["tekst"] and refused["alder_dage"] == "3"
     card_rows = [r_ for r_ in rows if r_["sektion"] == "kortbetalinger"]
     assert sum(int(r_["beløb_øre"]) for r_ in card_rows) == truth.tenders()["card"].amount.ore
 
@@ -536,8 +580,13 @@ def test_the_fleet_report_adds_up_per_automat_and_in_total(world: World, tmp_pat
         assert_csv_is_the_ledgers(rows, automat, Truth(world.engine, automats, PERIOD))
     # detail rows once, under their automat: summing one automat's rows never counts twice
     details = {"kortbetalinger", "fbs_gebyrer", "debitor_poster", "tømninger", "opfølgning"}
-    assert not [r_ for r_ in rows if r_["automat"] == FLEET and r_["sektion"] in details
-                and r_["post"] not in ("i alt", "i alt forventet")]
+    assert not [
+        r_
+        for r_ in rows
+        if r_["automat"] == FLEET
+        and r_["sektion"] in details
+        and r_["post"] not in ("i alt", "i alt forventet")
+    ]
     card_rows = Counter(r_["automat"] for r_ in rows if r_["sektion"] == "kortbetalinger")
     assert card_rows == {A: 1, B: 1}
 
