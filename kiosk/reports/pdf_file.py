@@ -36,8 +36,8 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 #: columns whose text may wrap (words); the others (references, file names, amounts) keep
 #: their width so a reference is never broken in two
-WRAPPING = {"item": 62.0, "text": 80.0}  # the widest each may be, in mm
-MIN_WRAPPING = 30.0
+WRAPPING = {"item", "text"}
+MIN_WRAPPING = 30.0  # mm: narrower than this a wrapping column is not made
 PADDING = 3.0  # mm beside the text in a cell
 RIGHT = {"count", "amount", "age_days"}
 #: a section's title stays on the page of its heading row and first rows (mm)
@@ -122,17 +122,14 @@ def render_pdf(
 def column_widths(
     pdf: FPDF, fields: list[str], headings: list[str], body: list[list[str]]
 ) -> list[float]:
-    """Each column as wide as its widest cell (headings bold, body 8 pt); wrapping columns
-    capped and, when the table would not fit the page, narrowed to fit."""
+    """Each column as wide as its widest cell (headings bold, body 8 pt); when the table would
+    not fit the page, the wrapping columns are narrowed to fit."""
     pdf.set_font(FONT, "B", 8)
     widths = [pdf.get_string_width(h) + PADDING for h in headings]
     pdf.set_font(FONT, "", 8)
     for line in body:
         for i, cell in enumerate(line):
             widths[i] = max(widths[i], pdf.get_string_width(cell) + PADDING)
-    for i, f in enumerate(fields):
-        if f in WRAPPING:
-            widths[i] = min(widths[i], WRAPPING[f])
     excess = sum(widths) - pdf.epw
     wrapping = [i for i, f in enumerate(fields) if f in WRAPPING]
     room = sum(max(0.0, widths[i] - MIN_WRAPPING) for i in wrapping)
