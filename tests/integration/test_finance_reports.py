@@ -36,7 +36,7 @@ from kiosk.ledger.models import CashBoxEmptying, UtcDateTime
 from kiosk.money import Money
 from kiosk.payment.recovery import recover
 from kiosk.reports import FLEET, Count, Period, ZReport, fleet_report, period_report
-from kiosk.reports.csv_file import HEADER
+from kiosk.reports.csv_file import HEADER, render_csv
 from kiosk.reports.entries import SECTIONS, finance_entries
 from kiosk.reports.files import write_report_files
 from tests.conftest import REPO
@@ -622,3 +622,30 @@ def test_a_day_is_the_period_of_one_day(world: World) -> None:
     assert sum((d.settled_total for d in days), Money(0)) == whole.settled_total
     assert days[0].received == whole.received  # automat A worked on the first day only
     assert days[2].bons_outstanding == whole.bons_outstanding
+
+
+def test_fbss_confirmation_ids_from_the_simulator_reach_the_report(sqlite_engine: Engine) -> None:
+    """Over REST, against the FBS simulator: the confirmationId FBS answers is kept with the
+    registration (outbox ``result``) and shown per fee in the report and its CSV."""
+    from kiosk.fbs.rest import ClaimClassifier, RestClient, RestFbsPort
+    from kiosk.fbs.simulator.seed import seeded_state
+    from kiosk.fbs.simulator.server import start_simulator
+
+    with start_simulator(seeded_state(cut_off_date=date(2020, 9, 1)), sip2_port=None) as sim:
+        client = RestClient(sim.rest_url, sim.state.agency_id, "demo", "demo", timeout_s=10.0)
+        port = RestFbsPort(client, ClaimClassifier.of(date(2020, 9, 1), (), []))
+        rig = session_rig(sqlite_engine, fbs=port)
+        rig.login("3210000001", "0101")  # a seed patron with old claims only
+        rig.session.pay()
+        rig.session.choose_card()
+        rig.outbox.deliver_due()
+        done(rig)
+        registered = sorted(str(fee) for _, fee in sim.state.registrations)
+        port.close()
+    r = period_report(sqlite_engine, Period.day(date(2026, 11, 24)), (A,))
+    (reg,) = r.fbs_registrations
+    assert reg.state == "done" and sorted(f.fee_id for f in reg.fees) == registered
+    assert {f.confirmation_id for f in reg.fees} == {"CONF-00000001"}  # the simulator's first
+    rows = csv_rows(render_csv(finance_entries(r)))
+    shown = {(x["tekst"], x["ekstern_reference"]) for x in rows if x["sektion"] == "fbs_gebyrer"}
+    assert shown == {(f"gebyr {fee}", "CONF-00000001") for fee in registered}
