@@ -1,7 +1,7 @@
 """A report as rows for the finance office, in Danish: what the CSV holds and the PDF lays out.
 
 Both files are made from these rows, so they cannot disagree. Every row belongs to a section
-(:data:`SECTIONS`) and an automat (``alle`` for a fleet's totals); detail rows (each card
+(``words.SECTIONS``) and an automat (``alle`` for a fleet's totals); detail rows (each card
 payment, FBS fee, debtor item, emptying, follow-up) are given once, under their automat, and a
 fleet's totals carry only the summary sections, so summing one automat's rows never counts a
 payment twice. No patron id or CPR: payments are named by the session's reference (on the
@@ -19,6 +19,18 @@ from datetime import datetime
 from kiosk.cpr import scrub
 from kiosk.money import Money
 from kiosk.reports.figures import Count, FleetReport, ZReport
+from kiosk.reports.words import (
+    CASH_KINDS,
+    CREDITED,
+    DEBTOR_STATES,
+    FBS_STATES,
+    FILE_STATES,
+    METHODS,
+    OUTCOMES,
+    SESSION_STATES,
+    SETTLED,
+    TOTAL,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,134 +45,6 @@ class Entry:
     count: int | None = None
     amount: Money | None = None
     age_days: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SectionSpec:
-    title: str
-    #: the fields the PDF shows, with their headings (the CSV has every field)
-    columns: tuple[tuple[str, str], ...]
-
-
-def _cols(*names: str, **headings: str) -> tuple[tuple[str, str], ...]:
-    return tuple((n, headings.get(n, HEADINGS[n])) for n in names)
-
-
-HEADINGS = {
-    "item": "Post",
-    "at": "Tidspunkt",
-    "reference": "Reference",
-    "external_ref": "Ekstern reference",
-    "text": "Tekst",
-    "count": "Antal",
-    "amount": "Beløb (kr.)",
-    "age_days": "Alder (dage)",
-}
-
-SUMMARY = _cols("item", "count", "amount")
-SECTIONS: dict[str, SectionSpec] = {
-    "rapport": SectionSpec("Rapporten", _cols("item", "at", "text")),
-    "sessioner": SectionSpec("Sessioner", _cols("item", "count")),
-    "modtaget": SectionSpec("Modtaget pr. betalingsmiddel", SUMMARY),
-    "kontanter": SectionSpec(
-        "Kontanter pr. enhed og valør",
-        _cols("item", "reference", "count", "amount", reference="Enhed"),
-    ),
-    "kortbetalinger": SectionSpec(
-        "Kortbetalinger",
-        _cols(
-            "item",
-            "at",
-            "reference",
-            "external_ref",
-            "amount",
-            external_ref="Terminalens reference",
-        ),
-    ),
-    "afregnet": SectionSpec("Afregnet", _cols("item", "amount")),
-    "krediteret": SectionSpec("Krediteret som bon (fra sessioner)", SUMMARY),
-    "bons": SectionSpec("Bons", SUMMARY),
-    "fbs": SectionSpec("FBS-registreringer", SUMMARY),
-    "fbs_gebyrer": SectionSpec(
-        "FBS-registreringer pr. gebyr",
-        _cols(
-            "item",
-            "at",
-            "reference",
-            "text",
-            "external_ref",
-            "amount",
-            reference="Ordre",
-            text="Gebyr",
-            external_ref="FBS' kvittering",
-        ),
-    ),
-    "opfølgning": SectionSpec(
-        "Opfølgning: registreringer FBS har afvist",
-        _cols("item", "at", "reference", "text", "count", "amount", "age_days", reference="Ordre"),
-    ),
-    "debitor": SectionSpec("Debitorposter", SUMMARY),
-    "debitor_poster": SectionSpec(
-        "Debitorposter og deres fil",
-        _cols("item", "at", "reference", "text", "external_ref", "amount", external_ref="Fil"),
-    ),
-    "debitor_filer": SectionSpec(
-        "Debitorfiler dannet i perioden",
-        _cols(
-            "item",
-            "at",
-            "reference",
-            "external_ref",
-            "count",
-            "amount",
-            reference="Løbenr.",
-            external_ref="Fil",
-        ),
-    ),
-    "tømninger": SectionSpec(
-        "Tømning af kasser",
-        _cols(
-            "item", "at", "reference", "text", "count", "amount", reference="Enhed", text="Tømt af"
-        ),
-    ),
-    "genstart": SectionSpec(
-        "Afsluttet ved genstart eller krediteret uden for en betaling",
-        _cols("item", "at", "reference", "amount"),
-    ),
-    "enhedstab": SectionSpec(
-        "Taget af en enhed, men ikke aflæst: tæl kassen", _cols("item", "at", "text")
-    ),
-    "balance": SectionSpec("Balance", _cols("item", "reference")),
-}
-
-SESSION_STATES = {
-    "done": "gennemført",
-    "cancelled": "annulleret",
-    "timed_out": "afbrudt (inaktiv)",
-    "recovered": "afsluttet ved genstart",
-}
-METHODS = {"coin": "mønter", "note": "sedler", "card": "kort", "bon": "bon"}
-CASH_KINDS = {"coin": "mønt", "note": "seddel"}
-SETTLED = {
-    "fbs": "FBS (gamle krav)",
-    "debtor": "debitorsystemet (nye krav)",
-    "cash_rounding": "øreafrunding",
-}
-CREDITED = {
-    "automat_credit": "tilgodebon (overbetalt, annulleret eller afbrudt)",
-    "remainder": "restbon (en bon dækkede mere end kravene)",
-    "money_outside_payment": "penge modtaget uden for en betaling",
-    "money_at_restart": "penge modtaget under en genstart",
-    "restart": "krediteret ved genstart",
-}
-FBS_STATES = {"done": "registreret", "refused": "afvist", "pending": "afventer"}
-DEBTOR_STATES = {"exported": "eksporteret", "pending": "afventer eksport"}
-FILE_STATES = {"writing": "dannes", "written": "skrevet", "delivered": "leveret"}
-OUTCOMES = {
-    "money_at_restart": "penge modtaget under en genstart, krediteret",
-    "money_outside_payment": "penge modtaget uden for en betaling, krediteret",
-}
-TOTAL = "i alt"
 
 
 def finance_entries(report: ZReport | FleetReport) -> list[Entry]:

@@ -17,8 +17,9 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from kiosk.clock import LOCAL_TIME
-from kiosk.reports.entries import SECTIONS, Entry
+from kiosk.reports.entries import Entry
 from kiosk.reports.figures import FLEET
+from kiosk.reports.words import SECTIONS
 
 #: where DejaVu Sans is on Debian and Ubuntu, Fedora, Arch and others
 FONT_DIRS: tuple[Path, ...] = (

@@ -37,8 +37,9 @@ from kiosk.money import Money
 from kiosk.payment.recovery import recover
 from kiosk.reports import FLEET, Count, Period, ZReport, fleet_report, period_report
 from kiosk.reports.csv_file import HEADER, render_csv
-from kiosk.reports.entries import SECTIONS, finance_entries
+from kiosk.reports.entries import finance_entries
 from kiosk.reports.files import write_report_files
+from kiosk.reports.words import SECTIONS
 from tests.conftest import REPO
 from tests.payment_fakes import BON_SIGNING_KEY, FakeFbs, SessionRig, claim, session_rig
 
