@@ -219,22 +219,51 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """``kiosk report --day YYYY-MM-DD``: the Z-report of this automat's (Danish) day."""
-    from datetime import date, datetime
+    """``kiosk report [--day D | --from D [--to D]] [--fleet] [--csv FILE] [--pdf FILE]``: the
+    Z-report of this automat (or every automat) over Danish days; with files, for the finance
+    office. Bad dates or files are one line and exit 2, and nothing is written."""
+    from datetime import datetime
+
+    from kiosk.clock import LOCAL_TIME
+    from kiosk.reports.period import PeriodError, period_from_args
+
+    try:
+        period = period_from_args(args.day, args.first, args.last, datetime.now(LOCAL_TIME).date())
+    except PeriodError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.csv is not None and args.pdf is not None and args.csv.resolve() == args.pdf.resolve():
+        print(f"kiosk: --csv and --pdf name the same file ({args.csv})", file=sys.stderr)
+        return EXIT_CONFIG
 
     from kiosk.app import open_database
-    from kiosk.bons import LOCAL_TIME
-    from kiosk.reports import z_report
+    from kiosk.reports import fleet_report, period_report
+    from kiosk.reports.files import ReportFileError, write_report_files
 
     config = _load(args, storage=True)
-    try:
-        day = date.fromisoformat(args.day) if args.day else datetime.now(LOCAL_TIME).date()
-    except ValueError:
-        print(f"kiosk: --day must be YYYY-MM-DD, got {args.day!r}", file=sys.stderr)
-        return EXIT_CONFIG
-    report = z_report(open_database(config), config.automat.id, day)
-    for line in report.lines():
-        print(line)
+    engine = open_database(config)
+    report = (
+        fleet_report(engine, period)
+        if args.fleet
+        else period_report(engine, period, (config.automat.id,))
+    )
+    if args.csv is None and args.pdf is None:
+        for line in report.lines():
+            print(line)
+    else:
+        try:
+            written = write_report_files(
+                report,
+                csv_path=args.csv,
+                pdf_path=args.pdf,
+                library_name=config.automat.library_name,
+            )
+        except ReportFileError as exc:
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        for path in written:
+            print(f"written: {path}")
+        print(report.verdict)
     return 1 if report.unbalanced_sessions else 0
 
 
@@ -322,8 +351,19 @@ def build_parser() -> argparse.ArgumentParser:
     purge = add("purge", cmd_purge, "remove CPRs and records past their retention period")
     purge.add_argument("--dry-run", action="store_true", help="count only, change nothing")
     purge.add_argument("--actor", default="cli", help="who runs it (audit log)")
-    report = add("report", cmd_report, "the Z-report (reconciliation) of one day")
+    report = add("report", cmd_report, "the Z-report (reconciliation) of a day or a period")
     report.add_argument("--day", metavar="YYYY-MM-DD", help="the Danish day (default today)")
+    report.add_argument(
+        "--from", dest="first", metavar="YYYY-MM-DD", help="the period's first Danish day"
+    )
+    report.add_argument(
+        "--to", dest="last", metavar="YYYY-MM-DD", help="its last day (default today)"
+    )
+    report.add_argument(
+        "--fleet", action="store_true", help="every automat in the database, and their totals"
+    )
+    report.add_argument("--csv", type=Path, metavar="FILE", help="write the report as CSV")
+    report.add_argument("--pdf", type=Path, metavar="FILE", help="write the report as PDF")
     bon = sub.add_parser("bon", help="issue, list or void bons (staff)")
     bon_sub = bon.add_subparsers(dest="bon_command", required=True, metavar="ACTION")
     for action, help_ in [

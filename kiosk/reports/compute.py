@@ -1,0 +1,431 @@
+"""The Z-report's figures from the ledger: one computation for every scope and period.
+
+Read-only. The scope is a set of automats: one automat (``kiosk report``), or every automat in
+the database (``--fleet``: each one's report and the totals over all of them, computed over the
+whole set in one pass so that fleet-wide figures are not added up twice). The day report is the
+period of one day. Money is placed in the period by when it happened: tenders when received,
+allocations, FBS registrations and debtor items when settled, bons when issued, redeemed, voided
+or expired, sessions when started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, union
+
+from kiosk.cpr import scrub
+from kiosk.ledger.audit import run_audit
+from kiosk.ledger.models import (
+    TERMINAL_SESSION_STATES,
+    Allocation,
+    AuditEntry,
+    Bon,
+    CashBoxEmptying,
+    CitizenSession,
+    ExportBatch,
+    OutboxItem,
+    Tender,
+)
+from kiosk.money import Money
+from kiosk.patron_ids import shown
+from kiosk.reports.emptyings import read_emptyings
+from kiosk.reports.figures import (
+    FLEET,
+    STRAY_REASONS,
+    CardPayment,
+    Count,
+    DebtorFile,
+    DebtorLine,
+    FbsRegistration,
+    FeeRegistered,
+    FleetReport,
+    FollowUp,
+    Recovered,
+    ZReport,
+)
+from kiosk.reports.period import Period
+
+
+def z_report(engine: Engine, automat_id: str, day: date, *, now: datetime | None = None) -> ZReport:
+    """One automat's Danish day."""
+    return period_report(engine, Period.day(day), (automat_id,), now=now)
+
+
+def fleet_report(engine: Engine, period: Period, *, now: datetime | None = None) -> FleetReport:
+    """Every automat in the database: each one's report and the totals over all of them."""
+    now = now or datetime.now(UTC)
+    automats = fleet_automats(engine)
+    return FleetReport(
+        period,
+        tuple(period_report(engine, period, (a,), now=now) for a in automats),
+        period_report(engine, period, automats, label=FLEET, now=now),
+    )
+
+
+def fleet_automats(engine: Engine) -> tuple[str, ...]:
+    """Every automat the ledger knows of: sessions, staff actions, emptyings, debtor files."""
+    query = union(
+        select(CitizenSession.automat_id),
+        select(AuditEntry.automat_id),
+        select(CashBoxEmptying.automat_id),
+        select(ExportBatch.automat_id),
+    )
+    with engine.connect() as conn:
+        return tuple(sorted(str(a) for a in conn.scalars(query)))
+
+
+def period_report(
+    engine: Engine,
+    period: Period,
+    automats: Sequence[str],
+    *,
+    label: str | None = None,
+    now: datetime | None = None,
+) -> ZReport:
+    """The figures of ``automats`` together over ``period``; ``label`` names the scope (the
+    automat's id when there is one)."""
+    automats = tuple(automats)
+    start, end = period.bounds()
+    report = ZReport(
+        label or ", ".join(automats), period, automats, made_at=now or datetime.now(UTC)
+    )
+    with engine.connect() as conn:
+        _Reader(conn, automats, start, end).fill(report)
+    report.unbalanced_sessions = _unbalanced(engine, automats, start, end)
+    return report
+
+
+def _count(row: Any) -> Count:
+    n, total = row
+    return Count(int(n or 0), Money(int(total or 0)))
+
+
+class _Reader:
+    """The queries of one report, over one connection."""
+
+    def __init__(
+        self, conn: Connection, automats: tuple[str, ...], start: datetime, end: datetime
+    ) -> None:
+        self.conn = conn
+        self.automats = automats
+        self.start = start
+        self.end = end
+        self.here = select(CitizenSession.id).where(CitizenSession.automat_id.in_(automats))
+
+    def within(self, column: Any) -> Any:
+        return and_(column >= self.start, column < self.end)
+
+    def fill(self, report: ZReport) -> None:
+        self._sessions(report)
+        self._tenders(report)
+        self._settled(report)
+        self._credited(report)
+        self._bons(report)
+        self._fbs(report)
+        self._debtor(report)
+        report.emptyings = read_emptyings(self.conn, self.automats, self.start, self.end)
+        report.recovered = self._recovered()
+        report.device_losses = self._device_losses()
+
+    def _sessions(self, report: ZReport) -> None:
+        for state, n in self.conn.execute(
+            select(CitizenSession.state, func.count())
+            .where(
+                CitizenSession.automat_id.in_(self.automats),
+                self.within(CitizenSession.started_at),
+            )
+            .group_by(CitizenSession.state)
+        ):
+            report.sessions[state] = int(n)
+
+    def _tenders(self, report: ZReport) -> None:
+        received = and_(
+            Tender.session_id.in_(self.here),
+            Tender.state == "received",
+            self.within(Tender.created_at),
+        )
+        count_sum = (func.count(), func.coalesce(func.sum(Tender.amount_ore), 0))
+        for kind, n, total in self.conn.execute(
+            select(Tender.kind, *count_sum).where(received).group_by(Tender.kind)
+        ):
+            report.tenders[kind] = Count(int(n), Money(int(total)))
+        for device, kind, ore, n in self.conn.execute(
+            select(Tender.device, Tender.kind, Tender.denomination_ore, func.count())
+            .where(received, Tender.kind.in_(("coin", "note")))
+            .group_by(Tender.device, Tender.kind, Tender.denomination_ore)
+        ):
+            key = (str(device or ""), kind, int(ore if ore is not None else 0))
+            report.cash_by_device[key] = int(n)
+        report.card_payments = [
+            CardPayment(at, ref or "", terminal_ref or "", Money(int(amount)))
+            for at, ref, terminal_ref, amount in self.conn.execute(
+                select(
+                    Tender.created_at,
+                    CitizenSession.transaction_ref,
+                    Tender.reference,
+                    Tender.amount_ore,
+                )
+                .join(CitizenSession, CitizenSession.id == Tender.session_id)
+                .where(received, Tender.kind == "card")
+                .order_by(Tender.created_at, Tender.id)
+            )
+        ]
+
+    def _settled(self, report: ZReport) -> None:
+        for kind, payable_in, total in self.conn.execute(
+            select(Allocation.kind, Allocation.payable_in, func.sum(Allocation.amount_ore))
+            .where(Allocation.session_id.in_(self.here), self.within(Allocation.created_at))
+            .group_by(Allocation.kind, Allocation.payable_in)
+        ):
+            key = "cash_rounding" if kind == "cash_rounding" else payable_in
+            report.settled[key] = report.settled.get(key, Money(0)) + Money(int(total))
+
+    def _credited(self, report: ZReport) -> None:
+        """Credit bons made from this scope's sessions, by how the money came to be credit."""
+        for reason, state, end_reason, amount in self.conn.execute(
+            select(Bon.reason, CitizenSession.state, CitizenSession.end_reason, Bon.amount_ore)
+            .join(CitizenSession, CitizenSession.id == Bon.origin_session_id)
+            .where(
+                CitizenSession.automat_id.in_(self.automats),
+                self.within(Bon.issued_at),
+            )
+        ):
+            if end_reason in STRAY_REASONS:
+                how = str(end_reason)
+            elif state == "recovered":
+                how = "restart"
+            else:
+                how = reason
+            report.credited[how] = report.credited.get(how, Count()) + Count(1, Money(int(amount)))
+
+    def _audited(self, action: str) -> Count:
+        found = Count()
+        for details in self.conn.execute(
+            select(AuditEntry.details).where(
+                AuditEntry.automat_id.in_(self.automats),
+                AuditEntry.action == action,
+                self.within(AuditEntry.at),
+            )
+        ).scalars():
+            found += Count(1, Money(int(details["amount_ore"])))
+        return found
+
+    def _bons(self, report: ZReport) -> None:
+        bon_sum = (func.count(), func.coalesce(func.sum(Bon.amount_ore), 0))
+        end = self.end
+        report.bons_issued_at_desk = self._audited("bon_issued")
+        report.bons_voided = self._audited("bon_voided")
+        report.bons_redeemed = _count(
+            self.conn.execute(
+                select(*bon_sum).where(
+                    Bon.redeemed_session_id.in_(self.here), self.within(Bon.redeemed_at)
+                )
+            ).one()
+        )
+        report.bons_outstanding = _count(
+            self.conn.execute(
+                select(*bon_sum).where(
+                    Bon.issued_at < end,
+                    Bon.expires_at > end,
+                    or_(Bon.redeemed_at.is_(None), Bon.redeemed_at >= end),
+                    or_(Bon.voided_at.is_(None), Bon.voided_at >= end),
+                )
+            ).one()
+        )
+        report.bons_expired = _count(
+            self.conn.execute(
+                select(*bon_sum).where(
+                    Bon.expires_at > self.start,
+                    Bon.expires_at <= end,
+                    or_(Bon.redeemed_at.is_(None), Bon.redeemed_at >= Bon.expires_at),
+                    or_(Bon.voided_at.is_(None), Bon.voided_at >= Bon.expires_at),
+                )
+            ).one()
+        )
+
+    def _outbox(self, kind: str) -> Select[Any]:
+        """Outbox rows with their session's reference (rows, not ORM objects: a column each)."""
+        return (
+            select(OutboxItem, CitizenSession.transaction_ref)
+            .join(CitizenSession, CitizenSession.id == OutboxItem.session_id)
+            .where(
+                CitizenSession.automat_id.in_(self.automats),
+                OutboxItem.kind == kind,
+            )
+            .order_by(OutboxItem.created_at, OutboxItem.id)
+        )
+
+    def _fbs(self, report: ZReport) -> None:
+        made_at = report.made_at or datetime.now(UTC)
+        stmt = self._outbox("fbs_registration").where(OutboxItem.created_at < self.end)
+        for item in self.conn.execute(stmt):
+            ref = item.transaction_ref
+            amount = Money(int(item.amount_ore))
+            payload = item.payload or {}
+            fee_ids = tuple(str(f) for f in payload.get("fee_ids", []))
+            if item.created_at >= self.start:
+                report.fbs[item.state] = report.fbs.get(item.state, Count()) + Count(1, amount)
+                report.fbs_registrations.append(_registration(item, ref or ""))
+            if item.state == "refused":  # still refused now: on the follow-up list
+                report.follow_up.append(
+                    FollowUp(
+                        item.idempotency_key,
+                        ref or "",
+                        str(payload.get("patron") or shown(str(payload.get("patron_id", "")))),
+                        fee_ids,
+                        amount,
+                        scrub(item.last_error or ""),  # FBS's words: may quote anything
+                        item.created_at,
+                        max(0, (made_at - item.created_at).days),
+                    )
+                )
+
+    def _debtor(self, report: ZReport) -> None:
+        batches = {
+            row.id: row
+            for row in self.conn.execute(
+                select(ExportBatch.id, ExportBatch.sequence, ExportBatch.file_name).where(
+                    ExportBatch.automat_id.in_(self.automats)
+                )
+            )
+        }
+        stmt = self._outbox("debtor_item").where(self.within(OutboxItem.created_at))
+        for item in self.conn.execute(stmt):
+            ref = item.transaction_ref
+            state = "exported" if item.state == "exported" else "pending"
+            amount = Money(int(item.amount_ore))
+            report.debtor[state] = report.debtor.get(state, Count()) + Count(1, amount)
+            payload = item.payload or {}
+            batch = batches.get(item.batch_id) if item.batch_id is not None else None
+            report.debtor_items.append(
+                DebtorLine(
+                    transaction_ref=ref or "",
+                    claim_ref=str(payload.get("claim_ref", "")),
+                    claim_type=str(payload.get("claim_type", "")),
+                    amount=amount,
+                    state=state,
+                    paid_at=item.created_at,
+                    batch_sequence=int(batch.sequence) if batch else None,
+                    file_name=batch.file_name if batch else "",
+                )
+            )
+        report.debtor_files = [
+            DebtorFile(
+                row.automat_id,
+                int(row.sequence),
+                row.file_name,
+                row.state,
+                Count(int(row.item_count), Money(int(row.total_ore))),
+                row.created_at,
+                row.delivered_at,
+            )
+            for row in self.conn.execute(
+                select(
+                    ExportBatch.automat_id,
+                    ExportBatch.sequence,
+                    ExportBatch.file_name,
+                    ExportBatch.state,
+                    ExportBatch.item_count,
+                    ExportBatch.total_ore,
+                    ExportBatch.created_at,
+                    ExportBatch.delivered_at,
+                )
+                .where(
+                    ExportBatch.automat_id.in_(self.automats),
+                    self.within(ExportBatch.created_at),
+                )
+                .order_by(ExportBatch.automat_id, ExportBatch.sequence)
+            )
+        ]
+
+    def _recovered(self) -> list[Recovered]:
+        sessions = self.conn.execute(
+            select(
+                CitizenSession.id,
+                CitizenSession.transaction_ref,
+                CitizenSession.started_at,
+                CitizenSession.end_reason,
+            )
+            .where(
+                CitizenSession.automat_id.in_(self.automats),
+                or_(
+                    CitizenSession.state == "recovered",
+                    CitizenSession.end_reason.in_(STRAY_REASONS),
+                ),
+                self.within(CitizenSession.started_at),
+            )
+            .order_by(CitizenSession.started_at)
+        ).all()
+        bons = self.conn.execute(
+            select(Bon.origin_session_id, Bon.short_code, Bon.amount_ore)
+            .where(Bon.origin_session_id.in_([s.id for s in sessions]))
+            .order_by(Bon.issued_at)
+        ).all()
+        by_session: dict[str, list[tuple[str, Money]]] = {}
+        for origin, code, amount in bons:
+            by_session.setdefault(origin, []).append((code, Money(int(amount))))
+        return [
+            Recovered(
+                s.id,
+                s.transaction_ref or "",
+                s.started_at,
+                s.end_reason or "",
+                tuple(by_session.get(s.id, [])),
+            )
+            for s in sessions
+        ]
+
+    def _device_losses(self) -> list[tuple[datetime, str]]:
+        return [
+            (at, scrub(f"{actor}: {(details or {}).get('detail', '')}"))
+            for at, actor, details in self.conn.execute(
+                select(AuditEntry.at, AuditEntry.actor, AuditEntry.details)
+                .where(
+                    AuditEntry.automat_id.in_(self.automats),
+                    AuditEntry.action == "device_lost_events",
+                    self.within(AuditEntry.at),
+                )
+                .order_by(AuditEntry.at)
+            )
+        ]
+
+
+def _registration(item: Any, transaction_ref: str) -> FbsRegistration:
+    payload = item.payload or {}
+    confirmations = {str(k): str(v or "") for k, v in (item.result or {}).items()}
+    amounts = {
+        str(c.get("id")): Money(int(c.get("amount_ore", 0))) for c in payload.get("claims", [])
+    }
+    fees = tuple(
+        FeeRegistered(fee, amounts.get(fee, Money(0)), confirmations.get(fee, ""))
+        for fee in (str(f) for f in payload.get("fee_ids", []))
+    )
+    return FbsRegistration(
+        item.idempotency_key,
+        transaction_ref,
+        item.state,
+        Money(int(item.amount_ore)),
+        item.created_at,
+        item.done_at,
+        fees,
+    )
+
+
+def _unbalanced(
+    engine: Engine, automats: tuple[str, ...], start: datetime, end: datetime
+) -> list[str]:
+    with engine.connect() as conn:
+        ids = set(
+            conn.scalars(
+                select(CitizenSession.id).where(
+                    CitizenSession.automat_id.in_(automats),
+                    CitizenSession.started_at >= start,
+                    CitizenSession.started_at < end,
+                    CitizenSession.state.in_(TERMINAL_SESSION_STATES),
+                )
+            )
+        )
+    return sorted(b.session_id for b in run_audit(engine).unbalanced if b.session_id in ids)

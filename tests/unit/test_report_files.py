@@ -1,0 +1,102 @@
+"""The finance office's files from a report held in memory: the CSV's forms, the last CPR
+gate, the period's arguments and the PDF's columns."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from kiosk.money import Money
+from kiosk.reports import Period, PeriodError, ZReport
+from kiosk.reports.csv_file import kr_decimal, render_csv
+from kiosk.reports.emptyings import Emptying
+from kiosk.reports.entries import finance_entries
+from kiosk.reports.figures import DebtorLine
+from kiosk.reports.pdf_file import render_pdf
+from kiosk.reports.period import period_from_args
+
+AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 28)
+
+
+def report(**fields: object) -> ZReport:
+    return ZReport("test-01", Period.day(date(2026, 11, 24)), ("test-01",), made_at=AT, **fields)
+
+
+def rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+
+
+@pytest.mark.parametrize(
+    ("ore", "shown"), [(0, "0,00"), (5, "0,05"), (-20, "-0,20"), (123450, "1234,50")]
+)
+def test_amounts_have_a_decimal_comma_and_no_thousands_separator(ore: int, shown: str) -> None:
+    assert kr_decimal(Money(ore)) == shown
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted() -> None:
+    r = report(emptyings=[Emptying(AT, "test-01", "=HYPERLINK(1)", "+tech", Money(100), {})])
+    (row,) = [r for r in rows(render_csv(finance_entries(r))) if r["post"] == "forventet"]
+    assert (row["reference"], row["tekst"]) == ("'=HYPERLINK(1)", "'+tech")
+    (rounding,) = [
+        r
+        for r in rows(render_csv(finance_entries(report(settled={"cash_rounding": Money(-20)}))))
+        if r["post"] == "øreafrunding"
+    ]
+    assert rounding["beløb_kr"] == "-0,20"  # a negative amount stays a number
+
+
+def test_no_text_leaves_with_a_cpr_in_it() -> None:
+    """The last gate: every text cell is scrubbed, whatever the figures carry."""
+    r = report(emptyings=[Emptying(AT, "test-01", "coins", "0101901234", Money(100), {})])
+    entries = finance_entries(r)
+    csv_text = render_csv(entries).decode("utf-8-sig")
+    pdf = PdfReader(io.BytesIO(render_pdf(entries, title="Z", made_at=AT)))
+    pdf_text = "\n".join(p.extract_text() for p in pdf.pages)
+    for shown in (csv_text, pdf_text):
+        assert "0101901234" not in shown and "******-****" in shown
+
+
+@pytest.mark.parametrize(
+    ("day", "first", "last", "period"),
+    [
+        (None, None, None, Period.day(TODAY)),
+        ("2026-11-24", None, None, Period.day(date(2026, 11, 24))),
+        (None, "2026-11-01", None, Period(date(2026, 11, 1), TODAY)),
+        (None, "2026-11-01", "2026-11-30", Period(date(2026, 11, 1), date(2026, 11, 30))),
+    ],
+)
+def test_the_period_from_the_command_line(
+    day: str | None, first: str | None, last: str | None, period: Period
+) -> None:
+    assert period_from_args(day, first, last, TODAY) == period
+
+
+def test_a_period_is_whole_danish_days() -> None:
+    start, end = Period(date(2026, 10, 1), date(2026, 10, 31)).bounds()  # summer time ends 25th
+    assert (start.isoformat(), end.isoformat()) == (
+        "2026-09-30T22:00:00+00:00",
+        "2026-10-31T23:00:00+00:00",
+    )
+    with pytest.raises(PeriodError, match="starts after it ends"):
+        Period(date(2026, 11, 2), date(2026, 11, 1))
+
+
+def test_a_long_reference_is_never_broken_and_the_table_fits_the_page() -> None:
+    """File names and references keep their width; only the words of a long text wrap."""
+    name = "OPUS_test-01_20261124_000001.txt"
+    long_text = "krav " + "meget lang tekst " * 30
+    r = report(
+        debtor_items=[
+            DebtorLine(
+                "KDD963F2680DB417", long_text, "BIBGEB", Money(6000), "exported", AT, 1, name
+            )
+        ]
+    )
+    pdf = PdfReader(io.BytesIO(render_pdf(finance_entries(r), title="Z", made_at=AT)))
+    text = "\n".join(p.extract_text() for p in pdf.pages)
+    assert name in text and "KDD963F2680DB417" in text
