@@ -4,8 +4,9 @@ Read-only over the ledger. The day is the Danish calendar day (midnight to midni
 Europe/Copenhagen). It shows what came in by method and, for cash, by denomination; what was
 settled into FBS claims, debtor claims and cash rounding; what was credited as bons; how the
 FBS registrations went (with the follow-up list of refusals staff must handle by hand); what was
-exported to the debtor system; the bons issued, redeemed, voided and still outstanding; and
-whether every session of the day balances.
+exported to the debtor system; the bons issued, redeemed, voided and still outstanding; the
+follow-up items closed (:mod:`kiosk.followup`) and the cash boxes emptied (:mod:`kiosk.cashbox`)
+that day; and whether every session of the day balances.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select
 
+from kiosk.cashbox import Emptying, emptying_lines, emptyings_between
 from kiosk.clock import LOCAL_TIME
+from kiosk.followup import FollowUpItem, closed_between, closed_lines
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.models import (
     TERMINAL_SESSION_STATES,
@@ -83,6 +86,8 @@ class ZReport:
     recovered: list[Recovered] = field(default_factory=list)
     #: what a cash device took that nobody can value now (buffer overflow, reset): (time, text)
     device_losses: list[tuple[datetime, str]] = field(default_factory=list)
+    emptyings: list[Emptying] = field(default_factory=list)  # cash boxes emptied that day
+    follow_ups_closed: list[FollowUpItem] = field(default_factory=list)  # closed that day
 
     @property
     def received(self) -> Money:
@@ -117,7 +122,7 @@ class ZReport:
         for reason, c in sorted(self.credited.items()):
             out.append(f"  {reason:<22}{c.count:>6}{kr(c.amount)}")
         out += ["", "FBS registrations"]
-        for state in ("done", "refused", "pending"):
+        for state in ("done", "refused", "parked", "closed", "pending"):
             c = self.fbs.get(state, Count())
             out.append(f"  {state:<22}{c.count:>6}{kr(c.amount)}")
         if self.follow_up:
@@ -126,6 +131,7 @@ class ZReport:
                 fees = ", ".join(f.fee_ids)
                 out.append(f"    {f.order_id} patron {f.patron_id} fees {fees} {f.amount.to_fbs()}")
                 out.append(f"      {f.reason}")
+        out += closed_lines(self.follow_ups_closed)
         out += ["", "Debtor items"]
         for state in ("exported", "pending"):
             c = self.debtor.get(state, Count())
@@ -154,6 +160,7 @@ class ZReport:
             out += ["", "Taken by a device but not readable: count the cash box"]
             for at, text in self.device_losses:
                 out.append(f"  {at.astimezone(LOCAL_TIME):%H:%M} {text}")
+        out += emptying_lines(self.emptyings)
         out.append("")
         if self.unbalanced_sessions:
             out.append(f"NOT BALANCED: {', '.join(self.unbalanced_sessions)}")
@@ -298,6 +305,8 @@ def z_report(engine: Engine, automat_id: str, day: date) -> ZReport:
                 )
             )
     report.unbalanced_sessions = _unbalanced(engine, automat_id, start, end)
+    report.emptyings = emptyings_between(engine, automat_id, start, end)
+    report.follow_ups_closed = closed_between(engine, automat_id, start, end)
     report.recovered = _recovered(engine, automat_id, start, end)
     with engine.connect() as conn:
         report.device_losses = [
