@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, Row, insert, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock, local
@@ -249,15 +250,7 @@ class CashBoxes:
             )
         now = self.clock.now()
         with self.engine.begin() as conn:
-            rows = conn.execute(
-                select(_INVENTORY.c.id, _INVENTORY.c.denomination_ore, _INVENTORY.c.count)
-                .where(
-                    _INVENTORY.c.automat_id == self.automat_id,
-                    _INVENTORY.c.device == device,
-                )
-                .order_by(_INVENTORY.c.id)
-                .with_for_update()
-            ).all()
+            rows = self._lock_counters(conn, device)
             held = {int(r.denomination_ore): int(r.count) for r in rows if r.count}
             self._check_device(device, {device: held} if rows else {})
             pieces = self._checked_counts(device, held, counted)
@@ -309,6 +302,18 @@ class CashBoxes:
         return emptyings_between(self.engine, self.automat_id, start, end)
 
     # -- helpers ----------------------------------------------------------------------------
+    def _lock_counters(self, conn: Connection, device: str) -> list[Row[Any]]:
+        """The box's counters, locked until the emptying commits (a second emptying waits, then
+        reads what the first left; SQLite's writers are serialised anyway)."""
+        return list(
+            conn.execute(
+                select(_INVENTORY.c.id, _INVENTORY.c.denomination_ore, _INVENTORY.c.count)
+                .where(_INVENTORY.c.automat_id == self.automat_id, _INVENTORY.c.device == device)
+                .order_by(_INVENTORY.c.id)
+                .with_for_update()
+            ).all()
+        )
+
     def _counters(self) -> dict[str, dict[int, int]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
