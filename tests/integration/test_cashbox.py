@@ -375,3 +375,21 @@ def test_the_z_report_shows_the_days_emptyings_and_their_differences(engine: Eng
     assert "20.00: expected 2, counted 1, difference -20.00" in text
     assert "total difference" in text and "-20.00" in text.split("total difference")[1]
     assert z_report(engine, AUTOMAT, day + timedelta(days=1)).emptyings == []
+
+
+def test_the_configured_boxes_are_named_as_the_built_acceptors() -> None:
+    """The counters are kept under the acceptor's name; the emptying finds the box by the
+    configuration: both must be the same name."""
+    from kiosk.cashbox import cash_devices
+    from kiosk.config.devices import DevicesSection
+    from kiosk.devices import build_devices
+
+    devices = DevicesSection.model_validate(
+        {"coin_acceptor": {"emulated": True}, "note_validator": {"emulated": True}}
+    )
+    built = build_devices(devices)
+    try:
+        kinds = {built.coin_acceptor: "coin", built.note_validator: "note"}
+        assert {a.name: kinds[a] for a in built.acceptors} == cash_devices(devices)
+    finally:
+        built.stop()
