@@ -1,6 +1,6 @@
 """The outbox schedule is the operator's: ``[fbs] outbox_interval_s``, ``refused_retry_minutes``,
-``refused_retry_days`` and ``max_backoff_minutes`` reach the automat built by ``build_core`` and decide when FBS is asked
-again."""
+``refused_retry_days`` and ``max_backoff_minutes`` reach the automat built by ``build_core`` and
+decide when FBS is asked again."""
 
 from __future__ import annotations
 
