@@ -252,7 +252,8 @@ class CashBoxes:
         with self.engine.begin() as conn:
             rows = self._lock_counters(conn, device)
             held = {int(r.denomination_ore): int(r.count) for r in rows if r.count}
-            self._check_device(device, {device: held} if rows else {})
+            if not rows:  # a box no coin ever counted into: known only if configured
+                self._check_device(device, self._counters(conn))
             pieces = self._checked_counts(device, held, counted)
             for r in rows:
                 if r.count:  # what was read, not 0: exact whatever else commits meanwhile
@@ -314,12 +315,16 @@ class CashBoxes:
             ).all()
         )
 
-    def _counters(self) -> dict[str, dict[int, int]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(_INVENTORY.c.device, _INVENTORY.c.denomination_ore, _INVENTORY.c.count)
-                .where(_INVENTORY.c.automat_id == self.automat_id)
-            ).all()
+    def _counters(self, conn: Connection | None = None) -> dict[str, dict[int, int]]:
+        """Every box's counters (in ``conn``'s transaction, or a read of their own)."""
+        stmt = select(
+            _INVENTORY.c.device, _INVENTORY.c.denomination_ore, _INVENTORY.c.count
+        ).where(_INVENTORY.c.automat_id == self.automat_id)
+        if conn is None:
+            with self.engine.connect() as own:
+                rows = own.execute(stmt).all()
+        else:
+            rows = conn.execute(stmt).all()
         counters: dict[str, dict[int, int]] = {}
         for device, ore, count in rows:
             box = counters.setdefault(device, {})
