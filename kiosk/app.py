@@ -21,11 +21,13 @@ from sqlalchemy import Engine
 
 from drivers.base import DeviceEvent
 from kiosk.bons import BonBook, bon_book_for
+from kiosk.cashbox import CashBoxes, cash_devices
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import KioskConfig
 from kiosk.devices import DeviceSet, build_devices
 from kiosk.fbs.factory import make_fbs_port
 from kiosk.fbs.port import FbsPort
+from kiosk.followup import FollowUps
 from kiosk.ledger.db import make_engine
 from kiosk.ledger.migrate import upgrade
 from kiosk.ledger.repository import Ledger
@@ -89,6 +91,8 @@ class Core:
     purge_scheduler: PurgeScheduler | None = None  # the daily retention purge
     simulator: Any = None  # demo: kiosk.fbs.simulator.server.SimulatorHandle
     recovery: RecoveryReport | None = None
+    cash_boxes: CashBoxes | None = None  # technician: expected contents, emptying
+    follow_ups: FollowUps | None = None  # staff: the FBS follow-up list
     relay: EventRelay = field(default_factory=EventRelay)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
@@ -179,6 +183,8 @@ def build_core(
     ledger = Ledger(engine, config.automat.id, clock)
     core = Core(config, engine, ledger, clock, bon_book_for(config, engine, clock))
     core._closers.append(engine.dispose)
+    core.cash_boxes = CashBoxes(engine, config.automat.id, clock, cash_devices(config.devices))
+    core.follow_ups = FollowUps(engine, config.automat.id, clock)
     try:
         _assemble(
             core,
@@ -239,6 +245,7 @@ def _assemble(
         core.clock,
         automat_id=config.automat.id,
         refused_retry=timedelta(minutes=config.fbs.refused_retry_minutes),
+        refused_retry_for=timedelta(days=config.fbs.refused_retry_days),
         max_backoff=timedelta(minutes=config.fbs.max_backoff_minutes),
     )
     core.desk = ReceiptDesk(core.devices.printer)

@@ -1,5 +1,5 @@
 """The one ``kiosk`` command: ``run``, ``demo``, ``migrate``, ``audit``, ``bon``, ``staff``,
-``export``."""
+``export``, ``cashbox``, ``followup`` …"""
 
 from __future__ import annotations
 
@@ -10,29 +10,18 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.config import ConfigError, KioskConfig, load_config
-from kiosk.logs import setup_logging
-from kiosk.preflight import StorageProblem, check_storage
-
-DEFAULT_CONFIG = Path("/etc/kiosk/kiosk.toml")
-EXIT_CONFIG = 2
-
-
-def _load(args: argparse.Namespace, *, storage: bool = False) -> KioskConfig:
-    """The configuration; with ``storage``, also the pre-flight of the data folder and the
-    ledger (:mod:`kiosk.preflight`), before the command (or the window) starts."""
-    config = load_config(args.config)
-    setup_logging(config.logging.level)
-    if storage:
-        check_storage(config)
-    return config
+from kiosk.cli_back_office import add_back_office_parsers
+from kiosk.cli_common import DEFAULT_CONFIG, EXIT_CONFIG, load_for_command
+from kiosk.cli_staff import add_staff_parser
+from kiosk.config import ConfigError
+from kiosk.preflight import StorageProblem
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from kiosk.app import open_database
     from kiosk.ledger.migrate import current_revision
 
-    config = _load(args, storage=True)
+    config = load_for_command(args, storage=True)
     engine = open_database(config)
     print(f"ledger at revision {current_revision(engine)}")
     return 0
@@ -42,7 +31,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from kiosk.app import open_database
     from kiosk.ledger.audit import run_audit
 
-    config = _load(args, storage=True)
+    config = load_for_command(args, storage=True)
     report = run_audit(open_database(config))
     for line in report.lines():
         print(line)
@@ -59,7 +48,7 @@ def cmd_bon(args: argparse.Namespace) -> int:
     from kiosk.money import Money, MoneyError
     from kiosk.receipts import as_text, render_bon
 
-    config = _load(args, storage=True)
+    config = load_for_command(args, storage=True)
     clock = SystemClock()
     book = bon_book_for(config, open_database(config), clock)
     lang = args.lang
@@ -85,106 +74,13 @@ def cmd_bon(args: argparse.Namespace) -> int:
     return 0
 
 
-def _typed(prompt: str, *, hidden: bool = True, confirm: bool = False) -> str:
-    """One line typed by the administrator: from the terminal without echo (``getpass``), or,
-    when stdin is not a terminal (a script), the next line of stdin. Never an argument: argv is
-    visible to every user in ``ps`` and kept in the shell's history."""
-    import getpass
-
-    if not sys.stdin.isatty():
-        line = sys.stdin.readline()
-        if not line:
-            raise EOFError(prompt.strip().rstrip(":"))
-        return line.rstrip("\r\n")
-    first = getpass.getpass(prompt) if hidden else input(prompt)
-    if confirm and getpass.getpass("Gentag: ") != first:
-        raise ValueError("de to indtastninger er ikke ens; intet er ændret")
-    return first
-
-
-def cmd_staff(args: argparse.Namespace) -> int:
-    """``kiosk staff add|list|remove|reset-pin|unlock|card``: staff accounts for the
-    administrator, in Danish like the screens. Changes name the administrator (``--as``, whose
-    PIN is asked and checked like a login at the automat) in the audit log; only while no
-    administrator exists (a new installation) the operating-system user is named instead."""
-    import getpass
-
-    from kiosk.app import open_database
-    from kiosk.clock import SystemClock
-    from kiosk.receipts import danish_datetime
-    from kiosk.staff.accounts import (
-        Actor,
-        LoginRefused,
-        NotPermitted,
-        StaffUsageError,
-        staff_book_for,
-    )
-    from kiosk.staff.roles import StaffUser, roles_text
-
-    config = _load(args, storage=True)
-    book = staff_book_for(config, open_database(config), SystemClock())
-    action = args.staff_command
-    try:
-        if action == "list":
-            accounts = book.accounts(include_removed=args.all)
-            for a in accounts:
-                state = []
-                if a.has_card:
-                    state.append("kort")
-                if a.locked_until is not None:
-                    state.append(f"låst til {danish_datetime(a.locked_until)}")
-                if a.removed_at is not None:
-                    state.append(f"lukket {danish_datetime(a.removed_at)}")
-                print(f"{a.staff_no:>6}  {a.name:<30} {roles_text(a.roles):<28} {', '.join(state)}"
-                      .rstrip())
-            print(f"{len(accounts)} medarbejder" + ("" if len(accounts) == 1 else "e"))
-            return 0
-        by: StaffUser | Actor
-        if args.as_staff:
-            by = book.login(args.as_staff, _typed(f"PIN for {args.as_staff}: "))
-        elif book.has_administrator():
-            raise StaffUsageError(
-                "as_required", "der findes en administrator: angiv hvem du er med --as NUMMER"
-            )
-        else:
-            by = Actor(f"os:{getpass.getuser()}", "system")
-        number = args.staff_no
-        if action == "add":
-            pin = _typed(f"Ny PIN for {number}: ", confirm=True)
-            card = _typed("Scan eller skriv kortnummeret: ", hidden=False) if args.card else None
-            account = book.add(number, args.name, args.roles, pin, by=by, card=card)
-            print(f"Medarbejder {account.staff_no} ({account.name}, {roles_text(account.roles)})"
-                  " er oprettet.")
-        elif action == "remove":
-            book.remove(number, by=by)
-            print(f"Medarbejder {number} er lukket og kan ikke længere logge ind.")
-        elif action == "reset-pin":
-            book.reset_pin(number, _typed(f"Ny PIN for {number}: ", confirm=True), by=by)
-            print(f"Medarbejder {number} har fået en ny PIN-kode.")
-        elif action == "unlock":
-            was_locked = book.unlock(number, by=by)
-            print(f"Medarbejder {number} er låst op." if was_locked
-                  else f"Medarbejder {number} var ikke låst; forkerte forsøg er nulstillet.")
-        else:  # card
-            card = None if args.clear else _typed("Scan eller skriv kortnummeret: ", hidden=False)
-            book.set_card(number, card, by=by)
-            print(f"Medarbejder {number} har nu {'intet kort' if card is None else 'et nyt kort'}.")
-    except (LoginRefused, StaffUsageError, NotPermitted, ValueError) as exc:
-        print(f"kiosk: staff: {exc}", file=sys.stderr)
-        return 1
-    except EOFError as exc:
-        print(f"kiosk: staff: inddata sluttede, før \"{exc}\" blev givet", file=sys.stderr)
-        return 1
-    return 0
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     """``kiosk export --now | --redeliver BATCH | --list``: the debtor files by hand."""
     from kiosk.app import open_database
     from kiosk.debtor.exporter import ExportError
     from kiosk.debtor.setup import DebtorNotConfigured, exporter_from_config
 
-    config = _load(args, storage=True)
+    config = load_for_command(args, storage=True)
     try:
         exporter = exporter_from_config(config, open_database(config))
         if args.redeliver is not None:
@@ -211,7 +107,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from kiosk.clock import SystemClock
     from kiosk.retention import purger_from_config
 
-    config = _load(args, storage=True)
+    config = load_for_command(args, storage=True)
     purger = purger_from_config(config, open_database(config), SystemClock())
     for line in purger.purge(dry_run=args.dry_run, actor=args.actor).lines():
         print(line)
@@ -240,7 +136,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from kiosk.reports import fleet_report, period_report
     from kiosk.reports.files import ReportFileError, write_report_files
 
-    config = _load(args, storage=True)
+    config = load_for_command(args, storage=True)
     engine = open_database(config)
     report = (
         fleet_report(engine, period)
@@ -277,12 +173,12 @@ def _frontend() -> Callable[..., int]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _frontend()(_load(args, storage=True), demo=False)
+    return _frontend()(load_for_command(args, storage=True), demo=False)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     # a walkthrough plays on a fresh ledger of its own in DIR/data, never the configured one
-    config = _load(args, storage=args.walkthrough is None)
+    config = load_for_command(args, storage=args.walkthrough is None)
     return _frontend()(config, demo=True, walkthrough=args.walkthrough)
 
 
@@ -290,7 +186,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     """``kiosk doctor``: FBS and every configured device, one line each; 1 if any is down."""
     from kiosk.app import health_check
 
-    config = _load(args)
+    config = load_for_command(args)
     lines = health_check(config, demo=args.demo, wait_s=args.wait)
     for line in lines:
         print(f"{'ok  ' if line.ok else 'DOWN'}  {line.name:<22} {line.detail}")
@@ -300,7 +196,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_fbs_sim(args: argparse.Namespace) -> int:
     from kiosk.fbs.simulator.launch import run_foreground
 
-    return run_foreground(_load(args), args.host, args.rest_port, args.sip2_port)
+    return run_foreground(load_for_command(args), args.host, args.rest_port, args.sip2_port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -387,36 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("code", help="the short code or the QR payload")
             p.add_argument("--staff", required=True, help="staff id, for the audit log")
             p.add_argument("--why", default="", help="reason, for the audit log")
-    staff = sub.add_parser("staff", help="staff accounts: add, list, remove, reset a PIN, unlock")
-    staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
-    for action, help_ in [
-        ("add", "add an account (its PIN is asked, never an argument)"),
-        ("list", "list the accounts"),
-        ("remove", "close an account (its number is never given again)"),
-        ("reset-pin", "give an account a new PIN (also lifts a lock)"),
-        ("unlock", "lift a lock after too many wrong PINs"),
-        ("card", "enrol a staff card for an account (scanned or typed), or --clear it"),
-    ]:
-        p = staff_sub.add_parser(action, help=help_)
-        p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE")
-        p.set_defaults(func=cmd_staff)
-        if action == "list":
-            p.add_argument("--all", action="store_true", help="include removed accounts")
-            continue
-        p.add_argument("staff_no", metavar="STAFF_NO", help="the staff number (digits)")
-        p.add_argument(
-            "--as", dest="as_staff", metavar="STAFF_NO",
-            help="the administrator making the change (their PIN is asked); required once an"
-            " administrator exists",
-        )
-        if action == "add":
-            p.add_argument("--name", required=True, help="the name staff see")
-            p.add_argument(
-                "--roles", required=True, help="staff, technician, administrator (comma-separated)"
-            )
-            p.add_argument("--card", action="store_true", help="also enrol a staff card (asked)")
-        elif action == "card":
-            p.add_argument("--clear", action="store_true", help="forget the account's card")
+    add_staff_parser(sub)
+    add_back_office_parsers(sub)
     return parser
 
 

@@ -1,12 +1,12 @@
 """Receipt and bon layouts: domain data in, a printer-neutral :class:`Document` out (pure).
 
 The core calls :func:`render_receipt` / :func:`render_bon` (and :func:`render_fault_slip` when
-the ledger cannot take the money) and hands the document to the printer; when the printer
-refuses, the UI shows :func:`as_text` of the same document and the document is kept for a
-reprint. A CPR number never reaches a receipt or bon: the inputs carry
-none, and every free-text field (claim reasons, the terminal's receipt text, issuer, bon reason)
-is scrubbed of anything CPR-shaped; card numbers in the terminal's text are masked to the last
-four digits.
+the ledger cannot take the money, :func:`render_emptying_slip` when a cash box is emptied) and
+hands the document to the printer; when the printer refuses, the UI shows :func:`as_text` of
+the same document and the document is kept for a reprint. A CPR number never reaches a receipt
+or bon: the inputs carry none, and every free-text field (claim reasons, the terminal's receipt
+text, issuer, bon reason, who emptied a cash box) is scrubbed of anything CPR-shaped; card
+numbers in the terminal's text are masked to the last four digits.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from drivers.base.printer import (
     Text,
     render_text,
 )
+from kiosk.cashbox import ROLE_WORDS, Emptying
 from kiosk.clock import local
 from kiosk.cpr import scrub
 from kiosk.domain import Claim, ClaimKind, PayableIn
@@ -264,6 +265,44 @@ def render_fault_slip(data: FaultSlipData) -> Document:
         Text(FAULT_SLIP_HANDOVER, Align.CENTER, bold=True),
     ]
     return Document("fault_slip", tuple(blocks))
+
+
+EMPTYING_SLIP_TITLE = "Tømning af kasseboks"
+
+
+def _signed(amount: Money) -> str:
+    return f"+{amount}" if amount.ore > 0 else str(amount)
+
+
+def render_emptying_slip(emptying: Emptying, library_name: str) -> Document:
+    """The paper record of a cash-box emptying, kept with the cash: per denomination the pieces
+    the ledger expected and the person counted, the totals and the difference (counted −
+    expected), who emptied it and when (Danish time), and a line to sign."""
+    role = ROLE_WORDS.get(emptying.role, emptying.role)
+    blocks: list[Block] = [
+        *_head(library_name, emptying.automat_id, emptying.emptied_at, EMPTYING_SLIP_TITLE.upper()),
+        Columns("Kasseboks", emptying.box_name),
+        Columns("Tømt af", f"{_clean(emptying.emptied_by)} ({role})"),
+        Rule(),
+        Columns("Værdi", "Forventet / optalt (stk.)"),
+    ]
+    for line in emptying.lines:
+        blocks.append(Columns(str(Money(line.denomination)), f"{line.expected} / {line.counted}"))
+        if line.difference:
+            blocks.append(Columns("  Forskel", _signed(line.difference)))
+    if not emptying.lines:
+        blocks.append(Text("Kasseboksen var tom."))
+    blocks += [
+        Rule(),
+        Columns("Forventet i alt", str(emptying.expected_total)),
+        Columns("Optalt i alt", str(emptying.counted_total)),
+        Columns("Forskel i alt", _signed(emptying.difference), bold=True),
+        Blank(),
+        Text(f"Tømning nr. {emptying.id}", Align.CENTER),
+        Blank(),
+        Text("Underskrift: ______________________"),
+    ]
+    return Document("emptying_slip", tuple(blocks))
 
 
 def as_text(document: Document, width: int = 42) -> str:

@@ -10,8 +10,9 @@
 2. *Spool*: the local copies of those batches' files (they hold the CPRs) are deleted.
 3. *Ledger*: finished sessions that ended more than ``database.retention_years`` ago are deleted
    with their tenders, refunds, allocations, finished outbox items and finished bons. Never
-   touched: open sessions, sessions with a pending or refused outbox item, sessions whose credit
-   bon is still outstanding (or finished within the period). Export batches are kept, and so are
+   touched: open sessions, sessions with a pending, refused or parked outbox item (a closed one
+   is finished), sessions whose credit bon is still outstanding (or finished within the
+   period). Export batches are kept, and so are
    their debtor items, *anonymised* (payload reduced to the amount, key replaced) together with a
    skeleton of their session: ``kiosk audit`` proves every exported øre is in exactly one delivered
    file and that the file sequence has no gaps, and the batch rows hold no personal data.
@@ -282,7 +283,7 @@ class Purger:
         assert cutoff is not None
         s = CitizenSession
         open_work = exists().where(
-            OutboxItem.session_id == s.id, OutboxItem.state.in_(("pending", "refused"))
+            OutboxItem.session_id == s.id, OutboxItem.state.in_(("pending", "refused", "parked"))
         )
         live_bon = exists().where(Bon.origin_session_id == s.id, not_(self._finished_bon(cutoff)))
         with self.engine.connect() as conn:

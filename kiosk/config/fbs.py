@@ -68,6 +68,9 @@ class FbsSection(Section):
     outbox_interval_s: float = Field(30.0, gt=0, le=3600)
     #: a registration FBS refused (e.g. no account period) is tried again after this
     refused_retry_minutes: float = Field(60.0, gt=0, le=7 * 24 * 60)
+    #: days after its payment that a refused registration stops being retried and waits, parked,
+    #: on the staff follow-up list until a person closes it
+    refused_retry_days: int = Field(14, ge=1, le=365)
     #: FBS unreachable: waits double from 5 s per attempt up to this
     max_backoff_minutes: float = Field(30.0, gt=0, le=24 * 60)
 

@@ -160,14 +160,19 @@ class Allocation(Base):
 
 
 OUTBOX_KINDS = ("fbs_registration", "debtor_item")
-OUTBOX_STATES = ("pending", "done", "refused", "exported")
+OUTBOX_STATES = ("pending", "done", "refused", "exported", "parked", "closed")
+#: an FBS registration on the staff follow-up list: refused (still retried), parked (retries
+#: stopped after ``[fbs] refused_retry_days``), closed (a person handled it; never sent again)
+FOLLOW_UP_STATES = ("refused", "parked", "closed")
 
 
 class OutboxItem(Base):
     """Work that must reach FBS or the debtor system, written with the money it belongs to.
 
-    ``refused`` (FBS said no, e.g. at year end) keeps retrying on a schedule and shows in the
-    staff follow-up report; the money stays allocated to the claim.
+    ``refused`` (FBS said no, e.g. at year end) keeps retrying on a schedule and shows on the
+    staff follow-up list; after ``[fbs] refused_retry_days`` it is ``parked`` (no more retries)
+    until a person closes it (``closed``: who, when, what was done). The money stays allocated
+    to the claim throughout (see ``kiosk.followup``).
     """
 
     __tablename__ = "outbox"
@@ -176,6 +181,9 @@ class OutboxItem(Base):
         CheckConstraint(_in("state", OUTBOX_STATES), name="state"),
         CheckConstraint(
             "(state IN ('done', 'exported')) = (done_at IS NOT NULL)", name="done_at_matches_state"
+        ),
+        CheckConstraint(
+            "(state = 'closed') = (closed_at IS NOT NULL)", name="closed_at_matches_state"
         ),
         Index("ix_outbox_state_next", "state", "next_attempt_at"),
     )
@@ -199,6 +207,13 @@ class OutboxItem(Base):
     #: FBS registrations: who is sending it now, and until when (see kiosk.payment.outbox)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
+    #: closed by hand (migration 0009): when, by whom (staff number, role), what was done
+    #: (``kiosk.followup.CLOSE_OUTCOMES``) and the person's note
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_role: Mapped[str | None] = mapped_column(String(16))
+    close_outcome: Mapped[str | None] = mapped_column(String(24))
+    close_note: Mapped[str | None] = mapped_column(Text)
 
 
 BON_STATES = ("issued", "redeemed", "voided")
@@ -248,7 +263,9 @@ class Refund(Base):
 
 
 class CashInventory(Base):
-    """What each cash box holds, per denomination (updated with every coin or note credited)."""
+    """What each cash box holds since it was last emptied, per denomination: every coin or note
+    credited adds one in its tender's transaction; an emptying subtracts what it read (see
+    ``kiosk.cashbox``), so the history is in ``cash_box_emptyings``."""
 
     __tablename__ = "cash_inventory"
     __table_args__ = (UniqueConstraint("automat_id", "device", "denomination_ore"),)
@@ -261,16 +278,27 @@ class CashInventory(Base):
 
 
 class CashBoxEmptying(Base):
-    """A technician emptied a cash box: what the ledger said was in it at that moment."""
+    """A technician emptied a cash box: what the ledger said was in it at that moment
+    (``expected``), what the person counted, and the difference (counted − expected, øre).
+    ``expected``/``counted``: {"<denomination øre>": pieces}."""
 
     __tablename__ = "cash_box_emptyings"
+    __table_args__ = (
+        CheckConstraint("expected_ore >= 0 AND counted_ore >= 0", name="amounts"),
+        CheckConstraint("difference_ore = counted_ore - expected_ore", name="difference"),
+        Index("ix_cash_box_emptyings_automat_at", "automat_id", "emptied_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     automat_id: Mapped[str] = mapped_column(String(32))
     device: Mapped[str] = mapped_column(String(32))
-    counts: Mapped[dict[str, Any]]  # {"denomination_ore": count}
-    total_ore: Mapped[int] = mapped_column(BigInteger)
+    expected: Mapped[dict[str, Any]]
+    expected_ore: Mapped[int] = mapped_column(BigInteger)
+    counted: Mapped[dict[str, Any]]
+    counted_ore: Mapped[int] = mapped_column(BigInteger)
+    difference_ore: Mapped[int] = mapped_column(BigInteger)
     emptied_by: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
     emptied_at: Mapped[datetime]
 
 

@@ -99,13 +99,16 @@ TENDER = _table(
     received=("reversed",),
 )
 #: FBS registrations: pending (retried with a backoff) → done, or refused (retried slowly, on the
-#: follow-up list); a debtor item: pending → exported with its batch
+#: follow-up list) → parked after ``[fbs] refused_retry_days`` (no more retries); a refused or
+#: parked one is closed by a person (``kiosk.followup``) and never moves again; a debtor item:
+#: pending → exported with its batch
 OUTBOX = _table(
     "outbox item",
     OutboxItem,
     OUTBOX_STATES,
     pending=("pending", "done", "refused", "exported"),
-    refused=("refused", "pending", "done"),
+    refused=("refused", "pending", "done", "parked", "closed"),
+    parked=("closed",),
 )
 #: a debtor file: its rows written, the file complete at the target, delivered
 BATCH = _table(

@@ -7,6 +7,9 @@ confirmation: the claim is registered exactly once.
 - all fees registered (or already registered) → ``done``;
 - FBS refused (e.g. no account period around New Year) → ``refused``: the money stays allocated,
   the claim shows for staff follow-up with FBS's reason, and it is retried on a slow schedule;
+  a refusal ``refused_retry_for`` (``[fbs] refused_retry_days``) or more after the payment
+  ``parks`` it: no more retries, it waits on the follow-up list until a person closes it
+  (:mod:`kiosk.followup`). Parked and closed items are never picked again;
 - FBS unreachable, timed out, or an answer that is not a registration → stays ``pending`` and is
   retried with backoff.
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
@@ -36,8 +39,9 @@ from kiosk.payment.plan import PlannedClaim
 
 log = logging.getLogger(__name__)
 
-#: defaults of ``[fbs] refused_retry_minutes`` and ``max_backoff_minutes``
+#: defaults of ``[fbs] refused_retry_minutes``, ``refused_retry_days`` and ``max_backoff_minutes``
 REFUSED_RETRY = timedelta(hours=1)
+REFUSED_RETRY_FOR = timedelta(days=14)
 MAX_BACKOFF = timedelta(minutes=30)
 #: how long a sender may hold an item: well beyond any FBS call's timeouts and retries
 LEASE = timedelta(minutes=5)
@@ -47,7 +51,7 @@ LEASE = timedelta(minutes=5)
 class Delivery:
     item_id: int
     session_id: str
-    state: str  # done, refused, pending
+    state: str  # done, refused, parked, pending
     fees: dict[str, str]  # fee id → registered / follow_up / pending
     message: str = ""
 
@@ -59,8 +63,9 @@ def backoff(attempts: int, maximum: timedelta = MAX_BACKOFF) -> timedelta:
 
 @dataclass
 class FbsOutbox:
-    """``refused_retry``: when a refused registration is tried again; ``max_backoff``: the
-    longest wait between attempts while FBS is unreachable. ``automat_id`` names this
+    """``refused_retry``: when a refused registration is tried again; ``refused_retry_for``: how
+    long after the payment (the item's ``created_at``) a refusal is still retried; ``max_backoff``:
+    the longest wait between attempts while FBS is unreachable. ``automat_id`` names this
     automat's leases (each process of it: ``<automat>:<pid>``)."""
 
     engine: Engine
@@ -68,11 +73,12 @@ class FbsOutbox:
     clock: Clock
     automat_id: str = field(default="automat", kw_only=True)
     refused_retry: timedelta = field(default=REFUSED_RETRY, kw_only=True)
+    refused_retry_for: timedelta = field(default=REFUSED_RETRY_FOR, kw_only=True)
     max_backoff: timedelta = field(default=MAX_BACKOFF, kw_only=True)
     owner: str = field(init=False)  # who holds a lease: this automat's process
 
     def __post_init__(self) -> None:
-        if self.refused_retry <= timedelta(0) or self.max_backoff <= timedelta(0):
+        if min(self.refused_retry, self.refused_retry_for, self.max_backoff) <= timedelta(0):
             raise ValueError("outbox retry intervals must be positive")
         self.owner = f"{self.automat_id}:{os.getpid()}"
 
@@ -171,10 +177,20 @@ class FbsOutbox:
         return "pending"
 
     def _refused(self, item: OutboxItem, reason: str, fees: dict[str, str]) -> Delivery:
-        log.warning("FBS refused registration %s: %s", item.idempotency_key, reason)
-        self._write(item, "refused", reason, self.clock.now() + self.refused_retry)
+        """Refused: tried again after ``refused_retry``, the last time at the end of
+        ``refused_retry_for``; a refusal then parks it (no next attempt) for a person."""
+        now = self.clock.now()
+        last_try = item.created_at + self.refused_retry_for
+        if now >= last_try:
+            log.warning("FBS refused registration %s again: %s; no more retries, it waits on the"
+                        " follow-up list", item.idempotency_key, reason)
+            state, next_at = "parked", None
+        else:
+            log.warning("FBS refused registration %s: %s", item.idempotency_key, reason)
+            state, next_at = "refused", min(now + self.refused_retry, last_try)
+        self._write(item, state, reason, next_at)
         fees = {k: ("follow_up" if v != "registered" else v) for k, v in fees.items()}
-        return Delivery(item.id, item.session_id, "refused", fees, reason)
+        return Delivery(item.id, item.session_id, state, fees, reason)
 
     def _retry(self, item: OutboxItem, error: str, fees: dict[str, str] | None = None) -> Delivery:
         log.info("FBS registration %s will be retried: %s", item.idempotency_key, error)
@@ -182,7 +198,7 @@ class FbsOutbox:
         self._write(item, item.state, error, next_at)
         return Delivery(item.id, item.session_id, item.state, fees or {}, error)
 
-    def _write(self, item: OutboxItem, state: str, error: str, next_at: object) -> None:
+    def _write(self, item: OutboxItem, state: str, error: str, next_at: datetime | None) -> None:
         with self.engine.begin() as conn:
             move(
                 conn,

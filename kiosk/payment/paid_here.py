@@ -3,7 +3,8 @@
 A debtor claim paid here stays open in FBS until the debtor system reports the payment back (a
 day or more); within the configured window it is shown as "paid here, waiting for the
 municipality" and cannot be selected again. An FBS claim paid here whose registration FBS refused
-(e.g. at year end) is shown as "paid here, staff will register it".
+(e.g. at year end) is shown as "paid here, staff will register it" until a person closes it on
+the follow-up list (:mod:`kiosk.followup`); then it is paid here like any other.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def overlay_paid_here(
                 select(OutboxItem.payload, OutboxItem.last_error).where(
                     OutboxItem.session_id.in_(sessions),
                     OutboxItem.kind == "fbs_registration",
-                    OutboxItem.state == "refused",
+                    OutboxItem.state.in_(("refused", "parked")),
                 )
             ):
                 for fee_id in item.payload.get("fee_ids", []):

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, union
 
 from kiosk.cpr import scrub
+from kiosk.followup import closed_between
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.models import (
     TERMINAL_SESSION_STATES,
@@ -95,6 +96,10 @@ def period_report(
     with engine.connect() as conn:
         _Reader(conn, automats, start, end).fill(report)
     report.unbalanced_sessions = _unbalanced(engine, automats, start, end)
+    report.follow_ups_closed = sorted(
+        (item for a in automats for item in closed_between(engine, a, start, end)),
+        key=lambda item: (item.closed_at or start, item.item_id),
+    )
     return report
 
 
@@ -269,7 +274,7 @@ class _Reader:
             if item.created_at >= self.start:
                 report.fbs[item.state] = report.fbs.get(item.state, Count()) + Count(1, amount)
                 report.fbs_registrations.append(_registration(item, ref or ""))
-            if item.state == "refused":  # still refused now: on the follow-up list
+            if item.state in ("refused", "parked"):  # still refused now: on the follow-up list
                 report.follow_up.append(
                     FollowUp(
                         item.idempotency_key,

@@ -178,6 +178,15 @@ def _scope(r: ZReport, *, details: bool) -> Iterator[Entry]:
                 age_days=f.age_days,
             )
     yield e.counted(TOTAL, r.follow_up_total)
+    if details:
+        for c in r.follow_ups_closed:
+            yield e(
+                "lukket",
+                at=c.closed_at,
+                reference=c.order_id,
+                text=f"{c.closed_by}: {c.outcome_text}",
+                amount=c.amount,
+            )
 
     e = _Section("debitor", a)
     for state, label in DEBTOR_STATES.items():
@@ -208,24 +217,19 @@ def _scope(r: ZReport, *, details: bool) -> Iterator[Entry]:
     e = _Section("tømninger", a)
     if details:
         for m in r.emptyings:
-            yield e("forventet", at=m.at, reference=m.device, text=m.emptied_by, amount=m.expected)
-            if m.counted is not None:
-                yield e("optalt", at=m.at, reference=m.device, text=m.emptied_by, amount=m.counted)
-            if m.difference is not None:
-                yield e(
-                    "difference",
-                    at=m.at,
-                    reference=m.device,
-                    text=m.emptied_by,
-                    amount=m.difference,
-                )
+            for post, amount in (
+                ("forventet", m.expected_total),
+                ("optalt", m.counted_total),
+                ("difference", m.difference),
+            ):
+                yield e(post, at=m.emptied_at, reference=m.device, text=m.emptied_by, amount=amount)
     yield e(
         f"{TOTAL} forventet",
         count=len(r.emptyings),
-        amount=sum((m.expected for m in r.emptyings), Money(0)),
+        amount=sum((m.expected_total for m in r.emptyings), Money(0)),
     )
-    differences = [m.difference for m in r.emptyings if m.difference is not None]
-    if differences:
+    if r.emptyings:
+        differences = [m.difference for m in r.emptyings]
         yield e(f"{TOTAL} difference", count=len(differences), amount=sum(differences, Money(0)))
 
     if details:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from kiosk.cashbox import Emptying, emptying_lines
 from kiosk.clock import LOCAL_TIME
+from kiosk.followup import FollowUpItem, closed_lines
 from kiosk.money import Money
-from kiosk.reports.emptyings import Emptying
 from kiosk.reports.period import Period
 
 
@@ -138,6 +139,7 @@ class ZReport:
     bons_outstanding: Count = Count()  # fleet-wide at the end of the period
     bons_expired: Count = Count()  # fleet-wide: ran out unused during the period
     emptyings: list[Emptying] = field(default_factory=list)
+    follow_ups_closed: list[FollowUpItem] = field(default_factory=list)  # closed in the period
     unbalanced_sessions: list[str] = field(default_factory=list)
     recovered: list[Recovered] = field(default_factory=list)
     #: what a cash device took that nobody can value now (buffer overflow, reset): (time, text)
@@ -203,7 +205,7 @@ class ZReport:
         for reason, c in sorted(self.credited.items()):
             out.append(f"  {reason:<22}{c.count:>6}{kr(c.amount)}")
         out += ["", "FBS registrations"]
-        for state in ("done", "refused", "pending"):
+        for state in ("done", "refused", "parked", "closed", "pending"):
             c = self.fbs.get(state, Count())
             out.append(f"  {state:<22}{c.count:>6}{kr(c.amount)}")
         if self.follow_up:
@@ -213,6 +215,7 @@ class ZReport:
                 out.append(f"    {f.order_id} fees {fees} {f.amount.to_fbs()}, {f.age_days} day(s)")
                 out.append(f"      patron {f.patron}")
                 out.append(f"      {f.reason}")
+        out += closed_lines(self.follow_ups_closed)
         out += ["", "Debtor items"]
         for state in ("exported", "pending"):
             c = self.debtor.get(state, Count())
@@ -226,15 +229,7 @@ class ZReport:
             ("expired (all)", self.bons_expired),
         ):
             out.append(f"  {label:<22}{c.count:>6}{kr(c.amount)}")
-        if self.emptyings:
-            out += ["", "Cash boxes emptied"]
-            for e in self.emptyings:
-                local = e.at.astimezone(LOCAL_TIME)
-                line = f"  {local:%d.%m %H:%M} {e.device} by {e.emptied_by}: expected"
-                line += f" {e.expected.to_fbs()}"
-                if e.difference is not None:
-                    line += f", difference {e.difference.to_fbs()}"
-                out.append(line)
+        out += emptying_lines(self.emptyings)
         if self.recovered:
             out += [
                 "",

@@ -124,7 +124,13 @@ CREDITED = {
     "money_at_restart": "penge modtaget under en genstart",
     "restart": "krediteret ved genstart",
 }
-FBS_STATES = {"done": "registreret", "refused": "afvist", "pending": "afventer"}
+FBS_STATES = {
+    "done": "registreret",
+    "refused": "afvist",
+    "parked": "afvist, venter på personalet",
+    "closed": "lukket af personalet",
+    "pending": "afventer",
+}
 DEBTOR_STATES = {"exported": "eksporteret", "pending": "afventer eksport"}
 FILE_STATES = {"writing": "dannes", "written": "skrevet", "delivered": "leveret"}
 OUTCOMES = {

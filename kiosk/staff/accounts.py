@@ -27,10 +27,7 @@ import hashlib
 import hmac
 import logging
 import math
-import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -57,119 +54,24 @@ from kiosk.ledger.models import StaffAccount
 from kiosk.ledger.repository import write_audit
 from kiosk.receipts import danish_datetime
 from kiosk.staff.roles import Permission, Role, StaffUser, parse_roles, roles_text
+from kiosk.staff.rules import (
+    STAFF_NO,
+    AccountInfo,
+    Actor,
+    LoginReason,
+    LoginRefused,
+    NotPermitted,
+    StaffUsageError,
+    check_name,
+    check_pin,
+    check_staff_no,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_FAILED_TRIES = 5
 LOCK_DURATION = timedelta(minutes=5)
-PIN_DIGITS = (4, 12)
-_STAFF_NO = re.compile(r"^[0-9]{1,12}$")
 _T = StaffAccount.__table__
-
-
-class LoginReason(StrEnum):
-    """Why a login was refused: the screen's message key."""
-
-    UNKNOWN = "unknown"  # no such staff number or card
-    WRONG_PIN = "wrong_pin"
-    LOCKED = "locked"  # too many wrong PINs: ``minutes_left``
-    REMOVED = "removed"
-
-
-#: what staff read; an unknown number, a removed account and a wrong PIN read alike, so the
-#: automat never tells which staff numbers exist
-_LOGIN_WORDS = {
-    LoginReason.UNKNOWN: "Forkert medarbejdernummer eller PIN-kode.",
-    LoginReason.WRONG_PIN: "Forkert medarbejdernummer eller PIN-kode.",
-    LoginReason.REMOVED: "Forkert medarbejdernummer eller PIN-kode.",
-}
-
-
-class LoginRefused(Exception):
-    """A login was refused; only the try itself was recorded. ``str()`` is the Danish sentence
-    staff read; ``reason`` the screen's key, ``minutes_left`` for a locked account."""
-
-    def __init__(self, reason: LoginReason, minutes_left: int = 0) -> None:
-        self.reason = reason
-        self.minutes_left = minutes_left
-        if reason is LoginReason.LOCKED:
-            minutes = "1 minut" if minutes_left == 1 else f"{minutes_left} minutter"
-            words = (
-                "Kontoen er låst efter for mange forkerte PIN-koder. "
-                f"Prøv igen om {minutes}, eller bed en administrator låse den op."
-            )
-        else:
-            words = _LOGIN_WORDS[reason]
-        super().__init__(words)
-
-
-class StaffUsageError(ValueError):
-    """An account cannot be changed as asked (bad PIN, taken number …); nothing was changed.
-    ``str()`` is one Danish line naming the problem; ``reason`` a key for the screen."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-class NotPermitted(Exception):
-    """The logged-in user's roles do not grant this; nothing was done (the try is audited)."""
-
-    def __init__(self, user: StaffUser, permission: Permission) -> None:
-        super().__init__(
-            f"Medarbejder {user.staff_no} har ikke adgang til dette ({permission.value})."
-        )
-        self.user = user
-        self.permission = permission
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who the audit log names for a change: a logged-in administrator, or (``kiosk staff``
-    before any administrator exists) the operating-system user."""
-
-    id: str
-    role: str
-
-
-@dataclass(frozen=True, slots=True)
-class AccountInfo:
-    """One account as ``kiosk staff list`` and the administrator's screen show it."""
-
-    staff_no: str
-    name: str
-    roles: frozenset[Role]
-    has_card: bool
-    failed_tries: int
-    locked_until: datetime | None  # only while the lock lasts
-    created_at: datetime
-    removed_at: datetime | None
-
-
-def check_pin(pin: str) -> str:
-    """The PIN if it is 4–12 digits; else :class:`StaffUsageError` (never echoing it)."""
-    low, high = PIN_DIGITS
-    if not (pin.isascii() and pin.isdigit()):
-        raise StaffUsageError("pin_not_digits", "PIN-koden må kun bestå af cifre.")
-    if not low <= len(pin) <= high:
-        raise StaffUsageError("pin_length", f"PIN-koden skal være {low} til {high} cifre.")
-    return pin
-
-
-def check_staff_no(staff_no: str) -> str:
-    text = staff_no.strip()
-    if not _STAFF_NO.match(text):
-        raise StaffUsageError(
-            "staff_no_format", f"Medarbejdernummeret skal være 1 til 12 cifre, ikke {text[:20]!r}."
-        )
-    return text
-
-
-def _check_name(name: str) -> str:
-    text = " ".join(name.split())
-    if not text or len(text) > 64 or not text.isprintable():
-        raise StaffUsageError("name", "Navnet skal være 1 til 64 tegn.")
-    return text
 
 
 class StaffBook:
@@ -262,7 +164,7 @@ class StaffBook:
     def login(self, staff_no: str, pin: str) -> StaffUser:
         """The user behind ``staff_no`` and ``pin``, or :class:`LoginRefused`."""
         number = staff_no.strip()
-        row = self._row(_T.c.staff_no == number) if _STAFF_NO.match(number) else None
+        row = self._row(_T.c.staff_no == number) if STAFF_NO.match(number) else None
         return self._login(row, pin, "number")
 
     def login_by_card(self, card_text: str, pin: str) -> StaffUser:
@@ -391,7 +293,7 @@ class StaffBook:
         """A new account; :class:`StaffUsageError` for a bad field or a number ever used."""
         actor = self._actor(by)
         number = check_staff_no(staff_no)
-        clean_name = _check_name(name)
+        clean_name = check_name(name)
         try:
             chosen = roles if isinstance(roles, frozenset) else parse_roles(roles)
         except ValueError as exc:

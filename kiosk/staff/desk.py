@@ -23,8 +23,8 @@ from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.tally import method_label
 from kiosk.receipts import Issued
-from kiosk.staff.accounts import NotPermitted
 from kiosk.staff.roles import Permission, StaffUser
+from kiosk.staff.rules import NotPermitted
 
 
 class Reprinter(Protocol):

@@ -1,6 +1,6 @@
-"""The outbox schedule is the operator's: ``[fbs] outbox_interval_s``, ``refused_retry_minutes``
-and ``max_backoff_minutes`` reach the automat built by ``build_core`` and decide when FBS is asked
-again."""
+"""The outbox schedule is the operator's: ``[fbs] outbox_interval_s``, ``refused_retry_minutes``,
+``refused_retry_days`` and ``max_backoff_minutes`` reach the automat built by ``build_core`` and
+decide when FBS is asked again."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ from kiosk.app import Core, build_core
 from kiosk.clock import FakeClock
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.ledger.models import OutboxItem
-from kiosk.payment.outbox import MAX_BACKOFF, REFUSED_RETRY, FbsOutbox, backoff
+from kiosk.payment.outbox import (
+    MAX_BACKOFF,
+    REFUSED_RETRY,
+    REFUSED_RETRY_FOR,
+    FbsOutbox,
+    backoff,
+)
 from tests.payment_fakes import CPR, FakeFbs, FakeTerminal, debt_blocked_patron, mixed_claims
 
 CONFIG = """
@@ -46,6 +52,7 @@ signing_key = {{ file = "bon-key" }}
 
 TIMING = """outbox_interval_s = 7
 refused_retry_minutes = 5
+refused_retry_days = 3
 max_backoff_minutes = 2
 """
 
@@ -111,6 +118,7 @@ def next_attempt(core: Core) -> timedelta:
 def test_configured_timing_reaches_the_outbox_and_its_worker(core: Core) -> None:
     assert core.outbox is not None and core.outbox_worker is not None
     assert core.outbox.refused_retry == timedelta(minutes=5)
+    assert core.outbox.refused_retry_for == timedelta(days=3)
     assert core.outbox.max_backoff == timedelta(minutes=2)
     assert core.outbox_worker.interval_s == 7
 
@@ -124,6 +132,7 @@ def test_defaults_are_the_old_constants_and_the_test_override_still_wins(
     try:
         assert core.outbox is not None and core.outbox_worker is not None
         assert (core.outbox.refused_retry, core.outbox.max_backoff) == (REFUSED_RETRY, MAX_BACKOFF)
+        assert core.outbox.refused_retry_for == REFUSED_RETRY_FOR == timedelta(days=14)
         assert core.outbox_worker.interval_s == 0.5
     finally:
         core.close()
@@ -173,6 +182,10 @@ def test_backoff_never_exceeds_the_maximum() -> None:
         ("refused_retry_minutes = 0", "refused_retry_minutes"),
         ("max_backoff_minutes = -1", "max_backoff_minutes"),
         ('refused_retry_minutes = "soon"', "refused_retry_minutes"),
+        ("refused_retry_days = 0", "refused_retry_days"),
+        ("refused_retry_days = 366", "refused_retry_days"),
+        ("refused_retry_days = 1.5", "refused_retry_days"),
+        ('refused_retry_days = "two weeks"', "refused_retry_days"),
     ],
 )
 def test_bad_timing_is_refused_when_the_file_loads(tmp_path: Path, line: str, key: str) -> None:
@@ -183,3 +196,5 @@ def test_bad_timing_is_refused_when_the_file_loads(tmp_path: Path, line: str, ke
 def test_outbox_refuses_non_positive_intervals(core: Core, fbs: FakeFbs) -> None:
     with pytest.raises(ValueError, match="positive"):
         FbsOutbox(core.engine, fbs, core.clock, refused_retry=timedelta(0))
+    with pytest.raises(ValueError, match="positive"):
+        FbsOutbox(core.engine, fbs, core.clock, refused_retry_for=timedelta(0))

@@ -20,9 +20,9 @@ from kiosk.ledger.models import AuditEntry, Bon, Tender
 from kiosk.money import Money
 from kiosk.payment.states import State
 from kiosk.receipts import COPY_TEXT
-from kiosk.staff.accounts import NotPermitted
 from kiosk.staff.desk import SessionNotFound, StaffDesk
 from kiosk.staff.roles import Role, StaffUser
+from kiosk.staff.rules import NotPermitted
 from tests.payment_fakes import BON_SIGNING_KEY, CPR, FakePrinter, SessionRig, session_rig
 
 CLERK = StaffUser("17", "Sofie Skranke", frozenset({Role.STAFF}))

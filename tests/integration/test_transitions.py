@@ -30,6 +30,7 @@ from kiosk.ledger.transitions import (
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 DONE_STATES = {"done", "exported"}  # an outbox item in them carries done_at (a CHECK)
+CLOSED = "closed"  # an outbox item closed by hand carries closed_at (a CHECK)
 
 
 def new_session(conn: Connection, state: str = "paying") -> str:
@@ -52,6 +53,7 @@ def new_row(conn: Connection, table: StateTable, state: str) -> Any:
             session_id=new_session(conn), kind="fbs_registration",
             idempotency_key=uuid.uuid4().hex, state=state, amount_ore=100, payload={},
             created_at=NOW, done_at=NOW if state in DONE_STATES else None,
+            closed_at=NOW if state == CLOSED else None,
         ).returning(OutboxItem.id)).scalar_one()
     if table is BATCH:
         return conn.execute(insert(ExportBatch).values(
@@ -66,7 +68,9 @@ def new_row(conn: Connection, table: StateTable, state: str) -> Any:
 
 def extra(table: StateTable, to: str) -> dict[str, Any]:
     """Columns a CHECK wants with ``to``."""
-    return {"done_at": NOW} if table is OUTBOX and to in DONE_STATES else {}
+    if table is not OUTBOX:
+        return {}
+    return {"done_at": NOW} if to in DONE_STATES else {"closed_at": NOW} if to == CLOSED else {}
 
 
 def state_of(conn: Connection, table: StateTable, row_id: Any) -> str:

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 import pytest
 from pypdf import PdfReader
 
+from kiosk.cashbox import Emptying
 from kiosk.money import Money
 from kiosk.reports import Period, PeriodError, ZReport
 from kiosk.reports.csv_file import kr_decimal, render_csv
-from kiosk.reports.emptyings import Emptying
 from kiosk.reports.entries import finance_entries
 from kiosk.reports.figures import DebtorLine
 from kiosk.reports.pdf_file import render_pdf
@@ -38,8 +38,13 @@ def test_amounts_have_a_decimal_comma_and_no_thousands_separator(ore: int, shown
     assert kr_decimal(Money(ore)) == shown
 
 
+def emptied(device: str, by: str) -> Emptying:
+    """A 1 kr. coin box emptied at ``AT`` and counted right."""
+    return Emptying(1, "test-01", device, AT, by, "technician", {100: 1}, {100: 1})
+
+
 def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted() -> None:
-    r = report(emptyings=[Emptying(AT, "test-01", "=HYPERLINK(1)", "+tech", Money(100), {})])
+    r = report(emptyings=[emptied(device="=HYPERLINK(1)", by="+tech")])
     (row,) = [r for r in rows(render_csv(finance_entries(r))) if r["post"] == "forventet"]
     assert (row["reference"], row["tekst"]) == ("'=HYPERLINK(1)", "'+tech")
     (rounding,) = [
@@ -52,7 +57,7 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted() -> None:
 
 def test_no_text_leaves_with_a_cpr_in_it() -> None:
     """The last gate: every text cell is scrubbed, whatever the figures carry."""
-    r = report(emptyings=[Emptying(AT, "test-01", "coins", "0101901234", Money(100), {})])
+    r = report(emptyings=[emptied(device="coins", by="0101901234")])
     entries = finance_entries(r)
     csv_text = render_csv(entries).decode("utf-8-sig")
     pdf = PdfReader(io.BytesIO(render_pdf(entries, title="Z", made_at=AT)))

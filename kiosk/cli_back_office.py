@@ -1,0 +1,112 @@
+"""``kiosk cashbox`` and ``kiosk followup``: the cash boxes' emptying (:mod:`kiosk.cashbox`) and
+the FBS follow-up list (:mod:`kiosk.followup`) from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kiosk.cashbox import EMPTYING_ROLES
+from kiosk.cli_common import DEFAULT_CONFIG, load_for_command
+from kiosk.followup import CLOSE_OUTCOMES, CLOSE_ROLES
+
+
+def cmd_cashbox(args: argparse.Namespace) -> int:
+    """``kiosk cashbox expected|empty``: what the ledger expects in each cash box; record an
+    emptying with the counted pieces (``DENOMINATION=COUNT``, kroner) and print its slip."""
+    from kiosk.app import open_database
+    from kiosk.cashbox import CashBoxError, CashBoxes, cash_devices, parse_counted
+    from kiosk.clock import SystemClock
+    from kiosk.money import Money
+    from kiosk.receipts import as_text, render_emptying_slip
+
+    config = load_for_command(args, storage=True)
+    boxes = CashBoxes(
+        open_database(config), config.automat.id, SystemClock(), cash_devices(config.devices)
+    )
+    try:
+        if args.cashbox_command == "expected":
+            for box in boxes.expected():
+                print(f"{box.device}: {box.total}")
+                for ore, pieces in box.pieces.items():
+                    print(f"  {Money(ore)!s:>12} {pieces:>6} stk.")
+            return 0
+        emptying = boxes.empty(
+            args.device, parse_counted(args.counted), staff=args.staff, role=args.role
+        )
+    except CashBoxError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    print(as_text(render_emptying_slip(emptying, config.automat.library_name)))
+    return 0
+
+
+def cmd_followup(args: argparse.Namespace) -> int:
+    """``kiosk followup list|close``: FBS registrations FBS refused, and closing one by hand."""
+    from kiosk.app import open_database
+    from kiosk.clock import SystemClock, local
+    from kiosk.followup import FollowUpError, FollowUps
+
+    config = load_for_command(args, storage=True)
+    desk = FollowUps(open_database(config), config.automat.id, SystemClock())
+    try:
+        if args.followup_command == "close":
+            items = [desk.close(args.id, args.outcome, staff=args.staff, role=args.role,
+                                note=args.note)]
+        else:
+            items = desk.items(include_closed=args.all, fleet=args.fleet)
+    except FollowUpError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    for item in items:
+        print(f"{item.item_id:>6}  {local(item.paid_at):%d.%m.%Y}  {item.age_days:>3} dage"
+              f"  {item.amount!s:>12}  gebyr {', '.join(item.fee_ids)}  {item.attempts} forsøg"
+              f"  {item.state_text}")
+        print(f"        FBS: {item.reason}")
+        if item.closed and item.closed_at is not None:
+            print(f"        lukket {local(item.closed_at):%d.%m.%Y %H.%M} af {item.closed_by}"
+                  f" ({item.closed_role}): {item.outcome_text}")
+    if not items:
+        print("Ingen registreringer på opfølgningslisten.")
+    return 0
+
+
+
+def add_back_office_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The ``cashbox`` and ``followup`` subcommands."""
+    cashbox = sub.add_parser("cashbox", help="cash boxes: expected contents, emptying")
+    cashbox_sub = cashbox.add_subparsers(dest="cashbox_command", required=True, metavar="ACTION")
+    for action, help_ in [
+        ("expected", "what the ledger expects in each cash box now"),
+        ("empty", "record an emptying with the counted pieces and print its slip (audit-logged)"),
+    ]:
+        p = cashbox_sub.add_parser(action, help=help_)
+        p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE")
+        p.set_defaults(func=cmd_cashbox)
+        if action == "empty":
+            p.add_argument("device", help="the cash box, e.g. coin_acceptor or note_validator")
+            p.add_argument("counted", nargs="*", metavar="DENOMINATION=COUNT",
+                           help="pieces counted per denomination in kroner, e.g. 20=3 0.50=12")
+            p.add_argument("--staff", required=True, help="staff number of who counted")
+            p.add_argument("--role", default="technician", choices=EMPTYING_ROLES)
+    followup = sub.add_parser("followup", help="the FBS follow-up list: list, close an item")
+    followup_sub = followup.add_subparsers(
+        dest="followup_command", required=True, metavar="ACTION"
+    )
+    for action, help_ in [
+        ("list", "registrations FBS refused that wait for staff"),
+        ("close", "close an item with what was done by hand (audit-logged)"),
+    ]:
+        p = followup_sub.add_parser(action, help=help_)
+        p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE")
+        p.set_defaults(func=cmd_followup)
+        if action == "list":
+            p.add_argument("--all", action="store_true", help="also the closed items")
+            p.add_argument("--fleet", action="store_true", help="every automat's payments")
+        else:
+            p.add_argument("id", type=int, help="the item's number from the list")
+            p.add_argument("--outcome", required=True, choices=list(CLOSE_OUTCOMES))
+            p.add_argument("--staff", required=True, help="staff number of who closes it")
+            p.add_argument("--role", default="staff", choices=CLOSE_ROLES)
+            p.add_argument("--note", default="", help="what was done (needed for 'other')")
