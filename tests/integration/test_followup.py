@@ -172,7 +172,7 @@ def test_the_list_has_what_the_screen_shows(engine: Engine) -> None:
     assert item.item_id == item_id and item.fee_ids == ("101", "102")
     assert item.amount.ore == 3730 and item.reason == REFUSAL
     assert item.age_days == 3 and item.attempts == 2 and item.retrying and not item.closed
-    assert item.automat_id == AUTOMAT and item.patron == "Åse Ødegård (P1)"  # name and id, never a CPR
+    assert item.automat_id == AUTOMAT and item.patron == "Åse Ødegård (P1)"
     assert item.order_id == outbox_row(engine, item_id).idempotency_key
     assert item.state_text == "Afvist af FBS – prøves igen"
     assert item.next_attempt_at == rig.clock.now() + timedelta(hours=1)
