@@ -33,9 +33,10 @@ from kiosk.ledger.errors import ledger_write
 from kiosk.ledger.models import CashBoxEmptying, CashInventory
 from kiosk.ledger.repository import write_audit
 from kiosk.money import DKK_COINS, DKK_NOTES, Money, MoneyError
+from kiosk.staff.roles import GRANTS, Permission, Role
 
 #: who may empty a cash box (the role the caller logged in with)
-EMPTYING_ROLES = ("technician", "administrator")
+EMPTYING_ROLES = tuple(r.value for r in Role if r in GRANTS[Permission.EMPTY_CASH_BOX])
 #: the denominations a box of each kind can hold
 DENOMINATIONS: dict[str, tuple[int, ...]] = {"coin": DKK_COINS, "note": DKK_NOTES}
 #: the device names ``kiosk.devices.build_devices`` gives the cash acceptors

@@ -7,9 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.cashbox import EMPTYING_ROLES
-from kiosk.cli_common import DEFAULT_CONFIG, load_for_command
-from kiosk.followup import CLOSE_OUTCOMES, CLOSE_ROLES
+from kiosk.cli_common import DEFAULT_CONFIG, load_for_command, staff_login
+from kiosk.followup import CLOSE_OUTCOMES
+from kiosk.staff.roles import Permission
+from kiosk.staff.rules import LoginRefused, NotPermitted
 
 
 def cmd_cashbox(args: argparse.Namespace) -> int:
@@ -32,11 +33,16 @@ def cmd_cashbox(args: argparse.Namespace) -> int:
                 for ore, pieces in box.pieces.items():
                     print(f"  {Money(ore)!s:>12} {pieces:>6} stk.")
             return 0
-        emptying = boxes.empty(
-            args.device, parse_counted(args.counted), staff=args.staff, role=args.role
-        )
-    except CashBoxError as exc:
+        counted = parse_counted(args.counted)  # bad input refused before the PIN is asked
+        user = staff_login(args, config, Permission.EMPTY_CASH_BOX)
+        role = user.role_for(Permission.EMPTY_CASH_BOX)
+        assert role is not None
+        emptying = boxes.empty(args.device, counted, staff=user.staff_no, role=role.value)
+    except (CashBoxError, LoginRefused, NotPermitted) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    except EOFError:
+        print("kiosk: no PIN was given", file=sys.stderr)
         return 1
     print(as_text(render_emptying_slip(emptying, config.automat.library_name)))
     return 0
@@ -52,12 +58,18 @@ def cmd_followup(args: argparse.Namespace) -> int:
     desk = FollowUps(open_database(config), config.automat.id, SystemClock())
     try:
         if args.followup_command == "close":
-            items = [desk.close(args.id, args.outcome, staff=args.staff, role=args.role,
+            user = staff_login(args, config, Permission.FOLLOW_UP)
+            role = user.role_for(Permission.FOLLOW_UP)
+            assert role is not None
+            items = [desk.close(args.id, args.outcome, staff=user.staff_no, role=role.value,
                                 note=args.note)]
         else:
             items = desk.items(include_closed=args.all, fleet=args.fleet)
-    except FollowUpError as exc:
+    except (FollowUpError, LoginRefused, NotPermitted) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    except EOFError:
+        print("kiosk: no PIN was given", file=sys.stderr)
         return 1
     for item in items:
         print(f"{item.item_id:>6}  {local(item.paid_at):%d.%m.%Y}  {item.age_days:>3} dage"
@@ -88,8 +100,8 @@ def add_back_office_parsers(sub: argparse._SubParsersAction) -> None:  # type: i
             p.add_argument("device", help="the cash box, e.g. coin_acceptor or note_validator")
             p.add_argument("counted", nargs="*", metavar="DENOMINATION=COUNT",
                            help="pieces counted per denomination in kroner, e.g. 20=3 0.50=12")
-            p.add_argument("--staff", required=True, help="staff number of who counted")
-            p.add_argument("--role", default="technician", choices=EMPTYING_ROLES)
+            p.add_argument("--as", dest="as_staff", required=True, metavar="STAFF_NO",
+                           help="the technician or administrator who counted (PIN asked)")
     followup = sub.add_parser("followup", help="the FBS follow-up list: list, close an item")
     followup_sub = followup.add_subparsers(
         dest="followup_command", required=True, metavar="ACTION"
@@ -107,6 +119,6 @@ def add_back_office_parsers(sub: argparse._SubParsersAction) -> None:  # type: i
         else:
             p.add_argument("id", type=int, help="the item's number from the list")
             p.add_argument("--outcome", required=True, choices=list(CLOSE_OUTCOMES))
-            p.add_argument("--staff", required=True, help="staff number of who closes it")
-            p.add_argument("--role", default="staff", choices=CLOSE_ROLES)
+            p.add_argument("--as", dest="as_staff", required=True, metavar="STAFF_NO",
+                           help="the member of staff who closes it (PIN asked)")
             p.add_argument("--note", default="", help="what was done (needed for 'other')")

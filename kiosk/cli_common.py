@@ -4,11 +4,14 @@ of a configuration error, and loading the configuration before a command runs.""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from kiosk.config import KioskConfig, load_config
 from kiosk.logs import setup_logging
 from kiosk.preflight import check_storage
+from kiosk.staff.roles import Permission, StaffUser
+from kiosk.staff.rules import NotPermitted
 
 DEFAULT_CONFIG = Path("/etc/kiosk/kiosk.toml")
 EXIT_CONFIG = 2
@@ -22,3 +25,35 @@ def load_for_command(args: argparse.Namespace, *, storage: bool = False) -> Kios
     if storage:
         check_storage(config)
     return config
+
+
+def read_typed(prompt: str, *, hidden: bool = True, confirm: bool = False) -> str:
+    """One line typed by the administrator: from the terminal without echo (``getpass``), or,
+    when stdin is not a terminal (a script), the next line of stdin. Never an argument: argv is
+    visible to every user in ``ps`` and kept in the shell's history."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError(prompt.strip().rstrip(":"))
+        return line.rstrip("\r\n")
+    first = getpass.getpass(prompt) if hidden else input(prompt)
+    if confirm and getpass.getpass("Gentag: ") != first:
+        raise ValueError("de to indtastninger er ikke ens; intet er ændret")
+    return first
+
+
+def staff_login(args: argparse.Namespace, config: KioskConfig, permission: Permission) -> StaffUser:
+    """The member of staff ``--as`` names, their PIN asked (:func:`read_typed`) and checked as at
+    the automat (wrong tries count and lock), who must hold ``permission``: the audit log then
+    names who did it, as in staff mode. Raises LoginRefused or NotPermitted (one line each)."""
+    from kiosk.app import open_database
+    from kiosk.clock import SystemClock
+    from kiosk.staff.accounts import staff_book_for
+
+    book = staff_book_for(config, open_database(config), SystemClock())
+    user = book.login(args.as_staff, read_typed(f"PIN for {args.as_staff}: "))
+    if not user.may(permission):
+        raise NotPermitted(user, permission)
+    return user

@@ -6,24 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.cli_common import DEFAULT_CONFIG, load_for_command
+from kiosk.cli_common import DEFAULT_CONFIG, load_for_command, read_typed
 
-
-def _typed(prompt: str, *, hidden: bool = True, confirm: bool = False) -> str:
-    """One line typed by the administrator: from the terminal without echo (``getpass``), or,
-    when stdin is not a terminal (a script), the next line of stdin. Never an argument: argv is
-    visible to every user in ``ps`` and kept in the shell's history."""
-    import getpass
-
-    if not sys.stdin.isatty():
-        line = sys.stdin.readline()
-        if not line:
-            raise EOFError(prompt.strip().rstrip(":"))
-        return line.rstrip("\r\n")
-    first = getpass.getpass(prompt) if hidden else input(prompt)
-    if confirm and getpass.getpass("Gentag: ") != first:
-        raise ValueError("de to indtastninger er ikke ens; intet er ændret")
-    return first
+CARD_PROMPT = "Scan eller skriv kortnummeret: "
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
@@ -60,7 +45,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
             return 0
         by: StaffUser | Actor
         if args.as_staff:
-            by = book.login(args.as_staff, _typed(f"PIN for {args.as_staff}: "))
+            by = book.login(args.as_staff, read_typed(f"PIN for {args.as_staff}: "))
         elif book.has_administrator():
             raise StaffUsageError(
                 "as_required", "der findes en administrator: angiv hvem du er med --as NUMMER"
@@ -69,8 +54,8 @@ def cmd_staff(args: argparse.Namespace) -> int:
             by = Actor(f"os:{getpass.getuser()}", "system")
         number = args.staff_no
         if action == "add":
-            pin = _typed(f"Ny PIN for {number}: ", confirm=True)
-            card = _typed("Scan eller skriv kortnummeret: ", hidden=False) if args.card else None
+            pin = read_typed(f"Ny PIN for {number}: ", confirm=True)
+            card = read_typed(CARD_PROMPT, hidden=False) if args.card else None
             account = book.add(number, args.name, args.roles, pin, by=by, card=card)
             print(f"Medarbejder {account.staff_no} ({account.name}, {roles_text(account.roles)})"
                   " er oprettet.")
@@ -78,14 +63,14 @@ def cmd_staff(args: argparse.Namespace) -> int:
             book.remove(number, by=by)
             print(f"Medarbejder {number} er lukket og kan ikke længere logge ind.")
         elif action == "reset-pin":
-            book.reset_pin(number, _typed(f"Ny PIN for {number}: ", confirm=True), by=by)
+            book.reset_pin(number, read_typed(f"Ny PIN for {number}: ", confirm=True), by=by)
             print(f"Medarbejder {number} har fået en ny PIN-kode.")
         elif action == "unlock":
             was_locked = book.unlock(number, by=by)
             print(f"Medarbejder {number} er låst op." if was_locked
                   else f"Medarbejder {number} var ikke låst; forkerte forsøg er nulstillet.")
         else:  # card
-            card = None if args.clear else _typed("Scan eller skriv kortnummeret: ", hidden=False)
+            card = None if args.clear else read_typed(CARD_PROMPT, hidden=False)
             book.set_card(number, card, by=by)
             print(f"Medarbejder {number} har nu {'intet kort' if card is None else 'et nyt kort'}.")
     except (LoginRefused, StaffUsageError, NotPermitted, ValueError) as exc:

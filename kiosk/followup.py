@@ -25,6 +25,7 @@ from kiosk.ledger.repository import write_audit
 from kiosk.ledger.transitions import OUTBOX, MoveRefused, move
 from kiosk.money import Money
 from kiosk.patron_ids import shown
+from kiosk.staff.roles import GRANTS, Permission, Role
 
 #: what a person did about a refused registration, in the words the screen and report show
 CLOSE_OUTCOMES = {
@@ -34,7 +35,7 @@ CLOSE_OUTCOMES = {
     "other": "Andet",
 }
 #: who may close an item (the role the caller logged in with)
-CLOSE_ROLES = ("staff", "administrator")
+CLOSE_ROLES = tuple(r.value for r in Role if r in GRANTS[Permission.FOLLOW_UP])
 STATE_WORDS = {
     "refused": "Afvist af FBS – prøves igen",
     "parked": "Afvist af FBS – venter på personalet",

@@ -4,6 +4,7 @@ clear line (exit 1, nothing written) for bad input."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -15,18 +16,30 @@ from kiosk.config import load_config
 from kiosk.ledger.models import AuditEntry, CashBoxEmptying, OutboxItem
 from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
-from tests.payment_fakes import session_rig
+from kiosk.staff.accounts import staff_book_for
+from kiosk.staff.rules import Actor
+from tests.payment_fakes import FakeClock, session_rig
+
+TECH, DESK = ("4711", "2468"), ("17", "1357")  # staff numbers and PINs
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
+def run(capsys: pytest.CaptureFixture[str], *args: str, pin: str = "") -> tuple[int, str, str]:
+    """``kiosk ARGS`` with ``pin`` on stdin (the PIN is asked, never an argument)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("sys.stdin", io.StringIO(pin + "\n"))
+        code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
 
 
 @pytest.fixture
 def ledger(config_file: Path) -> Engine:
-    engine = open_database(load_config(config_file))
+    config = load_config(config_file)
+    engine = open_database(config)
+    book = staff_book_for(config, engine, FakeClock())
+    setup = Actor("test-setup", "system")
+    book.add(TECH[0], "Tea Tekniker", "technician", TECH[1], by=setup)
+    book.add(DESK[0], "Sofie Skranke", "staff", DESK[1], by=setup)
     yield engine
     engine.dispose()
 
@@ -44,7 +57,7 @@ def test_expected_then_empty_prints_the_slip(
     assert code == 0 and "coin_acceptor: 40,50 kr." in out and "20,00 kr.      2 stk." in out
 
     code, out, _ = run(capsys, "cashbox", "empty", "--config", cfg, "coin_acceptor", "20=2",
-                       "0,50=1", "10=1", "--staff", "4711")
+                       "0,50=1", "10=1", "--as", TECH[0], pin=TECH[1])
     assert code == 0 and "TØMNING AF KASSEBOKS" in out and "Testbiblioteket" in out
     assert "4711 (tekniker)" in out and "+10,00 kr." in out
     code, out, _ = run(capsys, "cashbox", "expected", "--config", cfg)
@@ -70,11 +83,12 @@ def test_bad_counts_are_one_line_and_write_nothing(
     till.record_tender(TenderEvent(till.open_session(), "coin", Money(2000), Money(2000),
                                    device="coin_acceptor"))
     code, out, err = run(capsys, "cashbox", "empty", "--config", str(config_file), *args,
-                         "--staff", "4711")
+                         "--as", TECH[0], pin=TECH[1])
     assert code == 1 and out == "" and err.startswith(message) and err.count("\n") == 1
     with ledger.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(CashBoxEmptying)) == 0
-        assert conn.scalar(select(func.count()).select_from(AuditEntry)) == 0
+        actions = set(conn.scalars(select(AuditEntry.action)))
+    assert actions <= {"staff_added", "staff_login"}  # who tried is logged; no emptying
 
 
 def test_followup_list_and_close(
@@ -95,17 +109,49 @@ def test_followup_list_and_close(
     assert "FBS: Ingen regnskabsperiode" in out and "Afvist af FBS – prøves igen" in out
 
     code, _, err = run(capsys, "followup", "close", "--config", cfg, item, "--outcome", "other",
-                       "--staff", "s17")
+                       "--as", DESK[0], pin=DESK[1])
     assert code == 1 and err == "kiosk: the outcome 'other' needs a note saying what was done\n"
     code, out, _ = run(capsys, "followup", "close", "--config", cfg, item, "--outcome",
-                       "registered_by_hand", "--staff", "s17")
-    assert code == 0 and "Lukket" in out and "af s17 (staff): Registreret manuelt i FBS" in out
+                       "registered_by_hand", "--as", DESK[0], pin=DESK[1])
+    assert code == 0 and "Lukket" in out and "af 17 (staff): Registreret manuelt i FBS" in out
     code, out, _ = run(capsys, "followup", "list", "--config", cfg)
     assert out == "Ingen registreringer på opfølgningslisten.\n"
     code, out, _ = run(capsys, "followup", "list", "--config", cfg, "--all")
-    assert "af s17" in out
+    assert "af 17" in out
     code, _, err = run(capsys, "followup", "close", "--config", cfg, item, "--outcome",
-                       "refunded", "--staff", "s02")
-    assert code == 1 and "already closed" in err and "by s17" in err
+                       "refunded", "--as", DESK[0], pin=DESK[1])
+    assert code == 1 and "already closed" in err and "by 17" in err
     with ledger.connect() as conn:
-        assert conn.scalar(select(OutboxItem.closed_by)) == "s17"
+        assert conn.scalar(select(OutboxItem.closed_by)) == "17"
+
+
+@pytest.mark.parametrize(
+    ("who", "pin", "message"),
+    [
+        (DESK[0], DESK[1], "kiosk: Medarbejder 17 har ikke adgang til dette (empty_cash_box)."),
+        (TECH[0], "0000", "kiosk: "),  # a wrong PIN: the login's own words, counted as a try
+        ("999", "1234", "kiosk: "),  # nobody
+    ],
+)
+def test_only_a_technician_who_gives_their_pin_empties_a_cash_box(
+    config_file: Path, ledger: Engine, capsys: pytest.CaptureFixture[str], who: str, pin: str,
+    message: str,
+) -> None:
+    """The emptying names who counted in the audit log: the CLI asks who (``--as``) and their
+    PIN, as staff mode does; staff (not technicians) may not, and nothing is written."""
+    till = Ledger(ledger, "test-01")
+    till.record_tender(TenderEvent(till.open_session(), "coin", Money(2000), Money(2000),
+                                   device="coin_acceptor"))
+    code, out, err = run(capsys, "cashbox", "empty", "--config", str(config_file),
+                         "coin_acceptor", "20=1", "--as", who, pin=pin)
+    assert code == 1 and out == "" and err.startswith(message) and err.count("\n") == 1
+    with ledger.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(CashBoxEmptying)) == 0
+
+
+def test_a_technician_cannot_close_a_follow_up_item(
+    config_file: Path, ledger: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "followup", "close", "--config", str(config_file), "1",
+                       "--outcome", "refunded", "--as", TECH[0], pin=TECH[1])
+    assert code == 1 and err == "kiosk: Medarbejder 4711 har ikke adgang til dette (follow_up).\n"
