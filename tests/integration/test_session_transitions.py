@@ -5,17 +5,16 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
-
 from argon2 import PasswordHasher
+from sqlalchemy import Engine
 
 from drivers.base import CardOutcome
 from drivers.base.reader import IdentifierRead, IdSource
 from kiosk.clock import FakeClock
-from kiosk.staff.accounts import Actor, StaffBook
 from kiosk.ledger.audit import run_audit
 from kiosk.money import Money
 from kiosk.payment.states import TRANSITIONS, Event, State
+from kiosk.staff.accounts import Actor, StaffBook
 from tests.integration.test_ledger_fault import Outage
 from tests.payment_fakes import BON_SIGNING_KEY, CPR, ManualRunner, session_rig
 
