@@ -27,7 +27,7 @@ from tests.payment_fakes import AUTOMAT, BON_SIGNING_KEY, LIBRARY_CARD
 from tests.ui.conftest import WAIT_MS, UiWorld, make_world
 from ui.compose import shutdown
 from ui.staff.menu import MenuEntry, visible_entries
-from ui.window import IdleSettings
+from ui.window import AutomatWindow, IdleSettings
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 CLERK_CARD = "7000017"
@@ -43,7 +43,7 @@ class StaffWorld:
     bons: BonBook
 
     @property
-    def w(self):
+    def w(self) -> AutomatWindow:
         return self.ui.window
 
     def tables(self) -> tuple[list, ...]:
@@ -390,6 +390,6 @@ def test_todays_z_report_on_screen_and_printed(staff: StaffWorld) -> None:
     assert line.split()[-2:] == ["1", "45.00"]
     staff.ui.click(screen.print_it)
     staff.wait_banner(screen, "udskrevet")
-    (report,) = [d for d in staff.ui.printer.slips if d.kind == "report"]
+    assert [d.kind for d in staff.ui.printer.slips] == ["bon", "report"]
     assert "Z-RAPPORT" in staff.ui.printer.texts("report")[0]
     assert staff.audit("z_report_printed")[0]["printed"] is True
