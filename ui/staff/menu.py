@@ -92,7 +92,7 @@ class StaffMenuScreen(StaffScreen):
         )
         for key, b in self.entry_buttons.items():
             b.setText(translate("StaffMenu", ENTRY_TEXTS[key]))
-        self.logout.setText("⏻ " + translate("StaffMenu", "Log out"))
+        self.logout.setText(translate("StaffMenu", "Log out"))
         super().retranslate()
 
     def forget(self) -> None:

@@ -635,7 +635,7 @@
     <name>StaffBons</name>
     <message>
       <source>Cash paid at the desk</source>
-      <translation></translation>
+      <translation>Betalt kontant i skranken</translation>
     </message>
     <message>
       <source>The automat gave no credit bon</source>
@@ -647,7 +647,7 @@
     </message>
     <message>
       <source>Issued by mistake</source>
-      <translation></translation>
+      <translation>Udstedt ved en fejl</translation>
     </message>
     <message>
       <source>Paid back in cash</source>
@@ -729,7 +729,7 @@
     <name>StaffMenu</name>
     <message>
       <source>Issue a bon</source>
-      <translation></translation>
+      <translation>Udsted en bon</translation>
     </message>
     <message>
       <source>Outstanding bons and void</source>
