@@ -45,9 +45,10 @@ def test_an_older_ledger_is_upgraded_through_alembic(tmp_path: Path) -> None:
         upgrade(engine, "0004_debtor")  # a field automat before the last software update
         assert stamped_revisions(engine) == {"0004_debtor"} and not is_at_head(engine)
         upgrade(engine)
-        assert current_revision(engine) == head_revision() == "0007_outbox_lease"
-        with engine.connect() as conn:  # the last migration's column is really there
+        assert current_revision(engine) == head_revision() == "0008_staff_accounts"
+        with engine.connect() as conn:  # the later migrations' column and table are really there
             conn.execute(text("SELECT resolve_token FROM tenders"))
+            conn.execute(text("SELECT staff_no, pin_hash, locked_until FROM staff_accounts"))
     finally:
         engine.dispose()
 
