@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ui.bridge import Snapshot
 from ui.i18n import translate
@@ -15,9 +15,23 @@ from ui.screens.base import Screen
 from ui.widgets import button
 
 if TYPE_CHECKING:
-    from ui.staff.mode import StaffMode
+    from ui.bridge import SessionBridge
 
 log = logging.getLogger(__name__)
+
+
+class StaffHost(Protocol):
+    """What a staff screen needs of staff mode (``ui.staff.mode.StaffMode``)."""
+
+    bridge: SessionBridge
+    desk: Callable[[], Any]
+
+    @property
+    def user(self) -> Any: ...
+
+    def open(self, screen: Any) -> None: ...
+
+    def show_menu(self) -> None: ...
 
 
 def refusal_text(error: BaseException) -> str:
@@ -46,7 +60,7 @@ class StaffScreen(Screen):
     """A page of staff mode. Its banner is its own (the session's view has no staff messages
     beyond the login), so a new view does not clear what the desk just answered."""
 
-    def __init__(self, mode: StaffMode, *, back: bool = True) -> None:
+    def __init__(self, mode: StaffHost, *, back: bool = True) -> None:
         super().__init__()
         self.mode = mode
         self.busy = False

@@ -5,7 +5,7 @@ max_amount`` and the roles; its refusals are shown in its own words."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import QButtonGroup, QGridLayout, QPushButton, QVBoxLayout, QWidget
@@ -13,11 +13,8 @@ from PySide6.QtWidgets import QButtonGroup, QGridLayout, QPushButton, QVBoxLayou
 from kiosk.money import Money
 from ui.i18n import translate
 from ui.screens.claims import ClaimsList
-from ui.staff.base import StaffScreen
+from ui.staff.base import StaffHost, StaffScreen
 from ui.widgets import Keypad, button, label, money_text
-
-if TYPE_CHECKING:
-    from ui.staff.mode import StaffMode
 
 #: why a bon is issued: printed on the slip as chosen (in the screen's language, Danish first)
 ISSUE_REASONS = (
@@ -64,7 +61,7 @@ def clear_choice(group: QButtonGroup) -> None:
 
 
 class IssueBonScreen(StaffScreen):
-    def __init__(self, mode: StaffMode) -> None:
+    def __init__(self, mode: StaffHost) -> None:
         super().__init__(mode)
         self.hint = label()
         self.amount = label(name="entry")
@@ -147,7 +144,7 @@ class IssueBonScreen(StaffScreen):
 class BonsScreen(StaffScreen):
     """The outstanding bons, newest first; choose one and a reason to void it."""
 
-    def __init__(self, mode: StaffMode) -> None:
+    def __init__(self, mode: StaffHost) -> None:
         super().__init__(mode)
         self.summary = label()
         self.body.addWidget(self.summary)
@@ -194,6 +191,7 @@ class BonsScreen(StaffScreen):
             self.bon_group.addButton(b)
             self.bon_buttons[t.short_code] = b
             self.list_layout.addWidget(b)
+            b.show()  # at once: a layout shows a new child only on the next event-loop turn
         self.summary.setText(listing_total(self.tickets, "da"))
 
     def void_chosen(self) -> None:

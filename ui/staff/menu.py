@@ -4,7 +4,7 @@ core's one table) and whose screen this automat has; and the log-out button."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QGridLayout, QPushButton
@@ -12,11 +12,8 @@ from PySide6.QtWidgets import QGridLayout, QPushButton
 from kiosk.staff.roles import Permission
 from ui.bridge import Snapshot
 from ui.i18n import translate
-from ui.staff.base import StaffScreen
+from ui.staff.base import StaffHost, StaffScreen
 from ui.widgets import button, label
-
-if TYPE_CHECKING:
-    from ui.staff.mode import StaffMode
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,7 @@ def visible_entries(entries: list[MenuEntry], user: Any) -> list[MenuEntry]:
 
 
 class StaffMenuScreen(StaffScreen):
-    def __init__(self, mode: StaffMode) -> None:
+    def __init__(self, mode: StaffHost) -> None:
         super().__init__(mode, back=False)
         self.who = label()
         self.none = label()

@@ -4,7 +4,7 @@ and the desk (``kiosk.staff.desk.StaffDesk``) they call."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kiosk.staff.roles import Permission
 from ui.bridge import SessionBridge
@@ -16,13 +16,12 @@ from ui.staff.menu import MenuEntry, StaffMenuScreen
 from ui.staff.receipts import FindPaymentScreen
 from ui.staff.report import ZReportScreen
 
-if TYPE_CHECKING:
-    from ui.window import AutomatWindow
-
 
 class StaffMode:
+    """``window`` is the ``AutomatWindow`` (its latest snapshot, and it draws the screen)."""
+
     def __init__(
-        self, window: AutomatWindow, bridge: SessionBridge, desk: Callable[[], Any]
+        self, window: Any, bridge: SessionBridge, desk: Callable[[], Any]
     ) -> None:
         self.window = window
         self.bridge = bridge

@@ -3,21 +3,18 @@ of its receipt (the core marks it KOPI)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt
 
 from kiosk.receipts import METHOD_TEXT, danish_datetime
 from ui.i18n import translate
-from ui.staff.base import StaffScreen
+from ui.staff.base import StaffHost, StaffScreen
 from ui.widgets import CROCKFORD, Keypad, button, label, money_text
-
-if TYPE_CHECKING:
-    from ui.staff.mode import StaffMode
 
 
 class FindPaymentScreen(StaffScreen):
-    def __init__(self, mode: StaffMode) -> None:
+    def __init__(self, mode: StaffHost) -> None:
         super().__init__(mode)
         self.hint = label()
         self.entry = label(name="entry")

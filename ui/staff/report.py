@@ -3,21 +3,18 @@ and on the receipt printer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt
 
 from ui.i18n import translate
 from ui.screens.claims import ClaimsList
-from ui.staff.base import StaffScreen
+from ui.staff.base import StaffHost, StaffScreen
 from ui.widgets import button, label
-
-if TYPE_CHECKING:
-    from ui.staff.mode import StaffMode
 
 
 class ZReportScreen(StaffScreen):
-    def __init__(self, mode: StaffMode) -> None:
+    def __init__(self, mode: StaffHost) -> None:
         super().__init__(mode)
         self.text = label(wrap=False)
         self.text.setStyleSheet("font-family: monospace;")
