@@ -40,6 +40,8 @@ from kiosk.payment.runner import Runner
 from kiosk.payment.session import PaymentSession
 from kiosk.receipts import ReceiptDesk
 from kiosk.runtime import OutboxWorker, ReceiptService
+from kiosk.staff.accounts import StaffBook, staff_book_for
+from kiosk.staff.desk import StaffDesk
 
 if TYPE_CHECKING:  # imported where built: a kiosk without [debtor] never loads the exporter
     from kiosk.debtor.scheduler import ExportScheduler
@@ -93,6 +95,8 @@ class Core:
     recovery: RecoveryReport | None = None
     cash_boxes: CashBoxes | None = None  # technician: expected contents, emptying
     follow_ups: FollowUps | None = None  # staff: the FBS follow-up list
+    staff: StaffBook | None = None  # staff accounts: the login at the attract screen
+    staff_desk: StaffDesk | None = None  # what staff mode does (bons, reprints, Z-report)
     relay: EventRelay = field(default_factory=EventRelay)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
@@ -111,6 +115,7 @@ class Core:
             cash=self.config.cash,
             claims_config=self.config.claims,
             runner=runner,
+            staff=self.staff,
         )
         if self.receipts is not None:
             self.receipts.attach(session)
@@ -256,6 +261,10 @@ def _assemble(
         library_name=config.automat.library_name,
         automat_id=config.automat.id,
         now=core.clock.now,
+    )
+    core.staff = staff_book_for(config, core.engine, core.clock)
+    core.staff_desk = StaffDesk(
+        core.engine, core.clock, config.automat.id, core.bons, core.receipts
     )
     # before the first citizen: finish or undo whatever a crash left, asking the terminal
     core.outbox.release_leases()

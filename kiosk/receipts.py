@@ -305,6 +305,20 @@ def render_emptying_slip(emptying: Emptying, library_name: str) -> Document:
     return Document("emptying_slip", tuple(blocks))
 
 
+def render_report(title: str, lines: Sequence[str], library_name: str = "") -> Document:
+    """A report for staff (the Z-report) on the receipt printer: its lines as they are (they are
+    laid out for the slip's 42 columns), under a title."""
+    if not lines:
+        raise ReceiptError("a report needs at least one line")
+    blocks: list[Block] = []
+    if library_name:
+        blocks.append(Text(library_name, Align.CENTER, bold=True))
+    blocks += [Text(title, Align.CENTER, bold=True, large=True), Rule()]
+    blocks += [Text(_clean(line)) if line.strip() else Blank() for line in lines]
+    blocks.append(Rule())
+    return Document("report", tuple(blocks))
+
+
 def as_text(document: Document, width: int = 42) -> str:
     """Plain text of a receipt or bon for the screen (when the printer cannot print)."""
     return render_text(document, width)

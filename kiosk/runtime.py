@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from drivers.base.printer import Document
 from kiosk.domain import Claim, PayableIn
 from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Tender
 from kiosk.money import Money
@@ -196,6 +197,11 @@ class ReceiptService:
             except Exception:  # the screen's trouble must not stop the bon from printing
                 log.exception("on_issued failed")
         return issued
+
+    def print_document(self, document: Document) -> Issued:
+        """Print any document (e.g. staff's Z-report) and tell it like a receipt; on this
+        thread."""
+        return self._keep(self.desk.issue(document))
 
     def print_bon(self, ticket: Any) -> Issued:
         """Print a credit bon no session shows (e.g. one recovery issued); on this thread."""

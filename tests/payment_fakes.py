@@ -401,6 +401,7 @@ def session_rig(
     on_settled: Callable[[str], None] | None = None,
     printer: ReceiptPrinter | None = None,
     library_name: str = LIBRARY,
+    staff: Any = None,
 ) -> SessionRig:
     """A :class:`PaymentSession` built as ``Core.new_session`` builds it, on ``engine``'s ledger.
 
@@ -409,7 +410,8 @@ def session_rig(
     failing ledger is retried when the test runs ``rig.retries``, never on a timer. The coin and
     note acceptors deliver their events straight to the session (a UI test points them at its
     bridge). With ``printer`` the core's :class:`ReceiptService` is attached: FBS at once after
-    settlement, then the receipt and any credit bon on that printer."""
+    settlement, then the receipt and any credit bon on that printer. ``staff``: the staff
+    accounts (a ``StaffBook``) the attract screen's staff login asks."""
     clock = clock or FakeClock()
     retries = Retries()
     fbs = fbs or citizens_fbs()
@@ -438,6 +440,7 @@ def session_rig(
         runner=runner,
         on_settled=on_settled,
         schedule=retries,
+        staff=staff,
     )
     coins = FakeAcceptor("coins", "coin", session.on_device_event)
     notes = FakeAcceptor("notes", "note", session.on_device_event)

@@ -95,6 +95,7 @@ def idle_settings(config: KioskConfig) -> IdleSettings:
         idle_ms=ui.idle_seconds * 1000,
         countdown_s=ui.countdown_seconds,
         end_screen_ms=ui.end_screen_seconds * 1000,
+        staff_idle_ms=config.staff.idle_logout_s * 1000,
     )
 
 
@@ -129,6 +130,7 @@ def automat_over_core(
         cash=config.cash,
         fbs_health=lambda: bool(world["core"].fbs.health().ok),
         idle=idle or idle_settings(config),
+        staff_desk=lambda: world["core"].staff_desk if "core" in world else None,
     )
     relay = PrintStatusRelay(window.receipt, window.ended)
     if config.ui.larger_text:

@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # the session (and the ledger under it) loads after the first
 
 log = logging.getLogger(__name__)
 
+#: what a GUI-side callback of :meth:`SessionBridge.run` receives: the result, or the error
+Done = Callable[[Any, BaseException | None], None]
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
@@ -60,6 +63,7 @@ class SessionBridge(QObject):
     service = Signal(object)  # ServiceStatus, emitted on the GUI thread
     _views_waiting = Signal()  # worker → GUI: there are views in the queue
     _service_checked = Signal(bool, str)  # worker → GUI: FBS ok, methods joined by ","
+    _work_waiting = Signal()  # pool → GUI: finished work waits in the queue
 
     def __init__(
         self,
@@ -74,8 +78,10 @@ class SessionBridge(QObject):
         self.worker = worker or SessionWorker()
         self.runner = runner or PoolRunner(self.worker)
         self._views: deque[Snapshot] = deque()
+        self._done: deque[tuple[Done, Any, BaseException | None]] = deque()
         self._lock = threading.Lock()
         self._views_waiting.connect(self._deliver_views)
+        self._work_waiting.connect(self._deliver_work)
         self._service_checked.connect(self._deliver_service)
         if session is not None:
             self.attach(session)
@@ -112,6 +118,15 @@ class SessionBridge(QObject):
     @Slot(bool, str)
     def _deliver_service(self, fbs_ok: bool, methods: str) -> None:
         self.service.emit(ServiceStatus(fbs_ok, tuple(m for m in methods.split(",") if m)))
+
+    @Slot()
+    def _deliver_work(self) -> None:
+        while True:
+            with self._lock:
+                if not self._done:
+                    return
+                done, result, error = self._done.popleft()
+            done(result, error)
 
     def _call(self, name: str, *args: Any) -> None:
         self.worker.post(self._call_now, name, *args)
@@ -190,6 +205,29 @@ class SessionBridge(QObject):
 
     def reset(self) -> None:
         self._call("reset")
+
+    # -- staff mode ----------------------------------------------------------------------------
+    def ask_staff(self) -> None:
+        """The long press on the attract screen's corner (the session refuses it elsewhere)."""
+        self._call("ask_staff")
+
+    def staff_login(self, staff_no: str | None, pin: str) -> None:
+        """The staff number typed (``None``: the staff card shown) and the PIN."""
+        self._call("staff_login", staff_no, pin)
+
+    def staff_logout(self) -> None:
+        self._call("staff_logout")
+
+    def run(self, work: Callable[[], Any], done: Done) -> None:
+        """Run ``work`` (the database, the printer: staff mode's desk) on the pool, never the GUI
+        thread; ``done(result, error)`` is called on the GUI thread."""
+
+        def finished(result: Any, error: BaseException | None) -> None:  # on the worker
+            with self._lock:
+                self._done.append((done, result, error))
+            self._work_waiting.emit()
+
+        self.worker.post(lambda: self.runner.submit(work, finished))
 
     def check_service(self, fbs_health: Callable[[], bool]) -> None:
         """FBS health runs on the pool, device health on the worker; the result is emitted."""

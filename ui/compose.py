@@ -11,7 +11,7 @@ PrintStatusRelay``. The UI tests build the same session over in-memory fakes
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 
@@ -35,6 +35,7 @@ def build_automat(
     fbs_health: Callable[[], bool] | None = None,
     idle: IdleSettings | None = None,
     languages: Languages | None = None,
+    staff_desk: Callable[[], Any] | None = None,
 ) -> AutomatWindow:
     """Run ``session`` on a session worker behind a bridge and build the window over it.
 
@@ -56,6 +57,7 @@ def build_automat(
         languages=languages or Languages(),
         idle=idle or IdleSettings(),
         fbs_health=fbs_health,
+        staff_desk=staff_desk,
     )
     if callable(session):
         # load the core once the first screen is painted, not in a race with painting it

@@ -24,6 +24,8 @@ COIN_IDS = {
 }  # fmt: skip
 COINS_ORE = tuple(COIN_IDS)
 NOTES_ORE = (5000, 10000, 20000, 50000, 100000)
+#: the demo's member of staff: number, PIN, staff card (a barcode the scanner reads)
+DEMO_STAFF = ("1001", "2468", "7001001")
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,18 @@ class CoreHands:
     def issue_bon(self, value_ore: int) -> BonTicket:
         """A bon issued by staff at the desk (the citizen paid it there in cash)."""
         return self.core.bons.issue(Money(value_ore), "demo-staff")
+
+    def demo_staff(self) -> tuple[str, str, str]:
+        """The demo's member of staff (number, PIN, staff card), made in the ledger if missing;
+        ``docs/demo-patrons.md`` lists it."""
+        from kiosk.staff.accounts import Actor
+
+        book = self.core.staff
+        assert book is not None
+        if not any(a.staff_no == DEMO_STAFF[0] for a in book.accounts()):
+            book.add(DEMO_STAFF[0], "Demo Medarbejder", "staff", DEMO_STAFF[1],
+                     by=Actor("demo", "system"), card=DEMO_STAFF[2])
+        return DEMO_STAFF
 
     def next_day(self) -> None:
         """The automat's clock moves a day on (a citizen comes back tomorrow); only a core

@@ -243,6 +243,30 @@ MESSAGES: dict[str, Message] = {
         "warn",
         QT_TRANSLATE_NOOP("Messages", "The card could not be read. Try again, or type the number."),
     ),
+    # staff mode's login (kiosk.payment.staff_door): an unknown number, a removed account and a
+    # wrong PIN read alike, so the automat never tells which staff numbers exist
+    "staff_checking": _m("info", QT_TRANSLATE_NOOP("Messages", "Checking the staff login …")),
+    "staff_wrong_pin": _m(
+        "error",
+        QT_TRANSLATE_NOOP(
+            "Messages", "Wrong staff number or PIN. Nothing was changed; please try again."
+        ),
+    ),
+    "staff_locked": _m(
+        "error",
+        QT_TRANSLATE_NOOP(
+            "Messages",
+            "The account is locked after too many wrong PINs. Try again in %1 minutes, "
+            "or ask an administrator to unlock it.",
+        ),
+    ),
+    "staff_unavailable": _m(
+        "error",
+        QT_TRANSLATE_NOOP(
+            "Messages",
+            "The staff accounts cannot be reached right now. Nothing was changed; try again.",
+        ),
+    ),
     "refused_now": _m(
         "warn", QT_TRANSLATE_NOOP("Messages", "That is not possible right now. Please wait.")
     ),
@@ -252,6 +276,10 @@ GENERIC = _m(
     "error",
     QT_TRANSLATE_NOOP("Messages", "Something went wrong. Nothing was lost; please ask the staff."),
 )
+
+
+#: the staff login's refusals that read alike (see above)
+MESSAGES["staff_unknown"] = MESSAGES["staff_removed"] = MESSAGES["staff_wrong_pin"]
 
 
 def message_for(key: str) -> Message | None:

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QLabel
 
 from kiosk.domain import PayableIn
 from kiosk.payment.selection import Group
@@ -28,99 +25,9 @@ from kiosk.payment.states import State
 from ui.demo_world import citizen
 from ui.i18n import translate
 from ui.screens.claims import waiting_block_text
-from ui.widgets import Keypad
+from ui.walkthrough_driver import DemoHands, Driver, WalkthroughError
+from ui.walkthrough_staff import staff_issues_a_bon
 from ui.window import AutomatWindow
-
-WAIT_S = 30.0  # generous: a shared 2-core machine, and a card payment over the ZVT emulator
-
-
-class DemoHands(Protocol):
-    """What the walkthrough needs from the world around the automat (see
-    :class:`ui.demo_world.CoreHands`: the emulators, the simulator and the bon book of a demo
-    core)."""
-
-    def insert_coin(self, value_ore: int) -> bool: ...
-    def insert_note(self, value_ore: int) -> bool: ...
-    def scan(self, code: str) -> None: ...
-    def swipe_health_card(self, cpr: str) -> None: ...
-    def set_paper(self, status: str) -> None: ...
-    def cash_ready(self) -> bool: ...
-    def devices_up(self) -> bool: ...
-    def issue_bon(self, value_ore: int) -> Any:
-        """A staff bon (a ``BonTicket``: ``qr_payload``, ``short_code``)."""
-        ...
-
-    def set_fbs_down(self, down: bool) -> None: ...
-    def next_day(self) -> None:
-        """The automat's clock moves a day on."""
-        ...
-
-
-class WalkthroughError(RuntimeError):
-    pass
-
-
-@dataclass
-class Driver:
-    window: AutomatWindow
-    hands: DemoHands
-    out: Path
-    shots: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    script: str = ""
-
-    def note(self, text: str) -> None:
-        """A line for the summary: what the citizen saw that the end state does not say."""
-        self.notes.append(" ".join(text.split()))
-
-    def wait(self, condition: Callable[[], bool], what: str) -> None:
-        deadline = time.monotonic() + WAIT_S
-        while not condition():
-            if time.monotonic() > deadline:
-                raise WalkthroughError(f"timed out waiting for {what}")
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-            time.sleep(0.002)
-
-    @property
-    def state(self) -> State:
-        snap = self.window.snapshot
-        return snap.view.state if snap else State.IDLE
-
-    def wait_state(self, state: State) -> None:
-        self.wait(lambda: self.state is state, f"state {state.value}")
-
-    def wait_screen(self, screen: object) -> None:
-        self.wait(lambda: self.window.stack.currentWidget() is screen, type(screen).__name__)
-
-    def insert(self, kind: str, value_ore: int) -> None:
-        """A coin or note, tried again (as a citizen does) while the acceptor is still being
-        enabled and hands it back."""
-        insert = self.hands.insert_coin if kind == "coin" else self.hands.insert_note
-        deadline = time.monotonic() + WAIT_S
-        while not insert(value_ore):
-            if time.monotonic() > deadline:
-                raise WalkthroughError(f"the {kind} acceptor did not take {value_ore} øre")
-            retry = time.monotonic() + 0.1  # not faster than a hand
-            while time.monotonic() < retry:
-                QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-                time.sleep(0.005)
-
-    def click(self, b: QPushButton) -> None:
-        if not (b.isVisible() and b.isEnabled()):
-            raise WalkthroughError(f"button {b.text()!r} cannot be pressed now")
-        b.click()
-        QCoreApplication.processEvents()
-
-    def type(self, keypad: Keypad, text: str) -> None:
-        for char in text:
-            self.click(keypad.keys[char])
-
-    def shot(self, name: str) -> None:
-        QCoreApplication.processEvents()
-        target = self.out / f"{len(self.shots) + 1:02d}-{self.script}-{name}.png"
-        if not self.window.grab().save(str(target)):
-            raise WalkthroughError(f"could not write {target}")
-        self.shots.append(target.name)
 
 
 # -- the scripts ------------------------------------------------------------------------------
@@ -417,6 +324,7 @@ SCRIPTS: list[tuple[str, Callable[[Driver], State], State]] = [
     ("paper", paper_out, State.DONE),
     ("looks", portrait_high_contrast, State.CANCELLED),
     ("service", out_of_service, State.IDLE),
+    ("staff", staff_issues_a_bon, State.IDLE),
 ]
 
 

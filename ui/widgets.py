@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -192,6 +192,49 @@ class Keypad(QWidget):
     def clear(self) -> None:
         self.value = ""
         self.changed.emit("")
+
+
+class StaffCorner(QWidget):
+    """The discreet way into staff mode: an unmarked square in a screen's upper right corner
+    that calls ``on_held`` when pressed for :attr:`HOLD_MS` (a tap does nothing, so a citizen
+    who touches it by chance sees nothing happen). It keeps to its corner as the screen
+    resizes; the session decides whether staff mode may open."""
+
+    HOLD_MS = 3000
+    SIZE_PX = 80
+
+    def __init__(self, screen: QWidget, on_held: Callable[[], Any]) -> None:
+        super().__init__(screen)
+        self.setObjectName("staff_corner")
+        self.setAccessibleName("staff")
+        self.setFixedSize(self.SIZE_PX, self.SIZE_PX)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.hold = QTimer(self)
+        self.hold.setSingleShot(True)
+        self.hold.setInterval(self.HOLD_MS)
+        self.hold.timeout.connect(on_held)
+        screen.installEventFilter(self)
+        self._place()
+
+    def paintEvent(self, event: Any) -> None:  # nothing to see
+        return
+
+    def _place(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            self.move(parent.width() - self.width(), 0)
+            self.raise_()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self._place()
+        return False
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.hold.start()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self.hold.stop()
 
 
 def mask_identifier(digits: str) -> str:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSize, QTimer, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config.model import CashSection, ClaimsSection
-from kiosk.payment.states import ENDED, State
+from kiosk.payment.states import ENDED, STAFF_MODE, State
 from ui.bridge import ServiceStatus, SessionBridge, Snapshot
 from ui.i18n import DEFAULT_LANGUAGE, Languages, language_name, translate
 from ui.idle import IdleWatcher
@@ -22,6 +22,7 @@ from ui.screens.finish import EndedScreen, ReceiptScreen
 from ui.screens.login import BusyScreen, IdentifyScreen, PinScreen
 from ui.screens.payment import BonScreen, CardScreen, CashScreen, MethodsScreen
 from ui.screens.welcome import AttractScreen, OutOfServiceScreen
+from ui.staff.mode import StaffMode
 from ui.theme import Theme
 from ui.widgets import button, label
 
@@ -48,6 +49,7 @@ class IdleSettings:
     tick_ms: int = 1000
     end_screen_ms: int = 15_000  # the end screen gives way to the attract screen
     service_check_ms: int = 30_000
+    staff_idle_ms: int = 120_000  # staff mode logs out after this long without a touch
 
 
 class AutomatWindow(QWidget):
@@ -61,6 +63,7 @@ class AutomatWindow(QWidget):
         languages: Languages,
         idle: IdleSettings | None = None,
         fbs_health: Callable[[], bool] | None = None,
+        staff_desk: Callable[[], Any] | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Betalingsautomat")
@@ -87,7 +90,7 @@ class AutomatWindow(QWidget):
 
         langs = languages.available()
         self.attract = AttractScreen(bridge, library_name, langs, self.choose_language)
-        self.out_of_service = OutOfServiceScreen()
+        self.out_of_service = OutOfServiceScreen(bridge)
         self.identify = IdentifyScreen(bridge)
         self.pin = PinScreen(bridge)
         self.busy = BusyScreen(bridge)
@@ -102,10 +105,13 @@ class AutomatWindow(QWidget):
             self.attract, self.out_of_service, self.identify, self.pin, self.busy, self.claims,
             self.methods, self.card, self.cash, self.bon, self.receipt, self.ended,
         ]  # fmt: skip
+        self.staff = StaffMode(self, bridge, staff_desk or (lambda: None))
+        self.screens += self.staff.screens
         for screen in self.screens:
             self.stack.addWidget(screen)
 
         idle = idle or IdleSettings()
+        self.idle_settings = idle
         self.idle = IdleWatcher(idle.idle_ms, idle.countdown_s, idle.tick_ms, self)
         self.idle.warning.connect(self._show_warning)
         self.idle.resumed.connect(self.hide_warning)
@@ -220,6 +226,8 @@ class AutomatWindow(QWidget):
         state = snap.view.state
         if state is not State.CHOOSING_TENDER:
             self.bon_open = False
+        if state is State.STAFF and before is not State.STAFF:
+            self.staff.entered()
         screen = self._screen_for(snap)
         screen.render(snap)
         self.stack.setCurrentWidget(screen)
@@ -233,6 +241,10 @@ class AutomatWindow(QWidget):
             return {"card": self.card, "cash": self.cash}.get(snap.view.method, self.bon)
         if state is State.CHOOSING_TENDER:
             return self.bon if self.bon_open else self.methods
+        if state is State.STAFF_LOGIN:
+            return self.staff.login
+        if state is State.STAFF:
+            return self.staff.current
         table: dict[State, Screen] = {
             State.IDENTIFYING: self.identify,
             State.PIN: self.pin,
@@ -244,6 +256,9 @@ class AutomatWindow(QWidget):
         return table.get(state, self.ended)
 
     def _timers(self, before: State, state: State) -> None:
+        if (state in STAFF_MODE) != (before in STAFF_MODE):
+            self.idle.stop()  # staff mode has its own idle time: its logout
+            self._idle_for(staff=state in STAFF_MODE)
         # out of order: nothing a citizen does changes it, and the screen must stay for the staff
         if state in (State.IDLE, State.SETTLING, State.LEDGER_FAULT) or state in ENDED:
             self.idle.stop()
@@ -260,6 +275,18 @@ class AutomatWindow(QWidget):
             self.forget_personal()
             if self.languages.current != DEFAULT_LANGUAGE:
                 self.choose_language(DEFAULT_LANGUAGE)
+
+    def _idle_for(self, *, staff: bool) -> None:
+        """The citizen's quiet time and countdown, or staff mode's: its logout comes
+        ``staff_idle_ms`` after the last touch, the countdown in the last seconds of it."""
+        s = self.idle_settings
+        if staff:
+            countdown_s = max(1, min(s.countdown_s, s.staff_idle_ms // 2000))
+            quiet_ms = max(1, s.staff_idle_ms - countdown_s * s.tick_ms)
+        else:
+            countdown_s, quiet_ms = s.countdown_s, s.idle_ms
+        self.idle.countdown_s = countdown_s
+        self.idle.set_intervals(quiet_ms, s.tick_ms)
 
     def forget_personal(self) -> None:
         """Clear every personal detail from every screen that is not showing the end."""

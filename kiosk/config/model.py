@@ -139,6 +139,14 @@ class UiSection(Section):
     larger_text: bool = False
 
 
+class StaffSection(Section):
+    """Staff mode at the automat."""
+
+    #: quiet seconds after which staff mode logs out by itself (the last ``[ui]
+    #: countdown_seconds`` of them show the countdown warning)
+    idle_logout_s: int = Field(120, ge=30, le=1800)
+
+
 class KioskConfig(Section):
     automat: AutomatSection
     database: DatabaseSection = DatabaseSection()
@@ -149,6 +157,7 @@ class KioskConfig(Section):
     bons: BonsSection
     devices: DevicesSection = DevicesSection()
     ui: UiSection = UiSection()
+    staff: StaffSection = StaffSection()
     #: debtor import files; without it debtor payments stay queued in the outbox
     debtor: DebtorSection | None = None
 

@@ -17,7 +17,7 @@ from kiosk.identification import Identifier
 from kiosk.payment.paid_here import overlay_paid_here
 from kiosk.payment.parts import SessionParts
 from kiosk.payment.selection import Selection
-from kiosk.payment.states import Event, State
+from kiosk.payment.states import STAFF_MODE, Event, State
 from kiosk.payment.view import MAX_PIN_ATTEMPTS
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,12 @@ class Login:
         paying = s.state in (State.CHOOSING_TENDER, State.PAYING)
         if paying and s.bons is not None and event.source is IdSource.BARCODE:
             return s.redeem_bon(event.value)
+        if s._staff_card(event.value):  # at the attract screen or in staff mode: staff's PIN
+            return None
+        if s.state in STAFF_MODE:  # a citizen's card: staff are logged out, the citizen is in
+            identifier = Identifier().from_event(event).identifier
+            s._leave_staff("citizen_card")
+            return self.identify(identifier)
         if s.state in (State.IDLE, State.IDENTIFYING):
             self.identify(Identifier().from_event(event).identifier)
 

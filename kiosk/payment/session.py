@@ -40,7 +40,8 @@ from kiosk.payment.parts import BonRedeemer, Devices
 from kiosk.payment.plan import PaymentPlan
 from kiosk.payment.runner import InlineRunner, Runner
 from kiosk.payment.selection import Selection
-from kiosk.payment.states import ENDED, Event, State, next_state
+from kiosk.payment.staff_door import StaffDoor, StaffLogins
+from kiosk.payment.states import ENDED, STAFF_MODE, Event, State, next_state
 from kiosk.payment.tally import Tally, settlement
 from kiosk.payment.view import SessionView, view_of
 
@@ -63,6 +64,7 @@ class PaymentSession:
         on_settled: Callable[[str], None] | None = None,
         retry_s: float = LEDGER_RETRY_S,
         schedule: Callable[[float, Callable[[], None]], Any] | None = None,
+        staff: StaffLogins | None = None,
     ) -> None:
         self.fbs, self.ledger, self.journal, self.devices = fbs, ledger, journal, devices
         self.bons, self.clock, self.cash, self.claims_config = bons, clock, cash, claims_config
@@ -74,6 +76,7 @@ class PaymentSession:
                                                                     lambda _r, _e: call()))
         self.login, self.cash_desk, self.card = Login(self), CashDesk(self), CardDesk(self)
         self.outage = Outage(self)
+        self.staff_door = StaffDoor(self, staff)  # staff mode's way in, from the attract screen
         self.generation = 0  # moves on when personal data is forgotten: stale answers drop
         self._reset_fields()
         self.state = State.IDLE
@@ -113,6 +116,8 @@ class PaymentSession:
             except LedgerUnavailable as exc:  # money events carry their own journal points
                 log.warning("session state not written: %s", exc)
         log.debug("session %s: %s --%s--> %s", self.session_id, before, event, self.state)
+        if before in STAFF_MODE and self.state not in STAFF_MODE:
+            self.staff_door.left(event.value)  # however staff mode ends, staff are logged out
         if self.state in ENDED and before not in ENDED:
             self.login.end_fbs_session()
 
@@ -171,6 +176,24 @@ class PaymentSession:
 
     def enter_pin(self, pin: str) -> None:
         self.login.enter_pin(pin)
+
+    # -- staff mode (kiosk.payment.staff_door) ------------------------------------------------
+    def _staff_card(self, value: str) -> bool:
+        return self.staff_door.is_staff_card(value)
+
+    def _leave_staff(self, why: str) -> None:
+        self.staff_door.log_out(why)
+
+    def ask_staff(self) -> None:
+        """The long press on the attract screen's corner: staff number and PIN are asked."""
+        self.staff_door.ask()
+
+    def staff_login(self, staff_no: str | None, pin: str) -> None:
+        """Staff number (``None``: the staff card shown) and PIN."""
+        self.staff_door.log_in(staff_no, pin)
+
+    def staff_logout(self) -> None:
+        self.staff_door.log_out()
 
     # -- selection and the plan ----------------------------------------------------------------
     def toggle(self, claim_id: str) -> None:
@@ -322,6 +345,10 @@ class PaymentSession:
         self._abort(Event.TIMEOUT, State.TIMED_OUT)
 
     def _abort(self, event: Event, ended: State) -> None:
+        if self.state in STAFF_MODE:  # staff cancel the login, or the idle time logs them out
+            self._fire(event)
+            self.message = ""
+            return self._notify()
         if self.state is State.IDLE:
             return self._fire(event)  # nothing to end
         if self.state in ENDED:

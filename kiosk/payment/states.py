@@ -28,6 +28,11 @@ class State(StrEnum):
     #: in memory and on a paper slip, and the writes are retried until the ledger takes them.
     #: Never written to the ledger itself: the row keeps its last state for start-up recovery.
     LEDGER_FAULT = "ledger_fault"
+    #: staff mode, entered only from the attract screen (a staff card, or the long press):
+    #: the staff PIN (and number) asked, then the staff menu. No citizen session is in progress
+    #: and none is written: these two are never in the ledger either
+    STAFF_LOGIN = "staff_login"
+    STAFF = "staff"
 
 
 class Event(StrEnum):
@@ -54,6 +59,10 @@ class Event(StrEnum):
     #: money came when no plan was committed (a coin after the end, one found at start-up): it
     #: is credited to a bon at once and the session ends showing it
     STRAY_MONEY = "stray_money"
+    STAFF_CARD = "staff_card"  # a staff card was read at the attract screen (or in staff mode)
+    STAFF_ASKED = "staff_asked"  # the long press on the attract screen's corner
+    STAFF_IN = "staff_in"  # staff number or card and PIN accepted
+    STAFF_OUT = "staff_out"  # log out: the button, or a citizen's card
 
 
 S, E = State, Event
@@ -116,6 +125,18 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     **{(state, E.STRAY_MONEY): S.CANCELLED
        for state in (S.IDLE, S.IDENTIFYING, S.PIN, S.LOADING_CLAIMS, S.CLAIMS,
                      S.CHOOSING_TENDER)},
+    # staff mode: in only from the attract screen, so never in the middle of a citizen's session;
+    # every way out (log out, idle, a citizen's card, money) leads back to the attract screen
+    (S.IDLE, E.STAFF_CARD): S.STAFF_LOGIN,
+    (S.IDLE, E.STAFF_ASKED): S.STAFF_LOGIN,
+    (S.STAFF_LOGIN, E.STAFF_CARD): S.STAFF_LOGIN,  # another staff card: their PIN instead
+    (S.STAFF_LOGIN, E.STAFF_IN): S.STAFF,
+    (S.STAFF, E.STAFF_CARD): S.STAFF_LOGIN,  # another member of staff takes over
+    **{(state, event): S.IDLE
+       for state in (S.STAFF_LOGIN, S.STAFF)
+       for event in (E.STAFF_OUT, E.CANCEL, E.TIMEOUT)},
+    **{(state, E.STRAY_MONEY): S.CANCELLED for state in (S.STAFF_LOGIN, S.STAFF)},
+    **{(state, E.LEDGER_FAILED): S.LEDGER_FAULT for state in (S.STAFF_LOGIN, S.STAFF)},
     (S.LEDGER_FAULT, E.LEDGER_BACK_PAID): S.SETTLING,
     (S.LEDGER_FAULT, E.LEDGER_BACK_UNPAID): S.CANCELLED,
     (S.LEDGER_FAULT, E.CANCEL): S.LEDGER_FAULT,  # unrecorded money cannot become a bon yet
@@ -123,6 +144,7 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
 }
 
 ENDED = frozenset({S.DONE, S.CANCELLED, S.TIMED_OUT})
+STAFF_MODE = frozenset({S.STAFF_LOGIN, S.STAFF})
 
 
 class InvalidTransition(RuntimeError):

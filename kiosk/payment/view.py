@@ -39,11 +39,17 @@ class SessionView:
     fault_at: datetime | None = None
     fault_ref: str = ""
     card_receipts: tuple[str, ...] = ()  # unrecorded card approvals' terminal receipt texts
+    #: staff mode: who is logged in (a ``StaffUser``), whether the login was by a staff card (the
+    #: PIN alone is asked), and for a locked account the minutes its lock still lasts
+    staff: Any = None
+    staff_by_card: bool = False
+    staff_minutes_left: int = 0
 
 
 def view_of(session: SessionParts) -> SessionView:
     """The session as the UI draws it now."""
     s, patron, selection, plan = session, session.patron, session.selection, session.plan
+    door = session.staff_door
     outlook = None
     if patron and selection:
         outlook = block_outlook(patron, s.claims, selection.covers(), s.claims_config.block_limit)
@@ -69,4 +75,7 @@ def view_of(session: SessionParts) -> SessionView:
         fault_ref=(plan.transaction_ref if plan else s.session_id or "")
         if s.state is State.LEDGER_FAULT else "",
         card_receipts=s.hold.card_receipts,
+        staff=door.user,
+        staff_by_card=door.card is not None,
+        staff_minutes_left=door.minutes_left,
     )

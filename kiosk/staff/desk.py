@@ -11,18 +11,19 @@ Calls block on the database and the printer: run them on a worker, never the GUI
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, func, select
 
 from kiosk.bons import BonBook, BonTicket, normalise_short_code
-from kiosk.clock import Clock
+from kiosk.clock import Clock, local
 from kiosk.ledger.models import Allocation, Bon, CitizenSession, Tender
 from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.tally import method_label
-from kiosk.receipts import Issued
+from kiosk.receipts import Issued, danish_date, render_report
+from kiosk.reports import ZReport, z_report
 from kiosk.staff.roles import Permission, StaffUser
 from kiosk.staff.rules import NotPermitted
 
@@ -33,6 +34,8 @@ class Reprinter(Protocol):
     def reprint(self, session_id: str) -> Issued: ...
 
     def print_bon(self, ticket: Any) -> Issued: ...
+
+    def print_document(self, document: Any) -> Issued: ...
 
 
 class SessionNotFound(LookupError):
@@ -76,6 +79,8 @@ class StaffDesk:
         self.engine = engine
         self.bons = bons
         self.printer = printer
+        self.clock = clock
+        self.automat_id = automat_id
         self.ledger = Ledger(engine, automat_id, clock)
 
     def _allowed(self, user: StaffUser, permission: Permission) -> str:
@@ -127,6 +132,26 @@ class StaffDesk:
             raise RuntimeError("no receipt service to print with")
         issued = self.printer.reprint(session_id)
         self.ledger.audit(user.staff_no, role, "receipt_reprinted", session_id=session_id,
+                          printed=issued.printed)
+        return issued
+
+    # -- the day's Z-report ----------------------------------------------------------------------
+    def z_report(self, user: StaffUser, day: date | None = None) -> ZReport:
+        """This automat's Z-report for ``day`` (today, Danish time, unless given); audited."""
+        role = self._allowed(user, Permission.Z_REPORT)
+        day = day or local(self.clock.now()).date()
+        report = z_report(self.engine, self.automat_id, day)
+        self.ledger.audit(user.staff_no, role, "z_report_viewed", day=day.isoformat())
+        return report
+
+    def print_z_report(self, user: StaffUser, report: ZReport) -> Issued:
+        """The report's lines on the receipt printer; audited with whether it printed."""
+        role = self._allowed(user, Permission.Z_REPORT)
+        if self.printer is None:
+            raise RuntimeError("no receipt service to print with")
+        title = f"Z-RAPPORT {danish_date(report.day)}"
+        issued = self.printer.print_document(render_report(title, report.lines()))
+        self.ledger.audit(user.staff_no, role, "z_report_printed", day=report.day.isoformat(),
                           printed=issued.printed)
         return issued
 

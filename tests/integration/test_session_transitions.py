@@ -5,14 +5,21 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from drivers.base import CardOutcome
+from drivers.base.reader import IdentifierRead, IdSource
+from kiosk.clock import FakeClock
 from kiosk.ledger.audit import run_audit
 from kiosk.money import Money
 from kiosk.payment.states import TRANSITIONS, Event, State
+from kiosk.staff.accounts import Actor, StaffBook
 from tests.integration.test_ledger_fault import Outage
-from tests.payment_fakes import CPR, ManualRunner, session_rig
+from tests.payment_fakes import BON_SIGNING_KEY, CPR, ManualRunner, session_rig
+
+FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+STAFF_CARD = "7000017"
 
 
 class FixedBon:
@@ -28,7 +35,10 @@ class Rig:
         self.engine = engine
         self.runner = ManualRunner()
         self.outage = Outage(engine)
-        world = session_rig(engine, bons="plain", runner=self.runner)
+        self.staff = StaffBook(engine, FakeClock(), "test-01", BON_SIGNING_KEY, hasher=FAST)
+        self.staff.add("17", "Sofie Skranke", "staff", "2468", by=Actor("os:test", "system"),
+                       card=STAFF_CARD)
+        world = session_rig(engine, bons="plain", runner=self.runner, staff=self.staff)
         self.s, self.fbs, self.coins, self.terminal = (
             world.session, world.fbs, world.coins, world.terminal
         )
@@ -41,6 +51,12 @@ class Rig:
             self.to(State.CLAIMS)
             return s.cancel() if state is State.CANCELLED else s.timeout()
         if state is State.IDLE:
+            return
+        if state in (State.STAFF_LOGIN, State.STAFF):
+            s.ask_staff()
+            if state is State.STAFF:
+                s.staff_login("17", "2468")
+                self._run_one()
             return
         if state is State.LEDGER_FAULT:  # one coin (not enough) the failing ledger holds
             self.to(State.PAYING)
@@ -148,6 +164,15 @@ class Rig:
                 self.outage.mode = None
                 self.retries.run()
                 self._run_one()  # the retry itself, on the session's runner
+            case Event.STAFF_CARD:
+                s.read(IdentifierRead("scanner", IdSource.BARCODE, STAFF_CARD))
+            case Event.STAFF_ASKED:
+                s.ask_staff()
+            case Event.STAFF_IN:
+                s.staff_login("17", "2468")
+                self._run_one()
+            case Event.STAFF_OUT:
+                s.staff_logout()
             case Event.STRAY_MONEY:  # a coin with no plan to pay: credited, the session ends
                 self.coins.enabled = {2000}
                 self.coins.insert(2000)

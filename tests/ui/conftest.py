@@ -165,6 +165,9 @@ def make_world(
     engine: Engine,
     fbs: FakeFbs | None = None,
     idle: IdleSettings | None = None,
+    *,
+    rig_options: dict | None = None,
+    staff_desk: object = None,
 ) -> UiWorld:
     """The automat's window over a session of the fakes (``fbs``: the citizens of
     :func:`citizens_fbs` unless given), wired as ``ui.app.automat_over_core`` wires the core."""
@@ -176,6 +179,7 @@ def make_world(
             cut_off_date="2020-09-01", pay_elsewhere_url="https://kommune.example/betal"
         ),
         printer=FakePrinter(),
+        **(rig_options or {}),
     )
     window = build_automat(
         rig.session,
@@ -183,6 +187,7 @@ def make_world(
         claims=rig.session.claims_config,
         cash=rig.session.cash,
         idle=idle or IdleSettings(idle_ms=600_000, end_screen_ms=600_000),
+        staff_desk=None if staff_desk is None else (lambda: staff_desk),
     )
     assert rig.receipts is not None
     rig.receipts.on_issued = PrintStatusRelay(window.receipt, window.ended)

@@ -71,6 +71,7 @@ def test_danish_translation_is_complete_and_matches_the_code(tmp_path: Path) -> 
         m.findtext("source")
         for m in tree.iter("message")
         if m.find("translation").get("type") in ("unfinished", "obsolete", "vanished")
+        or not (m.findtext("translation") or m.find("translation").findall("numerusform"))
     ]
     assert unfinished == []
 

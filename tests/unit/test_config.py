@@ -394,3 +394,21 @@ def test_the_bon_maximum_is_an_amount_above_0(
     assert code == 2 and len(lines) == 1, lines
     assert lines[0].startswith(f"kiosk: config error: {config_file}: bons.max_amount: "), lines[0]
     assert problem in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"), [("10", "greater than or equal to 30"), ('"to minutter"', "integer")]
+)
+def test_the_staff_idle_logout_is_a_number_of_seconds_in_range(
+    config_file: Path, capsys: pytest.CaptureFixture[str], value: str, problem: str
+) -> None:
+    """``staff.idle_logout_s``: how long staff mode waits before it logs out by itself."""
+    assert load_config(config_file).staff.idle_logout_s == 120  # the default
+    text = config_file.read_text()
+    config_file.write_text(text + "\n[staff]\nidle_logout_s = 300\n")
+    assert load_config(config_file).staff.idle_logout_s == 300
+    config_file.write_text(text + f"\n[staff]\nidle_logout_s = {value}\n")
+    code, lines = cli_error(capsys, "migrate", "--config", str(config_file))
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"kiosk: config error: {config_file}: staff.idle_logout_s: "), lines
+    assert problem in lines[0], lines[0]

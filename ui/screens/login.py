@@ -22,7 +22,7 @@ class KeypadScreen(Screen):
         super().__init__()
         self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.row.setSpacing(24)
-        left = QVBoxLayout()
+        self.left = left = QVBoxLayout()
         left.setSpacing(10)
         left.addWidget(words)
         left.addWidget(entry)

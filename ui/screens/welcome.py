@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout
 from ui.bridge import SessionBridge
 from ui.i18n import language_name, translate
 from ui.screens.base import Screen
-from ui.widgets import button, label
+from ui.widgets import StaffCorner, button, label
 
 
 class AttractScreen(Screen):
@@ -45,6 +45,7 @@ class AttractScreen(Screen):
         self.body.addLayout(self.language_row)
         self.start = button(role="primary", on_click=bridge.start)
         self.buttons.addWidget(self.start)
+        self.staff_corner = StaffCorner(self, bridge.ask_staff)
         self.retranslate()
 
     def mark_language(self, code: str) -> None:
@@ -65,8 +66,9 @@ class AttractScreen(Screen):
 
 
 class OutOfServiceScreen(Screen):
-    def __init__(self) -> None:
+    def __init__(self, bridge: SessionBridge) -> None:
         super().__init__()
+        self.staff_corner = StaffCorner(self, bridge.ask_staff)  # staff fix what is wrong
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text = label()
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -472,6 +472,22 @@
       <source>Something went wrong. Nothing was lost; please ask the staff.</source>
       <translation>Noget gik galt. Intet er gået tabt; spørg personalet.</translation>
     </message>
+    <message>
+      <source>Checking the staff login …</source>
+      <translation>Medarbejderlogin kontrolleres …</translation>
+    </message>
+    <message>
+      <source>Wrong staff number or PIN. Nothing was changed; please try again.</source>
+      <translation>Forkert medarbejdernummer eller PIN-kode. Intet er ændret; prøv igen.</translation>
+    </message>
+    <message>
+      <source>The account is locked after too many wrong PINs. Try again in %1 minutes, or ask an administrator to unlock it.</source>
+      <translation>Kontoen er låst efter for mange forkerte PIN-koder. Prøv igen om %1 minutter, eller bed en administrator låse den op.</translation>
+    </message>
+    <message>
+      <source>The staff accounts cannot be reached right now. Nothing was changed; try again.</source>
+      <translation>Medarbejderkontiene kan ikke nås lige nu. Intet er ændret; prøv igen.</translation>
+    </message>
   </context>
   <context>
     <name>OutOfService</name>
@@ -598,6 +614,220 @@
     <message>
       <source>Are you still there? The session ends in %1 seconds.</source>
       <translation>Er du der stadig? Sessionen slutter om %1 sekunder.</translation>
+    </message>
+  </context>
+  <context>
+    <name>Staff</name>
+    <message>
+      <source>The ledger cannot be reached right now. Nothing was changed.</source>
+      <translation>Automatens database kan ikke nås lige nu. Intet er ændret.</translation>
+    </message>
+    <message>
+      <source>Something went wrong. Nothing was changed; please try again.</source>
+      <translation>Noget gik galt. Intet er ændret; prøv igen.</translation>
+    </message>
+    <message>
+      <source>Menu</source>
+      <translation>Menu</translation>
+    </message>
+  </context>
+  <context>
+    <name>StaffBons</name>
+    <message>
+      <source>Cash paid at the desk</source>
+      <translation>Betalt kontant i skranken</translation>
+    </message>
+    <message>
+      <source>The automat gave no credit bon</source>
+      <translation>Automaten gav ikke en tilgodebon</translation>
+    </message>
+    <message>
+      <source>Goodwill</source>
+      <translation>Kulance</translation>
+    </message>
+    <message>
+      <source>Issued by mistake</source>
+      <translation>Udstedt ved en fejl</translation>
+    </message>
+    <message>
+      <source>Paid back in cash</source>
+      <translation>Betalt tilbage kontant</translation>
+    </message>
+    <message>
+      <source>Lost, a new one issued</source>
+      <translation>Bortkommet, en ny er udstedt</translation>
+    </message>
+    <message>
+      <source>Choose why the bon is issued.</source>
+      <translation>Vælg hvorfor bonen udstedes.</translation>
+    </message>
+    <message>
+      <source>Bon of %1 issued, code %2.</source>
+      <translation>Bon på %1 er udstedt, kode %2.</translation>
+    </message>
+    <message>
+      <source>Take the slip from the printer.</source>
+      <translation>Tag bonen fra printeren.</translation>
+    </message>
+    <message>
+      <source>The slip was not printed: write the code on a note for the citizen.</source>
+      <translation>Bonen blev ikke udskrevet: skriv koden på en seddel til låneren.</translation>
+    </message>
+    <message>
+      <source>Issue a bon</source>
+      <translation>Udsted en bon</translation>
+    </message>
+    <message>
+      <source>Type the amount in kroner and øre.</source>
+      <translation>Tast beløbet i kroner og øre.</translation>
+    </message>
+    <message>
+      <source>Why:</source>
+      <translation>Årsag:</translation>
+    </message>
+    <message>
+      <source>Choose the bon to void.</source>
+      <translation>Vælg den bon, der skal annulleres.</translation>
+    </message>
+    <message>
+      <source>Choose why the bon is voided.</source>
+      <translation>Vælg hvorfor bonen annulleres.</translation>
+    </message>
+    <message>
+      <source>Outstanding bons</source>
+      <translation>Udestående bonner</translation>
+    </message>
+    <message>
+      <source>Why it is voided:</source>
+      <translation>Årsag til annulleringen:</translation>
+    </message>
+    <message>
+      <source>Void the chosen bon</source>
+      <translation>Annullér den valgte bon</translation>
+    </message>
+  </context>
+  <context>
+    <name>StaffLogin</name>
+    <message>
+      <source>Type your staff number.</source>
+      <translation>Tast dit medarbejdernummer.</translation>
+    </message>
+    <message>
+      <source>Staff card read. Type your PIN.</source>
+      <translation>Medarbejderkortet er læst. Tast din PIN-kode.</translation>
+    </message>
+    <message>
+      <source>Staff number %1: type your PIN.</source>
+      <translation>Medarbejdernummer %1: tast din PIN-kode.</translation>
+    </message>
+    <message>
+      <source>Staff login</source>
+      <translation>Medarbejderlogin</translation>
+    </message>
+  </context>
+  <context>
+    <name>StaffMenu</name>
+    <message>
+      <source>Issue a bon</source>
+      <translation>Udsted en bon</translation>
+    </message>
+    <message>
+      <source>Outstanding bons and void</source>
+      <translation>Udestående bonner og annullering</translation>
+    </message>
+    <message>
+      <source>Find a payment and reprint its receipt</source>
+      <translation>Find en betaling og udskriv kvitteringen igen</translation>
+    </message>
+    <message>
+      <source>Today's Z-report</source>
+      <translation>Dagens Z-rapport</translation>
+    </message>
+    <message>
+      <source>Follow-up list</source>
+      <translation>Opfølgningsliste</translation>
+    </message>
+    <message>
+      <source>Empty the cash box</source>
+      <translation>Tøm kassen</translation>
+    </message>
+    <message>
+      <source>Technician functions</source>
+      <translation>Teknikerfunktioner</translation>
+    </message>
+    <message>
+      <source>Logged in: %1 (staff number %2)</source>
+      <translation>Logget ind: %1 (medarbejdernummer %2)</translation>
+    </message>
+    <message>
+      <source>Staff mode</source>
+      <translation>Medarbejdertilstand</translation>
+    </message>
+    <message>
+      <source>Your roles give you no functions on this automat yet.</source>
+      <translation>Dine roller giver dig endnu ingen funktioner på denne automat.</translation>
+    </message>
+    <message>
+      <source>Log out</source>
+      <translation>Log ud</translation>
+    </message>
+  </context>
+  <context>
+    <name>StaffReceipts</name>
+    <message>
+      <source>Reference: %1</source>
+      <translation>Reference: %1</translation>
+    </message>
+    <message>
+      <source>Started: %1 at automat %2</source>
+      <translation>Startet: %1 på automat %2</translation>
+    </message>
+    <message>
+      <source>Received: %1, paid: %2 (%3)</source>
+      <translation>Modtaget: %1, betalt: %2 (%3)</translation>
+    </message>
+    <message>
+      <source>Nothing was paid: there is no receipt.</source>
+      <translation>Der blev ikke betalt noget: der er ingen kvittering.</translation>
+    </message>
+    <message>
+      <source>A copy of the receipt was printed.</source>
+      <translation>En kopi af kvitteringen er udskrevet.</translation>
+    </message>
+    <message>
+      <source>The printer did not print the copy (%1).</source>
+      <translation>Printeren udskrev ikke kopien (%1).</translation>
+    </message>
+    <message>
+      <source>Find a payment</source>
+      <translation>Find en betaling</translation>
+    </message>
+    <message>
+      <source>Type the reference on the receipt (K…) or the code of a bon.</source>
+      <translation>Tast referencen på kvitteringen (K…) eller koden på en bon.</translation>
+    </message>
+    <message>
+      <source>Print a copy of the receipt</source>
+      <translation>Udskriv en kopi af kvitteringen</translation>
+    </message>
+  </context>
+  <context>
+    <name>StaffReport</name>
+    <message>
+      <source>The Z-report was printed.</source>
+      <translation>Z-rapporten er udskrevet.</translation>
+    </message>
+    <message>
+      <source>The printer did not print the Z-report (%1).</source>
+      <translation>Printeren udskrev ikke Z-rapporten (%1).</translation>
+    </message>
+    <message>
+      <source>Today's Z-report</source>
+      <translation>Dagens Z-rapport</translation>
+    </message>
+    <message>
+      <source>Print</source>
+      <translation>Udskriv</translation>
     </message>
   </context>
 </TS>

@@ -1,0 +1,70 @@
+"""Staff mode in the window: its screens, which one shows while the session is in ``STAFF``,
+and the desk (``kiosk.staff.desk.StaffDesk``) they call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.staff.roles import Permission
+from ui.bridge import SessionBridge
+from ui.screens.base import Screen
+from ui.staff.base import StaffScreen
+from ui.staff.bons import BonsScreen, IssueBonScreen
+from ui.staff.login import StaffLoginScreen
+from ui.staff.menu import MenuEntry, StaffMenuScreen
+from ui.staff.receipts import FindPaymentScreen
+from ui.staff.report import ZReportScreen
+
+
+class StaffMode:
+    """``window`` is the ``AutomatWindow`` (its latest snapshot, and it draws the screen)."""
+
+    def __init__(
+        self, window: Any, bridge: SessionBridge, desk: Callable[[], Any]
+    ) -> None:
+        self.window = window
+        self.bridge = bridge
+        self.desk = desk  # the core's StaffDesk, once the core is built
+        self.login = StaffLoginScreen(bridge)
+        self.menu = StaffMenuScreen(self)
+        self.issue_bon = IssueBonScreen(self)
+        self.bons = BonsScreen(self)
+        self.reprint = FindPaymentScreen(self)
+        self.z_report = ZReportScreen(self)
+        P = Permission
+        self.menu.set_entries([
+            MenuEntry("issue_bon", P.ISSUE_BON, self.issue_bon),
+            MenuEntry("bons", P.VOID_BON, self.bons),
+            MenuEntry("reprint", P.REPRINT, self.reprint),
+            MenuEntry("z_report", P.Z_REPORT, self.z_report),
+            MenuEntry("follow_up", P.FOLLOW_UP, None),
+            MenuEntry("cash_box", P.EMPTY_CASH_BOX, None),
+            MenuEntry("technician", P.TECHNICIAN, None),
+        ])  # fmt: skip
+        self.current: StaffScreen = self.menu
+
+    @property
+    def screens(self) -> list[Screen]:
+        return [self.login, self.menu, self.issue_bon, self.bons, self.reprint, self.z_report]
+
+    @property
+    def user(self) -> Any:
+        snap = self.window.snapshot
+        return snap.view.staff if snap is not None else None
+
+    def entered(self) -> None:
+        """Just logged in: the menu first."""
+        self.current = self.menu
+        self.menu.banner.show_message(None)
+
+    def open(self, screen: StaffScreen | None) -> None:
+        if screen is None:
+            return
+        self.current = screen
+        screen.opened()
+        if self.window.snapshot is not None:
+            self.window.show_snapshot(self.window.snapshot)
+
+    def show_menu(self) -> None:
+        self.open(self.menu)
