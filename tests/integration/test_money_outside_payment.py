@@ -15,9 +15,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Engine, insert, select, update
 
-from drivers.base import CardOutcome, CardResult, Credit
+from drivers.base import CardOutcome, CardResult, Credit, Fault, FaultKind
 from kiosk.ledger.audit import run_audit
-from kiosk.ledger.models import Bon, CitizenSession, Tender
+from kiosk.ledger.models import AuditEntry, Bon, CitizenSession, Tender
 from kiosk.ledger.repository import TenderEvent
 from kiosk.money import Money
 from kiosk.payment.recovery import recover
@@ -295,6 +295,39 @@ def test_a_card_result_that_comes_back_while_asking_still_pays(world: World) -> 
     assert s.state is State.RECEIPT
     s.finish_receipt()
     assert world.audit() == []
+
+
+def test_a_cancel_at_the_terminal_ends_the_session_once_the_terminal_aborts(world: World) -> None:
+    """The citizen cancels while the terminal has them: the terminal is asked to abort, and its
+    answer ends the session (the cash already in becomes a bon) instead of offering another
+    method to someone who has left."""
+    world.pay_cash(1000)
+    s = world.session
+    answers: list[Callable[[], None]] = []
+
+    class Later:
+        def submit(self, work, done):  # type: ignore[no-untyped-def]
+            answers.append(lambda: done(work(), None))
+
+    s.runner = Later()
+    world.terminal.outcome = CardOutcome.ABORTED
+    s.choose_card()
+    s.cancel()
+    assert s.state is State.PAYING and world.terminal.cancelled == 1
+    answers.pop(0)()  # the terminal: aborted
+    assert s.state is State.CANCELLED and s.view().credit_bon.amount == Money(1000)
+    assert world.sums() == (1000, 1000) and world.audit() == []
+
+
+def test_what_a_device_lost_is_in_the_audit_log_as_the_devices_own_line(world: World) -> None:
+    """Money a device took that nobody can value (its buffer overflowed, it was reset): the audit
+    log has it under the device's name and role, with what the device said, for the count."""
+    world.session.on_device_event(Fault("coins", FaultKind.LOST_EVENTS, "2 event(s) after 9"))
+    with world.engine.connect() as conn:
+        rows = conn.execute(select(AuditEntry.actor, AuditEntry.role, AuditEntry.action,
+                                   AuditEntry.details)).all()
+    assert [tuple(r) for r in rows] == [
+        ("coins", "device", "device_lost_events", {"detail": "2 event(s) after 9"})]
 
 
 @pytest.mark.parametrize("ledger_up", [True, False], ids=["recorded", "ledger-down"])
