@@ -138,6 +138,21 @@ def test_coin_without_a_plan_held_then_its_session_ends_as_money_outside_payment
     assert rig.audit_clean()
 
 
+def test_coin_without_a_plan_held_shows_its_bon_once_the_ledger_is_back(engine: Engine) -> None:
+    """The held coin's own write credited it and ended its session: the end screen shows that
+    bon (resuming does not credit the ended session again and lose the bon from the screen)."""
+    rig = Rig(engine, bons="book")  # signed bons, as the automat issues them
+    rig.s.start()
+    rig.coins.enabled = {2000}
+    rig.outage.mode = "readonly"
+    rig.coins.insert(2000)  # at the attract screen: take_stray, held
+    rig.outage.mode = None
+    assert rig.s.retry_ledger() is True
+    (bon,) = rig.rows(Bon)
+    shown = rig.views[-1].credit_bon
+    assert shown is not None and (shown.amount, shown.id) == (Money(2000), bon.id)
+
+
 def test_not_enough_and_nobody_asked_to_stop_ends_for_the_ledger_fault(engine: Engine) -> None:
     rig = Rig(engine)
     rig.to_methods()

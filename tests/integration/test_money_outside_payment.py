@@ -190,6 +190,21 @@ def test_each_coin_records_where_the_device_placed_it(world: World) -> None:
     assert sorted(tuple(r) for r in rows) == [(1000, "DK1000"), (2000, "cctalk:1:2000")]
 
 
+def test_a_progress_at_the_position_a_stray_coin_recorded_writes_nothing(world: World) -> None:
+    """As for a coin in a payment: the stray coin's transaction (its credit bon) moved the
+    device's position; the device repeating it is not another ledger write."""
+    from drivers.base import Progress
+
+    world.coin_drops(2000)  # nobody at the automat
+    writes: list[tuple[str, str]] = []
+    note = world.ledger.note_device_position
+    world.ledger.note_device_position = lambda d, r: (writes.append((d, r)), note(d, r))[1]
+    world.session.on_device_event(Progress("coins", "cctalk:1:2000"))
+    assert writes == []
+    world.session.on_device_event(Progress("coins", "cctalk:1:2001"))
+    assert writes == [("coins", "cctalk:1:2001")]
+
+
 def test_a_progress_at_the_position_a_coin_recorded_writes_nothing(world: World) -> None:
     """The coin's transaction moved the position already: the device repeating it (its next
     poll says nothing new) is not another ledger write on the money path."""
