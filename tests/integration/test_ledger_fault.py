@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, select, update
 
-from drivers.base import CardResult
+from drivers.base import CardResult, Credit
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.errors import LedgerUnavailable
 from kiosk.ledger.models import Allocation, Bon, OutboxItem, Tender
@@ -285,6 +285,42 @@ def test_cancel_whose_credit_bon_cannot_be_written(engine: Engine) -> None:
     (bon,) = rig.rows(Bon)
     assert bon.amount_ore == 500
     assert rig.audit_clean()
+
+
+def test_a_note_in_escrow_while_out_of_order_is_returned(engine: Engine) -> None:
+    """Out of order the automat takes no money: a note the validator holds (one that keeps its
+    own history, so there is no position to store first) goes back."""
+    from drivers.base import Escrow
+
+    rig = Rig(engine)
+    rig.to_methods()
+    rig.s.choose_cash()
+    rig.outage.mode = "readonly"
+    rig.coins.insert(1000)
+    assert rig.s.state is State.LEDGER_FAULT
+    notes = rig.world.notes
+    notes.escrow_value = 5000
+    rig.s.on_device_event(Escrow("notes", 5000, ""))
+    assert notes.returned == [5000] and notes.stacked == []
+
+
+def test_the_ledger_is_retried_once_per_interval_however_many_writes_are_held(
+    engine: Engine,
+) -> None:
+    rig = Rig(engine)
+    rig.to_methods()
+    rig.s.choose_cash()
+    rig.outage.mode = "readonly"
+    rig.coins.insert(1000)
+    rig.s.on_device_event(Credit("coins", 500, "DK5", "coin", "cctalk:1:2"))
+    rig.s.on_device_event(Credit("coins", 200, "DK2", "coin", "cctalk:1:3"))
+    assert len(rig.retries.due) == 1
+    assert rig.s.retry_ledger() is False  # asked by hand meanwhile: no second retry
+    assert len(rig.retries.due) == 1
+    rig.retries.run()  # still failing: the next one
+    assert len(rig.retries.due) == 1
+    rig.back()
+    assert rig.retries.due == [] and rig.s.received == Money(1700)
 
 
 def test_the_log_never_carries_the_cpr(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:

@@ -345,6 +345,24 @@ def test_what_a_device_lost_is_in_the_audit_log_as_the_devices_own_line(world: W
         ("coins", "device", "device_lost_events", {"detail": "2 event(s) after 9"})]
 
 
+def test_a_progress_at_the_position_stored_for_a_note_in_escrow_writes_nothing(
+    world: World,
+) -> None:
+    """The note's position was stored before it was accepted: the validator repeating it before
+    the note's credit comes is not another ledger write."""
+    from drivers.base import Escrow, Progress
+
+    world.pay_cash()
+    world.notes.escrow_value = 5000
+    world.notes.accept_escrow = lambda: None  # type: ignore[method-assign]  # credit comes later
+    world.session.on_device_event(Escrow("notes", 5000, "channel 1", "ssp:7:3:5000"))
+    writes: list[tuple[str, str]] = []
+    note = world.ledger.note_device_position
+    world.ledger.note_device_position = lambda d, r: (writes.append((d, r)), note(d, r))[1]
+    world.session.on_device_event(Progress("notes", "ssp:7:3:5000"))
+    assert writes == []
+
+
 @pytest.mark.parametrize("ledger_up", [True, False], ids=["recorded", "ledger-down"])
 def test_a_note_is_accepted_only_once_its_position_is_stored(world: World, ledger_up: bool) -> None:
     """An SSP validator sends a credit once: the session stores the escrow's position (with the

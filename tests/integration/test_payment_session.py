@@ -113,6 +113,55 @@ def test_note_that_overpays_too_much_is_returned_from_escrow(world: SessionRig) 
     assert world.rows(Bon)[0].amount_ore == 3250
 
 
+def test_a_note_may_overpay_the_rounded_cash_amount_by_exactly_the_limit(engine: Engine) -> None:
+    """The limit counts from what cash must bring (37.30 → 37.50), not from the exact total: a
+    50 kr note is 12.50 over, which a 12.50 limit allows."""
+    world = session_rig(engine, bons="plain", cash=CashSection(max_overpay_ore=1250))
+    world.login()
+    s = world.session
+    s.toggle("201")  # 37.30 → 37.50 cash
+    s.pay()
+    s.choose_cash()
+    world.notes.insert(5000)
+    assert world.notes.stacked == [5000] and world.notes.returned == []
+    assert s.state is State.RECEIPT and world.rows(Bon)[0].amount_ore == 1250
+
+
+def test_a_note_in_escrow_while_the_card_terminal_has_the_citizen_is_returned(
+    world: SessionRig,
+) -> None:
+    """A note the validator still held when the citizen chose card: the card pays, the note
+    goes back."""
+    from drivers.base import Escrow
+
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    held: list[object] = []
+    s.runner = type("Held", (), {"submit": lambda _self, work, done: held.append(work)})()
+    s.choose_card()
+    assert s.card.in_flight and s.state is State.PAYING
+    world.notes.escrow_value = 5000
+    s.on_device_event(Escrow("notes", 5000, ""))
+    assert world.notes.returned == [5000] and world.notes.stacked == []
+    assert s.received == Money(0)
+
+
+def test_an_escrow_from_a_device_the_session_does_not_drive_changes_nothing(
+    world: SessionRig,
+) -> None:
+    from drivers.base import Escrow
+
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    s.choose_cash()
+    s.on_device_event(Escrow("elsewhere", 5000, ""))
+    assert s.state is State.PAYING and s.received == Money(0) and s.due == Money(3750)
+
+
 @pytest.mark.parametrize("how", ["cancel", "timeout"])
 def test_cash_inserted_before_cancel_or_timeout_becomes_a_credit_bon(
     world: SessionRig, how: str
