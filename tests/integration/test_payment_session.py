@@ -162,6 +162,54 @@ def test_an_escrow_from_a_device_the_session_does_not_drive_changes_nothing(
     assert s.state is State.PAYING and s.received == Money(0) and s.due == Money(3750)
 
 
+def test_choosing_card_shows_the_card_screen_and_asks_the_terminal(world: SessionRig) -> None:
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    held: list[object] = []
+    s.runner = type("Held", (), {"submit": lambda _self, work, done: held.append(work)})()
+    s.choose_card()
+    assert s.view().method == "card" and s.state is State.PAYING and len(held) == 1
+
+
+def test_card_chosen_while_the_terminal_is_down_says_so_and_takes_nothing(
+    world: SessionRig,
+) -> None:
+    from drivers.base import Health
+
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    world.terminal._health = Health.DOWN
+    s.choose_card()
+    assert world.views[-1].message == "card_unavailable"
+    assert s.state is State.CHOOSING_TENDER and world.terminal.authorised == []
+    assert world.rows(Tender) == [] and s.plan is None
+
+
+def test_a_card_after_a_bon_and_cash_is_the_payments_third_part(engine: Engine) -> None:
+    """Each method that paid a part counts: after a bon and a coin the card is part 3 of the
+    transaction, on the terminal and in the ledger."""
+    world = session_rig(engine)
+    assert world.book is not None
+    bon = world.book.issue(Money(1000), "staff-17")
+    world.login()
+    s = world.session
+    s.toggle("201")  # 37.30
+    s.pay()
+    s.redeem_bon(bon.qr_payload)
+    s.choose_cash()
+    world.coins.insert(1000)
+    s.choose_card()
+    assert s.plan is not None
+    reference = f"{s.plan.transaction_ref}-3"
+    assert world.terminal.authorised == [(1730, reference)]
+    assert [r.reference for r in world.rows(Tender) if r.kind == "card"] == ["T-" + reference]
+    assert s.state is State.RECEIPT
+
+
 @pytest.mark.parametrize("how", ["cancel", "timeout"])
 def test_cash_inserted_before_cancel_or_timeout_becomes_a_credit_bon(
     world: SessionRig, how: str

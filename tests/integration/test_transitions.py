@@ -178,6 +178,29 @@ def test_move_all_moves_exactly_what_is_expected_or_nothing(engine: Engine) -> N
     assert states == {"exported"}
 
 
+def test_move_all_refuses_a_set_with_a_row_that_may_not_move_and_moves_nothing(
+    engine: Engine,
+) -> None:
+    """A debtor batch of four items, one of them refused by FBS meanwhile: exporting "all four"
+    is refused whole; the three that may be exported are, when those are what is expected."""
+    with engine.begin() as conn:
+        batch = new_row(conn, BATCH, "written")
+        sid = new_session(conn)
+        for state in ("pending", "pending", "pending", "refused"):
+            conn.execute(insert(OutboxItem).values(
+                session_id=sid, kind="debtor_item", idempotency_key=uuid.uuid4().hex,
+                state=state, amount_ore=1, payload={}, created_at=NOW, batch_id=batch))
+    with pytest.raises(IllegalTransition, match="expected 4"), engine.begin() as conn:
+        move_all(conn, OUTBOX, OutboxItem.batch_id == batch, "exported", expected=4, done_at=NOW)
+    with engine.connect() as conn:
+        states = sorted(conn.scalars(select(OutboxItem.state).where(
+            OutboxItem.batch_id == batch)))
+    assert states == ["pending", "pending", "pending", "refused"]
+    with engine.begin() as conn:
+        assert move_all(conn, OUTBOX, OutboxItem.batch_id == batch, "exported", expected=3,
+                        done_at=NOW) == 3
+
+
 def test_a_state_the_schema_does_not_have_is_refused(engine: Engine) -> None:
     with engine.begin() as conn:
         row = new_row(conn, TENDER, "pending")
