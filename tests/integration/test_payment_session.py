@@ -171,6 +171,29 @@ def test_choosing_card_shows_the_card_screen_and_asks_the_terminal(world: Sessio
     s.runner = type("Held", (), {"submit": lambda _self, work, done: held.append(work)})()
     s.choose_card()
     assert s.view().method == "card" and s.state is State.PAYING and len(held) == 1
+    assert s.plan is not None
+    (tender,) = world.rows(Tender)  # written before the terminal is asked, naming it
+    assert (tender.kind, tender.state, tender.amount_ore, tender.reference, tender.device) == (
+        "card", "pending", 3730, f"{s.plan.transaction_ref}-1", "terminal")
+
+
+def test_while_the_terminal_has_the_citizen_a_timeout_waits_and_a_cancel_asks_it(
+    world: SessionRig,
+) -> None:
+    """The terminal is authorising: the session's timeout does not end the session under the
+    citizen's hands, and a cancel asks the terminal to abort instead of ending it at once."""
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    held: list[object] = []
+    s.runner = type("Held", (), {"submit": lambda _self, work, done: held.append(work)})()
+    s.choose_card()
+    s.timeout()
+    assert s.state is State.PAYING and world.terminal.cancelled == 0
+    s.cancel()
+    assert s.state is State.PAYING and world.terminal.cancelled == 1
+    assert [r.state for r in world.rows(Tender)] == ["pending"]
 
 
 def test_card_chosen_while_the_terminal_is_down_says_so_and_takes_nothing(
