@@ -304,6 +304,23 @@ def test_a_note_in_escrow_while_out_of_order_is_returned(engine: Engine) -> None
     assert notes.returned == [5000] and notes.stacked == []
 
 
+def test_out_of_order_a_device_progress_is_not_written(engine: Engine) -> None:
+    """Out of order (here: the plan could not be written, nothing is held) the automat writes
+    nothing but the held writes, on the retry; a device's position waits for the next one."""
+    from drivers.base import Progress
+
+    rig = Rig(engine)
+    rig.to_methods()
+    rig.outage.mode = "readonly"
+    rig.s.choose_cash()
+    assert rig.s.state is State.LEDGER_FAULT
+    rig.outage.mode = None  # the ledger is back, the retry has not run yet
+    writes: list[tuple[str, str]] = []
+    rig.world.ledger.note_device_position = lambda d, r: writes.append((d, r))  # type: ignore
+    rig.s.on_device_event(Progress("coins", "cctalk:1:5"))
+    assert writes == []
+
+
 def test_the_ledger_is_retried_once_per_interval_however_many_writes_are_held(
     engine: Engine,
 ) -> None:

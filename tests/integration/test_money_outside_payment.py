@@ -205,6 +205,18 @@ def test_a_progress_at_the_position_a_stray_coin_recorded_writes_nothing(world: 
     assert writes == [("coins", "cctalk:1:2001")]
 
 
+def test_a_device_repeating_its_position_is_written_once(world: World) -> None:
+    from drivers.base import Progress
+
+    writes: list[tuple[str, str]] = []
+    note = world.ledger.note_device_position
+    world.ledger.note_device_position = lambda d, r: (writes.append((d, r)), note(d, r))[1]
+    world.session.on_device_event(Progress("coins", "cctalk:1:5"))
+    world.session.on_device_event(Progress("coins", "cctalk:1:5"))
+    assert writes == [("coins", "cctalk:1:5")]
+    assert world.ledger.device_positions()["coins"][0] == "cctalk:1:5"
+
+
 def test_a_progress_at_the_position_a_coin_recorded_writes_nothing(world: World) -> None:
     """The coin's transaction moved the position already: the device repeating it (its next
     poll says nothing new) is not another ledger write on the money path."""

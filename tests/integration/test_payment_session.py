@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from drivers.base import CardOutcome
+from drivers.base import CardOutcome, CardResult
 from kiosk.config.model import CashSection
 from kiosk.domain import LocalStatus
 from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Tender
 from kiosk.money import Money
 from kiosk.payment.selection import SelectionError
 from kiosk.payment.states import State
-from tests.payment_fakes import CPR, SessionRig, session_rig
+from tests.payment_fakes import CPR, FakeTerminal, SessionRig, session_rig
 
 
 @pytest.fixture
@@ -194,6 +194,46 @@ def test_while_the_terminal_has_the_citizen_a_timeout_waits_and_a_cancel_asks_it
     s.cancel()
     assert s.state is State.PAYING and world.terminal.cancelled == 1
     assert [r.state for r in world.rows(Tender)] == ["pending"]
+
+
+def test_the_terminals_prompt_is_shown_until_it_answers(world: SessionRig) -> None:
+    from drivers.base import CardPrompt
+
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    answers: list[object] = []
+    s.runner = type("Held", (), {"submit": lambda _self, work, done: answers.append(
+        lambda: done(work(), None))})()
+    world.terminal.outcome = CardOutcome.DECLINED
+    s.choose_card()
+    s.on_device_event(CardPrompt("terminal", "Indsæt kort"))
+    assert s.view().card_prompt == "Indsæt kort"
+    answers.pop(0)()  # type: ignore[operator]
+    assert s.view().card_prompt == "" and s.view().message == "card_declined"
+
+
+def test_a_terminal_that_answers_nothing_is_asked_what_became_of_the_payment(
+    engine: Engine,
+) -> None:
+    """No result and no error from the terminal: an unknown outcome, never a guess; the
+    terminal is asked, and the approval it then reports pays."""
+
+    class Mute(FakeTerminal):
+        def authorise(self, amount_ore: int, reference: str) -> CardResult:
+            super().authorise(amount_ore, reference)
+            return None  # type: ignore[return-value]
+
+    world = session_rig(engine, bons="plain", terminal=Mute())
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    s.choose_card()
+    assert s.state is State.RECEIPT
+    (tender,) = world.rows(Tender)
+    assert (tender.state, tender.amount_ore) == ("received", 3730)
 
 
 def test_card_chosen_while_the_terminal_is_down_says_so_and_takes_nothing(
