@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, select, update
 
-from drivers.base import CardResult, Credit
+from drivers.base import CardOutcome, CardResult, Credit
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.errors import LedgerUnavailable
 from kiosk.ledger.models import Allocation, Bon, OutboxItem, Tender
@@ -302,6 +302,22 @@ def test_a_note_in_escrow_while_out_of_order_is_returned(engine: Engine) -> None
     notes.escrow_value = 5000
     rig.s.on_device_event(Escrow("notes", 5000, ""))
     assert notes.returned == [5000] and notes.stacked == []
+
+
+def test_a_declined_card_that_cannot_be_recorded_holds_no_money(engine: Engine) -> None:
+    """The terminal declined; writing that fails: out of order, and the screen and the fault slip
+    show no money waiting for the ledger (the decline moved none)."""
+    rig = Rig(engine)
+    rig.to_methods()
+    answers: list[Any] = []
+    rig.s.runner = type("Held", (), {"submit": lambda _self, work, done: answers.append(
+        lambda: done(work(), None))})()
+    rig.terminal.outcome = CardOutcome.DECLINED
+    rig.s.choose_card()
+    rig.outage.mode = "readonly"
+    answers.pop(0)()
+    assert rig.s.state is State.LEDGER_FAULT
+    assert rig.views[-1].unrecorded == Money(0) and rig.views[-1].received == Money(0)
 
 
 def test_out_of_order_a_device_progress_is_not_written(engine: Engine) -> None:

@@ -214,6 +214,17 @@ def test_the_terminals_prompt_is_shown_until_it_answers(world: SessionRig) -> No
     assert s.view().card_prompt == "" and s.view().message == "card_declined"
 
 
+def test_an_aborted_card_says_so_and_offers_the_methods_again(world: SessionRig) -> None:
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    world.terminal.outcome = CardOutcome.ABORTED
+    s.choose_card()
+    assert s.view().message == "card_aborted" and s.state is State.CHOOSING_TENDER
+    assert [r.state for r in world.rows(Tender)] == ["declined"]
+
+
 def test_a_terminal_that_answers_nothing_is_asked_what_became_of_the_payment(
     engine: Engine,
 ) -> None:
