@@ -97,6 +97,20 @@ def test_cash_with_rounding_and_credit_bon(world: SessionRig) -> None:
     assert world.audit_clean()
 
 
+def test_each_coin_and_note_is_recorded_with_its_denomination(world: SessionRig) -> None:
+    """The Z-report counts the cash box by the tender rows' denominations."""
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    s.choose_cash()
+    world.coins.insert(2000)
+    world.notes.insert(5000)
+    rows = sorted((r.kind, r.amount_ore, r.denomination_ore, r.device)
+                  for r in world.rows(Tender))
+    assert rows == [("coin", 2000, 2000, "coins"), ("note", 5000, 5000, "notes")]
+
+
 def test_note_that_overpays_too_much_is_returned_from_escrow(world: SessionRig) -> None:
     world.login()
     s = world.session
