@@ -111,6 +111,17 @@ def test_each_coin_and_note_is_recorded_with_its_denomination(world: SessionRig)
     assert rows == [("coin", 2000, 2000, "coins"), ("note", 5000, 5000, "notes")]
 
 
+def test_a_coin_that_does_not_complete_the_payment_shows_no_credit_bon(world: SessionRig) -> None:
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    s.choose_cash()
+    world.coins.insert(1000)
+    assert s.state is State.PAYING and world.views[-1].credit_bon is None
+    assert world.rows(Bon) == []
+
+
 def test_note_that_overpays_too_much_is_returned_from_escrow(world: SessionRig) -> None:
     world.login()
     s = world.session
