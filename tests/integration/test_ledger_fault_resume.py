@@ -68,6 +68,21 @@ def test_cash_that_covers_the_rounded_total_settles_when_the_ledger_is_back(
     assert rig.audit_clean()
 
 
+def test_cash_that_covers_the_rounded_total_completes_the_payment(engine: Engine) -> None:
+    """37.20 is 37.00 in cash: the coin that brings 37.00 completes the payment (no fault here;
+    the same rule as when the ledger comes back, above)."""
+    rig = rounding_down_rig(engine)
+    rig.to_methods(fbs_only=False)
+    rig.s.choose_cash()
+    for coin in (2000, 1000, 500, 200):
+        rig.coins.insert(coin)
+    assert rig.s.state is State.RECEIPT
+    allocations = {(r.kind, r.claim_id): r.amount_ore for r in rig.rows(Allocation)}
+    assert allocations == {("claim", "101"): 2000, ("claim", "102"): 1720,
+                           ("cash_rounding", None): -20}
+    assert rig.rows(Bon) == []
+
+
 def test_late_coin_on_the_receipt_screen_held_then_credited_back_to_the_receipt(
     engine: Engine,
 ) -> None:
