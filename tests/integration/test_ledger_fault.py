@@ -320,6 +320,48 @@ def test_a_declined_card_that_cannot_be_recorded_holds_no_money(engine: Engine) 
     assert rig.views[-1].unrecorded == Money(0) and rig.views[-1].received == Money(0)
 
 
+def test_out_of_order_a_coin_waits_for_the_retry_even_if_the_ledger_is_back(
+    engine: Engine,
+) -> None:
+    """Writes reach the ledger in order, on the retry: a coin that comes while out of order is
+    held (and shown as held) even when the ledger would already take it."""
+    rig = Rig(engine)
+    rig.to_methods()
+    rig.outage.mode = "readonly"
+    rig.s.choose_cash()  # the plan cannot be written: out of order, nothing held
+    rig.outage.mode = None
+    rig.s.on_device_event(Credit("coins", 2000, "DK20", "coin", "cctalk:1:1"))
+    assert rig.rows(Tender) == [] and rig.views[-1].unrecorded == Money(2000)
+    rig.back()
+    assert [r.amount_ore for r in rig.rows(Tender)] == [2000]
+    assert rig.s.state is State.CANCELLED and rig.audit_clean()
+
+
+def test_a_card_approved_while_out_of_order_settles_once_the_ledger_is_back(
+    engine: Engine,
+) -> None:
+    """A coin slipped in during the card authorisation and could not be written: out of order.
+    The terminal then approves: the approval is held behind the coin, not settled past it."""
+    rig = Rig(engine)
+    rig.to_methods()
+    answers: list[Any] = []
+    rig.s.runner = type("Held", (), {"submit": lambda _self, work, done: answers.append(
+        lambda: done(work(), None))})()
+    rig.s.choose_card()
+    rig.outage.mode = "readonly"
+    rig.s.on_device_event(Credit("coins", 2000, "DK20", "coin", "cctalk:1:1"))
+    assert rig.s.state is State.LEDGER_FAULT
+    answers.pop(0)()  # approved: 37.30
+    assert rig.s.state is State.LEDGER_FAULT and rig.views[-1].unrecorded == Money(5730)
+    assert rig.rows(Allocation) == []
+    rig.back()
+    while answers:
+        answers.pop(0)()
+    assert rig.s.state is State.RECEIPT
+    assert sorted(r.amount_ore for r in rig.rows(Tender)) == [2000, 3730]
+    assert [b.amount_ore for b in rig.rows(Bon)] == [2000]
+
+
 def test_out_of_order_a_device_progress_is_not_written(engine: Engine) -> None:
     """Out of order (here: the plan could not be written, nothing is held) the automat writes
     nothing but the held writes, on the retry; a device's position waits for the next one."""

@@ -122,6 +122,24 @@ def test_a_coin_that_does_not_complete_the_payment_shows_no_credit_bon(world: Se
     assert world.rows(Bon) == []
 
 
+def test_a_rejected_coin_is_said_and_a_device_going_down_is_shown(world: SessionRig) -> None:
+    """A coin the acceptor refused: the screen says so. A device's health changing: the screen is
+    told at once (it shows which methods work now)."""
+    from drivers.base import Health, HealthChanged, Rejected
+
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    s.choose_cash()
+    s.on_device_event(Rejected("coins", "unknown coin"))
+    assert world.views[-1].message == "cash_rejected" and s.received == Money(0)
+    shown = len(world.views)
+    world.terminal._health = Health.DOWN
+    s.on_device_event(HealthChanged("terminal", Health.DOWN))
+    assert len(world.views) == shown + 1 and "card" not in s.available_methods()
+
+
 def test_note_that_overpays_too_much_is_returned_from_escrow(world: SessionRig) -> None:
     world.login()
     s = world.session
