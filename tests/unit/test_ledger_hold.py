@@ -8,6 +8,8 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from kiosk.payment.hold import LedgerHold, timer_schedule
 from tests.conftest import REPO
 
@@ -26,3 +28,10 @@ def test_a_pending_retry_does_not_keep_the_automat_from_stopping() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, timeout=20,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_retry_interval_of_nothing_is_refused() -> None:
+    """Zero would retry a failing ledger in a busy loop."""
+    for retry_s in (0, -1):
+        with pytest.raises(ValueError, match=r"^the ledger retry interval must be positive$"):
+            LedgerHold(retry_s=retry_s, schedule=timer_schedule, post=lambda call: call())
