@@ -134,8 +134,11 @@ def test_a_condition_that_does_not_hold_is_refused_not_illegal(engine: Engine) -
 
 
 def test_each_table_allows_exactly_its_lifecycle() -> None:
+    models = {"session": CitizenSession, "tender": Tender, "outbox item": OutboxItem,
+              "export batch": ExportBatch, "bon": Bon}
     for table in (*TABLES, *tables_as_imported()):
         lifecycle = LIFECYCLES[table.name]
+        assert table.model is models[table.name]
         for source, to in itertools.product(table.states, repeat=2):
             assert table.allowed(source, to) == (to in lifecycle.get(source, set())), (
                 table.name, source, to)
