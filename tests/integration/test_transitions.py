@@ -158,6 +158,18 @@ def test_a_lifecycle_naming_a_state_the_schema_lacks_is_refused_when_built() -> 
     assert table.model is Tender and table.sources("received") == ("pending",)
 
 
+def test_a_retry_whose_condition_does_not_hold_is_refused_not_taken_for_a_repeat(
+    engine: Engine,
+) -> None:
+    """An outbox item may move from pending to pending (a retry, rescheduled): when the caller's
+    condition says not now, that is a refusal, not "already there"."""
+    with engine.begin() as conn:
+        item = new_row(conn, OUTBOX, "pending")
+    with engine.begin() as conn, pytest.raises(MoveRefused) as refused:
+        move(conn, OUTBOX, item, "pending", when=OutboxItem.attempts > 99)
+    assert refused.value.current == "pending"
+
+
 def test_a_row_that_does_not_exist_cannot_move(engine: Engine) -> None:
     with engine.begin() as conn, pytest.raises(IllegalTransition, match="does not exist"):
         move(conn, TENDER, 10**9, "received")
