@@ -50,9 +50,13 @@ MUTATION_SCOPE := \
 	'kiosk.money.*' \
 	'kiosk.payment.recovery.*' \
 	'kiosk.payment.journal.*' \
+	'kiosk.payment.tally.*' \
+	'kiosk.payment.cash.*' \
+	'kiosk.payment.card.*' \
+	'kiosk.payment.hold.*' \
 	'kiosk.payment.session.xǁPaymentSessionǁ_settle__mutmut_*' \
-	'kiosk.payment.session.xǁPaymentSessionǁ_credit__mutmut_*' \
-	'kiosk.payment.session.xǁPaymentSessionǁ_resume__mutmut_*' \
+	'kiosk.payment.outage.xǁOutageǁ_resume__mutmut_*' \
+	'kiosk.ledger.transitions.*' \
 	'kiosk.ledger.audit.x_unaccounted__mutmut_*' \
 	'kiosk.ledger.audit.x__sums__mutmut_*' \
 	'kiosk.ledger.audit.x_run_audit__mutmut_*' \

@@ -55,7 +55,7 @@ class StateTable:
     _sources: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        unknown = {s for s, tos in self.moves.items() for t in (s, *tos) if t not in self.states}
+        unknown = {t for s, tos in self.moves.items() for t in (s, *tos) if t not in self.states}
         if unknown:
             raise ValueError(f"{self.name}: states not in the schema: {sorted(unknown)}")
         sources: dict[str, tuple[str, ...]] = {}

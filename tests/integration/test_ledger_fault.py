@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, select, update
 
-from drivers.base import CardResult
+from drivers.base import CardOutcome, CardResult, Credit
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.errors import LedgerUnavailable
 from kiosk.ledger.models import Allocation, Bon, OutboxItem, Tender
@@ -285,6 +285,117 @@ def test_cancel_whose_credit_bon_cannot_be_written(engine: Engine) -> None:
     (bon,) = rig.rows(Bon)
     assert bon.amount_ore == 500
     assert rig.audit_clean()
+
+
+def test_a_note_in_escrow_while_out_of_order_is_returned(engine: Engine) -> None:
+    """Out of order the automat takes no money: a note the validator holds (one that keeps its
+    own history, so there is no position to store first) goes back."""
+    from drivers.base import Escrow
+
+    rig = Rig(engine)
+    rig.to_methods()
+    rig.s.choose_cash()
+    rig.outage.mode = "readonly"
+    rig.coins.insert(1000)
+    assert rig.s.state is State.LEDGER_FAULT
+    notes = rig.world.notes
+    notes.escrow_value = 5000
+    rig.s.on_device_event(Escrow("notes", 5000, ""))
+    assert notes.returned == [5000] and notes.stacked == []
+
+
+def test_a_declined_card_that_cannot_be_recorded_holds_no_money(engine: Engine) -> None:
+    """The terminal declined; writing that fails: out of order, and the screen and the fault slip
+    show no money waiting for the ledger (the decline moved none)."""
+    rig = Rig(engine)
+    rig.to_methods()
+    answers: list[Any] = []
+    rig.s.runner = type("Held", (), {"submit": lambda _self, work, done: answers.append(
+        lambda: done(work(), None))})()
+    rig.terminal.outcome = CardOutcome.DECLINED
+    rig.s.choose_card()
+    rig.outage.mode = "readonly"
+    answers.pop(0)()
+    assert rig.s.state is State.LEDGER_FAULT
+    assert rig.views[-1].unrecorded == Money(0) and rig.views[-1].received == Money(0)
+
+
+def test_out_of_order_a_coin_waits_for_the_retry_even_if_the_ledger_is_back(
+    engine: Engine,
+) -> None:
+    """Writes reach the ledger in order, on the retry: a coin that comes while out of order is
+    held (and shown as held) even when the ledger would already take it."""
+    rig = Rig(engine)
+    rig.to_methods()
+    rig.outage.mode = "readonly"
+    rig.s.choose_cash()  # the plan cannot be written: out of order, nothing held
+    rig.outage.mode = None
+    rig.s.on_device_event(Credit("coins", 2000, "DK20", "coin", "cctalk:1:1"))
+    assert rig.rows(Tender) == [] and rig.views[-1].unrecorded == Money(2000)
+    rig.back()
+    assert [r.amount_ore for r in rig.rows(Tender)] == [2000]
+    assert rig.s.state is State.CANCELLED and rig.audit_clean()
+
+
+def test_a_card_approved_while_out_of_order_settles_once_the_ledger_is_back(
+    engine: Engine,
+) -> None:
+    """A coin slipped in during the card authorisation and could not be written: out of order.
+    The terminal then approves: the approval is held behind the coin, not settled past it."""
+    rig = Rig(engine)
+    rig.to_methods()
+    answers: list[Any] = []
+    rig.s.runner = type("Held", (), {"submit": lambda _self, work, done: answers.append(
+        lambda: done(work(), None))})()
+    rig.s.choose_card()
+    rig.outage.mode = "readonly"
+    rig.s.on_device_event(Credit("coins", 2000, "DK20", "coin", "cctalk:1:1"))
+    assert rig.s.state is State.LEDGER_FAULT
+    answers.pop(0)()  # approved: 37.30
+    assert rig.s.state is State.LEDGER_FAULT and rig.views[-1].unrecorded == Money(5730)
+    assert rig.rows(Allocation) == []
+    rig.back()
+    while answers:
+        answers.pop(0)()
+    assert rig.s.state is State.RECEIPT
+    assert sorted(r.amount_ore for r in rig.rows(Tender)) == [2000, 3730]
+    assert [b.amount_ore for b in rig.rows(Bon)] == [2000]
+
+
+def test_out_of_order_a_device_progress_is_not_written(engine: Engine) -> None:
+    """Out of order (here: the plan could not be written, nothing is held) the automat writes
+    nothing but the held writes, on the retry; a device's position waits for the next one."""
+    from drivers.base import Progress
+
+    rig = Rig(engine)
+    rig.to_methods()
+    rig.outage.mode = "readonly"
+    rig.s.choose_cash()
+    assert rig.s.state is State.LEDGER_FAULT
+    rig.outage.mode = None  # the ledger is back, the retry has not run yet
+    writes: list[tuple[str, str]] = []
+    rig.world.ledger.note_device_position = lambda d, r: writes.append((d, r))  # type: ignore
+    rig.s.on_device_event(Progress("coins", "cctalk:1:5"))
+    assert writes == []
+
+
+def test_the_ledger_is_retried_once_per_interval_however_many_writes_are_held(
+    engine: Engine,
+) -> None:
+    rig = Rig(engine)
+    rig.to_methods()
+    rig.s.choose_cash()
+    rig.outage.mode = "readonly"
+    rig.coins.insert(1000)
+    rig.s.on_device_event(Credit("coins", 500, "DK5", "coin", "cctalk:1:2"))
+    rig.s.on_device_event(Credit("coins", 200, "DK2", "coin", "cctalk:1:3"))
+    assert len(rig.retries.due) == 1
+    assert rig.s.retry_ledger() is False  # asked by hand meanwhile: no second retry
+    assert len(rig.retries.due) == 1
+    rig.retries.run()  # still failing: the next one
+    assert len(rig.retries.due) == 1
+    rig.back()
+    assert rig.retries.due == [] and rig.s.received == Money(1700)
 
 
 def test_the_log_never_carries_the_cpr(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:

@@ -68,6 +68,21 @@ def test_cash_that_covers_the_rounded_total_settles_when_the_ledger_is_back(
     assert rig.audit_clean()
 
 
+def test_cash_that_covers_the_rounded_total_completes_the_payment(engine: Engine) -> None:
+    """37.20 is 37.00 in cash: the coin that brings 37.00 completes the payment (no fault here;
+    the same rule as when the ledger comes back, above)."""
+    rig = rounding_down_rig(engine)
+    rig.to_methods(fbs_only=False)
+    rig.s.choose_cash()
+    for coin in (2000, 1000, 500, 200):
+        rig.coins.insert(coin)
+    assert rig.s.state is State.RECEIPT
+    allocations = {(r.kind, r.claim_id): r.amount_ore for r in rig.rows(Allocation)}
+    assert allocations == {("claim", "101"): 2000, ("claim", "102"): 1720,
+                           ("cash_rounding", None): -20}
+    assert rig.rows(Bon) == []
+
+
 def test_late_coin_on_the_receipt_screen_held_then_credited_back_to_the_receipt(
     engine: Engine,
 ) -> None:
@@ -136,6 +151,21 @@ def test_coin_without_a_plan_held_then_its_session_ends_as_money_outside_payment
     row = session_row(rig)
     assert (row.state, row.end_reason) == ("cancelled", "money_outside_payment")
     assert rig.audit_clean()
+
+
+def test_coin_without_a_plan_held_shows_its_bon_once_the_ledger_is_back(engine: Engine) -> None:
+    """The held coin's own write credited it and ended its session: the end screen shows that
+    bon (resuming does not credit the ended session again and lose the bon from the screen)."""
+    rig = Rig(engine, bons="book")  # signed bons, as the automat issues them
+    rig.s.start()
+    rig.coins.enabled = {2000}
+    rig.outage.mode = "readonly"
+    rig.coins.insert(2000)  # at the attract screen: take_stray, held
+    rig.outage.mode = None
+    assert rig.s.retry_ledger() is True
+    (bon,) = rig.rows(Bon)
+    shown = rig.views[-1].credit_bon
+    assert shown is not None and (shown.amount, shown.id) == (Money(2000), bon.id)
 
 
 def test_not_enough_and_nobody_asked_to_stop_ends_for_the_ledger_fault(engine: Engine) -> None:

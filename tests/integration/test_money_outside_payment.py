@@ -15,9 +15,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Engine, insert, select, update
 
-from drivers.base import CardOutcome, CardResult, Credit
+from drivers.base import CardOutcome, CardResult, Credit, Fault, FaultKind
 from kiosk.ledger.audit import run_audit
-from kiosk.ledger.models import Bon, CitizenSession, Tender
+from kiosk.ledger.models import AuditEntry, Bon, CitizenSession, Tender
 from kiosk.ledger.repository import TenderEvent
 from kiosk.money import Money
 from kiosk.payment.recovery import recover
@@ -190,6 +190,33 @@ def test_each_coin_records_where_the_device_placed_it(world: World) -> None:
     assert sorted(tuple(r) for r in rows) == [(1000, "DK1000"), (2000, "cctalk:1:2000")]
 
 
+def test_a_progress_at_the_position_a_stray_coin_recorded_writes_nothing(world: World) -> None:
+    """As for a coin in a payment: the stray coin's transaction (its credit bon) moved the
+    device's position; the device repeating it is not another ledger write."""
+    from drivers.base import Progress
+
+    world.coin_drops(2000)  # nobody at the automat
+    writes: list[tuple[str, str]] = []
+    note = world.ledger.note_device_position
+    world.ledger.note_device_position = lambda d, r: (writes.append((d, r)), note(d, r))[1]
+    world.session.on_device_event(Progress("coins", "cctalk:1:2000"))
+    assert writes == []
+    world.session.on_device_event(Progress("coins", "cctalk:1:2001"))
+    assert writes == [("coins", "cctalk:1:2001")]
+
+
+def test_a_device_repeating_its_position_is_written_once(world: World) -> None:
+    from drivers.base import Progress
+
+    writes: list[tuple[str, str]] = []
+    note = world.ledger.note_device_position
+    world.ledger.note_device_position = lambda d, r: (writes.append((d, r)), note(d, r))[1]
+    world.session.on_device_event(Progress("coins", "cctalk:1:5"))
+    world.session.on_device_event(Progress("coins", "cctalk:1:5"))
+    assert writes == [("coins", "cctalk:1:5")]
+    assert world.ledger.device_positions()["coins"][0] == "cctalk:1:5"
+
+
 def test_a_progress_at_the_position_a_coin_recorded_writes_nothing(world: World) -> None:
     """The coin's transaction moved the position already: the device repeating it (its next
     poll says nothing new) is not another ledger write on the money path."""
@@ -295,6 +322,57 @@ def test_a_card_result_that_comes_back_while_asking_still_pays(world: World) -> 
     assert s.state is State.RECEIPT
     s.finish_receipt()
     assert world.audit() == []
+
+
+def test_a_cancel_at_the_terminal_ends_the_session_once_the_terminal_aborts(world: World) -> None:
+    """The citizen cancels while the terminal has them: the terminal is asked to abort, and its
+    answer ends the session (the cash already in becomes a bon) instead of offering another
+    method to someone who has left."""
+    world.pay_cash(1000)
+    s = world.session
+    answers: list[Callable[[], None]] = []
+
+    class Later:
+        def submit(self, work, done):  # type: ignore[no-untyped-def]
+            answers.append(lambda: done(work(), None))
+
+    s.runner = Later()
+    world.terminal.outcome = CardOutcome.ABORTED
+    s.choose_card()
+    s.cancel()
+    assert s.state is State.PAYING and world.terminal.cancelled == 1
+    answers.pop(0)()  # the terminal: aborted
+    assert s.state is State.CANCELLED and s.view().credit_bon.amount == Money(1000)
+    assert world.sums() == (1000, 1000) and world.audit() == []
+
+
+def test_what_a_device_lost_is_in_the_audit_log_as_the_devices_own_line(world: World) -> None:
+    """Money a device took that nobody can value (its buffer overflowed, it was reset): the audit
+    log has it under the device's name and role, with what the device said, for the count."""
+    world.session.on_device_event(Fault("coins", FaultKind.LOST_EVENTS, "2 event(s) after 9"))
+    with world.engine.connect() as conn:
+        rows = conn.execute(select(AuditEntry.actor, AuditEntry.role, AuditEntry.action,
+                                   AuditEntry.details)).all()
+    assert [tuple(r) for r in rows] == [
+        ("coins", "device", "device_lost_events", {"detail": "2 event(s) after 9"})]
+
+
+def test_a_progress_at_the_position_stored_for_a_note_in_escrow_writes_nothing(
+    world: World,
+) -> None:
+    """The note's position was stored before it was accepted: the validator repeating it before
+    the note's credit comes is not another ledger write."""
+    from drivers.base import Escrow, Progress
+
+    world.pay_cash()
+    world.notes.escrow_value = 5000
+    world.notes.accept_escrow = lambda: None  # type: ignore[method-assign]  # credit comes later
+    world.session.on_device_event(Escrow("notes", 5000, "channel 1", "ssp:7:3:5000"))
+    writes: list[tuple[str, str]] = []
+    note = world.ledger.note_device_position
+    world.ledger.note_device_position = lambda d, r: (writes.append((d, r)), note(d, r))[1]
+    world.session.on_device_event(Progress("notes", "ssp:7:3:5000"))
+    assert writes == []
 
 
 @pytest.mark.parametrize("ledger_up", [True, False], ids=["recorded", "ledger-down"])

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from drivers.base import CardOutcome
+from drivers.base import CardOutcome, CardResult
 from kiosk.config.model import CashSection
 from kiosk.domain import LocalStatus
 from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Tender
 from kiosk.money import Money
 from kiosk.payment.selection import SelectionError
 from kiosk.payment.states import State
-from tests.payment_fakes import CPR, SessionRig, session_rig
+from tests.payment_fakes import CPR, FakeTerminal, SessionRig, session_rig
 
 
 @pytest.fixture
@@ -97,6 +97,49 @@ def test_cash_with_rounding_and_credit_bon(world: SessionRig) -> None:
     assert world.audit_clean()
 
 
+def test_each_coin_and_note_is_recorded_with_its_denomination(world: SessionRig) -> None:
+    """The Z-report counts the cash box by the tender rows' denominations."""
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    s.choose_cash()
+    world.coins.insert(2000)
+    world.notes.insert(5000)
+    rows = sorted((r.kind, r.amount_ore, r.denomination_ore, r.device)
+                  for r in world.rows(Tender))
+    assert rows == [("coin", 2000, 2000, "coins"), ("note", 5000, 5000, "notes")]
+
+
+def test_a_coin_that_does_not_complete_the_payment_shows_no_credit_bon(world: SessionRig) -> None:
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    s.choose_cash()
+    world.coins.insert(1000)
+    assert s.state is State.PAYING and world.views[-1].credit_bon is None
+    assert world.rows(Bon) == []
+
+
+def test_a_rejected_coin_is_said_and_a_device_going_down_is_shown(world: SessionRig) -> None:
+    """A coin the acceptor refused: the screen says so. A device's health changing: the screen is
+    told at once (it shows which methods work now)."""
+    from drivers.base import Health, HealthChanged, Rejected
+
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    s.choose_cash()
+    s.on_device_event(Rejected("coins", "unknown coin"))
+    assert world.views[-1].message == "cash_rejected" and s.received == Money(0)
+    shown = len(world.views)
+    world.terminal._health = Health.DOWN
+    s.on_device_event(HealthChanged("terminal", Health.DOWN))
+    assert len(world.views) == shown + 1 and "card" not in s.available_methods()
+
+
 def test_note_that_overpays_too_much_is_returned_from_escrow(world: SessionRig) -> None:
     world.login()
     s = world.session
@@ -111,6 +154,177 @@ def test_note_that_overpays_too_much_is_returned_from_escrow(world: SessionRig) 
     assert world.notes.stacked == [5000]
     assert s.state is State.RECEIPT
     assert world.rows(Bon)[0].amount_ore == 3250
+
+
+def test_a_note_may_overpay_the_rounded_cash_amount_by_exactly_the_limit(engine: Engine) -> None:
+    """The limit counts from what cash must bring (37.30 → 37.50), not from the exact total: a
+    50 kr note is 12.50 over, which a 12.50 limit allows."""
+    world = session_rig(engine, bons="plain", cash=CashSection(max_overpay_ore=1250))
+    world.login()
+    s = world.session
+    s.toggle("201")  # 37.30 → 37.50 cash
+    s.pay()
+    s.choose_cash()
+    world.notes.insert(5000)
+    assert world.notes.stacked == [5000] and world.notes.returned == []
+    assert s.state is State.RECEIPT and world.rows(Bon)[0].amount_ore == 1250
+
+
+def test_a_note_in_escrow_while_the_card_terminal_has_the_citizen_is_returned(
+    world: SessionRig,
+) -> None:
+    """A note the validator still held when the citizen chose card: the card pays, the note
+    goes back."""
+    from drivers.base import Escrow
+
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    held: list[object] = []
+    s.runner = type("Held", (), {"submit": lambda _self, work, done: held.append(work)})()
+    s.choose_card()
+    assert s.card.in_flight and s.state is State.PAYING
+    world.notes.escrow_value = 5000
+    s.on_device_event(Escrow("notes", 5000, ""))
+    assert world.notes.returned == [5000] and world.notes.stacked == []
+    assert s.received == Money(0)
+
+
+def test_an_escrow_from_a_device_the_session_does_not_drive_changes_nothing(
+    world: SessionRig,
+) -> None:
+    from drivers.base import Escrow
+
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    s.choose_cash()
+    s.on_device_event(Escrow("elsewhere", 5000, ""))
+    assert s.state is State.PAYING and s.received == Money(0) and s.due == Money(3750)
+
+
+def test_choosing_card_shows_the_card_screen_and_asks_the_terminal(world: SessionRig) -> None:
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    held: list[object] = []
+    s.runner = type("Held", (), {"submit": lambda _self, work, done: held.append(work)})()
+    s.choose_card()
+    assert s.view().method == "card" and s.state is State.PAYING and len(held) == 1
+    assert s.plan is not None
+    (tender,) = world.rows(Tender)  # written before the terminal is asked, naming it
+    assert (tender.kind, tender.state, tender.amount_ore, tender.reference, tender.device) == (
+        "card", "pending", 3730, f"{s.plan.transaction_ref}-1", "terminal")
+
+
+def test_while_the_terminal_has_the_citizen_a_timeout_waits_and_a_cancel_asks_it(
+    world: SessionRig,
+) -> None:
+    """The terminal is authorising: the session's timeout does not end the session under the
+    citizen's hands, and a cancel asks the terminal to abort instead of ending it at once."""
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    held: list[object] = []
+    s.runner = type("Held", (), {"submit": lambda _self, work, done: held.append(work)})()
+    s.choose_card()
+    s.timeout()
+    assert s.state is State.PAYING and world.terminal.cancelled == 0
+    s.cancel()
+    assert s.state is State.PAYING and world.terminal.cancelled == 1
+    assert [r.state for r in world.rows(Tender)] == ["pending"]
+
+
+def test_the_terminals_prompt_is_shown_until_it_answers(world: SessionRig) -> None:
+    from drivers.base import CardPrompt
+
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    answers: list[object] = []
+    s.runner = type("Held", (), {"submit": lambda _self, work, done: answers.append(
+        lambda: done(work(), None))})()
+    world.terminal.outcome = CardOutcome.DECLINED
+    s.choose_card()
+    s.on_device_event(CardPrompt("terminal", "Indsæt kort"))
+    assert s.view().card_prompt == "Indsæt kort"
+    answers.pop(0)()  # type: ignore[operator]
+    assert s.view().card_prompt == "" and s.view().message == "card_declined"
+
+
+def test_an_aborted_card_says_so_and_offers_the_methods_again(world: SessionRig) -> None:
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    world.terminal.outcome = CardOutcome.ABORTED
+    s.choose_card()
+    assert s.view().message == "card_aborted" and s.state is State.CHOOSING_TENDER
+    assert [r.state for r in world.rows(Tender)] == ["declined"]
+
+
+def test_a_terminal_that_answers_nothing_is_asked_what_became_of_the_payment(
+    engine: Engine,
+) -> None:
+    """No result and no error from the terminal: an unknown outcome, never a guess; the
+    terminal is asked, and the approval it then reports pays."""
+
+    class Mute(FakeTerminal):
+        def authorise(self, amount_ore: int, reference: str) -> CardResult:
+            super().authorise(amount_ore, reference)
+            return None  # type: ignore[return-value]
+
+    world = session_rig(engine, bons="plain", terminal=Mute())
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    s.choose_card()
+    assert s.state is State.RECEIPT
+    (tender,) = world.rows(Tender)
+    assert (tender.state, tender.amount_ore) == ("received", 3730)
+
+
+def test_card_chosen_while_the_terminal_is_down_says_so_and_takes_nothing(
+    world: SessionRig,
+) -> None:
+    from drivers.base import Health
+
+    world.login()
+    s = world.session
+    s.toggle("201")
+    s.pay()
+    world.terminal._health = Health.DOWN
+    s.choose_card()
+    assert world.views[-1].message == "card_unavailable"
+    assert s.state is State.CHOOSING_TENDER and world.terminal.authorised == []
+    assert world.rows(Tender) == [] and s.plan is None
+
+
+def test_a_card_after_a_bon_and_cash_is_the_payments_third_part(engine: Engine) -> None:
+    """Each method that paid a part counts: after a bon and a coin the card is part 3 of the
+    transaction, on the terminal and in the ledger."""
+    world = session_rig(engine)
+    assert world.book is not None
+    bon = world.book.issue(Money(1000), "staff-17")
+    world.login()
+    s = world.session
+    s.toggle("201")  # 37.30
+    s.pay()
+    s.redeem_bon(bon.qr_payload)
+    s.choose_cash()
+    world.coins.insert(1000)
+    s.choose_card()
+    assert s.plan is not None
+    reference = f"{s.plan.transaction_ref}-3"
+    assert world.terminal.authorised == [(1730, reference)]
+    assert [r.reference for r in world.rows(Tender) if r.kind == "card"] == ["T-" + reference]
+    assert s.state is State.RECEIPT
 
 
 @pytest.mark.parametrize("how", ["cancel", "timeout"])

@@ -4,6 +4,7 @@ writers moving the same row at once on PostgreSQL change it once. SQLite and Pos
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import threading
 import uuid
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, insert, select
 
+from kiosk.ledger import transitions
 from kiosk.ledger.models import Bon, CitizenSession, ExportBatch, OutboxItem, Tender
 from kiosk.ledger.transitions import (
     BATCH,
@@ -66,6 +68,34 @@ def new_row(conn: Connection, table: StateTable, state: str) -> Any:
     return bon_id
 
 
+#: What the ledger lets each row become, written out: a session row ends once; a card payment is
+#: pending, then final (an unknown outcome is asked again, a received tender only reversed); an
+#: FBS registration is retried until done; a debtor file is written, then delivered; a bon is used
+#: or voided once.
+_LIVE = ("idle", "identifying", "pin", "loading_claims", "claims", "choosing_tender", "paying",
+         "settling", "receipt")
+LIFECYCLES: dict[str, dict[str, set[str]]] = {
+    "session": {live: set(SESSION.states) for live in _LIVE},
+    "tender": {"pending": {"received", "declined", "outcome_unknown"},
+               "outcome_unknown": {"received", "declined"}, "received": {"reversed"}},
+    "outbox item": {"pending": {"pending", "done", "refused", "exported"},
+                    "refused": {"refused", "pending", "done"}},
+    "export batch": {"writing": {"written"}, "written": {"delivered"}},
+    "bon": {"issued": {"redeemed", "voided"}},
+}
+
+
+def tables_as_imported() -> tuple[StateTable, ...]:
+    """The tables built again by running the module's source, as its import does (a check of
+    the imported ``TABLES`` alone would not see the builder change: mutation testing imports
+    the module once, before any test)."""
+    spec = importlib.util.spec_from_file_location(transitions.__name__, transitions.__file__)
+    assert spec is not None and spec.loader is not None
+    fresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fresh)
+    return tuple(fresh.TABLES)
+
+
 def extra(table: StateTable, to: str) -> dict[str, Any]:
     """Columns a CHECK wants with ``to``."""
     if table is not OUTBOX:
@@ -104,6 +134,44 @@ def test_a_condition_that_does_not_hold_is_refused_not_illegal(engine: Engine) -
     with engine.begin() as conn, pytest.raises(MoveRefused) as refused:
         move(conn, BON, bon, "redeemed", when=Bon.expires_at < NOW)  # expired, say
     assert refused.value.current == "issued"
+    assert str(refused.value) == f"bon {bon}: not now (issued → redeemed)"
+
+
+def test_each_table_allows_exactly_its_lifecycle() -> None:
+    models = {"session": CitizenSession, "tender": Tender, "outbox item": OutboxItem,
+              "export batch": ExportBatch, "bon": Bon}
+    for table in (*TABLES, *tables_as_imported()):
+        lifecycle = LIFECYCLES[table.name]
+        assert table.model is models[table.name]
+        for source, to in itertools.product(table.states, repeat=2):
+            assert table.allowed(source, to) == (to in lifecycle.get(source, set())), (
+                table.name, source, to)
+        for to in table.states:
+            assert set(table.sources(to)) == {s for s, tos in lifecycle.items() if to in tos}, (
+                table.name, to)
+    assert {t.name for t in tables_as_imported()} == set(LIFECYCLES)
+    assert set(_LIVE) | {"done", "cancelled", "timed_out", "recovered"} == set(SESSION.states)
+
+
+def test_a_lifecycle_naming_a_state_the_schema_lacks_is_refused_when_built() -> None:
+    with pytest.raises(ValueError, match=r"^tender: states not in the schema: \['approved'\]$"):
+        StateTable("tender", Tender, ("pending", "received"),
+                   {"pending": frozenset({"approved", "received"})})
+    table = StateTable("tender", Tender, ("pending", "received"),
+                       {"pending": frozenset({"received"})})
+    assert table.model is Tender and table.sources("received") == ("pending",)
+
+
+def test_a_retry_whose_condition_does_not_hold_is_refused_not_taken_for_a_repeat(
+    engine: Engine,
+) -> None:
+    """An outbox item may move from pending to pending (a retry, rescheduled): when the caller's
+    condition says not now, that is a refusal, not "already there"."""
+    with engine.begin() as conn:
+        item = new_row(conn, OUTBOX, "pending")
+    with engine.begin() as conn, pytest.raises(MoveRefused) as refused:
+        move(conn, OUTBOX, item, "pending", when=OutboxItem.attempts > 99)
+    assert refused.value.current == "pending"
 
 
 def test_a_row_that_does_not_exist_cannot_move(engine: Engine) -> None:
@@ -127,6 +195,29 @@ def test_move_all_moves_exactly_what_is_expected_or_nothing(engine: Engine) -> N
     with engine.connect() as conn:
         states = set(conn.scalars(select(OutboxItem.state).where(OutboxItem.batch_id == batch)))
     assert states == {"exported"}
+
+
+def test_move_all_refuses_a_set_with_a_row_that_may_not_move_and_moves_nothing(
+    engine: Engine,
+) -> None:
+    """A debtor batch of four items, one of them refused by FBS meanwhile: exporting "all four"
+    is refused whole; the three that may be exported are, when those are what is expected."""
+    with engine.begin() as conn:
+        batch = new_row(conn, BATCH, "written")
+        sid = new_session(conn)
+        for state in ("pending", "pending", "pending", "refused"):
+            conn.execute(insert(OutboxItem).values(
+                session_id=sid, kind="debtor_item", idempotency_key=uuid.uuid4().hex,
+                state=state, amount_ore=1, payload={}, created_at=NOW, batch_id=batch))
+    with pytest.raises(IllegalTransition, match="expected 4"), engine.begin() as conn:
+        move_all(conn, OUTBOX, OutboxItem.batch_id == batch, "exported", expected=4, done_at=NOW)
+    with engine.connect() as conn:
+        states = sorted(conn.scalars(select(OutboxItem.state).where(
+            OutboxItem.batch_id == batch)))
+    assert states == ["pending", "pending", "pending", "refused"]
+    with engine.begin() as conn:
+        assert move_all(conn, OUTBOX, OutboxItem.batch_id == batch, "exported", expected=3,
+                        done_at=NOW) == 3
 
 
 def test_a_state_the_schema_does_not_have_is_refused(engine: Engine) -> None:

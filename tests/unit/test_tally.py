@@ -58,6 +58,11 @@ def test_a_rest_under_25_ore_needs_no_coin_once_cash_is_chosen() -> None:
     assert settlement(TOTAL, tenders, paying_by="card") is None
 
 
+def test_a_total_under_25_ore_paid_by_cash_needs_no_coin_and_is_cash() -> None:
+    assert settlement(Money(20), [], paying_by="cash") == Settlement(
+        Money(-20), "automat_credit", "cash")
+
+
 def test_method_labels() -> None:
     assert method_label(["coin", "note"]) == "cash"
     assert method_label(["card"]) == "card"
