@@ -79,7 +79,8 @@ LIFECYCLES: dict[str, dict[str, set[str]]] = {
     "tender": {"pending": {"received", "declined", "outcome_unknown"},
                "outcome_unknown": {"received", "declined"}, "received": {"reversed"}},
     "outbox item": {"pending": {"pending", "done", "refused", "exported"},
-                    "refused": {"refused", "pending", "done"}},
+                    "refused": {"refused", "pending", "done", "parked", "closed"},
+                    "parked": {"closed"}},
     "export batch": {"writing": {"written"}, "written": {"delivered"}},
     "bon": {"issued": {"redeemed", "voided"}},
 }
