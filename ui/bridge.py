@@ -152,7 +152,10 @@ class SessionBridge(QObject):
             self.refused.emit(name)
             return
         try:
-            getattr(self.session, name)(*args)
+            target: Any = self.session
+            for part in name.split("."):  # a session's method, or its part's ("staff_door.ask")
+                target = getattr(target, part)
+            target(*args)
         except IdentificationError as exc:
             self.refused.emit(exc.reason.value)
         except (RuntimeError, ValueError) as exc:
@@ -209,14 +212,14 @@ class SessionBridge(QObject):
     # -- staff mode ----------------------------------------------------------------------------
     def ask_staff(self) -> None:
         """The long press on the attract screen's corner (the session refuses it elsewhere)."""
-        self._call("ask_staff")
+        self._call("staff_door.ask")
 
     def staff_login(self, staff_no: str | None, pin: str) -> None:
         """The staff number typed (``None``: the staff card shown) and the PIN."""
-        self._call("staff_login", staff_no, pin)
+        self._call("staff_door.log_in", staff_no, pin)
 
     def staff_logout(self) -> None:
-        self._call("staff_logout")
+        self._call("staff_door.log_out")
 
     def run(self, work: Callable[[], Any], done: Done) -> None:
         """Run ``work`` (the database, the printer: staff mode's desk) on the pool, never the GUI

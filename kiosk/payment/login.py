@@ -43,11 +43,11 @@ class Login:
         paying = s.state in (State.CHOOSING_TENDER, State.PAYING)
         if paying and s.bons is not None and event.source is IdSource.BARCODE:
             return s.redeem_bon(event.value)
-        if s._staff_card(event.value):  # at the attract screen or in staff mode: staff's PIN
+        if s.staff_door.is_staff_card(event.value):  # attract screen or staff mode: staff's PIN
             return None
         if s.state in STAFF_MODE:  # a citizen's card: staff are logged out, the citizen is in
             identifier = Identifier().from_event(event).identifier
-            s._leave_staff("citizen_card")
+            s.staff_door.log_out("citizen_card")
             return self.identify(identifier)
         if s.state in (State.IDLE, State.IDENTIFYING):
             self.identify(Identifier().from_event(event).identifier)

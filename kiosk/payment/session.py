@@ -1,11 +1,10 @@
 """The citizen session: a Qt-free state machine driving identification, claims and payment.
 
-All methods are called on one thread (the session worker). Slow work (FBS, a card authorisation,
-settlement) goes to a :class:`~kiosk.payment.runner.Runner`, whose callback comes back on the
-worker; device events are posted there too. After every change the listeners get a fresh
-:class:`SessionView`. ``_fire`` is the only writer of the session's state (``states.py``); journal
-writes that belong to a transition are told the state. Its steps live beside it: ``login``,
-``cash``, ``card``, ``outage`` (the ledger failing); the arithmetic is ``tally``.
+All methods run on one thread (the session worker); slow work (FBS, a card, settlement) goes to a
+:class:`~kiosk.payment.runner.Runner` whose callback comes back there, as device events do. Every
+change gives the listeners a fresh :class:`SessionView`. ``_fire`` is the only writer of the state
+(``states.py``). Its steps live beside it: ``login``, ``cash``, ``card``, ``outage`` (the ledger
+failing), ``staff_door`` (staff mode's way in); the arithmetic is ``tally``.
 
 Money rules (design.md): every coin, note, card approval and bon use is in the ledger before the
 view shows it, and the selection is written as a plan before any money is taken; the automat gives
@@ -42,7 +41,7 @@ from kiosk.payment.runner import InlineRunner, Runner
 from kiosk.payment.selection import Selection
 from kiosk.payment.staff_door import StaffDoor, StaffLogins
 from kiosk.payment.states import ENDED, STAFF_MODE, Event, State, next_state
-from kiosk.payment.tally import Tally, settlement
+from kiosk.payment.tally import CASH_KINDS, Tally, settlement
 from kiosk.payment.view import SessionView, view_of
 
 log = logging.getLogger(__name__)
@@ -72,8 +71,7 @@ class PaymentSession:
         self.on_settled = on_settled  # e.g. the receipt service: FBS, then the receipt
         self.listeners: list[Callable[[SessionView], None]] = []
         self.hold = LedgerHold(retry_s=retry_s, schedule=schedule or timer_schedule,
-                               post=lambda call: self.runner.submit(lambda: None,
-                                                                    lambda _r, _e: call()))
+                               post=lambda f: self.runner.submit(lambda: None, lambda *_: f()))
         self.login, self.cash_desk, self.card = Login(self), CashDesk(self), CardDesk(self)
         self.outage = Outage(self)
         self.staff_door = StaffDoor(self, staff)  # staff mode's way in, from the attract screen
@@ -137,7 +135,7 @@ class PaymentSession:
 
     @property
     def tally(self) -> Tally:
-        cash = sum((a for k, a in self.tenders if k in ("coin", "note")), Money(0))
+        cash = sum((a for k, a in self.tenders if k in CASH_KINDS), Money(0))
         return Tally(self.total, cash, sum((a for _, a in self.tenders), Money(0)) - cash)
 
     @property
@@ -176,24 +174,6 @@ class PaymentSession:
 
     def enter_pin(self, pin: str) -> None:
         self.login.enter_pin(pin)
-
-    # -- staff mode (kiosk.payment.staff_door) ------------------------------------------------
-    def _staff_card(self, value: str) -> bool:
-        return self.staff_door.is_staff_card(value)
-
-    def _leave_staff(self, why: str) -> None:
-        self.staff_door.log_out(why)
-
-    def ask_staff(self) -> None:
-        """The long press on the attract screen's corner: staff number and PIN are asked."""
-        self.staff_door.ask()
-
-    def staff_login(self, staff_no: str | None, pin: str) -> None:
-        """Staff number (``None``: the staff card shown) and PIN."""
-        self.staff_door.log_in(staff_no, pin)
-
-    def staff_logout(self) -> None:
-        self.staff_door.log_out()
 
     # -- selection and the plan ----------------------------------------------------------------
     def toggle(self, claim_id: str) -> None:
@@ -345,10 +325,8 @@ class PaymentSession:
         self._abort(Event.TIMEOUT, State.TIMED_OUT)
 
     def _abort(self, event: Event, ended: State) -> None:
-        if self.state in STAFF_MODE:  # staff cancel the login, or the idle time logs them out
-            self._fire(event)
-            self.message = ""
-            return self._notify()
+        if self.state in STAFF_MODE:
+            return self.staff_door.abort(event)
         if self.state is State.IDLE:
             return self._fire(event)  # nothing to end
         if self.state in ENDED:
@@ -419,7 +397,3 @@ class PaymentSession:
     # -- the ledger failing (kiosk.payment.outage) ---------------------------------------------
     def _ledger_failed(self, error: BaseException, held: Unrecorded | None = None) -> None:
         self.outage.failed(error, held)
-
-    def retry_ledger(self) -> bool:
-        """Write what the ledger could not take; True when the automat is back in service."""
-        return self.outage.retry()

@@ -112,6 +112,13 @@ class StaffDoor:
         s._notify()
 
     # -- getting out -----------------------------------------------------------------------------
+    def abort(self, event: Any) -> None:
+        """Staff cancel the login, or the idle time logs them out (``event``: cancel, timeout)."""
+        s = self.s
+        s._fire(event)
+        s.message = ""
+        s._notify()
+
     def log_out(self, why: str = "logout") -> None:
         """The log-out button (or ``why``: another reason); back to the attract screen."""
         s = self.s

@@ -390,7 +390,7 @@ def test_the_ledger_is_retried_once_per_interval_however_many_writes_are_held(
     rig.s.on_device_event(Credit("coins", 500, "DK5", "coin", "cctalk:1:2"))
     rig.s.on_device_event(Credit("coins", 200, "DK2", "coin", "cctalk:1:3"))
     assert len(rig.retries.due) == 1
-    assert rig.s.retry_ledger() is False  # asked by hand meanwhile: no second retry
+    assert rig.s.outage.retry() is False  # asked by hand meanwhile: no second retry
     assert len(rig.retries.due) == 1
     rig.retries.run()  # still failing: the next one
     assert len(rig.retries.due) == 1

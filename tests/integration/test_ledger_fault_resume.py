@@ -1,4 +1,4 @@
-"""The ledger comes back after a fault: how the session resumes (``retry_ledger``/``_resume``).
+"""The ledger comes back after a fault: how the session resumes (``Outage.retry``/``_resume``).
 
 Each case is one way a session can enter the fault — paying with cash whose total rounds down,
 a late coin on the receipt screen or after the end, a coin with no plan, a fault that outlasts
@@ -58,7 +58,7 @@ def test_cash_that_covers_the_rounded_total_settles_when_the_ledger_is_back(
     rig.coins.insert(200)  # 37.00: the cash target, 20 øre under the exact 37.20
     assert rig.s.state is State.LEDGER_FAULT
     rig.outage.mode = None
-    assert rig.s.retry_ledger() is True
+    assert rig.s.outage.retry() is True
     assert rig.s.state is State.RECEIPT
     allocations = {(r.kind, r.claim_id): r.amount_ore for r in rig.rows(Allocation)}
     assert allocations == {("claim", "101"): 2000, ("claim", "102"): 1720,
@@ -97,7 +97,7 @@ def test_late_coin_on_the_receipt_screen_held_then_credited_back_to_the_receipt(
     rig.coins.insert(1000)
     assert rig.s.state is State.LEDGER_FAULT
     rig.outage.mode = None
-    assert rig.s.retry_ledger() is True
+    assert rig.s.outage.retry() is True
     assert rig.s.state is State.RECEIPT  # back to the receipt, not a second settlement
     assert rig.views[-1].message == ""
     assert sorted(b.amount_ore for b in rig.rows(Bon)) == [250, 1000]
@@ -121,7 +121,7 @@ def test_late_coin_after_the_end_held_then_its_own_bon(engine: Engine) -> None:
     rig.coins.insert(500)
     assert rig.s.state is State.LEDGER_FAULT
     rig.outage.mode = None
-    assert rig.s.retry_ledger() is True
+    assert rig.s.outage.retry() is True
     assert rig.s.state is State.CANCELLED
     assert rig.views[-1].message == "ledger_fault_resolved"
     assert sorted(b.amount_ore for b in rig.rows(Bon)) == [250, 500]
@@ -143,7 +143,7 @@ def test_coin_without_a_plan_held_then_its_session_ends_as_money_outside_payment
     rig.coins.insert(2000)  # no plan: take_stray, held
     assert rig.s.state is State.LEDGER_FAULT
     rig.outage.mode = None
-    assert rig.s.retry_ledger() is True
+    assert rig.s.outage.retry() is True
     assert rig.s.state is State.CANCELLED
     assert rig.views[-1].message == "ledger_fault_resolved"
     (bon,) = rig.rows(Bon)
@@ -162,7 +162,7 @@ def test_coin_without_a_plan_held_shows_its_bon_once_the_ledger_is_back(engine: 
     rig.outage.mode = "readonly"
     rig.coins.insert(2000)  # at the attract screen: take_stray, held
     rig.outage.mode = None
-    assert rig.s.retry_ledger() is True
+    assert rig.s.outage.retry() is True
     (bon,) = rig.rows(Bon)
     shown = rig.views[-1].credit_bon
     assert shown is not None and (shown.amount, shown.id) == (Money(2000), bon.id)
@@ -175,7 +175,7 @@ def test_not_enough_and_nobody_asked_to_stop_ends_for_the_ledger_fault(engine: E
     rig.outage.mode = "readonly"
     rig.coins.insert(2000)
     rig.outage.mode = None
-    assert rig.s.retry_ledger() is True
+    assert rig.s.outage.retry() is True
     assert rig.s.state is State.CANCELLED
     assert rig.views[-1].message == "ledger_fault_resolved"
     row = session_row(rig)
@@ -192,7 +192,7 @@ def test_timeout_while_out_of_order_is_the_end_reason_once_back(engine: Engine) 
     rig.coins.insert(2000)
     rig.s.timeout()
     rig.outage.mode = None
-    assert rig.s.retry_ledger() is True
+    assert rig.s.outage.retry() is True
     row = session_row(rig)
     assert (row.state, row.end_reason) == ("cancelled", "timeout")
 
@@ -217,7 +217,7 @@ def test_ledger_failing_again_at_the_credit_bon_stays_out_of_order(engine: Engin
             return journal.credit_and_end(*args)
 
     rig.s.journal = FailingCredit()  # type: ignore[assignment]
-    assert rig.s.retry_ledger() is False
+    assert rig.s.outage.retry() is False
     assert rig.s.state is State.LEDGER_FAULT
     assert rig.retries.due  # tried again later
     assert [r.amount_ore for r in rig.rows(Tender)] == [2000]  # the coin is in, once
@@ -257,7 +257,7 @@ def test_cash_short_of_the_exact_total_after_a_declined_card_is_credited_not_set
         rig.coins.insert(coin)
     assert rig.views[-1].received == Money(3700)
     rig.outage.mode = None
-    assert rig.s.retry_ledger() is True
+    assert rig.s.outage.retry() is True
     assert rig.s.state is State.CANCELLED
     assert rig.rows(Allocation) == []
     (bon,) = rig.rows(Bon)

@@ -53,9 +53,9 @@ class Rig:
         if state is State.IDLE:
             return
         if state in (State.STAFF_LOGIN, State.STAFF):
-            s.ask_staff()
+            s.staff_door.ask()
             if state is State.STAFF:
-                s.staff_login("17", "2468")
+                s.staff_door.log_in("17", "2468")
                 self._run_one()
             return
         if state is State.LEDGER_FAULT:  # one coin (not enough) the failing ledger holds
@@ -167,12 +167,12 @@ class Rig:
             case Event.STAFF_CARD:
                 s.read(IdentifierRead("scanner", IdSource.BARCODE, STAFF_CARD))
             case Event.STAFF_ASKED:
-                s.ask_staff()
+                s.staff_door.ask()
             case Event.STAFF_IN:
-                s.staff_login("17", "2468")
+                s.staff_door.log_in("17", "2468")
                 self._run_one()
             case Event.STAFF_OUT:
-                s.staff_logout()
+                s.staff_door.log_out()
             case Event.STRAY_MONEY:  # a coin with no plan to pay: credited, the session ends
                 self.coins.enabled = {2000}
                 self.coins.insert(2000)
