@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kiosk import __version__
 from kiosk.cli_back_office import add_back_office_parsers
-from kiosk.cli_common import DEFAULT_CONFIG, EXIT_CONFIG, load_for_command
+from kiosk.cli_common import DEFAULT_CONFIG, EXIT_CONFIG, action_parsers, load_for_command
 from kiosk.cli_staff import add_staff_parser
 from kiosk.config import ConfigError
 from kiosk.preflight import StorageProblem
@@ -260,19 +260,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--csv", type=Path, metavar="FILE", help="write the report as CSV")
     report.add_argument("--pdf", type=Path, metavar="FILE", help="write the report as PDF")
-    bon = sub.add_parser("bon", help="issue, list or void bons (staff)")
-    bon_sub = bon.add_subparsers(dest="bon_command", required=True, metavar="ACTION")
-    for action, help_ in [
+    for action, p in action_parsers(sub, "bon", "issue, list or void bons (staff)", [
         ("issue", "issue a bon for cash taken at the desk and print the slip"),
         ("list", "list outstanding bons"),
         ("void", "void an issued bon (audit-logged)"),
-    ]:
-        p = bon_sub.add_parser(action, help=help_)
-        p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE")
+    ], cmd_bon):
         p.add_argument(
             "--lang", choices=["da", "en"], default="da", help="the words' language (default da)"
         )
-        p.set_defaults(func=cmd_bon)
         if action == "issue":
             p.add_argument("--amount", required=True, help="kroner, e.g. 50.00")
             p.add_argument("--issuer", required=True, help="staff id, printed on the slip")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from kiosk.cli_common import DEFAULT_CONFIG, load_for_command, staff_login
+from kiosk.cli_common import action_parsers, load_for_command, staff_login
 from kiosk.followup import CLOSE_OUTCOMES
 from kiosk.staff.roles import Permission
 from kiosk.staff.rules import LoginRefused, NotPermitted
@@ -84,35 +83,23 @@ def cmd_followup(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def add_back_office_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """The ``cashbox`` and ``followup`` subcommands."""
-    cashbox = sub.add_parser("cashbox", help="cash boxes: expected contents, emptying")
-    cashbox_sub = cashbox.add_subparsers(dest="cashbox_command", required=True, metavar="ACTION")
-    for action, help_ in [
+    for action, p in action_parsers(sub, "cashbox", "cash boxes: expected contents, emptying", [
         ("expected", "what the ledger expects in each cash box now"),
         ("empty", "record an emptying with the counted pieces and print its slip (audit-logged)"),
-    ]:
-        p = cashbox_sub.add_parser(action, help=help_)
-        p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE")
-        p.set_defaults(func=cmd_cashbox)
+    ], cmd_cashbox):
         if action == "empty":
             p.add_argument("device", help="the cash box, e.g. coin_acceptor or note_validator")
             p.add_argument("counted", nargs="*", metavar="DENOMINATION=COUNT",
                            help="pieces counted per denomination in kroner, e.g. 20=3 0.50=12")
             p.add_argument("--as", dest="as_staff", required=True, metavar="STAFF_NO",
                            help="the technician or administrator who counted (PIN asked)")
-    followup = sub.add_parser("followup", help="the FBS follow-up list: list, close an item")
-    followup_sub = followup.add_subparsers(
-        dest="followup_command", required=True, metavar="ACTION"
-    )
-    for action, help_ in [
+    for action, p in action_parsers(sub, "followup", "the FBS follow-up list: list, close an"
+                                    " item", [
         ("list", "registrations FBS refused that wait for staff"),
         ("close", "close an item with what was done by hand (audit-logged)"),
-    ]:
-        p = followup_sub.add_parser(action, help=help_)
-        p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE")
-        p.set_defaults(func=cmd_followup)
+    ], cmd_followup):
         if action == "list":
             p.add_argument("--all", action="store_true", help="also the closed items")
             p.add_argument("--fleet", action="store_true", help="every automat's payments")

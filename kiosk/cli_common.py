@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kiosk.config import KioskConfig, load_config
@@ -57,3 +58,21 @@ def staff_login(args: argparse.Namespace, config: KioskConfig, permission: Permi
     if not user.may(permission):
         raise NotPermitted(user, permission)
     return user
+
+
+def action_parsers(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    command: str,
+    help_: str,
+    actions: list[tuple[str, str]],
+    func: Callable[[argparse.Namespace], int],
+) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """``kiosk COMMAND ACTION``: each action's parser, taking ``--config`` and run by ``func``
+    (which reads the action from ``args.<command>_command``); the caller adds the rest."""
+    group = sub.add_parser(command, help=help_)
+    group_sub = group.add_subparsers(dest=f"{command}_command", required=True, metavar="ACTION")
+    for action, action_help in actions:
+        p = group_sub.add_parser(action, help=action_help)
+        p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE")
+        p.set_defaults(func=func)
+        yield action, p

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from kiosk.cli_common import DEFAULT_CONFIG, load_for_command, read_typed
+from kiosk.cli_common import action_parsers, load_for_command, read_typed
 
 CARD_PROMPT = "Scan eller skriv kortnummeret: "
 
@@ -82,22 +81,17 @@ def cmd_staff(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def add_staff_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """The ``staff`` subcommand and its actions."""
-    staff = sub.add_parser("staff", help="staff accounts: add, list, remove, reset a PIN, unlock")
-    staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
-    for action, help_ in [
+    for action, p in action_parsers(sub, "staff", "staff accounts: add, list, remove, reset a PIN,"
+                                    " unlock", [
         ("add", "add an account (its PIN is asked, never an argument)"),
         ("list", "list the accounts"),
         ("remove", "close an account (its number is never given again)"),
         ("reset-pin", "give an account a new PIN (also lifts a lock)"),
         ("unlock", "lift a lock after too many wrong PINs"),
         ("card", "enrol a staff card for an account (scanned or typed), or --clear it"),
-    ]:
-        p = staff_sub.add_parser(action, help=help_)
-        p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE")
-        p.set_defaults(func=cmd_staff)
+    ], cmd_staff):
         if action == "list":
             p.add_argument("--all", action="store_true", help="include removed accounts")
             continue
