@@ -463,13 +463,8 @@ class BonBook:
         **more: Any,
     ) -> None:
         write_audit(
-            conn,
-            at=self.clock.now(),
-            automat_id=self.automat_id,
-            actor=actor,
-            role=role,
-            action=action,
-            details={"bon_id": bon_id, "amount_ore": int(amount_ore), **more},
+            conn, self.clock.now(), self.automat_id, actor, role, action,
+            {"bon_id": bon_id, "amount_ore": int(amount_ore), **more},
         )
 
 

@@ -281,13 +281,8 @@ class CashBoxes:
                 .returning(CashBoxEmptying.id)
             ).scalar_one()
             write_audit(
-                conn,
-                at=now,
-                automat_id=self.automat_id,
-                actor=staff,
-                role=role,
-                action="cash_box_emptied",
-                details={
+                conn, now, self.automat_id, staff, role, "cash_box_emptied",
+                {
                     "emptying_id": int(emptying_id),
                     "device": device,
                     "expected_ore": emptying.expected_total.ore,

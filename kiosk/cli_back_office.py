@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kiosk.cli_common import action_parsers, load_for_command, staff_login
+from kiosk.cli_common import STAFF_REFUSALS, action_parsers, load_for_command, staff_login
 from kiosk.followup import CLOSE_OUTCOMES
 from kiosk.staff.roles import Permission
-from kiosk.staff.rules import LoginRefused, NotPermitted
 
 
 def cmd_cashbox(args: argparse.Namespace) -> int:
@@ -33,15 +32,10 @@ def cmd_cashbox(args: argparse.Namespace) -> int:
                     print(f"  {Money(ore)!s:>12} {pieces:>6} stk.")
             return 0
         counted = parse_counted(args.counted)  # bad input refused before the PIN is asked
-        user = staff_login(args, config, Permission.EMPTY_CASH_BOX)
-        role = user.role_for(Permission.EMPTY_CASH_BOX)
-        assert role is not None
-        emptying = boxes.empty(args.device, counted, staff=user.staff_no, role=role.value)
-    except (CashBoxError, LoginRefused, NotPermitted) as exc:
+        staff, role = staff_login(args, config, Permission.EMPTY_CASH_BOX)
+        emptying = boxes.empty(args.device, counted, staff=staff, role=role)
+    except (CashBoxError, *STAFF_REFUSALS) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
-        return 1
-    except EOFError:
-        print("kiosk: no PIN was given", file=sys.stderr)
         return 1
     print(as_text(render_emptying_slip(emptying, config.automat.library_name)))
     return 0
@@ -57,18 +51,12 @@ def cmd_followup(args: argparse.Namespace) -> int:
     desk = FollowUps(open_database(config), config.automat.id, SystemClock())
     try:
         if args.followup_command == "close":
-            user = staff_login(args, config, Permission.FOLLOW_UP)
-            role = user.role_for(Permission.FOLLOW_UP)
-            assert role is not None
-            items = [desk.close(args.id, args.outcome, staff=user.staff_no, role=role.value,
-                                note=args.note)]
+            staff, role = staff_login(args, config, Permission.FOLLOW_UP)
+            items = [desk.close(args.id, args.outcome, staff=staff, role=role, note=args.note)]
         else:
             items = desk.items(include_closed=args.all, fleet=args.fleet)
-    except (FollowUpError, LoginRefused, NotPermitted) as exc:
+    except (FollowUpError, *STAFF_REFUSALS) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
-        return 1
-    except EOFError:
-        print("kiosk: no PIN was given", file=sys.stderr)
         return 1
     for item in items:
         print(f"{item.item_id:>6}  {local(item.paid_at):%d.%m.%Y}  {item.age_days:>3} dage"

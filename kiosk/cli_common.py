@@ -11,12 +11,14 @@ from pathlib import Path
 from kiosk.config import KioskConfig, load_config
 from kiosk.logs import setup_logging
 from kiosk.preflight import check_storage
-from kiosk.staff.roles import Permission, StaffUser
-from kiosk.staff.rules import NotPermitted
+from kiosk.staff.roles import Permission
+from kiosk.staff.rules import LoginRefused, NotPermitted, StaffUsageError
 
 DEFAULT_CONFIG = Path("/etc/kiosk/kiosk.toml")
 EXIT_CONFIG = 2
 
+#: why a command refused the member of staff it was run as
+STAFF_REFUSALS = (LoginRefused, NotPermitted, StaffUsageError)
 
 def load_for_command(args: argparse.Namespace, *, storage: bool = False) -> KioskConfig:
     """The configuration; with ``storage``, also the pre-flight of the data folder and the
@@ -45,19 +47,27 @@ def read_typed(prompt: str, *, hidden: bool = True, confirm: bool = False) -> st
     return first
 
 
-def staff_login(args: argparse.Namespace, config: KioskConfig, permission: Permission) -> StaffUser:
-    """The member of staff ``--as`` names, their PIN asked (:func:`read_typed`) and checked as at
-    the automat (wrong tries count and lock), who must hold ``permission``: the audit log then
-    names who did it, as in staff mode. Raises LoginRefused or NotPermitted (one line each)."""
+def staff_login(
+    args: argparse.Namespace, config: KioskConfig, permission: Permission
+) -> tuple[str, str]:
+    """(staff number, role) of the member of staff ``--as`` names, their PIN asked
+    (:func:`read_typed`) and checked as at the automat (wrong tries count and lock), who must hold
+    ``permission``: the audit log then names who did it, as in staff mode. Raises one of
+    :data:`STAFF_REFUSALS` (one line each)."""
     from kiosk.app import open_database
     from kiosk.clock import SystemClock
     from kiosk.staff.accounts import staff_book_for
 
     book = staff_book_for(config, open_database(config), SystemClock())
-    user = book.login(args.as_staff, read_typed(f"PIN for {args.as_staff}: "))
-    if not user.may(permission):
+    try:
+        pin = read_typed(f"PIN for {args.as_staff}: ")
+    except EOFError:
+        raise StaffUsageError("no_pin", "no PIN was given") from None
+    user = book.login(args.as_staff, pin)
+    role = user.role_for(permission)
+    if role is None:
         raise NotPermitted(user, permission)
-    return user
+    return user.staff_no, role.value
 
 
 def action_parsers(

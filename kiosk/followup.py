@@ -228,13 +228,8 @@ class FollowUps:
                     _not_closable(item_id, *fresh) or f"item {item_id} changed; look again"
                 )
             write_audit(
-                conn,
-                at=now,
-                automat_id=self.automat_id,
-                actor=staff,
-                role=role,
-                action="follow_up_closed",
-                details={
+                conn, now, self.automat_id, staff, role, "follow_up_closed",
+                {
                     "outbox_id": item_id,
                     "order_id": row.idempotency_key,
                     "amount_ore": int(row.amount_ore),

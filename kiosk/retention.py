@@ -145,13 +145,8 @@ class Purger:
             if report.changed and not dry_run:
                 with self.engine.begin() as conn:
                     write_audit(
-                        conn,
-                        at=now,
-                        automat_id=self.automat_id,
-                        actor=actor,
-                        role="system",
-                        action="retention_purge",
-                        details={
+                        conn, now, self.automat_id, actor, "system", "retention_purge",
+                        {
                             "counts": report.counts(),
                             "cpr_cutoff": report.cpr_cutoff.isoformat(),
                             "retention_cutoff": report.retention_cutoff.isoformat(),

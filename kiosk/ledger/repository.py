@@ -30,7 +30,6 @@ from kiosk.money import Money
 
 def write_audit(
     conn: Connection,
-    *,
     at: datetime,
     automat_id: str,
     actor: str,
@@ -227,11 +226,6 @@ class Ledger:
     def audit(self, actor: str, role: str, action: str, **details: Any) -> None:
         with self.engine.begin() as conn:
             write_audit(
-                conn,
-                at=self.clock.now(),
-                automat_id=self.automat_id,
-                actor=actor,
-                role=role,
-                action=action,
-                details=details,
+                conn, self.clock.now(), self.automat_id, actor, role, action,
+                details,
             )
