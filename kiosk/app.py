@@ -96,7 +96,7 @@ class Core:
     cash_boxes: CashBoxes | None = None  # technician: expected contents, emptying
     follow_ups: FollowUps | None = None  # staff: the FBS follow-up list
     staff: StaffBook | None = None  # staff accounts: the login at the attract screen
-    staff_desk: StaffDesk | None = None  # what staff mode does (bons, reprints, Z-report)
+    staff_desk: StaffDesk | None = None  # staff mode: bons, reprints, Z-report, follow-up, cash
     relay: EventRelay = field(default_factory=EventRelay)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
@@ -264,7 +264,9 @@ def _assemble(
     )
     core.staff = staff_book_for(config, core.engine, core.clock)
     core.staff_desk = StaffDesk(
-        core.engine, core.clock, config.automat.id, core.bons, core.receipts
+        core.engine, core.clock, config.automat.id, core.bons, core.receipts,
+        follow_ups=core.follow_ups, cash_boxes=core.cash_boxes,
+        library_name=config.automat.library_name,
     )
     # before the first citizen: finish or undo whatever a crash left, asking the terminal
     core.outbox.release_leases()

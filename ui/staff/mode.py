@@ -11,6 +11,8 @@ from ui.bridge import SessionBridge
 from ui.screens.base import Screen
 from ui.staff.base import StaffScreen
 from ui.staff.bons import BonsScreen, IssueBonScreen
+from ui.staff.cashbox import CashBoxScreen
+from ui.staff.followup import FollowUpScreen
 from ui.staff.login import StaffLoginScreen
 from ui.staff.menu import MenuEntry, StaffMenuScreen
 from ui.staff.receipts import FindPaymentScreen
@@ -32,21 +34,24 @@ class StaffMode:
         self.bons = BonsScreen(self)
         self.reprint = FindPaymentScreen(self)
         self.z_report = ZReportScreen(self)
+        self.follow_up = FollowUpScreen(self)
+        self.cash_box = CashBoxScreen(self)
         P = Permission
         self.menu.set_entries([
             MenuEntry("issue_bon", P.ISSUE_BON, self.issue_bon),
             MenuEntry("bons", P.VOID_BON, self.bons),
             MenuEntry("reprint", P.REPRINT, self.reprint),
             MenuEntry("z_report", P.Z_REPORT, self.z_report),
-            MenuEntry("follow_up", P.FOLLOW_UP, None),
-            MenuEntry("cash_box", P.EMPTY_CASH_BOX, None),
+            MenuEntry("follow_up", P.FOLLOW_UP, self.follow_up),
+            MenuEntry("cash_box", P.EMPTY_CASH_BOX, self.cash_box),
             MenuEntry("technician", P.TECHNICIAN, None),
         ])  # fmt: skip
         self.current: StaffScreen = self.menu
 
     @property
     def screens(self) -> list[Screen]:
-        return [self.login, self.menu, self.issue_bon, self.bons, self.reprint, self.z_report]
+        return [self.login, self.menu, self.issue_bon, self.bons, self.reprint, self.z_report,
+                self.follow_up, self.cash_box]
 
     @property
     def user(self) -> Any:
