@@ -114,6 +114,8 @@ class StaffDesk:
         self.follow_ups = follow_ups or FollowUps(engine, automat_id, clock)
         self.cash_boxes = cash_boxes
         self.library_name = library_name
+        #: technician mode's calls (kiosk.staff.technician.TechnicianDesk), once built
+        self.technician: Any = None
         self.clock = clock
         self.automat_id = automat_id
         self.ledger = Ledger(engine, automat_id, clock)

@@ -33,6 +33,8 @@ class StaffHost(Protocol):
 
     def show_menu(self) -> None: ...
 
+    def restart_app(self, exit_code: int) -> None: ...
+
 
 def refusal_text(error: BaseException) -> str:
     """The core's refusal as staff read it: its own Danish sentence (bons: the sentence the

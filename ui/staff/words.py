@@ -52,8 +52,20 @@ CASH_BOX_REFUSALS = {
 }
 
 
+EXPORT_FAILED = QT_TRANSLATE_NOOP(
+    "StaffRefusals", "The debtor export did not finish; the next run tries again. (%1)")
+
+
 def core_refusal(error: BaseException) -> str | None:
-    """The words for a follow-up or cash-box refusal; None for any other error."""
+    """The words for a follow-up, cash-box, technician or debtor-export refusal; None for any
+    other error."""
+    from kiosk.debtor.exporter import ExportError
+    from kiosk.staff.technician import NotAvailable
+
+    if isinstance(error, NotAvailable):  # Danish already
+        return str(error)
+    if isinstance(error, ExportError):  # the operator's line, as kiosk export prints it
+        return translate("StaffRefusals", EXPORT_FAILED).replace("%1", str(error))
     if isinstance(error, FollowUpError):
         source = FOLLOW_UP_REFUSALS.get(error.reason, FOLLOW_UP_REFUSALS["invalid"])
         when = f"{local(error.closed_at):%d.%m.%Y %H:%M}" if error.closed_at else ""

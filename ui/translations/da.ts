@@ -951,6 +951,10 @@
       <source>%1 cannot be in this cash box. Nothing was recorded.</source>
       <translation>%1 kan ikke ligge i denne kasseboks. Intet er registreret.</translation>
     </message>
+    <message>
+      <source>The debtor export did not finish; the next run tries again. (%1)</source>
+      <translation>Eksporten til debitorsystemet blev ikke færdig; næste kørsel prøver igen. (%1)</translation>
+    </message>
   </context>
   <context>
     <name>StaffReport</name>
@@ -969,6 +973,97 @@
     <message>
       <source>Print</source>
       <translation>Udskriv</translation>
+    </message>
+  </context>
+  <context>
+    <name>StaffTechnician</name>
+    <message>
+      <source>works</source>
+      <translation>virker</translation>
+    </message>
+    <message>
+      <source>needs attention</source>
+      <translation>kræver opsyn</translation>
+    </message>
+    <message>
+      <source>out of order</source>
+      <translation>ude af drift</translation>
+    </message>
+    <message>
+      <source>Devices</source>
+      <translation>Enheder</translation>
+    </message>
+    <message>
+      <source>Printer test page</source>
+      <translation>Testside på printeren</translation>
+    </message>
+    <message>
+      <source>Test the FBS connection</source>
+      <translation>Test forbindelsen til FBS</translation>
+    </message>
+    <message>
+      <source>Debtor export</source>
+      <translation>Eksport til debitorsystemet</translation>
+    </message>
+    <message>
+      <source>Configuration</source>
+      <translation>Konfiguration</translation>
+    </message>
+    <message>
+      <source>Restart the application</source>
+      <translation>Genstart programmet</translation>
+    </message>
+    <message>
+      <source>No problems since the start.</source>
+      <translation>Ingen fejl siden start.</translation>
+    </message>
+    <message>
+      <source>No devices are configured.</source>
+      <translation>Der er ingen enheder opsat.</translation>
+    </message>
+    <message>
+      <source>No debtor files yet.</source>
+      <translation>Ingen debitorfiler endnu.</translation>
+    </message>
+    <message>
+      <source>The test page was printed.</source>
+      <translation>Testsiden blev udskrevet.</translation>
+    </message>
+    <message>
+      <source>The printer did not print the test page (%1).</source>
+      <translation>Printeren udskrev ikke testsiden (%1).</translation>
+    </message>
+    <message>
+      <source>FBS answered in %1.</source>
+      <translation>FBS svarede på %1.</translation>
+    </message>
+    <message>
+      <source>FBS did not answer as it should (%1, after %2).</source>
+      <translation>FBS svarede ikke som det skal (%1, efter %2).</translation>
+    </message>
+    <message>
+      <source>Round trip: %1</source>
+      <translation>Svartid: %1</translation>
+    </message>
+    <message>
+      <source>Debtor files delivered: %1.</source>
+      <translation>Debitorfiler leveret: %1.</translation>
+    </message>
+    <message>
+      <source>Nothing was waiting for the debtor system.</source>
+      <translation>Intet ventede på debitorsystemet.</translation>
+    </message>
+    <message>
+      <source>Touch "Restart the application" again to restart. The automat is back in about a minute.</source>
+      <translation>Tryk på "Genstart programmet" igen for at genstarte. Automaten er tilbage om cirka et minut.</translation>
+    </message>
+    <message>
+      <source>Technician functions</source>
+      <translation>Teknikerfunktioner</translation>
+    </message>
+    <message>
+      <source>Export to the debtor system now</source>
+      <translation>Eksportér til debitorsystemet nu</translation>
     </message>
   </context>
   <context>
