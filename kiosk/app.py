@@ -24,6 +24,7 @@ from kiosk.bons import BonBook, bon_book_for
 from kiosk.cashbox import CashBoxes, cash_devices
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import KioskConfig
+from kiosk.device_log import DeviceLog
 from kiosk.devices import DeviceSet, build_devices
 from kiosk.fbs.factory import make_fbs_port
 from kiosk.fbs.port import FbsPort
@@ -42,8 +43,10 @@ from kiosk.receipts import ReceiptDesk
 from kiosk.runtime import OutboxWorker, ReceiptService
 from kiosk.staff.accounts import StaffBook, staff_book_for
 from kiosk.staff.desk import StaffDesk
+from kiosk.staff.technician import technician_for
 
 if TYPE_CHECKING:  # imported where built: a kiosk without [debtor] never loads the exporter
+    from kiosk.debtor.exporter import Exporter
     from kiosk.debtor.scheduler import ExportScheduler
     from kiosk.retention import PurgeScheduler
 
@@ -52,14 +55,17 @@ log = logging.getLogger(__name__)
 
 class EventRelay:
     """The one listener every driver gets. Events wait here until the owner of the session worker
-    attaches (a coin credited before the UI is up is money: it must not be dropped)."""
+    attaches (a coin credited before the UI is up is money: it must not be dropped). Every
+    device problem is kept in ``log`` on the way, for technician mode."""
 
-    def __init__(self) -> None:
+    def __init__(self, log: DeviceLog | None = None) -> None:
         self._lock = threading.Lock()
         self._target: Callable[[DeviceEvent], None] | None = None
         self._waiting: list[DeviceEvent] = []
+        self.log = log or DeviceLog()
 
     def __call__(self, event: DeviceEvent) -> None:
+        self.log.record(event)
         with self._lock:
             target = self._target
             if target is None:
@@ -96,7 +102,8 @@ class Core:
     cash_boxes: CashBoxes | None = None  # technician: expected contents, emptying
     follow_ups: FollowUps | None = None  # staff: the FBS follow-up list
     staff: StaffBook | None = None  # staff accounts: the login at the attract screen
-    staff_desk: StaffDesk | None = None  # what staff mode does (bons, reprints, Z-report)
+    staff_desk: StaffDesk | None = None  # staff mode: bons, reprints, Z-report, follow-up, cash
+    exporter: Exporter | None = None  # with [debtor]: technician mode's "export now"
     relay: EventRelay = field(default_factory=EventRelay)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
@@ -120,6 +127,11 @@ class Core:
         if self.receipts is not None:
             self.receipts.attach(session)
         return session
+
+    @property
+    def device_log(self) -> DeviceLog:
+        """The last problems of each device (technician mode)."""
+        return self.relay.log
 
     def attach_device_listener(self, listener: Callable[[DeviceEvent], None]) -> None:
         """Where device events go from now on (called on the drivers' threads): e.g. the UI
@@ -187,6 +199,7 @@ def build_core(
     log.info("ledger ready at %s", engine.url.render_as_string(hide_password=True))
     ledger = Ledger(engine, config.automat.id, clock)
     core = Core(config, engine, ledger, clock, bon_book_for(config, engine, clock))
+    core.relay.log.now = clock.now
     core._closers.append(engine.dispose)
     core.cash_boxes = CashBoxes(engine, config.automat.id, clock, cash_devices(config.devices))
     core.follow_ups = FollowUps(engine, config.automat.id, clock)
@@ -264,7 +277,9 @@ def _assemble(
     )
     core.staff = staff_book_for(config, core.engine, core.clock)
     core.staff_desk = StaffDesk(
-        core.engine, core.clock, config.automat.id, core.bons, core.receipts
+        core.engine, core.clock, config.automat.id, core.bons, core.receipts,
+        follow_ups=core.follow_ups, cash_boxes=core.cash_boxes,
+        library_name=config.automat.library_name,
     )
     # before the first citizen: finish or undo whatever a crash left, asking the terminal
     core.outbox.release_leases()
@@ -280,12 +295,12 @@ def _assemble(
     if config.debtor is not None:
         from kiosk.debtor.setup import exporter_from_config, scheduler_from_config
 
-        core.export_scheduler = scheduler_from_config(
-            config, exporter_from_config(config, core.engine, core.clock)
-        )
+        core.exporter = exporter_from_config(config, core.engine, core.clock)
+        core.export_scheduler = scheduler_from_config(config, core.exporter)
     from kiosk.retention import PurgeScheduler, purger_from_config
 
     core.purge_scheduler = PurgeScheduler(purger_from_config(config, core.engine, core.clock))
+    core.staff_desk.technician = technician_for(core)
     for worker in (core.outbox_worker, core.export_scheduler, core.purge_scheduler):
         if worker is not None:
             core._closers.append(worker.stop)

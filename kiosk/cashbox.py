@@ -51,7 +51,19 @@ _INVENTORY = CashInventory.__table__
 
 class CashBoxError(ValueError):
     """An emptying cannot be recorded as asked (unknown device or denomination, a count that is
-    not a whole number of pieces, a role that may not empty); one line, nothing was written."""
+    not a whole number of pieces, a role that may not empty); one line, nothing was written.
+    ``reason`` says which (a key of :data:`REFUSALS`) and ``denomination`` (øre) which figure,
+    so a screen can say it in its own words."""
+
+    def __init__(self, text: str, reason: str = "invalid", denomination: int | None = None):
+        super().__init__(text)
+        self.reason = reason
+        self.denomination = denomination
+
+
+#: every CashBoxError.reason
+REFUSALS = ("invalid", "no_staff", "role", "not_a_number", "too_many", "unknown_box",
+            "denomination")
 
 
 def cash_devices(devices: DevicesSection) -> dict[str, str]:
@@ -75,7 +87,11 @@ def parse_count(text: str, denomination: int | None = None) -> int:
     if not stripped:
         return 0
     if not (stripped.isascii() and stripped.isdigit()):
-        raise CashBoxError(f"{what} must be a whole number of pieces, 0 or more; got {text!r}")
+        raise CashBoxError(
+            f"{what} must be a whole number of pieces, 0 or more; got {text!r}",
+            "not_a_number",
+            denomination,
+        )
     return _pieces(int(stripped), denomination)
 
 
@@ -102,9 +118,17 @@ def _pieces(value: object, denomination: int | None) -> int:
     if isinstance(value, str):
         return parse_count(value, denomination)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise CashBoxError(f"{what} must be a whole number of pieces, 0 or more; got {value!r}")
+        raise CashBoxError(
+            f"{what} must be a whole number of pieces, 0 or more; got {value!r}",
+            "not_a_number",
+            denomination,
+        )
     if value > MAX_PIECES:
-        raise CashBoxError(f"{what} is {value}: more than a cash box holds ({MAX_PIECES})")
+        raise CashBoxError(
+            f"{what} is {value}: more than a cash box holds ({MAX_PIECES})",
+            "too_many",
+            denomination,
+        )
     return value
 
 
@@ -244,10 +268,13 @@ class CashBoxes:
         :class:`CashBoxError` for bad input, before anything is written."""
         staff = staff.strip()
         if not staff:
-            raise CashBoxError("an emptying needs the staff number of the person who counted")
+            raise CashBoxError(
+                "an emptying needs the staff number of the person who counted", "no_staff"
+            )
         if role not in EMPTYING_ROLES:
             raise CashBoxError(
-                f"only a technician or an administrator may empty a cash box (role {role!r})"
+                f"only a technician or an administrator may empty a cash box (role {role!r})",
+                "role",
             )
         now = self.clock.now()
         with self.engine.begin() as conn:
@@ -331,7 +358,7 @@ class CashBoxes:
     def _check_device(self, device: str, counters: Mapping[str, object]) -> None:
         if device not in self.devices and device not in counters:
             known = ", ".join(sorted(set(self.devices) | set(counters))) or "none"
-            raise CashBoxError(f"unknown cash box {device!r} (known: {known})")
+            raise CashBoxError(f"unknown cash box {device!r} (known: {known})", "unknown_box")
 
     def _kind(self, device: str, held: Mapping[int, int]) -> str:
         return self.devices.get(device) or _kind_of(device, held)
@@ -355,7 +382,8 @@ class CashBoxes:
                 kinds = BOX_WORDS.get(self._kind(device, held), "this box").lower()
                 raise CashBoxError(
                     f"{shown} is not a denomination of {device} ({kinds}: "
-                    f"{', '.join(denomination_text(a) for a in allowed)})"
+                    f"{', '.join(denomination_text(a) for a in allowed)})",
+                    "denomination",
                 )
             n = _pieces(value, ore)
             if n:

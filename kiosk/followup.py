@@ -34,6 +34,12 @@ CLOSE_OUTCOMES = {
     "written_off": "Afskrevet",
     "other": "Andet",
 }
+#: the notes a touch screen offers for "other" (it has no keyboard); stored and reported as written
+OTHER_NOTES = (
+    "Gebyret var allerede slettet i FBS",
+    "Borgeren har fået beløbet som bon",
+    "Sendt videre til økonomiafdelingen",
+)
 #: who may close an item (the role the caller logged in with)
 CLOSE_ROLES = tuple(r.value for r in Role if r in GRANTS[Permission.FOLLOW_UP])
 STATE_WORDS = {
@@ -45,7 +51,33 @@ NOTE_WIDTH = 500
 
 
 class FollowUpError(ValueError):
-    """An item cannot be closed as asked; one line for the person, nothing was written."""
+    """An item cannot be closed as asked; one line for the person, nothing was written.
+    ``reason`` says which refusal it is (a key of :data:`REFUSALS`), so a screen can say it in
+    its own words; ``closed_by``/``closed_at`` name who closed an item ``already_closed``."""
+
+    def __init__(
+        self,
+        text: str,
+        reason: str = "invalid",
+        *,
+        closed_by: str = "",
+        closed_at: datetime | None = None,
+    ) -> None:
+        super().__init__(text)
+        self.reason = reason
+        self.closed_by = closed_by
+        self.closed_at = closed_at
+
+
+#: every FollowUpError.reason
+REFUSALS = (
+    "invalid",  # no staff number, a role that may not close, an unknown outcome, no note
+    "not_found",  # no FBS registration with that id on the list
+    "already_closed",
+    "registered",  # FBS registered it meanwhile
+    "pending",  # still being sent to FBS (not refused)
+    "being_sent",  # a sender holds it right now
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +207,9 @@ class FollowUps:
         with Session(self.engine) as session:
             row = session.execute(stmt).first()
             if row is None:
-                raise FollowUpError(f"no FBS registration {item_id} on the follow-up list")
+                raise FollowUpError(
+                    f"no FBS registration {item_id} on the follow-up list", "not_found"
+                )
             return _item(row[0], row[1], self.clock.now())
 
     @ledger_write
@@ -204,10 +238,12 @@ class FollowUps:
                 .where(OutboxItem.id == item_id)
             ).first()
             if row is None or row.kind != "fbs_registration":
-                raise FollowUpError(f"no FBS registration {item_id} on the follow-up list")
+                raise FollowUpError(
+                    f"no FBS registration {item_id} on the follow-up list", "not_found"
+                )
             refusal = _not_closable(item_id, row.state, row.closed_by, row.closed_at)
-            if refusal:
-                raise FollowUpError(refusal)
+            if refusal is not None:
+                raise refusal
             free = or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until <= now)
             try:
                 moved = move(conn, OUTBOX, item_id, "closed", when=free, closed_at=now,
@@ -215,7 +251,8 @@ class FollowUps:
                              close_note=note or None, next_attempt_at=None)
             except MoveRefused:
                 raise FollowUpError(
-                    f"item {item_id} is being sent to FBS right now; try again in a minute"
+                    f"item {item_id} is being sent to FBS right now; try again in a minute",
+                    "being_sent",
                 ) from None
             except LedgerError:  # changed between our read and our update (FBS registered it)
                 moved = False
@@ -224,8 +261,8 @@ class FollowUps:
                     select(OutboxItem.state, OutboxItem.closed_by, OutboxItem.closed_at)
                     .where(OutboxItem.id == item_id)
                 ).one()
-                raise FollowUpError(
-                    _not_closable(item_id, *fresh) or f"item {item_id} changed; look again"
+                raise _not_closable(item_id, *fresh) or FollowUpError(
+                    f"item {item_id} changed; look again", "not_found"
                 )
             write_audit(
                 conn, now, self.automat_id, staff, role, "follow_up_closed",
@@ -243,18 +280,30 @@ class FollowUps:
 
 def _not_closable(
     item_id: int, state: str, closed_by: str | None, closed_at: datetime | None
-) -> str:
-    """Why an item in ``state`` cannot be closed ("" when it can)."""
+) -> FollowUpError | None:
+    """Why an item in ``state`` cannot be closed (None when it can)."""
     if state == "closed":
         when = f" {local(closed_at):%d.%m.%Y %H:%M}" if closed_at else ""
-        return f"item {item_id} was already closed{when} by {closed_by}"
+        return FollowUpError(
+            f"item {item_id} was already closed{when} by {closed_by}",
+            "already_closed",
+            closed_by=closed_by or "",
+            closed_at=closed_at,
+        )
     if state == "done":
-        return f"item {item_id} is not on the follow-up list: FBS has registered it"
+        return FollowUpError(
+            f"item {item_id} is not on the follow-up list: FBS has registered it", "registered"
+        )
     if state == "pending":
-        return f"item {item_id} is not on the follow-up list: it is still being sent to FBS"
+        return FollowUpError(
+            f"item {item_id} is not on the follow-up list: it is still being sent to FBS",
+            "pending",
+        )
     if state not in FOLLOW_UP_STATES:
-        return f"item {item_id} is not an FBS registration on the follow-up list"
-    return ""
+        return FollowUpError(
+            f"item {item_id} is not an FBS registration on the follow-up list", "not_found"
+        )
+    return None
 
 
 def closed_lines(items: list[FollowUpItem]) -> list[str]:

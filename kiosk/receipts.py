@@ -305,6 +305,19 @@ def render_emptying_slip(emptying: Emptying, library_name: str) -> Document:
     return Document("emptying_slip", tuple(blocks))
 
 
+def render_test_page(library_name: str, automat_id: str, at: datetime) -> Document:
+    """Technician mode's printer test: the slip's head, every Danish letter, a full-width rule,
+    columns and a QR code, so one look shows the code page, the width and the QR work."""
+    return Document("test_page", (
+        *_head(library_name, automat_id, at, "TESTSIDE"),
+        Text("Æ Ø Å æ ø å é ü ½"),
+        Columns("Venstre", "Højre"),
+        Rule(),
+        QrCode(f"TEST {automat_id}"),
+        Text("Printeren virker, hvis alt ovenfor kan læses.", Align.CENTER),
+    ))
+
+
 def render_report(title: str, lines: Sequence[str], library_name: str = "") -> Document:
     """A report for staff (the Z-report) on the receipt printer: its lines as they are (they are
     laid out for the slip's 42 columns), under a title."""

@@ -1,5 +1,6 @@
 """What staff mode does, for a logged-in :class:`StaffUser`: issue a bon, list and void bons,
-find a citizen's session and print its receipt again.
+find a citizen's session and print its receipt again, the Z-report, the FBS follow-up list
+(:mod:`kiosk.followup`) and the cash-box emptying (:mod:`kiosk.cashbox`).
 
 Each call checks the user's permission (:mod:`kiosk.staff.roles`) first and writes the audit log
 with the staff number and the role that allowed it; a refusal changes nothing. The work itself
@@ -10,6 +11,8 @@ Calls block on the database and the printer: run them on a worker, never the GUI
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -17,15 +20,19 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, func, select
 
 from kiosk.bons import BonBook, BonTicket, normalise_short_code
+from kiosk.cashbox import BOX_WORDS, CashBoxes, Emptying
 from kiosk.clock import Clock, local
+from kiosk.followup import FollowUpItem, FollowUps
 from kiosk.ledger.models import Allocation, Bon, CitizenSession, Tender
 from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.tally import method_label
-from kiosk.receipts import Issued, danish_date, render_report
+from kiosk.receipts import Issued, danish_date, render_emptying_slip, render_report
 from kiosk.reports import ZReport, z_report
 from kiosk.staff.roles import Permission, StaffUser
 from kiosk.staff.rules import NotPermitted
+
+log = logging.getLogger(__name__)
 
 
 class Reprinter(Protocol):
@@ -67,6 +74,27 @@ class IssuedBon:
     slip: Issued | None  # the printer's answer (None: no printer given)
 
 
+@dataclass(frozen=True, slots=True)
+class BoxToCount:
+    """A cash box as the emptying form shows it: what the ledger expects in it now (øre →
+    pieces) and every denomination a person may count in it (øre, smallest first)."""
+
+    device: str
+    kind: str  # coin, note or ""
+    expected: Mapping[int, int]
+    denominations: tuple[int, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{BOX_WORDS[self.kind]} ({self.device})" if self.kind else self.device
+
+
+@dataclass(frozen=True, slots=True)
+class EmptiedBox:
+    emptying: Emptying
+    slip: Issued | None  # the emptying slip's printer answer (None: not printed at all)
+
+
 class StaffDesk:
     def __init__(
         self,
@@ -75,10 +103,19 @@ class StaffDesk:
         automat_id: str,
         bons: BonBook,
         printer: Reprinter | None = None,
+        *,
+        follow_ups: FollowUps | None = None,
+        cash_boxes: CashBoxes | None = None,
+        library_name: str = "",
     ) -> None:
         self.engine = engine
         self.bons = bons
         self.printer = printer
+        self.follow_ups = follow_ups or FollowUps(engine, automat_id, clock)
+        self.cash_boxes = cash_boxes
+        self.library_name = library_name
+        #: technician mode's calls (kiosk.staff.technician.TechnicianDesk), once built
+        self.technician: Any = None
         self.clock = clock
         self.automat_id = automat_id
         self.ledger = Ledger(engine, automat_id, clock)
@@ -154,6 +191,62 @@ class StaffDesk:
         self.ledger.audit(user.staff_no, role, "z_report_printed", day=report.day.isoformat(),
                           printed=issued.printed)
         return issued
+
+    # -- the FBS follow-up list --------------------------------------------------------------
+    def follow_up_items(self, user: StaffUser) -> list[FollowUpItem]:
+        """This automat's follow-up list, open items first (oldest first), then closed ones;
+        audited (it names patrons)."""
+        role = self._allowed(user, Permission.FOLLOW_UP)
+        items = self.follow_ups.items()
+        self.ledger.audit(user.staff_no, role, "follow_up_list_viewed", items=len(items))
+        return sorted(items, key=lambda i: i.closed)
+
+    def close_follow_up(
+        self, user: StaffUser, item_id: int, outcome: str, note: str = ""
+    ) -> FollowUpItem:
+        """Close an item with what was done (:func:`FollowUps.close`, which audits it); a
+        :class:`kiosk.followup.FollowUpError` (its ``reason``) changes nothing."""
+        role = self._allowed(user, Permission.FOLLOW_UP)
+        return self.follow_ups.close(item_id, outcome, staff=user.staff_no, role=role, note=note)
+
+    # -- cash-box emptying ---------------------------------------------------------------------
+    def boxes_to_count(self, user: StaffUser) -> list[BoxToCount]:
+        """Every cash box of this automat with its expected contents; audited."""
+        role = self._allowed(user, Permission.EMPTY_CASH_BOX)
+        boxes = self._cash_boxes()
+        shown = [
+            BoxToCount(b.device, b.kind, b.pieces, boxes.denominations(b.device))
+            for b in boxes.expected()
+        ]
+        self.ledger.audit(user.staff_no, role, "cash_boxes_viewed",
+                          expected_ore={b.device: sum(o * n for o, n in b.expected.items())
+                                        for b in shown})
+        return shown
+
+    def empty_cash_box(
+        self, user: StaffUser, device: str, counted: Mapping[int, int]
+    ) -> EmptiedBox:
+        """Record the emptying (:meth:`CashBoxes.empty`: one transaction with its audit entry;
+        a :class:`kiosk.cashbox.CashBoxError` writes nothing), then print its slip. The emptying
+        stands whatever the printer says: a failed print is in the answer, never an error."""
+        role = self._allowed(user, Permission.EMPTY_CASH_BOX)
+        emptying = self._cash_boxes().empty(device, counted, staff=user.staff_no, role=role)
+        slip = None
+        if self.printer is not None:
+            try:
+                slip = self.printer.print_document(
+                    render_emptying_slip(emptying, self.library_name)
+                )
+            except Exception:  # the emptying is recorded: say the slip failed, not the emptying
+                log.exception("emptying slip %d not printed", emptying.id)
+        self.ledger.audit(user.staff_no, role, "emptying_slip_printed", emptying_id=emptying.id,
+                          printed=slip is not None and slip.printed)
+        return EmptiedBox(emptying, slip)
+
+    def _cash_boxes(self) -> CashBoxes:
+        if self.cash_boxes is None:
+            raise RuntimeError("this automat has no cash boxes configured")
+        return self.cash_boxes
 
     def _find(self, text: str) -> FoundSession:
         typed = text.strip().upper()

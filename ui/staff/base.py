@@ -33,17 +33,23 @@ class StaffHost(Protocol):
 
     def show_menu(self) -> None: ...
 
+    def restart_app(self, exit_code: int) -> None: ...
+
 
 def refusal_text(error: BaseException) -> str:
     """The core's refusal as staff read it: its own Danish sentence (bons: the sentence the
-    command line and the citizen's screen use too), else a plain one; never a traceback."""
+    command line and the citizen's screen use too; the follow-up list and the cash boxes: by
+    their reason, ``ui.staff.words``), else a plain one; never a traceback."""
     from kiosk.bon_words import refusal
     from kiosk.bons import BonError, BonUsageError
     from kiosk.ledger.errors import LedgerUnavailable
     from kiosk.receipts import ReceiptError
     from kiosk.staff.accounts import NotPermitted
     from kiosk.staff.desk import SessionNotFound
+    from ui.staff.words import core_refusal
 
+    if (words := core_refusal(error)) is not None:
+        return words
     if isinstance(error, BonError):
         return refusal(error, "da")
     if isinstance(error, (BonUsageError, NotPermitted, SessionNotFound, ReceiptError)):

@@ -6,15 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
+
 from kiosk.staff.roles import Permission
 from ui.bridge import SessionBridge
 from ui.screens.base import Screen
 from ui.staff.base import StaffScreen
 from ui.staff.bons import BonsScreen, IssueBonScreen
+from ui.staff.cashbox import CashBoxScreen
+from ui.staff.followup import FollowUpScreen
 from ui.staff.login import StaffLoginScreen
 from ui.staff.menu import MenuEntry, StaffMenuScreen
 from ui.staff.receipts import FindPaymentScreen
 from ui.staff.report import ZReportScreen
+from ui.staff.technician import TechnicianScreen
 
 
 class StaffMode:
@@ -32,21 +37,27 @@ class StaffMode:
         self.bons = BonsScreen(self)
         self.reprint = FindPaymentScreen(self)
         self.z_report = ZReportScreen(self)
+        self.follow_up = FollowUpScreen(self)
+        self.cash_box = CashBoxScreen(self)
+        self.technician = TechnicianScreen(self)
+        #: how the application quits for a restart (systemd starts it again); tests record it
+        self.quit_app: Callable[[int], None] = QCoreApplication.exit
         P = Permission
         self.menu.set_entries([
             MenuEntry("issue_bon", P.ISSUE_BON, self.issue_bon),
             MenuEntry("bons", P.VOID_BON, self.bons),
             MenuEntry("reprint", P.REPRINT, self.reprint),
             MenuEntry("z_report", P.Z_REPORT, self.z_report),
-            MenuEntry("follow_up", P.FOLLOW_UP, None),
-            MenuEntry("cash_box", P.EMPTY_CASH_BOX, None),
-            MenuEntry("technician", P.TECHNICIAN, None),
+            MenuEntry("follow_up", P.FOLLOW_UP, self.follow_up),
+            MenuEntry("cash_box", P.EMPTY_CASH_BOX, self.cash_box),
+            MenuEntry("technician", P.TECHNICIAN, self.technician),
         ])  # fmt: skip
         self.current: StaffScreen = self.menu
 
     @property
     def screens(self) -> list[Screen]:
-        return [self.login, self.menu, self.issue_bon, self.bons, self.reprint, self.z_report]
+        return [self.login, self.menu, self.issue_bon, self.bons, self.reprint, self.z_report,
+                self.follow_up, self.cash_box, self.technician]
 
     @property
     def user(self) -> Any:
@@ -68,3 +79,8 @@ class StaffMode:
 
     def show_menu(self) -> None:
         self.open(self.menu)
+
+    def restart_app(self, exit_code: int) -> None:
+        """Technician mode asked for a restart (audited by the core): quit with ``exit_code``;
+        ``ui.app`` closes the core on the way out."""
+        self.quit_app(exit_code)

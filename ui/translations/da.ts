@@ -594,29 +594,6 @@
     </message>
   </context>
   <context>
-    <name>Window</name>
-    <message>
-      <source>Larger text</source>
-      <translation>Større tekst</translation>
-    </message>
-    <message>
-      <source>High contrast</source>
-      <translation>Høj kontrast</translation>
-    </message>
-    <message>
-      <source>More time</source>
-      <translation>Mere tid</translation>
-    </message>
-    <message>
-      <source>Are you still there? The session ends in 1 second.</source>
-      <translation>Er du der stadig? Sessionen slutter om 1 sekund.</translation>
-    </message>
-    <message>
-      <source>Are you still there? The session ends in %1 seconds.</source>
-      <translation>Er du der stadig? Sessionen slutter om %1 sekunder.</translation>
-    </message>
-  </context>
-  <context>
     <name>Staff</name>
     <message>
       <source>The ledger cannot be reached right now. Nothing was changed.</source>
@@ -635,6 +612,7 @@
     <name>StaffBons</name>
     <message>
       <source>Cash paid at the desk</source>
+      <extracomment>why a bon is issued: printed on the slip as chosen (in the screen's language, Danish first)</extracomment>
       <translation>Betalt kontant i skranken</translation>
     </message>
     <message>
@@ -647,6 +625,7 @@
     </message>
     <message>
       <source>Issued by mistake</source>
+      <extracomment>why a bon is voided (kept in the ledger and the audit log)</extracomment>
       <translation>Udstedt ved en fejl</translation>
     </message>
     <message>
@@ -707,6 +686,116 @@
     </message>
   </context>
   <context>
+    <name>StaffCashBox</name>
+    <message>
+      <source>%1: expected %2, counted %3</source>
+      <translation>%1: forventet %2, optalt %3</translation>
+    </message>
+    <message>
+      <source>Expected %1, counted %2.</source>
+      <translation>Forventet %1, optalt %2.</translation>
+    </message>
+    <message>
+      <source>Difference: %1.</source>
+      <translation>Forskel: %1.</translation>
+    </message>
+    <message>
+      <source>No cash box is configured.</source>
+      <translation>Der er ingen kasseboks opsat.</translation>
+    </message>
+    <message>
+      <source>Check the count. Touch "Record the emptying" to record it.</source>
+      <translation>Tjek optællingen. Tryk på "Registrér tømningen" for at registrere den.</translation>
+    </message>
+    <message>
+      <source>Emptying no. %1 recorded. Difference: %2.</source>
+      <translation>Tømning nr. %1 registreret. Forskel: %2.</translation>
+    </message>
+    <message>
+      <source>Keep the slip with the cash.</source>
+      <translation>Læg kvitteringen sammen med pengene.</translation>
+    </message>
+    <message>
+      <source>The slip was not printed: write the figures down.</source>
+      <translation>Kvitteringen blev ikke udskrevet: skriv tallene ned.</translation>
+    </message>
+    <message>
+      <source>Empty the cash box</source>
+      <translation>Tøm kasseboksen</translation>
+    </message>
+    <message>
+      <source>Touch a denomination and type the pieces counted; OK goes to the next. A figure not typed counts as 0.</source>
+      <translation>Tryk på en værdi og tast antal stk. optalt; OK går til den næste. Et tal, der ikke er tastet, tæller som 0.</translation>
+    </message>
+    <message>
+      <source>Show the difference</source>
+      <translation>Vis forskellen</translation>
+    </message>
+    <message>
+      <source>Record the emptying</source>
+      <translation>Registrér tømningen</translation>
+    </message>
+  </context>
+  <context>
+    <name>StaffFollowUp</name>
+    <message>
+      <source>%1 days</source>
+      <translation>%1 dage</translation>
+    </message>
+    <message>
+      <source>Claims %1</source>
+      <translation>Gebyr %1</translation>
+    </message>
+    <message>
+      <source>FBS: %1</source>
+      <translation>FBS: %1</translation>
+    </message>
+    <message>
+      <source>Closed %1 by staff number %2: %3</source>
+      <translation>Lukket %1 af medarbejdernummer %2: %3</translation>
+    </message>
+    <message>
+      <source>Open items: %1</source>
+      <translation>Åbne punkter: %1</translation>
+    </message>
+    <message>
+      <source>No refused FBS registrations.</source>
+      <translation>Ingen afviste FBS-registreringer.</translation>
+    </message>
+    <message>
+      <source>Choose the item to close.</source>
+      <translation>Vælg det punkt, der skal lukkes.</translation>
+    </message>
+    <message>
+      <source>Choose what was done.</source>
+      <translation>Vælg hvad der blev gjort.</translation>
+    </message>
+    <message>
+      <source>Choose a note saying what.</source>
+      <translation>Vælg en note, der siger hvad.</translation>
+    </message>
+    <message>
+      <source>Closed: %1. FBS is not asked again.</source>
+      <translation>Lukket: %1. FBS spørges ikke igen.</translation>
+    </message>
+    <message>
+      <source>Follow-up list</source>
+      <translation>Opfølgningsliste</translation>
+    </message>
+    <message>
+      <source>What was done:</source>
+      <translation>Hvad blev der gjort:</translation>
+    </message>
+    <message>
+      <source>Note:</source>
+      <translation>Note:</translation>
+    </message>
+    <message>
+      <source>Close the chosen item</source>
+      <translation>Luk det valgte punkt</translation>
+    </message>
+  </context>
+  <context>
     <name>StaffLogin</name>
     <message>
       <source>Type your staff number.</source>
@@ -729,6 +818,7 @@
     <name>StaffMenu</name>
     <message>
       <source>Issue a bon</source>
+      <extracomment>every function of staff and technician mode, in the menu's order; those without a screen are built on other branches (issue 14: follow-up list, cash-box emptying, technician mode)</extracomment>
       <translation>Udsted en bon</translation>
     </message>
     <message>
@@ -749,7 +839,7 @@
     </message>
     <message>
       <source>Empty the cash box</source>
-      <translation>Tøm kassen</translation>
+      <translation>Tøm kasseboksen</translation>
     </message>
     <message>
       <source>Technician functions</source>
@@ -812,6 +902,61 @@
     </message>
   </context>
   <context>
+    <name>StaffRefusals</name>
+    <message>
+      <source>The item could not be closed like that. Nothing was changed.</source>
+      <translation>Punktet kunne ikke lukkes sådan. Intet er ændret.</translation>
+    </message>
+    <message>
+      <source>The item is no longer on the follow-up list. Nothing was changed.</source>
+      <translation>Punktet er ikke længere på opfølgningslisten. Intet er ændret.</translation>
+    </message>
+    <message>
+      <source>The item was already closed %1 by staff number %2. Nothing was changed.</source>
+      <translation>Punktet var allerede lukket %1 af medarbejdernummer %2. Intet er ændret.</translation>
+    </message>
+    <message>
+      <source>FBS has registered the payment in the meantime: there is nothing to close. Nothing was changed.</source>
+      <translation>FBS har registreret betalingen i mellemtiden, så der er intet at lukke. Intet er ændret.</translation>
+    </message>
+    <message>
+      <source>The payment is still being sent to FBS and is not on the list. Nothing was changed.</source>
+      <translation>Betalingen er stadig ved at blive sendt til FBS og er ikke på listen. Intet er ændret.</translation>
+    </message>
+    <message>
+      <source>The payment is being sent to FBS right now. Try again in a minute. Nothing was changed.</source>
+      <translation>Betalingen sendes til FBS lige nu. Prøv igen om et minut. Intet er ændret.</translation>
+    </message>
+    <message>
+      <source>The emptying could not be recorded like that. Nothing was recorded.</source>
+      <translation>Tømningen kunne ikke registreres sådan. Intet er registreret.</translation>
+    </message>
+    <message>
+      <source>Only a technician or an administrator may empty a cash box. Nothing was recorded.</source>
+      <translation>Kun en tekniker eller en administrator må tømme en kasseboks. Intet er registreret.</translation>
+    </message>
+    <message>
+      <source>%1: the count must be a whole number of pieces. Nothing was recorded.</source>
+      <translation>%1: antallet skal være et helt antal stk. Intet er registreret.</translation>
+    </message>
+    <message>
+      <source>%1: more pieces than a cash box holds. Check the count. Nothing was recorded.</source>
+      <translation>%1: flere stk. end en kasseboks kan rumme. Tjek optællingen. Intet er registreret.</translation>
+    </message>
+    <message>
+      <source>This automat has no such cash box. Nothing was recorded.</source>
+      <translation>Automaten har ingen sådan kasseboks. Intet er registreret.</translation>
+    </message>
+    <message>
+      <source>%1 cannot be in this cash box. Nothing was recorded.</source>
+      <translation>%1 kan ikke ligge i denne kasseboks. Intet er registreret.</translation>
+    </message>
+    <message>
+      <source>The debtor export did not finish; the next run tries again. (%1)</source>
+      <translation>Eksporten til debitorsystemet blev ikke færdig; næste kørsel prøver igen. (%1)</translation>
+    </message>
+  </context>
+  <context>
     <name>StaffReport</name>
     <message>
       <source>The Z-report was printed.</source>
@@ -828,6 +973,120 @@
     <message>
       <source>Print</source>
       <translation>Udskriv</translation>
+    </message>
+  </context>
+  <context>
+    <name>StaffTechnician</name>
+    <message>
+      <source>works</source>
+      <translation>virker</translation>
+    </message>
+    <message>
+      <source>needs attention</source>
+      <translation>kræver opsyn</translation>
+    </message>
+    <message>
+      <source>out of order</source>
+      <translation>ude af drift</translation>
+    </message>
+    <message>
+      <source>Devices</source>
+      <translation>Enheder</translation>
+    </message>
+    <message>
+      <source>Printer test page</source>
+      <translation>Testside på printeren</translation>
+    </message>
+    <message>
+      <source>Test the FBS connection</source>
+      <translation>Test forbindelsen til FBS</translation>
+    </message>
+    <message>
+      <source>Debtor export</source>
+      <translation>Eksport til debitorsystemet</translation>
+    </message>
+    <message>
+      <source>Configuration</source>
+      <translation>Konfiguration</translation>
+    </message>
+    <message>
+      <source>Restart the application</source>
+      <translation>Genstart programmet</translation>
+    </message>
+    <message>
+      <source>No problems since the start.</source>
+      <translation>Ingen fejl siden start.</translation>
+    </message>
+    <message>
+      <source>No devices are configured.</source>
+      <translation>Der er ingen enheder opsat.</translation>
+    </message>
+    <message>
+      <source>No debtor files yet.</source>
+      <translation>Ingen debitorfiler endnu.</translation>
+    </message>
+    <message>
+      <source>The test page was printed.</source>
+      <translation>Testsiden blev udskrevet.</translation>
+    </message>
+    <message>
+      <source>The printer did not print the test page (%1).</source>
+      <translation>Printeren udskrev ikke testsiden (%1).</translation>
+    </message>
+    <message>
+      <source>FBS answered in %1.</source>
+      <translation>FBS svarede på %1.</translation>
+    </message>
+    <message>
+      <source>FBS did not answer as it should (%1, after %2).</source>
+      <translation>FBS svarede ikke som det skal (%1, efter %2).</translation>
+    </message>
+    <message>
+      <source>Round trip: %1</source>
+      <translation>Svartid: %1</translation>
+    </message>
+    <message>
+      <source>Debtor files delivered: %1.</source>
+      <translation>Debitorfiler leveret: %1.</translation>
+    </message>
+    <message>
+      <source>Nothing was waiting for the debtor system.</source>
+      <translation>Intet ventede på debitorsystemet.</translation>
+    </message>
+    <message>
+      <source>Touch "Restart the application" again to restart. The automat is back in about a minute.</source>
+      <translation>Tryk på "Genstart programmet" igen for at genstarte. Automaten er tilbage om cirka et minut.</translation>
+    </message>
+    <message>
+      <source>Technician functions</source>
+      <translation>Teknikerfunktioner</translation>
+    </message>
+    <message>
+      <source>Export to the debtor system now</source>
+      <translation>Eksportér til debitorsystemet nu</translation>
+    </message>
+  </context>
+  <context>
+    <name>Window</name>
+    <message>
+      <source>Larger text</source>
+      <translation>Større tekst</translation>
+    </message>
+    <message>
+      <source>High contrast</source>
+      <translation>Høj kontrast</translation>
+    </message>
+    <message>
+      <source>More time</source>
+      <translation>Mere tid</translation>
+    </message>
+    <message>
+      <source>Are you still there? The session ends in 1 second.</source>
+      <translation>Er du der stadig? Sessionen slutter om 1 sekund.</translation>
+    </message>
+    <message>
+      <source>Are you still there? The session ends in %1 seconds.</source>
+      <translation>Er du der stadig? Sessionen slutter om %1 sekunder.</translation>
     </message>
   </context>
 </TS>
