@@ -8,11 +8,15 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
 from ui.bridge import Snapshot
 from ui.i18n import translate
 from ui.messages import Message
 from ui.screens.base import Screen
-from ui.widgets import button
+from ui.screens.claims import ClaimsList
+from ui.widgets import button, label
 
 if TYPE_CHECKING:
     from ui.bridge import SessionBridge
@@ -77,6 +81,29 @@ class StaffScreen(Screen):
     @property
     def user(self) -> Any:
         return self.mode.user
+
+    def add_list(self) -> QVBoxLayout:
+        """A scrolling list filling the page; returns the layout its rows go into."""
+        rows = QWidget()
+        layout = QVBoxLayout(rows)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._scrolled(rows).setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        return layout
+
+    def add_text(self) -> QLabel:
+        """A scrolling block of monospace text (a report laid out in columns)."""
+        text = label(wrap=False)
+        text.setStyleSheet("font-family: monospace;")
+        text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._scrolled(text)
+        return text
+
+    def _scrolled(self, inner: QWidget) -> ClaimsList:
+        scroll = ClaimsList()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        self.body.addWidget(scroll, 1)
+        return scroll
 
     def opened(self) -> None:
         """Shown from the menu: start afresh (load what it lists)."""

@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
-from PySide6.QtWidgets import QButtonGroup, QGridLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QGridLayout, QPushButton, QVBoxLayout
 
 from kiosk.money import Money
 from ui.i18n import translate
-from ui.screens.claims import ClaimsList
 from ui.staff.base import StaffHost, StaffScreen
 from ui.widgets import Keypad, button, label, money_text
 
@@ -148,14 +147,7 @@ class BonsScreen(StaffScreen):
         super().__init__(mode)
         self.summary = label()
         self.body.addWidget(self.summary)
-        self.list = QWidget()
-        self.list_layout = QVBoxLayout(self.list)
-        self.list_layout.setContentsMargins(0, 0, 0, 0)
-        self.scroll = ClaimsList()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.list)
-        self.body.addWidget(self.scroll, 1)
+        self.list_layout = self.add_list()
         self.bon_group = QButtonGroup(self)
         self.bon_buttons: dict[str, QPushButton] = {}
         self.why = label()

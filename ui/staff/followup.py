@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QButtonGroup, QGridLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QGridLayout, QPushButton
 
 from kiosk.clock import local
 from kiosk.followup import CLOSE_OUTCOMES, OTHER_NOTES
 from ui.i18n import translate
-from ui.screens.claims import ClaimsList
 from ui.staff.base import StaffHost, StaffScreen
 from ui.staff.bons import clear_choice
 from ui.widgets import button, label, money_text
@@ -58,14 +56,7 @@ class FollowUpScreen(StaffScreen):
         super().__init__(mode)
         self.summary = label()
         self.body.addWidget(self.summary)
-        self.list = QWidget()
-        self.list_layout = QVBoxLayout(self.list)
-        self.list_layout.setContentsMargins(0, 0, 0, 0)
-        self.scroll = ClaimsList()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.list)
-        self.body.addWidget(self.scroll, 1)
+        self.list_layout = self.add_list()
         self.item_group = QButtonGroup(self)
         self.item_buttons: dict[int, QPushButton] = {}
         self.what = label()

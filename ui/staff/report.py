@@ -5,24 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-
 from ui.i18n import translate
-from ui.screens.claims import ClaimsList
 from ui.staff.base import StaffHost, StaffScreen
-from ui.widgets import button, label
+from ui.widgets import button
 
 
 class ZReportScreen(StaffScreen):
     def __init__(self, mode: StaffHost) -> None:
         super().__init__(mode)
-        self.text = label(wrap=False)
-        self.text.setStyleSheet("font-family: monospace;")
-        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.scroll = ClaimsList()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.text)
-        self.body.addWidget(self.scroll, 1)
+        self.text = self.add_text()
         self.print_it = button(role="primary", on_click=self.print_report)
         self.buttons.addWidget(self.print_it)
         self.report: Any = None

@@ -8,15 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QGridLayout, QPushButton
 
 from kiosk.clock import local
 from kiosk.money import Money
 from ui.i18n import translate
-from ui.screens.claims import ClaimsList
 from ui.staff.base import StaffHost, StaffScreen
-from ui.widgets import button, label, money_text
+from ui.widgets import button, money_text
 
 HEALTH_WORDS = {
     "ok": QT_TRANSLATE_NOOP("StaffTechnician", "works"),
@@ -74,13 +73,7 @@ class TechnicianScreen(StaffScreen):
             b = button(on_click=actions[key])
             self.function_buttons[key] = b
             grid.addWidget(b, i // 3, i % 3)
-        self.text = label(wrap=False)
-        self.text.setStyleSheet("font-family: monospace;")
-        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.scroll = ClaimsList()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.text)
-        self.body.addWidget(self.scroll, 1)
+        self.text = self.add_text()
         self.export_now = button(role="primary", on_click=self.run_export)
         self.buttons.addWidget(self.export_now)
         self.restart_armed = False
