@@ -11,10 +11,18 @@ from pathlib import Path
 
 from kiosk import __version__
 from kiosk.cli_back_office import add_back_office_parsers
-from kiosk.cli_common import DEFAULT_CONFIG, EXIT_CONFIG, action_parsers, load_for_command
+from kiosk.cli_common import (
+    DEFAULT_CONFIG,
+    EXIT_CONFIG,
+    STAFF_REFUSALS,
+    action_parsers,
+    load_for_command,
+    staff_login,
+)
 from kiosk.cli_staff import add_staff_parser
 from kiosk.config import ConfigError
 from kiosk.preflight import StorageProblem
+from kiosk.staff.roles import Permission
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -54,7 +62,10 @@ def cmd_bon(args: argparse.Namespace) -> int:
     lang = args.lang
     try:
         if args.bon_command == "issue":
-            ticket = book.issue(Money.parse(args.amount), args.issuer, args.reason)
+            amount = Money.parse(args.amount)
+            book.check_amount(amount)  # a bad amount is refused before the PIN is asked
+            staff, role = staff_login(args, config, Permission.ISSUE_BON)
+            ticket = book.issue(amount, staff, args.reason, role=role)
             print(as_text(render_bon(ticket.print_data(config.automat.library_name))))
         elif args.bon_command == "list":
             tickets = book.outstanding(include_expired=args.all)
@@ -63,12 +74,13 @@ def cmd_bon(args: argparse.Namespace) -> int:
                 print(bon_words.listing(t, now, lang))
             print(bon_words.listing_total(tickets, lang))
         else:
-            ticket = book.void(args.code, args.staff, args.why)
+            staff, role = staff_login(args, config, Permission.VOID_BON)
+            ticket = book.void(args.code, staff, args.why, role=role)
             print(bon_words.voided(ticket, lang))
     except BonError as exc:
         print(f"kiosk: {bon_words.refusal(exc, lang)}", file=sys.stderr)
         return 1
-    except (BonUsageError, MoneyError) as exc:
+    except (BonUsageError, MoneyError, *STAFF_REFUSALS) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -270,13 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
         )
         if action == "issue":
             p.add_argument("--amount", required=True, help="kroner, e.g. 50.00")
-            p.add_argument("--issuer", required=True, help="staff id, printed on the slip")
+            p.add_argument("--as", dest="as_staff", required=True, metavar="STAFF_NO",
+                           help="the member of staff who took the cash (PIN asked; on the slip)")
             p.add_argument("--reason", default="desk_cash", choices=["desk_cash", "automat_credit"])
         elif action == "list":
             p.add_argument("--all", action="store_true", help="include expired bons")
         else:
             p.add_argument("code", help="the short code or the QR payload")
-            p.add_argument("--staff", required=True, help="staff id, for the audit log")
+            p.add_argument("--as", dest="as_staff", required=True, metavar="STAFF_NO",
+                           help="the member of staff voiding it (PIN asked; audit-logged)")
             p.add_argument("--why", default="", help="reason, for the audit log")
     add_staff_parser(sub)
     add_back_office_parsers(sub)

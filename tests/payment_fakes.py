@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, insert, select
@@ -462,3 +463,20 @@ def session_rig(
         rig.receipts.attach(session)
     session.listeners.append(rig.views.append)
     return rig
+
+
+def add_staff(config_file: Path, staff_no: str, pin: str, roles: str) -> None:
+    """A staff account in the ledger of ``config_file``, as an administrator would add it."""
+    from kiosk.app import open_database
+    from kiosk.clock import SystemClock
+    from kiosk.config import load_config
+    from kiosk.staff.accounts import staff_book_for
+    from kiosk.staff.rules import Actor
+
+    config = load_config(config_file)
+    engine = open_database(config)
+    try:
+        book = staff_book_for(config, engine, SystemClock())
+        book.add(staff_no, f"Medarbejder {staff_no}", roles, pin, by=Actor("test", "system"))
+    finally:
+        engine.dispose()

@@ -15,6 +15,7 @@ from kiosk.cli import main
 from kiosk.config import load_config
 from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
+from tests.payment_fakes import add_staff
 
 
 def csv_rows(path: Path) -> list[dict[str, str]]:
@@ -35,10 +36,15 @@ def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_kiosk_report_writes_the_csv_and_the_pdf(
-    config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cfg = str(config_file)
-    assert main(["bon", "issue", "--config", cfg, "--amount", "25.00", "--issuer", "s17"]) == 0
+    add_staff(config_file, "17", "2468", "staff")
+    monkeypatch.setattr("sys.stdin", io.StringIO("2468\n"))  # the PIN, asked
+    assert main(["bon", "issue", "--config", cfg, "--amount", "25.00", "--as", "17"]) == 0
     capsys.readouterr()
     csv_path, pdf_path = tmp_path / "z.csv", tmp_path / "z.pdf"
     args = ["report", "--config", cfg, "--csv", str(csv_path), "--pdf", str(pdf_path)]

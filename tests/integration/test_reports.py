@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from kiosk.ledger.repository import Ledger, TenderEvent
 from kiosk.money import Money
 from kiosk.payment.recovery import recover
 from kiosk.reports import Count, day_bounds, z_report
-from tests.payment_fakes import CPR, session_rig
+from tests.payment_fakes import CPR, add_staff, session_rig
 
 DAY = date(2026, 11, 24)  # FakeClock starts at 10:00 UTC that day
 
@@ -102,9 +103,13 @@ def test_the_danish_day_is_the_reporting_day() -> None:
     assert end - start == timedelta(hours=23)
 
 
-def test_kiosk_report_prints_the_day(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_kiosk_report_prints_the_day(
+    config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     cfg = str(config_file)
-    assert main(["bon", "issue", "--config", cfg, "--amount", "25.00", "--issuer", "s17"]) == 0
+    add_staff(config_file, "17", "2468", "staff")
+    monkeypatch.setattr("sys.stdin", io.StringIO("2468\n"))  # the PIN, asked
+    assert main(["bon", "issue", "--config", cfg, "--amount", "25.00", "--as", "17"]) == 0
     capsys.readouterr()
     assert main(["report", "--config", cfg]) == 0  # today, Danish time
     out = capsys.readouterr().out
