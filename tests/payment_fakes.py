@@ -44,7 +44,7 @@ from kiosk.fbs.port import (
     RegistrationStatus,
 )
 from kiosk.ledger.audit import run_audit
-from kiosk.ledger.models import Bon
+from kiosk.ledger.models import Bon, Tender
 from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.patron_ids import PatronIds
@@ -480,3 +480,11 @@ def add_staff(config_file: Path, staff_no: str, pin: str, roles: str) -> None:
         book.add(staff_no, f"Medarbejder {staff_no}", roles, pin, by=Actor("test", "system"))
     finally:
         engine.dispose()
+
+
+def bons_and_tenders(engine: Engine) -> tuple[list[tuple], list[tuple]]:
+    """Every bon and tender row, in id order: what a refusal must leave as it was."""
+    with engine.connect() as conn:
+        bons = [tuple(r) for r in conn.execute(select(Bon).order_by(Bon.id))]
+        tenders = [tuple(r) for r in conn.execute(select(Tender).order_by(Tender.id))]
+    return bons, tenders

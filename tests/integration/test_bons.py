@@ -29,6 +29,7 @@ from tests.payment_fakes import (
     CPR,
     FakeAcceptor,
     FakeFbs,
+    bons_and_tenders,
     claim,
     debt_blocked_patron,
     mixed_claims,
@@ -46,10 +47,7 @@ class Desk:
     ledger: Ledger
 
     def snapshot(self) -> tuple[list, list]:
-        with self.engine.connect() as conn:
-            bons = [tuple(r) for r in conn.execute(select(Bon).order_by(Bon.id))]
-            tenders = [tuple(r) for r in conn.execute(select(Tender).order_by(Tender.id))]
-        return bons, tenders
+        return bons_and_tenders(self.engine)
 
 
 @pytest.fixture

@@ -23,7 +23,14 @@ from kiosk.receipts import COPY_TEXT
 from kiosk.staff.desk import SessionNotFound, StaffDesk
 from kiosk.staff.roles import Role, StaffUser
 from kiosk.staff.rules import NotPermitted
-from tests.payment_fakes import BON_SIGNING_KEY, CPR, FakePrinter, SessionRig, session_rig
+from tests.payment_fakes import (
+    BON_SIGNING_KEY,
+    CPR,
+    FakePrinter,
+    SessionRig,
+    bons_and_tenders,
+    session_rig,
+)
 
 CLERK = StaffUser("17", "Sofie Skranke", frozenset({Role.STAFF}))
 TECHNICIAN = StaffUser("30", "Tom Tekniker", frozenset({Role.TECHNICIAN}))
@@ -40,10 +47,7 @@ class World:
     desk: StaffDesk
 
     def tables(self) -> tuple[list, list]:
-        with self.engine.connect() as conn:
-            bons = [tuple(r) for r in conn.execute(select(Bon).order_by(Bon.id))]
-            tenders = [tuple(r) for r in conn.execute(select(Tender).order_by(Tender.id))]
-        return bons, tenders
+        return bons_and_tenders(self.engine)
 
     def audit(self) -> list[tuple[str, str, str, dict]]:
         with self.engine.connect() as conn:
