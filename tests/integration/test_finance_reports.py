@@ -1,11 +1,14 @@
 """The Z-report over a period and a fleet, and its CSV and PDF for the finance office.
 
 A scripted period on two automats sharing one ledger (SQLite and PostgreSQL): card, cash and
-mixed payments into FBS and the debtor system, a refusal by FBS, a desk bon redeemed at the
-other automat, a remainder bon, a cancellation, money outside a payment and at a restart, a
-crash finished by recovery, bons voided and expired, a debtor file, cash-box emptyings. The
+mixed payments into FBS and the debtor system, two refusals by FBS (one closed by hand in staff
+mode), desk bons issued and voided in staff mode, one redeemed at the other automat, a
+remainder bon, a cancellation, money outside a payment and at a restart, a crash finished by
+recovery, an expired bon, a debtor file, a cash-box emptying in technician mode that counts a
+coin short. Staff's doings go through the staff desk (``StaffDesk``), as the screens do. The
 report's figures, the CSV's and the text of the PDF are compared with sums the test takes from
-the tables itself (plain SQL), and the confirmation ids with what FBS answered.
+the tables itself (plain SQL), the confirmation ids with what FBS answered, and the emptying's
+expected contents with the coins the acceptor delivered.
 """
 
 from __future__ import annotations
@@ -22,17 +25,18 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import Engine, bindparam, insert, text
+from sqlalchemy import Engine, bindparam, text
 
 from drivers.base import Credit, Fault, FaultKind
 from kiosk.bons import BonBook, BonSigner
+from kiosk.cashbox import CashBoxes
 from kiosk.clock import FakeClock
 from kiosk.cpr import Cpr
 from kiosk.debtor.delivery import FolderDelivery
 from kiosk.debtor.exporter import Exporter
 from kiosk.debtor.profile import load_profile
 from kiosk.domain import Patron, PayableIn
-from kiosk.ledger.models import CashBoxEmptying, UtcDateTime
+from kiosk.ledger.models import UtcDateTime
 from kiosk.money import Money
 from kiosk.payment.recovery import recover
 from kiosk.reports import FLEET, Count, Period, ZReport, fleet_report, period_report
@@ -40,6 +44,8 @@ from kiosk.reports.csv_file import HEADER, render_csv
 from kiosk.reports.entries import finance_entries
 from kiosk.reports.files import write_report_files
 from kiosk.reports.words import SECTIONS
+from kiosk.staff.desk import StaffDesk
+from kiosk.staff.roles import Role, StaffUser
 from tests.conftest import REPO
 from tests.payment_fakes import BON_SIGNING_KEY, FakeFbs, SessionRig, claim, session_rig
 
@@ -49,6 +55,11 @@ DAY = 86400
 #: citizens: identifier → (patron id, CPR or None, claims); some patron ids are CPR-shaped, as
 #: a SIP2 patron identifier may be, and must never reach a report
 CPRS = ("251285-1234", "020285-1235", "111111-1118", "010190-1234")
+#: the fees FBS refuses (no account period): 111 stays on the follow-up list, 191 is closed
+REFUSED_FEES = {"111", "191"}
+#: who does staff's and the technician's part of the day
+CLERK = StaffUser("17", "Kim Skranke", frozenset({Role.STAFF}))
+TECHNICIAN = StaffUser("07", "Tove Tekniker", frozenset({Role.TECHNICIAN}))
 #: FBS's reason for refusing fee 111, quoting a CPR (FBS's texts are not ours to trust)
 REFUSAL = "Ingen regnskabsperiode for 2026 (låner 010190-1234) – kontakt økonomi"
 SHOWN_REFUSAL = "Ingen regnskabsperiode for 2026 (låner ******-****) – kontakt økonomi"
@@ -59,10 +70,11 @@ def citizen(pid: str, name: str, cpr: str | None = None) -> Patron:
 
 
 class YearEndFbs(FakeFbs):
-    """Refuses fee 111 every time it is asked (no account period for it), registers the rest."""
+    """Refuses fees 111 and 191 every time it is asked (no account period for them), registers
+    the rest."""
 
     def register_payment(self, patron: Patron, claims: Any, order_id: str) -> Any:
-        self.refuse = REFUSAL if any(c.id == "111" for c in claims) else ""
+        self.refuse = REFUSAL if any(c.id in REFUSED_FEES for c in claims) else ""
         return super().register_payment(patron, claims, order_id)
 
 
@@ -129,6 +141,12 @@ def world_fbs() -> FakeFbs:
         citizen("P-LATE", "Karl Kå"),
         [claim("181", "20.00", PayableIn.FBS, old)],
     )
+    fbs.add(
+        "3210000108",
+        "1111",
+        citizen("P-CLOSED", "Lis Lø"),
+        [claim("191", "15.00", PayableIn.FBS, old)],
+    )
     return fbs
 
 
@@ -173,11 +191,15 @@ def world(engine: Engine, tmp_path: Path) -> World:
     done(a)
     pay(a, "3210000102", "cash", 2000, 1000, 1000)  # FBS 37.30 in cash: refused, 2.50 credit
     done(a)
+    pay(a, "3210000108", "cash", 1000, 500)  # FBS 15.00: refused, closed by hand below
+    done(a)
     clock.advance(600)
     pay(a, CPRS[1], "cash", 10000, 500, 50)  # debtor 105.50: a note and coins
     done(a)
-    desk_30 = book.issue(Money.kr(30), "staff-17")
-    desk_40 = book.issue(Money.kr(40), "staff-17")  # redeemed at the other automat
+    boxes = CashBoxes(engine, A, clock, {"coins": "coin", "notes": "note"})
+    desk = StaffDesk(engine, clock, A, book, cash_boxes=boxes)
+    desk_30 = desk.issue_bon(CLERK, Money.kr(30), "kontant i skranken").ticket
+    desk_40 = desk.issue_bon(CLERK, Money.kr(40)).ticket  # redeemed at the other automat
     a.login("3210000104", "1111")
     a.session.pay()
     a.session.redeem_bon(desk_30.short_code)  # 25.00 claim: a remainder bon of 5.00
@@ -194,8 +216,8 @@ def world(engine: Engine, tmp_path: Path) -> World:
     a.session.on_device_event(Credit("coins", 1000, "DK1K0A", "coin", "cctalk:1:8"))
     a.session.reset()
     a.session.on_device_event(Fault("coins", FaultKind.LOST_EVENTS, "2 event(s) after event 9"))
-    voided = book.issue(Money.kr(100), "staff-02")
-    book.void(voided.short_code, "staff-02", "forkert beløb")
+    voided = desk.issue_bon(CLERK, Money.kr(100)).ticket
+    desk.void_bon(CLERK, voided.short_code, "forkert beløb")
     short = BonBook(engine, BonSigner(BON_SIGNING_KEY), clock, A, validity=timedelta(days=1))
     short.issue(Money.kr(10), "staff-17")  # unused: expires on day 2
     a.login("3210000106", "1111")
@@ -207,21 +229,15 @@ def world(engine: Engine, tmp_path: Path) -> World:
     profile = load_profile(REPO / "config" / "debtor" / "opus.toml")
     exporter = Exporter(engine, A, profile, tmp_path / "spool", FolderDelivery(outgoing), clock)
     assert exporter.run()
-    with engine.begin() as conn:
-        conn.execute(
-            insert(CashBoxEmptying).values(
-                automat_id=A,
-                device="coins",
-                expected={"2000": 2, "1000": 3, "500": 2, "50": 1},
-                expected_ore=8050,
-                counted={"2000": 2, "1000": 3, "500": 2},
-                counted_ore=8000,
-                difference_ore=-50,
-                emptied_by="tech-07",
-                role="technician",
-                emptied_at=clock.now(),
-            )
-        )
+    # staff close the refusal of fee 191 by hand; 111 stays on the list
+    (refused_191,) = [i for i in desk.follow_up_items(CLERK) if i.fee_ids == ("191",)]
+    desk.close_follow_up(CLERK, refused_191.item_id, "registered_by_hand")
+    # the technician empties the coin box and counts one 50-øre coin short
+    (coin_box,) = [b for b in desk.boxes_to_count(TECHNICIAN) if b.device == "coins"]
+    counted = dict(coin_box.expected)
+    counted[50] -= 1
+    emptied = desk.empty_cash_box(TECHNICIAN, "coins", counted).emptying
+    assert emptied.difference == Money(-50)
     # day 2 at automat B, on the same ledger
     clock.advance(DAY)
     b = session_rig(engine, automat=B, clock=clock, fbs=fbs)
@@ -375,6 +391,28 @@ class Truth:
         )
         return Count(int(n), Money(int(total)))
 
+    def closed(self) -> list[tuple[str, str, str, Money]]:
+        """Refused registrations closed by hand in the period: order, who, outcome, amount."""
+        return [
+            (order, who, outcome, Money(int(ore)))
+            for order, who, outcome, ore in self.rows(
+                "SELECT idempotency_key, closed_by, close_outcome, amount_ore FROM outbox"
+                f" WHERE state = 'closed' AND session_id IN ({self.SESSIONS})"
+                " AND closed_at >= :start AND closed_at < :end ORDER BY closed_at, id"
+            )
+        ]
+
+    def emptyings(self) -> list[tuple[str, str, Money, Money, Money]]:
+        """Each emptying: device, who, expected, counted, difference."""
+        return [
+            (device, who, Money(int(e)), Money(int(c)), Money(int(d)))
+            for device, who, e, c, d in self.rows(
+                "SELECT device, emptied_by, expected_ore, counted_ore, difference_ore FROM"
+                " cash_box_emptyings WHERE automat_id IN :a AND emptied_at >= :start"
+                " AND emptied_at < :end ORDER BY emptied_at, id"
+            )
+        ]
+
     def emptied(self) -> Count:
         ((n, total),) = self.rows(
             "SELECT COUNT(*), COALESCE(SUM(expected_ore), 0) FROM cash_box_emptyings WHERE"
@@ -401,6 +439,13 @@ def assert_figures_are_the_ledgers(r: ZReport, truth: Truth) -> None:
     assert r.bons_expired == truth.expired()
     emptied = Count(len(r.emptyings), sum((e.expected_total for e in r.emptyings), Money(0)))
     assert emptied == truth.emptied()
+    assert [
+        (e.device, e.emptied_by, e.expected_total, e.counted_total, e.difference)
+        for e in r.emptyings
+    ] == truth.emptyings()
+    assert [
+        (c.order_id, c.closed_by, c.outcome, c.amount) for c in r.follow_ups_closed
+    ] == truth.closed()
     assert r.unbalanced_sessions == []
 
 
@@ -535,6 +580,19 @@ def test_the_periods_report_csv_and_pdf_equal_the_ledger(world: World, tmp_path:
     (follow_up,) = r.follow_up
     assert follow_up.fee_ids == ("111",) and follow_up.reason == SHOWN_REFUSAL
     assert follow_up.age_days == 3  # paid on the 24th, the report made on the 27th
+    # the other refusal was closed by hand at the desk: who, how, and it is no longer retried
+    (closed,) = r.follow_ups_closed
+    assert closed.fee_ids == ("191",) and (closed.closed_by, closed.closed_role) == ("17", "staff")
+    assert r.fbs["closed"] == Count(1, Money.kr(15))
+    # the emptying counted the coins the acceptor delivered, less the one 50-øre coin missing
+    (emptying,) = r.emptyings
+    coins = truth.rows(
+        "SELECT t.denomination_ore, COUNT(*) FROM tenders t JOIN citizen_sessions s"
+        " ON s.id = t.session_id WHERE s.automat_id = 'test-01' AND t.device = 'coins'"
+        " AND t.state = 'received' AND t.created_at <= :end GROUP BY t.denomination_ore"
+    )
+    assert dict(emptying.expected) == {int(o): int(n) for o, n in coins}
+    assert emptying.difference == Money(-50) and emptying.emptied_by == "07"
     # each debtor item names its file, and that file is the one delivered
     files = {d.file_name for d in r.debtor_items}
     assert len(files) == 1 and (world.outgoing / files.pop()).is_file()
@@ -548,6 +606,10 @@ def test_the_periods_report_csv_and_pdf_equal_the_ledger(world: World, tmp_path:
     assert {"conf-101", "conf-102", "conf-121"} <= confirmations
     (refused,) = [r_ for r_ in rows if (r_["sektion"], r_["post"]) == ("opfølgning", "afvist")]
     assert SHOWN_REFUSAL in refused["tekst"] and refused["alder_dage"] == "3"
+    (closed_row,) = [r_ for r_ in rows if (r_["sektion"], r_["post"]) == ("opfølgning", "lukket")]
+    assert closed_row["reference"] == closed.order_id and closed_row["beløb_øre"] == "1500"
+    assert closed_row["tekst"] == "17: Registreret manuelt i FBS"
+    assert csv_count(rows, "tømninger", A, "i alt difference") == Count(1, Money(-50))
     card_rows = [r_ for r_ in rows if r_["sektion"] == "kortbetalinger"]
     assert sum(int(r_["beløb_øre"]) for r_ in card_rows) == truth.tenders()["card"].amount.ore
 
@@ -555,6 +617,9 @@ def test_the_periods_report_csv_and_pdf_equal_the_ledger(world: World, tmp_path:
     assert "Århus Bibliotek" in text_ and "Kontanter pr. enhed og valør" in text_
     assert_pdf_is_the_ledgers(pdf_scope(text_, A), truth)
     assert pdf_has_row(text_, "afvist", "24.11.2026", "11.00", follow_up.order_id, "gebyr", "111")
+    assert pdf_has_row(text_, "lukket", "24.11.2026")  # closed on day 1
+    assert closed.order_id in text_ and "17: Registreret manuelt i FBS" in text_
+    assert pdf_has_row(text_, "difference", "24.11.2026") and "-0,50" in text_
     for fee, conf in in_report.items():
         assert conf in text_ and f"gebyr {fee}" in text_
     for shown in (csv_path.read_bytes().decode("utf-8-sig"), text_, "\n".join(r.lines())):
