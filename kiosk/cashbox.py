@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, insert, select, update
 from sqlalchemy.orm import Session
 
-from kiosk.clock import Clock, local
+from kiosk.clock import Clock
 from kiosk.config.devices import DevicesSection
 from kiosk.ledger.errors import ledger_write
 from kiosk.ledger.models import CashBoxEmptying, CashInventory
@@ -405,27 +405,3 @@ def emptyings_between(
     with Session(engine) as session:
         rows = session.scalars(stmt.order_by(CashBoxEmptying.emptied_at, CashBoxEmptying.id))
         return [Emptying.from_row(r) for r in rows]
-
-
-def emptying_lines(emptyings: Iterable[Emptying]) -> list[str]:
-    """The Z-report's section: each emptying in Danish time with who, the totals and each
-    denomination that differs."""
-    listed = list(emptyings)
-    if not listed:
-        return []
-    out = ["", "Cash boxes emptied (difference = counted - expected)"]
-    for e in listed:
-        out.append(
-            f"  {local(e.emptied_at):%d.%m %H:%M} {e.device} by {e.emptied_by} ({e.role}):"
-            f" expected {e.expected_total.to_fbs()}, counted {e.counted_total.to_fbs()},"
-            f" difference {e.difference.to_fbs()}"
-        )
-        for line in e.lines:
-            if line.expected != line.counted:
-                out.append(
-                    f"    {Money(line.denomination).to_fbs():>8}: expected {line.expected},"
-                    f" counted {line.counted}, difference {line.difference.to_fbs()}"
-                )
-    total = sum((e.difference for e in listed), Money(0))
-    out.append(f"  {'total difference':<28}{total.to_fbs():>12}")
-    return out

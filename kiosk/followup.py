@@ -304,18 +304,3 @@ def _not_closable(
             f"item {item_id} is not an FBS registration on the follow-up list", "not_found"
         )
     return None
-
-
-def closed_lines(items: list[FollowUpItem]) -> list[str]:
-    """The Z-report's section: each item closed that day, in Danish time, by whom and how."""
-    if not items:
-        return []
-    out = ["", "Follow-up items closed"]
-    for item in items:
-        at = f"{local(item.closed_at):%H:%M}" if item.closed_at else "     "
-        out.append(
-            f"  {at} {item.order_id} fees {', '.join(item.fee_ids)} {item.amount.to_fbs()}"
-            f" by {item.closed_by} ({item.closed_role})"
-        )
-        out.append(f"      {item.outcome_text}")
-    return out

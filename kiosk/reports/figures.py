@@ -1,4 +1,4 @@
-"""What a Z-report holds, and its text for staff (``kiosk report``, printed on the automat).
+"""What a Z-report holds (its text for staff is :mod:`kiosk.reports.text`).
 
 One :class:`ZReport` is the figures of one scope (an automat, or every automat of a fleet) over
 one period; :mod:`kiosk.reports.compute` fills it from the ledger, the text here and the finance
@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from kiosk.cashbox import Emptying, emptying_lines
-from kiosk.clock import LOCAL_TIME
-from kiosk.followup import FollowUpItem, closed_lines
+from kiosk.cashbox import Emptying
+from kiosk.followup import FollowUpItem
 from kiosk.money import Money
 from kiosk.reports.period import Period
+from kiosk.reports.words import OUTCOMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,94 +178,23 @@ class ZReport:
         return sum((Count(1, f.amount) for f in self.follow_up), Count())
 
     def lines(self) -> list[str]:
-        def kr(m: Money) -> str:
-            return f"{m.to_fbs():>12}"
+        """The report as staff read it (Danish, 42 columns): :mod:`kiosk.reports.text`."""
+        from kiosk.reports.text import report_lines
 
-        out = [f"Z-report {self.automat_id} {self.period.describe()}", ""]
-        if len(self.automat_ids) > 1:
-            out += [f"Automats: {', '.join(self.automat_ids)}", ""]
-        out.append(
-            "Sessions: "
-            + (", ".join(f"{k} {v}" for k, v in sorted(self.sessions.items())) or "none")
-        )
-        out += ["", "Received by method"]
-        for kind in ("coin", "note", "card", "bon"):
-            c = self.tenders.get(kind, Count())
-            out.append(f"  {kind:<22}{c.count:>6}{kr(c.amount)}")
-        out.append(f"  {'total':<28}{kr(self.received)}")
-        out += ["", "Cash by device and denomination"]
-        for (device, kind, ore), pieces in sorted(self.cash_by_device.items()):
-            label = f"{device} {kind} {Money(ore).to_fbs()}"
-            out.append(f"  {label:<22}{pieces:>6}{kr(Money(ore * pieces))}")
-        out.append(f"  {'cash total':<28}{kr(self.cash_total)}")
-        out += ["", "Settled"]
-        for key in ("fbs", "debtor", "cash_rounding"):
-            out.append(f"  {key:<28}{kr(self.settled.get(key, Money(0)))}")
-        out += ["", "Credited as bons (from sessions)"]
-        for reason, c in sorted(self.credited.items()):
-            out.append(f"  {reason:<22}{c.count:>6}{kr(c.amount)}")
-        out += ["", "FBS registrations"]
-        for state in ("done", "refused", "parked", "closed", "pending"):
-            c = self.fbs.get(state, Count())
-            out.append(f"  {state:<22}{c.count:>6}{kr(c.amount)}")
-        if self.follow_up:
-            out.append("  Follow up (FBS refused; register by hand):")
-            for f in self.follow_up:
-                fees = ", ".join(f.fee_ids)
-                out.append(f"    {f.order_id} fees {fees} {f.amount.to_fbs()}, {f.age_days} day(s)")
-                out.append(f"      patron {f.patron}")
-                out.append(f"      {f.reason}")
-        out += closed_lines(self.follow_ups_closed)
-        out += ["", "Debtor items"]
-        for state in ("exported", "pending"):
-            c = self.debtor.get(state, Count())
-            out.append(f"  {state:<22}{c.count:>6}{kr(c.amount)}")
-        out += ["", "Bons"]
-        for label, c in (
-            ("issued at the desk", self.bons_issued_at_desk),
-            ("redeemed here", self.bons_redeemed),
-            ("voided", self.bons_voided),
-            ("outstanding (all)", self.bons_outstanding),
-            ("expired (all)", self.bons_expired),
-        ):
-            out.append(f"  {label:<22}{c.count:>6}{kr(c.amount)}")
-        out += emptying_lines(self.emptyings)
-        if self.recovered:
-            out += [
-                "",
-                "Finished at restart or credited outside a payment"
-                " (the citizen may have no receipt or bon slip)",
-            ]
-            for r in self.recovered:
-                local = r.started_at.astimezone(LOCAL_TIME)
-                outcome = OUTCOME_WORDS.get(r.outcome, r.outcome)
-                out.append(f"  {local:%H:%M} {r.transaction_ref or r.session_id}: {outcome}")
-                for code, amount in r.credit_bons:
-                    out.append(f"    credit bon {code[:5]}-{code[5:]} {amount.to_fbs()}")
-        if self.device_losses:
-            out += ["", "Taken by a device but not readable: count the cash box"]
-            for at, text in self.device_losses:
-                out.append(f"  {at.astimezone(LOCAL_TIME):%H:%M} {text}")
-        out += ["", self.verdict]
-        return out
+        return report_lines(self)
 
     @property
     def verdict(self) -> str:
-        """The report's last line: whether every finished session of it balances."""
-        if self.unbalanced_sessions:
-            return f"NOT BALANCED: {', '.join(self.unbalanced_sessions)}"
-        return "Every finished session balances."
+        from kiosk.reports.text import verdict
+
+        return verdict(self.unbalanced_sessions)
 
 
 #: the scope name of a fleet's totals
 FLEET = "alle"
 
-#: end reasons of sessions that paid nothing but hold a credit bon, in staff's words
-OUTCOME_WORDS = {
-    "money_at_restart": "money received during a restart, credited",
-    "money_outside_payment": "money received outside a payment, credited",
-}
-STRAY_REASONS = tuple(OUTCOME_WORDS)
+#: end reasons of sessions that paid nothing but hold a credit bon
+STRAY_REASONS = tuple(OUTCOMES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +216,6 @@ class FleetReport:
         return self.total.verdict
 
     def lines(self) -> list[str]:
-        out = self.total.lines()
-        for report in self.automats:
-            out += ["", "-" * 40, "", *report.lines()]
-        return out
+        from kiosk.reports.text import report_lines
+
+        return report_lines(self)

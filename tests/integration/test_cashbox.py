@@ -369,11 +369,14 @@ def test_the_z_report_shows_the_days_emptyings_and_their_differences(engine: Eng
     assert [(e.device, e.difference) for e in report.emptyings] == [
         ("coins", Money(-2000)), ("notes", Money(0))]
     text = "\n".join(report.lines())
-    assert "Cash boxes emptied" in text
-    assert "11:00 coins by 4711 (technician): expected 40.00, counted 20.00, difference -20.00" \
-        in text  # 10:00 UTC is 11:00 in Copenhagen in November
-    assert "20.00: expected 2, counted 1, difference -20.00" in text
-    assert "total difference" in text and "-20.00" in text.split("total difference")[1]
+    assert "Tømning af kasser" in text
+    # 10:00 UTC is 11:00 in Copenhagen in November
+    at = f"{rig.clock.now():%d.%m} 11:00"
+    coins = text.split(f"{at} Møntboks (coins), af 4711 (tekniker)")[1].splitlines()
+    assert [line.split() for line in coins[1:4]] == [
+        ["forventet", "40,00"], ["optalt", "20,00"], ["difference", "-20,00"]]
+    assert "20,00: forventet 2, optalt 1, difference -20,00" in text
+    assert text.split("i alt difference")[1].split()[0] == "-20,00"
     assert z_report(engine, AUTOMAT, day + timedelta(days=1)).emptyings == []
 
 

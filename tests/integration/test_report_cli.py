@@ -51,7 +51,7 @@ def test_kiosk_report_writes_the_csv_and_the_pdf(
     assert main(args) == 0
     out = capsys.readouterr().out
     assert f"written: {csv_path}" in out and f"written: {pdf_path}" in out
-    assert "Every finished session balances." in out
+    assert "Alle afsluttede sessioner balancerer." in out
     (desk,) = [r for r in csv_rows(csv_path) if r["post"] == "udstedt i skranken"]
     assert (desk["automat"], desk["antal"], desk["beløb_kr"], desk["beløb_øre"]) == (
         "test-01",
@@ -75,8 +75,8 @@ def test_kiosk_report_fleet_over_a_period(
     cfg = str(config_file)
     assert main(["report", "--config", cfg, "--fleet", "--from", "2020-01-01"]) == 0
     out = capsys.readouterr().out
-    assert "Z-report alle 2020-01-01 – " in out and "Automats: other-01, test-01" in out
-    assert "Z-report other-01" in out and "Z-report test-01" in out
+    assert "Z-rapport 01.01.2020 – " in out and "Automater: other-01, test-01" in out
+    assert ", automat other-01" in out and ", automat test-01" in out
     assert (
         main(["report", "--config", cfg, "--fleet", "--from", "2020-01-01", "--csv", str(csv_path)])
         == 0

@@ -80,7 +80,8 @@ def test_the_days_z_report_adds_up(day_of_work: Engine) -> None:
     assert r.bons_outstanding == Count(3, Money(3750))  # 30 kr desk + 2.50 + 5 kr credit
     assert r.unbalanced_sessions == []
     text = "\n".join(r.lines())
-    assert "Follow up" in text and "101, 102" in text and "Every finished session balances" in text
+    assert "Til opfølgning" in text and "gebyr 101, 102" in text
+    assert "Alle afsluttede sessioner balancerer" in text
     assert CPR.replace("-", "") not in text and CPR not in text
 
 
@@ -113,7 +114,9 @@ def test_kiosk_report_prints_the_day(
     capsys.readouterr()
     assert main(["report", "--config", cfg]) == 0  # today, Danish time
     out = capsys.readouterr().out
-    assert "Z-report test-01" in out and "issued at the desk         1       25.00" in out
+    assert ", automat test-01" in out
+    (desk,) = [line for line in out.splitlines() if "udstedt i skranken" in line]
+    assert desk.split()[-2:] == ["1", "25,00"]
     assert main(["report", "--config", cfg, "--day", "24/11/2026"]) == 2
 
 
@@ -140,7 +143,7 @@ def test_a_session_finished_at_restart_is_listed_with_its_credit_bon(engine: Eng
     assert recovered.transaction_ref == ref and amount == Money(2500)
     assert book.verify(code).amount == Money(2500)
     text = "\n".join(r.lines())
-    assert "Finished at restart" in text and f"{code[:5]}-{code[5:]}" in text and ref in text
+    assert "Afsluttet ved genstart" in text and f"{code[:5]}-{code[5:]}" in text and ref in text
 
 
 def test_money_credited_outside_a_payment_and_device_losses_are_listed(engine: Engine) -> None:
@@ -158,9 +161,9 @@ def test_money_credited_outside_a_payment_and_device_losses_are_listed(engine: E
     r = z_report(engine, "test-01", DAY)
     assert [x.outcome for x in r.recovered] == ["money_at_restart", "money_outside_payment"]
     text = "\n".join(r.lines())
-    assert "money received during a restart, credited" in text
-    assert "money received outside a payment, credited" in text
-    assert "count the cash box" in text and "coins: 2 event(s) after event 9" in text
+    assert "penge modtaget under en genstart, krediteret" in text
+    assert "penge modtaget uden for en betaling, krediteret" in text
+    assert "tæl kassen" in text and "coins: 2 event(s) after event 9" in text
     assert r.credited == {
         "money_at_restart": Count(1, Money(2000)),
         "money_outside_payment": Count(1, Money(500)),

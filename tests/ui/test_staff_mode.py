@@ -293,9 +293,9 @@ def test_todays_z_report_on_screen_and_printed(staff: StaffWorld) -> None:
     staff.logged_in()
     staff.open("z_report")
     screen = staff.w.staff.z_report
-    staff.ui.qtbot.waitUntil(lambda: "issued at the desk" in screen.text.text(), timeout=WAIT_MS)
-    line = next(t for t in screen.text.text().splitlines() if "issued at the desk" in t)
-    assert line.split()[-2:] == ["1", "45.00"]
+    staff.ui.qtbot.waitUntil(lambda: "udstedt i skranken" in screen.text.text(), timeout=WAIT_MS)
+    line = next(t for t in screen.text.text().splitlines() if "udstedt i skranken" in t)
+    assert line.split()[-2:] == ["1", "45,00"]
     staff.ui.click(screen.print_it)
     staff.wait_banner(screen, "udskrevet")
     assert [d.kind for d in staff.ui.printer.slips] == ["bon", "report"]
