@@ -19,7 +19,7 @@ written with an earlier time or id but committed after the emptying would fall i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -322,8 +322,9 @@ class CashBoxes:
     def emptyings(
         self, start: datetime | None = None, end: datetime | None = None
     ) -> list[Emptying]:
-        """This automat's emptyings in [start, end), oldest first."""
-        return emptyings_between(self.engine, self.automat_id, start, end)
+        """This automat's emptyings in [start, end) (either open), oldest first."""
+        with self.engine.connect() as conn:
+            return read_emptyings(conn, [self.automat_id], start, end)
 
     # -- helpers ----------------------------------------------------------------------------
     def _lock_counters(self, conn: Connection, device: str) -> list[Row[Any]]:
@@ -391,17 +392,16 @@ class CashBoxes:
         return dict(sorted(pieces.items()))
 
 
-def emptyings_between(
-    engine: Engine, automat_id: str | None, start: datetime | None, end: datetime | None
+def read_emptyings(
+    conn: Connection, automat_ids: Sequence[str], start: datetime | None, end: datetime | None
 ) -> list[Emptying]:
-    """The emptyings of an automat (``None``: every automat) in [start, end), oldest first."""
-    stmt = select(CashBoxEmptying)
-    if automat_id is not None:
-        stmt = stmt.where(CashBoxEmptying.automat_id == automat_id)
+    """The emptyings of these automats in [start, end) (either open), oldest first: the one
+    place anything reads ``cash_box_emptyings`` (the reports, the CSV, the PDF and the text)."""
+    stmt = select(CashBoxEmptying).where(CashBoxEmptying.automat_id.in_(automat_ids))
     if start is not None:
         stmt = stmt.where(CashBoxEmptying.emptied_at >= start)
     if end is not None:
         stmt = stmt.where(CashBoxEmptying.emptied_at < end)
-    with Session(engine) as session:
-        rows = session.scalars(stmt.order_by(CashBoxEmptying.emptied_at, CashBoxEmptying.id))
-        return [Emptying.from_row(r) for r in rows]
+    stmt = stmt.order_by(CashBoxEmptying.emptied_at, CashBoxEmptying.id)
+    with Session(bind=conn) as session:
+        return [Emptying.from_row(row) for row in session.scalars(stmt)]

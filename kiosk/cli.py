@@ -145,7 +145,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
 
     from kiosk.app import open_database
-    from kiosk.reports import fleet_report, period_report
+    from kiosk.reports import fleet_report, period_report, report_lines, verdict
     from kiosk.reports.files import ReportFileError, write_report_files
 
     config = load_for_command(args, storage=True)
@@ -156,7 +156,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         else period_report(engine, period, (config.automat.id,))
     )
     if args.csv is None and args.pdf is None:
-        for line in report.lines():
+        for line in report_lines(report):
             print(line)
     else:
         try:
@@ -171,7 +171,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             return EXIT_CONFIG
         for path in written:
             print(f"written: {path}")
-        print(report.verdict)
+        print(verdict(report.unbalanced_sessions))
     return 1 if report.unbalanced_sessions else 0
 
 

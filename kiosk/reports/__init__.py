@@ -13,6 +13,7 @@ balances.
 from kiosk.reports.compute import fleet_automats, fleet_report, period_report, z_report
 from kiosk.reports.figures import FLEET, Count, FleetReport, FollowUp, Recovered, ZReport
 from kiosk.reports.period import Period, PeriodError, day_bounds
+from kiosk.reports.text import report_lines, verdict
 
 __all__ = [
     "FLEET",
@@ -27,5 +28,7 @@ __all__ = [
     "fleet_automats",
     "fleet_report",
     "period_report",
+    "report_lines",
+    "verdict",
     "z_report",
 ]

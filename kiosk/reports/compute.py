@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, union
 
+from kiosk.cashbox import read_emptyings
 from kiosk.cpr import scrub
 from kiosk.followup import closed_between
 from kiosk.ledger.audit import run_audit
@@ -32,7 +33,6 @@ from kiosk.ledger.models import (
 )
 from kiosk.money import Money
 from kiosk.patron_ids import shown
-from kiosk.reports.emptyings import read_emptyings
 from kiosk.reports.figures import (
     FLEET,
     STRAY_REASONS,

@@ -177,18 +177,6 @@ class ZReport:
     def follow_up_total(self) -> Count:
         return sum((Count(1, f.amount) for f in self.follow_up), Count())
 
-    def lines(self) -> list[str]:
-        """The report as staff read it (Danish, 42 columns): :mod:`kiosk.reports.text`."""
-        from kiosk.reports.text import report_lines
-
-        return report_lines(self)
-
-    @property
-    def verdict(self) -> str:
-        from kiosk.reports.text import verdict
-
-        return verdict(self.unbalanced_sessions)
-
 
 #: the scope name of a fleet's totals
 FLEET = "alle"
@@ -210,12 +198,3 @@ class FleetReport:
     @property
     def unbalanced_sessions(self) -> list[str]:
         return self.total.unbalanced_sessions
-
-    @property
-    def verdict(self) -> str:
-        return self.total.verdict
-
-    def lines(self) -> list[str]:
-        from kiosk.reports.text import report_lines
-
-        return report_lines(self)

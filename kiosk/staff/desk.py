@@ -28,7 +28,7 @@ from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.tally import method_label
 from kiosk.receipts import Issued, danish_date, render_emptying_slip, render_report
-from kiosk.reports import ZReport, z_report
+from kiosk.reports import ZReport, report_lines, z_report
 from kiosk.staff.roles import Permission, StaffUser
 from kiosk.staff.rules import NotPermitted
 
@@ -187,7 +187,7 @@ class StaffDesk:
         if self.printer is None:
             raise RuntimeError("no receipt service to print with")
         title = f"Z-RAPPORT {danish_date(report.day)}"
-        issued = self.printer.print_document(render_report(title, report.lines()))
+        issued = self.printer.print_document(render_report(title, report_lines(report)))
         self.ledger.audit(user.staff_no, role, "z_report_printed", day=report.day.isoformat(),
                           printed=issued.printed)
         return issued

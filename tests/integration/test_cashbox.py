@@ -20,7 +20,7 @@ from kiosk.ledger.models import AuditEntry, CashBoxEmptying, CashInventory, Tend
 from kiosk.ledger.repository import Ledger, TenderEvent, insert_tender
 from kiosk.money import Money
 from kiosk.payment.states import State
-from kiosk.reports import z_report
+from kiosk.reports import report_lines, z_report
 from tests.payment_fakes import AUTOMAT, SessionRig, session_rig
 
 BOXES = {"coins": "coin", "notes": "note"}  # the rig's acceptors, as the configuration names them
@@ -368,7 +368,7 @@ def test_the_z_report_shows_the_days_emptyings_and_their_differences(engine: Eng
     report = z_report(engine, AUTOMAT, day)
     assert [(e.device, e.difference) for e in report.emptyings] == [
         ("coins", Money(-2000)), ("notes", Money(0))]
-    text = "\n".join(report.lines())
+    text = "\n".join(report_lines(report))
     assert "Tømning af kasser" in text
     # 10:00 UTC is 11:00 in Copenhagen in November
     at = f"{rig.clock.now():%d.%m} 11:00"

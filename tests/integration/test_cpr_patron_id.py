@@ -19,7 +19,7 @@ from kiosk.fbs.sip2.adapter import Sip2FbsPort
 from kiosk.ledger.models import Base, OutboxItem
 from kiosk.patron_ids import PSEUDONYM_PREFIX, PatronIds
 from kiosk.payment.states import State
-from kiosk.reports import z_report
+from kiosk.reports import report_lines, z_report
 from tests.payment_fakes import AUTOMAT, SessionRig, session_rig
 
 ANNA = ("0101701111", "0101")  # only old claims: registered in FBS
@@ -121,7 +121,7 @@ def test_a_refused_registration_is_listed_by_name_and_masked_cpr(
     rig.outbox.deliver_due()
     (item,) = rig.rows(OutboxItem)
     assert item.state == "refused" and item.payload["patron_id"] == cpr  # retried with it later
-    report = "\n".join(z_report(rig.engine, AUTOMAT, rig.clock.now().date()).lines())
+    report = "\n".join(report_lines(z_report(rig.engine, AUTOMAT, rig.clock.now().date())))
     assert "Anna Andersen (010170-****)" in report
     assert not any(form in report for form in clear_forms(cpr))
 

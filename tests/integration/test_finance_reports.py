@@ -39,7 +39,15 @@ from kiosk.domain import Patron, PayableIn
 from kiosk.ledger.models import UtcDateTime
 from kiosk.money import Money
 from kiosk.payment.recovery import recover
-from kiosk.reports import FLEET, Count, Period, ZReport, fleet_report, period_report
+from kiosk.reports import (
+    FLEET,
+    Count,
+    Period,
+    ZReport,
+    fleet_report,
+    period_report,
+    report_lines,
+)
 from kiosk.reports.csv_file import HEADER, render_csv
 from kiosk.reports.entries import finance_entries
 from kiosk.reports.files import write_report_files
@@ -622,7 +630,7 @@ def test_the_periods_report_csv_and_pdf_equal_the_ledger(world: World, tmp_path:
     assert pdf_has_row(text_, "difference", "24.11.2026") and "-0,50" in text_
     for fee, conf in in_report.items():
         assert conf in text_ and f"gebyr {fee}" in text_
-    for shown in (csv_path.read_bytes().decode("utf-8-sig"), text_, "\n".join(r.lines())):
+    for shown in (csv_path.read_bytes().decode("utf-8-sig"), text_, "\n".join(report_lines(r))):
         no_personal_data(shown, world)
 
 

@@ -18,7 +18,7 @@ from kiosk.ledger.errors import LedgerUnavailable
 from kiosk.ledger.models import AuditEntry, OutboxItem
 from kiosk.payment.outbox import LEASE, FbsOutbox
 from kiosk.payment.paid_here import overlay_paid_here
-from kiosk.reports import z_report
+from kiosk.reports import report_lines, z_report
 from tests.payment_fakes import (
     AUTOMAT,
     CPR,
@@ -313,14 +313,14 @@ def test_the_z_report_shows_the_items_closed_that_day_and_by_whom(engine: Engine
     report = z_report(engine, AUTOMAT, day)
     (closed,) = report.follow_ups_closed
     assert (closed.item_id, closed.closed_by, closed.age_days) == (item_id, "s17", 2)
-    text = "\n".join(report.lines())
+    text = "\n".join(report_lines(report))
     assert "Opfølgning lukket af personalet" in text
     assert f"11:00 {closed.order_id} gebyr 101, 102 37,30" in text
     assert "af s17 (personale): Pengene er betalt tilbage til borgeren" in text
     assert "Pengene er betalt tilbage til borgeren" in text
     paid_day = z_report(engine, AUTOMAT, day - timedelta(days=2))
     assert set(paid_day.fbs) == {"closed"} and paid_day.fbs["closed"].count == 1
-    (closed_line,) = [t for t in paid_day.lines() if "lukket af personalet" in t]
+    (closed_line,) = [t for t in report_lines(paid_day) if "lukket af personalet" in t]
     assert closed_line.split()[-2:] == ["1", "37,30"]
     assert z_report(engine, AUTOMAT, day - timedelta(days=1)).follow_ups_closed == []
     assert z_report(engine, "other-01", day).follow_ups_closed == []

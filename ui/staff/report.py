@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.reports import report_lines
 from ui.i18n import translate
 from ui.staff.base import StaffHost, StaffScreen
 from ui.widgets import button
@@ -27,7 +28,7 @@ class ZReportScreen(StaffScreen):
     def _shown(self, report: Any) -> None:
         self.report = report
         self.print_it.setEnabled(report is not None)
-        self.text.setText("" if report is None else "\n".join(report.lines()))
+        self.text.setText("" if report is None else "\n".join(report_lines(report)))
 
     def print_report(self) -> None:
         report = self.report
