@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from kiosk.clock import Clock
     from kiosk.config import KioskConfig
     from kiosk.payment.session import PaymentSession
+    from ui.watchdog import ServiceWatchdog
     from ui.window import AutomatWindow, IdleSettings
 
 WINDOW_SIZE = (1280, 800)
@@ -36,15 +38,22 @@ def wait_for_core(window: Any, timeout_s: float) -> bool:
     return window.bridge.session is not None
 
 
-def stop_on_signals(app: Any) -> None:
-    """systemd stops the automat with SIGTERM: quit the event loop so the core closes cleanly.
-    Python runs signal handlers only between bytecodes, so a timer wakes the interpreter."""
+def stop_on_signals(app: Any, on_stop: Callable[[], None] = lambda: None) -> None:
+    """systemd stops the automat with SIGTERM: ``on_stop`` (STOPPING=1), then quit the event loop
+    so the core closes as ``close_automat`` does: what the session worker holds is written, the
+    session in payment stays open in the ledger for recovery at the next start, exactly as after
+    a crash. Python runs signal handlers only between bytecodes, so a timer wakes the
+    interpreter (and runs them on the GUI thread)."""
     import signal
 
     from PySide6.QtCore import QTimer
 
+    def stop(*_: object) -> None:
+        on_stop()
+        app.quit()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: app.quit())
+        signal.signal(sig, stop)
     waker = QTimer(app)
     waker.timeout.connect(lambda: None)
     waker.start(250)
@@ -151,6 +160,17 @@ def close_automat(window: Any, world: dict[str, Any]) -> None:
         world["core"].close()
 
 
+def service_watchdog(app: Any, window: AutomatWindow) -> ServiceWatchdog:
+    """READY=1 once the core is loaded under the attract screen, then WATCHDOG=1 from the event
+    loop while the session worker answers (``ui.watchdog``); nothing without systemd."""
+    from kiosk.sd_notify import ServiceNotifier
+    from ui.watchdog import ServiceWatchdog
+
+    watchdog = ServiceWatchdog(ServiceNotifier.from_environment(), window.bridge.worker, app)
+    window.bridge.loaded.connect(watchdog.ready)
+    return watchdog
+
+
 def _automat(app: Any, config: KioskConfig, *, demo: bool) -> int:
     """The automat over the real core: FBS, devices, ledger, receipts (demo: the simulator and
     the emulators, and the simulator panel), built on the session worker once the attract
@@ -167,10 +187,12 @@ def _automat(app: Any, config: KioskConfig, *, demo: bool) -> int:
         panel.show()
     else:
         window.showFullScreen()
-    stop_on_signals(app)
+    watchdog = service_watchdog(app, window)
+    stop_on_signals(app, watchdog.stopping)
     try:
         return app.exec()
     finally:
+        watchdog.stopping()
         if panel is not None:
             panel.shutdown()
             panel.close()

@@ -64,6 +64,7 @@ class SessionBridge(QObject):
     _views_waiting = Signal()  # worker → GUI: there are views in the queue
     _service_checked = Signal(bool, str)  # worker → GUI: FBS ok, methods joined by ","
     _work_waiting = Signal()  # pool → GUI: finished work waits in the queue
+    loaded = Signal()  # the session built by attach_later is attached (emitted on the worker)
 
     def __init__(
         self,
@@ -94,7 +95,11 @@ class SessionBridge(QObject):
     def attach_later(self, build: Callable[[], PaymentSession]) -> None:
         """Build the session on the worker (opening the ledger takes a while) so the first
         screen shows at once; every intent and device event posted meanwhile waits behind it."""
-        self.worker.post(lambda: self.attach(build()))
+        def load() -> None:
+            self.attach(build())
+            self.loaded.emit()
+
+        self.worker.post(load)
 
     # -- worker side -------------------------------------------------------------------------
     def _methods(self) -> tuple[str, ...]:
