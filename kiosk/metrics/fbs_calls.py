@@ -77,8 +77,9 @@ class ObservedFbs:
         try:
             result = call()
         except FbsError as exc:
-            answered = exc.reason not in NO_ANSWER
-            self.calls.observe(operation, time.perf_counter() - start, exc.reason.value, answered)
+            answered = exc.reason not in NO_ANSWER  # a wrong PIN is FBS's answer, not an error
+            error = None if answered else exc.reason.value
+            self.calls.observe(operation, time.perf_counter() - start, error, answered)
             raise
         except Exception:
             self.calls.observe(operation, time.perf_counter() - start, "exception", False)
