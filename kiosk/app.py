@@ -48,6 +48,7 @@ from kiosk.staff.technician import technician_for
 if TYPE_CHECKING:  # imported where built: a kiosk without [debtor] never loads the exporter
     from kiosk.debtor.exporter import Exporter
     from kiosk.debtor.scheduler import ExportScheduler
+    from kiosk.metrics import Metrics
     from kiosk.retention import PurgeScheduler
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,9 @@ class Core:
     staff_desk: StaffDesk | None = None  # staff mode: bons, reprints, Z-report, follow-up, cash
     exporter: Exporter | None = None  # with [debtor]: technician mode's "export now"
     relay: EventRelay = field(default_factory=EventRelay)
+    metrics: Metrics | None = None  # with [metrics] enabled: /metrics and /healthz
+    #: told of each new session (before its first event): the metrics watch for ledger faults
+    session_watchers: list[Callable[[PaymentSession], None]] = field(default_factory=list)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def new_session(self, runner: Runner | None = None) -> PaymentSession:
@@ -126,6 +130,8 @@ class Core:
         )
         if self.receipts is not None:
             self.receipts.attach(session)
+        for watch in self.session_watchers:
+            watch(session)
         return session
 
     @property
@@ -238,6 +244,12 @@ def _assemble(
     close_fbs = getattr(core.fbs, "close", None)
     if callable(close_fbs):
         core._closers.append(close_fbs)
+    if config.metrics.enabled:  # now, so every FBS call is timed; /healthz says "starting"
+        from kiosk.metrics import start_metrics
+
+        core.metrics = start_metrics(core)
+        if core.metrics is not None:
+            core._closers.append(core.metrics.close)
 
     core.devices = build_devices(config.devices, demo=demo)
     core._closers.append(lambda: mark_clean_stops(core))  # runs once the devices have stopped

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from kiosk.payment.runner import PoolRunner, SessionWorker
+from kiosk.service import ServiceStatus  # the one rule, shared with /healthz
 
 if TYPE_CHECKING:  # the session (and the ledger under it) loads after the first screen is up
     from kiosk.payment.session import PaymentSession
@@ -36,17 +37,6 @@ class Snapshot:
 
     view: SessionView
     methods: tuple[str, ...] = ()  # payment methods whose devices are healthy now
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceStatus:
-    fbs_ok: bool
-    methods: tuple[str, ...]
-
-    @property
-    def in_service(self) -> bool:
-        """FBS answers and at least one payment device (card or cash) works."""
-        return self.fbs_ok and any(m in ("card", "cash") for m in self.methods)
 
 
 class SessionBridge(QObject):

@@ -155,6 +155,11 @@ class ReceiptPrinter(Device):
     @abstractmethod
     def paper_status(self) -> PaperStatus: ...
 
+    @property
+    def last_paper(self) -> PaperStatus | None:
+        """The paper as the last check found it, without asking the printer (None: not yet)."""
+        return None
+
     @abstractmethod
     def print_document(self, document: Document) -> PrintResult:
         """Blocking (call from a worker thread): a status check, then the document and a cut."""

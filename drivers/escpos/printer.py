@@ -109,6 +109,10 @@ class EscposPrinter(DeviceEvents, ReceiptPrinter):
         with self._lock:
             return self._check_paper()
 
+    @property
+    def last_paper(self) -> PaperStatus | None:
+        return self._paper
+
     def print_document(self, document: Document) -> PrintResult:
         try:
             data = encode_document(

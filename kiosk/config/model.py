@@ -12,6 +12,7 @@ from kiosk.config.base import Section
 from kiosk.config.debtor import DebtorSection
 from kiosk.config.devices import DevicesSection
 from kiosk.config.fbs import FbsSection
+from kiosk.config.metrics import MetricsSection
 from kiosk.config.secrets import Secret
 from kiosk.money import Money, MoneyError
 
@@ -158,6 +159,7 @@ class KioskConfig(Section):
     devices: DevicesSection = DevicesSection()
     ui: UiSection = UiSection()
     staff: StaffSection = StaffSection()
+    metrics: MetricsSection = MetricsSection()
     #: debtor import files; without it debtor payments stay queued in the outbox
     debtor: DebtorSection | None = None
 

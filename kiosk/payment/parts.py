@@ -48,6 +48,10 @@ class Devices:
     def card_ok(self) -> bool:
         return self.terminal is not None and self.terminal.health is not Health.DOWN
 
+    def payment_methods(self) -> list[str]:
+        """The device-backed methods that work now (``kiosk.service`` decides with them)."""
+        return (["card"] if self.card_ok else []) + (["cash"] if self.healthy_acceptors() else [])
+
 
 class SessionParts(Protocol):
     # what it works with

@@ -200,9 +200,7 @@ class PaymentSession:
         self._notify()
 
     def available_methods(self) -> list[str]:
-        methods = ["card"] if self.devices.card_ok else []
-        methods += ["cash"] if self.devices.healthy_acceptors() else []
-        return methods + (["bon"] if self.bons is not None else [])
+        return self.devices.payment_methods() + (["bon"] if self.bons is not None else [])
 
     def _begin_tender(self, method: str) -> bool:
         """Commit the plan (once) and move to paying by ``method``; False when the plan could not

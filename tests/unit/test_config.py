@@ -412,3 +412,31 @@ def test_the_staff_idle_logout_is_a_number_of_seconds_in_range(
     assert code == 2 and len(lines) == 1, lines
     assert lines[0].startswith(f"kiosk: config error: {config_file}: staff.idle_logout_s: "), lines
     assert problem in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('"9464"', 'write host and port, e.g. "127.0.0.1:9464"'),
+        ('"127.0.0.1:"', "the port must be a number from 0 (any free port) to 65535"),
+        ('"127.0.0.1:70000"', "the port must be a number from 0 (any free port) to 65535"),
+        ('"::1:9464"', 'write an IPv6 address in brackets, e.g. "[::1]:9464"'),
+        ("9464", "string"),
+    ],
+)
+def test_the_metrics_address_is_host_and_port(
+    config_file: Path, capsys: pytest.CaptureFixture[str], value: str, problem: str
+) -> None:
+    """``[metrics]``: off unless enabled, on loopback by default; a bad address is one line."""
+    metrics = load_config(config_file).metrics
+    assert (metrics.enabled, metrics.host, metrics.port) == (False, "127.0.0.1", 9464)
+    text = config_file.read_text()
+    config_file.write_text(text + '\n[metrics]\nenabled = true\naddress = "[::1]:9100"\n')
+    metrics = load_config(config_file).metrics
+    assert (metrics.enabled, metrics.host, metrics.port) == (True, "::1", 9100)
+    config_file.write_text(text + f"\n[metrics]\naddress = {value}\n")
+    code, lines = cli_error(capsys, "migrate", "--config", str(config_file))
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"kiosk: config error: {config_file}: metrics.address: "), lines
+    assert problem in lines[0], lines[0]
+    assert "Traceback" not in lines[0]
