@@ -319,9 +319,10 @@ def out_of_service(d: Driver) -> State:
 
 def year_end_refused(d: Driver) -> State:
     """FBS at year end (no account period yet): Hans pays his old compensation by card, FBS
-    refuses to register it, and the receipt says the library will. FBS still refuses when the
-    outbox asks again ``[fbs] refused_retry_days`` later, so the automat stops asking and the
-    payment waits on the staff's follow-up list (closed by hand in the staff session)."""
+    refuses to register it, and the receipt says paid here, not yet in FBS. FBS still refuses
+    when the outbox asks again ``[fbs] refused_retry_days`` later, so the automat stops asking
+    and the payment waits on the staff's follow-up list (closed by hand in the staff
+    session)."""
     w = d.window
     hans = citizen("Hans")
     d.hands.set_year_end(True)
