@@ -26,6 +26,8 @@ COINS_ORE = tuple(COIN_IDS)
 NOTES_ORE = (5000, 10000, 20000, 50000, 100000)
 #: the demo's member of staff: number, PIN, staff card (a barcode the scanner reads)
 DEMO_STAFF = ("1001", "2468", "7001001")
+#: the demo's technician (role ``technician`` only: no bons, no follow-up list)
+DEMO_TECHNICIAN = ("2001", "1357", "7002001")
 
 
 @dataclass(frozen=True)
@@ -133,24 +135,59 @@ class CoreHands:
     def demo_staff(self) -> tuple[str, str, str]:
         """The demo's member of staff (number, PIN, staff card), made in the ledger if missing;
         ``docs/demo-patrons.md`` lists it."""
+        return self._enrol(DEMO_STAFF, "Demo Medarbejder", "staff")
+
+    def demo_technician(self) -> tuple[str, str, str]:
+        """The demo's technician (number, PIN, staff card), made in the ledger if missing."""
+        return self._enrol(DEMO_TECHNICIAN, "Demo Tekniker", "technician")
+
+    def _enrol(self, account: tuple[str, str, str], name: str, roles: str) -> tuple[str, str, str]:
         from kiosk.staff.accounts import Actor
 
         book = self.core.staff
         assert book is not None
-        if not any(a.staff_no == DEMO_STAFF[0] for a in book.accounts()):
-            book.add(DEMO_STAFF[0], "Demo Medarbejder", "staff", DEMO_STAFF[1],
-                     by=Actor("demo", "system"), card=DEMO_STAFF[2])
-        return DEMO_STAFF
+        number, pin, card = account
+        if not any(a.staff_no == number for a in book.accounts()):
+            book.add(number, name, roles, pin, by=Actor("demo", "system"), card=card)
+        return account
 
     def next_day(self) -> None:
-        """The automat's clock moves a day on (a citizen comes back tomorrow); only a core
-        built with a clock that can move (the walkthrough's ``OffsetClock``) allows it."""
+        """The automat's clock moves a day on (a citizen comes back tomorrow)."""
+        self.days_pass(1)
+
+    def days_pass(self, days: int) -> None:
+        """The automat's clock moves ``days`` on; only a core built with a clock that can move
+        (the walkthrough's ``OffsetClock``) allows it."""
         advance = getattr(self.core.clock, "advance", None)
         if advance is None:
             raise RuntimeError("this automat's clock cannot be moved")
-        advance(24 * 3600)
+        advance(days * 24 * 3600)
 
-    def set_fbs_down(self, down: bool) -> None:
+    def fbs_retry_days(self) -> int:
+        """``[fbs] refused_retry_days``: how long a registration FBS refused is asked again."""
+        return self.core.config.fbs.refused_retry_days
+
+    def retry_fbs_now(self) -> None:
+        """The outbox worker's round now, rather than on its schedule (``[fbs]
+        outbox_interval_s``): every registration that is due is sent to FBS again."""
+        worker = self.core.outbox_worker
+        if worker is None:
+            raise RuntimeError("this automat has no FBS outbox worker")
+        worker.tick()
+
+    def follow_up_states(self) -> list[str]:
+        """The states of the registrations on the follow-up list (refused, parked, closed)."""
+        assert self.core.follow_ups is not None
+        return [item.state for item in self.core.follow_ups.items()]
+
+    def _faults(self) -> Any:
         if self.core.simulator is None:
             raise RuntimeError("FBS is not simulated in this automat")
-        self.core.simulator.state.faults.http_500 = down
+        return self.core.simulator.state.faults
+
+    def set_fbs_down(self, down: bool) -> None:
+        self._faults().http_500 = down
+
+    def set_year_end(self, on: bool) -> None:
+        """FBS at year end: it refuses every payment (no account period for the year)."""
+        self._faults().year_end = on

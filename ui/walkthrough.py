@@ -1,13 +1,15 @@
-"""Scripted citizen sessions, offscreen, with a screenshot per step and a summary.
+"""Scripted sessions, offscreen, with a screenshot per step and a summary: the citizen's here,
+then a member of staff's (``ui.walkthrough_staff``) and a technician's
+(``ui.walkthrough_technician``).
 
-Each script drives the real window with the same clicks a citizen makes; what a citizen does
+Each script drives the real window with the same clicks a person makes; what a citizen does
 with the devices (a card under the scanner, a health card swiped, coins, notes, a bon's QR code)
-and what staff do (issue a bon, let the printer run out of paper) goes through :class:`DemoHands`
-onto the emulators and the FBS simulator of a demo core, as does the automat's clock moving to the
-next day (a citizen coming back). ``run_walkthrough`` returns True only if every session ended in
-the state its script expects and the ledger's audit is clean; a script's notes (what the screen
-said that an end state cannot) go into the summary.
-"""
+and what happens around the automat (staff issue a bon at the desk, the printer runs out of
+paper, FBS is down or at year end) goes through :class:`DemoHands` onto the emulators and the FBS
+simulator of a demo core, as does the automat's clock moving on (a citizen coming back the next
+day; FBS refusing for ``[fbs] refused_retry_days``). ``run_walkthrough`` returns True only if
+every session ended in the state its script expects and the ledger's audit is clean; a script's
+notes (what the screen said that an end state cannot) go into the summary."""
 
 from __future__ import annotations
 
@@ -22,11 +24,13 @@ from PySide6.QtWidgets import QLabel
 from kiosk.domain import PayableIn
 from kiosk.payment.selection import Group
 from kiosk.payment.states import State
+from kiosk.receipts import FBS_STATE_TEXT
 from ui.demo_world import citizen
 from ui.i18n import translate
 from ui.screens.claims import waiting_block_text
 from ui.walkthrough_driver import DemoHands, Driver, WalkthroughError
-from ui.walkthrough_staff import staff_issues_a_bon
+from ui.walkthrough_staff import staff_issues_a_bon_and_closes_a_follow_up
+from ui.walkthrough_technician import technician_tests_and_empties
 from ui.window import AutomatWindow
 
 
@@ -313,6 +317,35 @@ def out_of_service(d: Driver) -> State:
     return State.IDLE
 
 
+def year_end_refused(d: Driver) -> State:
+    """FBS at year end (no account period yet): Hans pays his old compensation by card, FBS
+    refuses to register it, and the receipt says paid here, not yet in FBS. FBS still refuses
+    when the outbox asks again ``[fbs] refused_retry_days`` later, so the automat stops asking
+    and the payment waits on the staff's follow-up list (closed by hand in the staff
+    session)."""
+    w = d.window
+    hans = citizen("Hans")
+    d.hands.set_year_end(True)
+    try:
+        _typed_login(d, hans.cpr, hans.pin)
+        _pay_with(d, "card")
+        _receipt(d, "receipt-fbs-refused")
+        ref = w.snapshot.view.transaction_ref if w.snapshot else ""
+        status = w.receipt.print_log.receipt(ref)
+        said = " ".join(status.text.split()) if status is not None else ""
+        if not any(FBS_STATE_TEXT[s] in said for s in ("pending", "follow_up")):
+            raise WalkthroughError("the receipt does not say FBS has yet to register it")
+        end = _done(d)
+        days = d.hands.fbs_retry_days()
+        d.hands.days_pass(days)
+        d.hands.retry_fbs_now()
+        d.wait(lambda: "parked" in d.hands.follow_up_states(), "the registration to be parked")
+        d.note(f"FBS refused the registration; {days} days later again: on the follow-up list")
+    finally:
+        d.hands.set_year_end(False)
+    return end
+
+
 SCRIPTS: list[tuple[str, Callable[[Driver], State], State]] = [
     ("card", card_old_claims, State.DONE),
     ("cash", cash_new_claims_credit_bon, State.DONE),
@@ -324,7 +357,9 @@ SCRIPTS: list[tuple[str, Callable[[Driver], State], State]] = [
     ("paper", paper_out, State.DONE),
     ("looks", portrait_high_contrast, State.CANCELLED),
     ("service", out_of_service, State.IDLE),
-    ("staff", staff_issues_a_bon, State.IDLE),
+    ("yearend", year_end_refused, State.DONE),
+    ("staff", staff_issues_a_bon_and_closes_a_follow_up, State.IDLE),
+    ("technician", technician_tests_and_empties, State.IDLE),
 ]
 
 

@@ -4,14 +4,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from kiosk.config import load_config
 from kiosk.ledger.db import make_engine
 from kiosk.ledger.migrate import head_revision
-from kiosk.ledger.models import Allocation
+from kiosk.ledger.models import Allocation, AuditEntry, CashBoxEmptying, OutboxItem
 from kiosk.ledger.repository import Ledger, TenderEvent
-from kiosk.money import Money
+from kiosk.money import DKK_COINS, Money
 
 DEMO = Path(__file__).resolve().parents[2] / "config" / "demo.toml"
 
@@ -87,7 +87,18 @@ def test_demo_walkthrough_plays_every_session_on_the_real_core(tmp_path: Path) -
     assert note in (shots / "summary.txt").read_text()
     assert ended["pin"] == ("cancelled", "cancelled", True)
     assert ended["timeout"] == ("timed_out", "timed_out", True)
+    # issue 14: FBS refuses a payment at year end, the staff member closes it by hand on the
+    # follow-up list, and a technician tests the printer and empties the coin box one coin short
+    assert ended["yearend"] == ("done", "done", True)
+    assert ended["staff"] == ("idle", "idle", True)
+    assert ended["technician"] == ("idle", "idle", True)
+    shot_names = [n for s in summary["sessions"] for n in s["screenshots"]]
+    for step in ("staff-issued", "staff-follow-up", "staff-follow-up-closed", "technician-devices",
+                 "technician-test-page", "technician-cashbox-difference",
+                 "technician-cashbox-recorded"):
+        assert any(n.endswith(f"-{step}.png") for n in shot_names), step
     assert summary["audit"]["clean"] and summary["audit"]["sessions_checked"] >= 6
+    _check_staff_and_technician_ledger(shots / "data" / "kiosk.sqlite3")
     for session in summary["sessions"]:
         for name in session["screenshots"]:
             assert (shots / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -100,6 +111,32 @@ def test_demo_walkthrough_plays_every_session_on_the_real_core(tmp_path: Path) -
     audit = kiosk("audit", "--config", str(config))
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "clean" in audit.stdout
+
+
+def _check_staff_and_technician_ledger(database: Path) -> None:
+    """What the staff and technician sessions left in the walkthrough's ledger: the year-end
+    registration closed by hand by the demo staff member (after FBS refused it and the outbox
+    parked it), one coin box emptying by the demo technician one coin short, and both in the
+    audit log with the printer test page."""
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as conn:
+            (item,) = conn.execute(
+                select(OutboxItem).where(OutboxItem.close_outcome.is_not(None))
+            ).all()
+            (emptying,) = conn.execute(select(CashBoxEmptying)).all()
+            actions = {(a.actor, a.role, a.action) for a in conn.execute(select(AuditEntry))}
+    finally:
+        engine.dispose()
+    assert (item.state, item.close_outcome, item.closed_by) == (
+        "closed", "registered_by_hand", "1001")
+    assert "no account period" in (item.last_error or "") and item.attempts >= 2
+    assert (emptying.device, emptying.emptied_by, emptying.role) == (
+        "coin_acceptor", "2001", "technician")
+    assert -emptying.difference_ore in DKK_COINS
+    assert emptying.counted_ore == emptying.expected_ore + emptying.difference_ore > 0
+    assert {("1001", "staff", "follow_up_closed"), ("2001", "technician", "printer_test_page"),
+            ("2001", "technician", "cash_box_emptied")} <= actions
 
 
 def test_demo_without_a_display_says_how_to_run_it(tmp_path: Path) -> None:

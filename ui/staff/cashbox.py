@@ -35,6 +35,8 @@ class CashBoxScreen(StaffScreen):
         self.body.addWidget(self.hint)
         left = QVBoxLayout()
         self.rows = QGridLayout()
+        for column in (0, 1):  # two even columns: without it the first one clips its text
+            self.rows.setColumnStretch(column, 1)
         left.addLayout(self.rows)
         left.addStretch(1)
         self.total = label()
@@ -141,7 +143,7 @@ class CashBoxScreen(StaffScreen):
                     .replace("%1", money_text(Money(line.denomination)))
                     .replace("%2", str(line.expected)).replace("%3", str(line.counted)))
             if self.checked and line.difference:
-                text += "  (" + signed(line.difference) + ")"
+                text += "\n(" + signed(line.difference) + ")"  # its own line: not clipped
             self.line_buttons[line.denomination].setText(text)
         lines = self._lines()
         expected = sum((Money(x.denomination * x.expected) for x in lines), Money(0))
