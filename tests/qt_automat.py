@@ -14,20 +14,32 @@ Run as ``python -m tests.qt_automat CONFIG WORLD_DIR``. It calls :func:`kiosk.cl
 - JSON lines on stdout: ``{"event": "loaded"}`` once the core is attached, ``mark``/``coins_in``
   /``error`` from the citizen.
 
+The parent's side is here too: :class:`QtAutomat` starts this module as a child process and
+:class:`NotifySocket` is systemd's notify socket for it.
+
 Nothing here is reachable from the product: it is a module of ``tests/``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import queue
 import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 FREEZE_S = 3600.0
+REPO = Path(__file__).resolve().parents[1]
+STARTUP_S = 90.0  # a loaded 2-core machine
 
 
 class Out:
@@ -116,6 +128,101 @@ def _pay_cash(captured: dict[str, Any], world_dir: str, out: Out, command: dict[
         citizen.coin(ore)
     view = citizen.view
     out.send({"event": "coins_in", "state": view.state.value, "received": view.received.ore})
+
+
+# -- the parent's side -----------------------------------------------------------------------
+class NotifySocket:
+    """What systemd listens on: an abstract unix datagram socket; every message kept."""
+
+    def __init__(self) -> None:
+        self.name = f"@kiosk-test-{uuid.uuid4().hex}"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind("\0" + self.name[1:])
+        self.sock.settimeout(0.2)
+        self.messages: list[tuple[float, str]] = []
+        self._lock = threading.Lock()
+        self._open = True
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while self._open:
+            try:
+                data = self.sock.recv(4096)
+            except (TimeoutError, OSError):
+                continue
+            with self._lock:
+                self.messages.append((time.monotonic(), data.decode()))
+
+    def count(self, first_line: str) -> int:
+        with self._lock:
+            return sum(1 for _, m in self.messages if m.split("\n")[0] == first_line)
+
+    def wait_for(self, first_line: str, n: int = 1, timeout: float = STARTUP_S) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count(first_line) < n:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{n}× {first_line} not received in {timeout:.0f} s;"
+                                     f" got {[m for _, m in self.messages][-5:]}")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self._open = False
+        self._thread.join(2)
+        self.sock.close()
+
+
+class QtAutomat:
+    """This module's automat as a child process of the test (or the soak benchmark): its events
+    from stdout, commands to stdin, signals."""
+
+    def __init__(self, config: Path, world_dir: Path, log: Path, notify: NotifySocket, *,
+                 watchdog_usec: int | None = None) -> None:
+        self.log = log
+        self.started = time.monotonic()
+        env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen",
+               "NOTIFY_SOCKET": notify.name}
+        if watchdog_usec is not None:
+            env["WATCHDOG_USEC"] = str(watchdog_usec)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.qt_automat", str(config), str(world_dir)],
+            cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=log.open("ab"), text=True,
+        )
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with contextlib.suppress(json.JSONDecodeError):
+                self.events.put(json.loads(line))
+
+    def expect(self, event: str, timeout: float = STARTUP_S) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                got = self.events.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {event} from the automat in {timeout:.0f} s; see"
+                                     f" {self.log}") from None
+            if got["event"] == "error":
+                raise AssertionError(f"the automat: {got['message']}; see {self.log}")
+            if got["event"] == event:
+                return got
+
+    def send(self, command: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(command) + "\n")
+        self.proc.stdin.flush()
+
+    def signal(self, sig: int) -> None:
+        self.proc.send_signal(sig)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(30)
 
 
 if __name__ == "__main__":

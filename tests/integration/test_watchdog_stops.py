@@ -13,20 +13,10 @@ systemd's notify socket.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import queue
 import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -35,99 +25,11 @@ from kiosk.clock import SystemClock
 from kiosk.ledger.models import CitizenSession
 from kiosk.ledger.repository import Ledger
 from tests.crash_worker import crash_ledger
+from tests.qt_automat import NotifySocket, QtAutomat
 from tests.world.campaign import Campaign, Kill, Zygote
 from tests.world.checks import Books
 
-REPO = Path(__file__).resolve().parents[2]
 WATCHDOG_USEC = 900_000  # 0.9 s: a ping every 0.3 s
-STARTUP_S = 90.0  # a loaded 2-core machine
-
-
-class NotifySocket:
-    """What systemd listens on: an abstract unix datagram socket; every message kept."""
-
-    def __init__(self) -> None:
-        self.name = f"@kiosk-test-{uuid.uuid4().hex}"
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind("\0" + self.name[1:])
-        self.sock.settimeout(0.2)
-        self.messages: list[tuple[float, str]] = []
-        self._lock = threading.Lock()
-        self._open = True
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        while self._open:
-            try:
-                data = self.sock.recv(4096)
-            except (TimeoutError, OSError):
-                continue
-            with self._lock:
-                self.messages.append((time.monotonic(), data.decode()))
-
-    def count(self, first_line: str) -> int:
-        with self._lock:
-            return sum(1 for _, m in self.messages if m.split("\n")[0] == first_line)
-
-    def wait_for(self, first_line: str, n: int = 1, timeout: float = STARTUP_S) -> None:
-        deadline = time.monotonic() + timeout
-        while self.count(first_line) < n:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{n}× {first_line} not received in {timeout:.0f} s;"
-                                     f" got {[m for _, m in self.messages][-5:]}")
-            time.sleep(0.05)
-
-    def close(self) -> None:
-        self._open = False
-        self._thread.join(2)
-        self.sock.close()
-
-
-class QtAutomat:
-    def __init__(self, config: Path, world_dir: Path, log: Path, notify: NotifySocket) -> None:
-        self.log = log
-        env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen",
-               "NOTIFY_SOCKET": notify.name, "WATCHDOG_USEC": str(WATCHDOG_USEC)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.qt_automat", str(config), str(world_dir)],
-            cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=log.open("ab"), text=True,
-        )
-        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            with contextlib.suppress(json.JSONDecodeError):
-                self.events.put(json.loads(line))
-
-    def expect(self, event: str, timeout: float = STARTUP_S) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                got = self.events.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no {event} from the automat in {timeout:.0f} s; see"
-                                     f" {self.log}") from None
-            if got["event"] == "error":
-                raise AssertionError(f"the automat: {got['message']}; see {self.log}")
-            if got["event"] == event:
-                return got
-
-    def send(self, command: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(command) + "\n")
-        self.proc.stdin.flush()
-
-    def signal(self, sig: int) -> None:
-        self.proc.send_signal(sig)
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(30)
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +58,8 @@ def notify() -> Iterator[NotifySocket]:
 
 @pytest.fixture
 def automat(campaign: Campaign, notify: NotifySocket, tmp_path: Path) -> Iterator[QtAutomat]:
-    a = QtAutomat(campaign.config, campaign.folder / "world", tmp_path / "qt-automat.log", notify)
+    a = QtAutomat(campaign.config, campaign.folder / "world", tmp_path / "qt-automat.log", notify,
+                  watchdog_usec=WATCHDOG_USEC)
     try:
         a.expect("loaded")
         yield a

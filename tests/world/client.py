@@ -58,8 +58,9 @@ class WorldClient:
     def terminal_plug(self) -> None:
         self.call("terminal_plug")
 
-    def add_claims(self, old: list[int], new: list[int]) -> dict[str, list[int]]:
-        reply = self.call("add_claims", old=old, new=new)
+    def add_claims(self, old: list[int], new: list[int], *, only: bool = False
+                   ) -> dict[str, list[int]]:
+        reply = self.call("add_claims", old=old, new=new, only=only)
         return {"old": reply["old"], "new": reply["new"]}
 
     def desk_bon(self, code: str, ore: int) -> None:

@@ -86,15 +86,21 @@ class WorldFbs(SimulatorState):
             self.pay_calls += [(order_id, r.fee_id, r.payment_status) for r in results]
         return results
 
-    def add_claims(self, patron_id: int, old: list[int], new: list[int]) -> dict[str, list[int]]:
+    def add_claims(
+        self, patron_id: int, old: list[int], new: list[int], *, only: bool = False
+    ) -> dict[str, list[int]]:
         """Fresh claims for the next citizen: ``old`` (before the cut-off: pay here into FBS) and
         ``new`` (debtor system) amounts in øre. The patron's other open debtor claims are first
         reported paid in the debtor system, as the municipality does, so the fresh ones are the
-        oldest open debtor claims and can be selected alone."""
+        oldest open debtor claims and can be selected alone. ``only``: the patron's open old
+        claims that no automat ever tried to pay are paid at the library's desk too, so the
+        fresh ones are all the patron owes (the soak benchmark's citizen pays what is shown)."""
         today = date.today()
         with self._lock:
+            tried = {fee_id for _order, fee_id, _status in self.pay_calls}
             for fee in self.fees(patron_id):
-                if not fee.payable_by_client and not fee.never_transferred:
+                debtor = not fee.payable_by_client and not fee.never_transferred
+                if debtor or (only and fee.payable_by_client and fee.fee_id not in tried):
                     self._fees[fee.fee_id] = replace(fee, paid_date=today)
             made: dict[str, list[int]] = {"old": [], "new": []}
             for kind, amounts, days in (("old", old, -30), ("new", new, 10)):
@@ -270,8 +276,8 @@ class World:
     def slips(self) -> dict[str, Any]:
         return {"slips": [{"text": s.text, "qr": s.qr_codes} for s in self.printer.slips]}
 
-    def add_claims(self, old: list[int], new: list[int]) -> dict[str, Any]:
-        return self.fbs.add_claims(PATRON_ID, old, new)
+    def add_claims(self, old: list[int], new: list[int], only: bool = False) -> dict[str, Any]:
+        return self.fbs.add_claims(PATRON_ID, old, new, only=only)
 
     def desk_bon(self, code: str, ore: int) -> dict[str, Any]:
         """Staff took ``ore`` in cash at the desk and issued bon ``code`` for it."""
