@@ -151,6 +151,10 @@ class TechnicianDesk:
         return result
 
     # -- card terminal -----------------------------------------------------------------------
+    @property
+    def has_card_terminal(self) -> bool:
+        return getattr(self.devices, "terminal", None) is not None
+
     def terminal_diagnosis(self, user: StaffUser) -> MaintenanceResult:
         """The terminal checks its line to the acquirer (ZVT ``06 70``); blocks up to the
         terminal's transaction timeout."""
