@@ -42,6 +42,31 @@ class CardResult:
     message: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class SchemeTotal:
+    """One card scheme's share of an end-of-day: how many payments and their sum."""
+
+    scheme: str
+    count: int
+    amount_ore: int
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceResult:
+    """What a terminal diagnosis (its own check of the line to the acquirer) or an end-of-day
+    (the stored turnover sent to the acquirer) came to. ``message``: why not, in the driver's
+    words; ``lines``: what the terminal printed (card numbers masked); the totals only if the
+    terminal sent them."""
+
+    ok: bool
+    message: str = ""
+    result_code: int | None = None
+    lines: tuple[str, ...] = ()
+    total_ore: int | None = None
+    schemes: tuple[SchemeTotal, ...] = ()
+    receipts: tuple[int, int] | None = None  # first and last receipt number of the day
+
+
 class CardTerminal(Device):
     #: Set by the host: called as ``on_pending(reference, token)`` on the authorising thread just
     #: before the authorisation goes to the terminal. The host stores ``token`` durably and passes
@@ -73,3 +98,11 @@ class CardTerminal(Device):
     def resolve(self, reference: str, amount_ore: int, token: str = "") -> CardResult:
         """Find out what happened to an authorisation whose outcome is unknown. ``token`` is what
         the driver gave :attr:`on_pending` for it (empty within the same run, or if none)."""
+
+    def diagnosis(self) -> MaintenanceResult:
+        """Blocking, like :meth:`authorise`. A terminal without it raises NotImplementedError."""
+        raise NotImplementedError(f"{type(self).__name__} has no diagnosis")
+
+    def end_of_day(self) -> MaintenanceResult:
+        """Blocking, like :meth:`authorise`. A terminal without it raises NotImplementedError."""
+        raise NotImplementedError(f"{type(self).__name__} has no end-of-day")

@@ -48,6 +48,7 @@ READ_CARD = (0x06, 0xC0)  # never sent by us
 STATUS_ENQUIRY = (0x05, 0x01)
 # terminal → host
 INTERMEDIATE_STATUS = (0x04, 0xFF)
+SET_TIME_AND_DATE = (0x04, 0x01)  # may come during a diagnosis: acknowledged, not applied
 STATUS_INFORMATION = (0x04, 0x0F)
 PRINT_LINE = (0x06, 0xD1)
 PRINT_TEXT_BLOCK = (0x06, 0xD3)
@@ -167,6 +168,18 @@ def status_enquiry(password: str) -> Apdu:
 
 def repeat_receipt(password: str) -> Apdu:
     return Apdu(*REPEAT_RECEIPT, password_bcd(password))
+
+
+def end_of_day(password: str) -> Apdu:
+    """``06 50 03 <password>``: the terminal sends its stored turnover to the acquirer, then
+    status information with the totals (BMP ``60``), the day's receipt and Completion."""
+    return Apdu(*END_OF_DAY, password_bcd(password))
+
+
+def diagnosis() -> Apdu:
+    """``06 70 00``: the terminal checks its connection to the acquirer; no password, no
+    diagnosis-type TLV (the plain line diagnosis every terminal answers)."""
+    return Apdu(*DIAGNOSIS)
 
 
 def abort() -> Apdu:

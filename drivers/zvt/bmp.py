@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from drivers.zvt.apdu import bcd_decode
 from drivers.zvt.errors import ZvtProtocolError
+from drivers.zvt.totals import DayTotals, parse_totals
 
 LL, LLL, TLV = -2, -3, -6
 
@@ -162,6 +163,7 @@ class StatusInfo:
     currency: int | None = None
     card_name: str = ""
     had_card_number: bool = False  # the terminal sent BMP 22; we dropped it
+    totals: DayTotals | None = None  # BMP 60, sent with an end-of-day
 
 
 def parse_status_info(data: bytes, encoding: str = TEXT_ENCODING) -> StatusInfo:
@@ -183,6 +185,8 @@ def parse_status_info(data: bytes, encoding: str = TEXT_ENCODING) -> StatusInfo:
             values["card_name"] = decode_text(value, encoding)
         elif tag == CARD_NUMBER_BMP:
             values["had_card_number"] = True
+        elif tag == 0x60:
+            values["totals"] = parse_totals(value)
     return StatusInfo(**values)  # type: ignore[arg-type]
 
 

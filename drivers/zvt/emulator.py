@@ -4,7 +4,8 @@ The driver opens :attr:`ZvtEmulator.path` with pyserial exactly as it opens the 
 Script the next authorisation with :meth:`approve_next`, :meth:`decline_next`,
 :meth:`citizen_abort_next`, :meth:`hold_for_cancel_next`, :meth:`timeout_mid_authorisation` or
 :meth:`drop_link_mid_authorisation`; inject line faults with :meth:`nak_next`,
-:meth:`corrupt_next` and :meth:`garbage_next`. The emulator keeps a journal (trace and receipt
+:meth:`corrupt_next` and :meth:`garbage_next`; a diagnosis or end-of-day
+with :attr:`maintenance_plan`. The emulator keeps a journal (trace and receipt
 numbers) so status enquiry, repeat receipt and reversal answer like a terminal that remembers.
 Everything the host sent is in :attr:`received` for tests to check byte for byte. The line
 itself, framed serial or TCP, is :mod:`drivers.zvt.emulator_wire`.
@@ -19,11 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drivers.base.charset import check_text_encoding
+from drivers.base.terminal import SchemeTotal
 from drivers.emulation.pty import PtyPort
 from drivers.zvt import apdu as A
 from drivers.zvt.bmp import TEXT_ENCODING, encode_var, parse_bmps
 from drivers.zvt.emulator_wire import Hangup, LineFaults, SerialSide, TcpSide
 from drivers.zvt.errors import ZvtProtocolError
+from drivers.zvt.totals import DayTotals, encode_totals
 
 CARD_DATA_BMPS = frozenset({0x0E, 0x22, 0x23, 0x24, 0x2D, 0x3A})  # the host must never send these
 TEST_CARD_NUMBER = "4711223344556677"  # sent in BMP 22 and printed, to prove the driver masks it
@@ -35,7 +38,7 @@ class Transaction:
     amount_ore: int
     result_code: int  # 0 = approved
     receipt_no: int | None = None  # approved ones only
-    kind: str = "payment"  # or "reversal"
+    kind: str = "payment"  # or "reversal", "end_of_day"
     reversed: bool = False
 
 
@@ -79,6 +82,10 @@ class ZvtEmulator:
         self.registered_currency: int | None = None
         # a terminal in the field has history: the last transaction of yesterday
         self.journal: list[Transaction] = [Transaction(1000, 4200, 0, receipt_no=100)]
+        self._day_starts = len(self.journal)  # yesterday was closed by its end-of-day
+        #: what the next diagnosis or end-of-day does: None = done; an error code = abort
+        #: with it; "silent" = no answer after the acknowledgement
+        self.maintenance_plan: int | str | None = None
         self.received: list[A.Apdu] = []  # every APDU the host sent, in order
         self.authorisations: list[tuple[int, int]] = []  # (amount øre, currency) as received
         self.card_data_seen = False
@@ -225,6 +232,8 @@ class ZvtEmulator:
             A.STATUS_ENQUIRY: self._status_enquiry,
             A.REPEAT_RECEIPT: self._repeat_receipt,
             A.LOG_OFF: self._log_off,
+            A.DIAGNOSIS: self._diagnosis,
+            A.END_OF_DAY: self._end_of_day,
         }
         handler = handlers.get(command.command)
         if command.command == A.READ_CARD:
@@ -254,12 +263,12 @@ class ZvtEmulator:
         data = b"\x27" + bytes([tx.result_code if tx else 0])
         data += b"\x29" + bytes.fromhex(self.terminal_id)
         if tx is not None:
-            data += b"\x04" + A.amount_bcd(tx.amount_ore)
+            data += b"\x04" + A.bcd_encode(tx.amount_ore, 6)  # an end-of-day may total 0
             data += b"\x0b" + A.bcd_encode(tx.trace_no, 3)
             if tx.receipt_no is not None:
                 data += b"\x87" + A.bcd_encode(tx.receipt_no, 2)
             data += b"\x49" + A.currency_bcd(self.registered_currency or A.DKK)
-            if with_card:
+            if with_card and tx.kind != "end_of_day":
                 data += b"\x22" + encode_var(bytes.fromhex(TEST_CARD_NUMBER), 2)
                 data += b"\x8b" + encode_var(b"VISA", 2)
         return A.Apdu(*A.STATUS_INFORMATION, data)
@@ -387,4 +396,48 @@ class ZvtEmulator:
         if tx is not None:
             self._dialogue(self._status(tx, with_card=True))
             self._print_receipt(["BIBLIOTEKET", "KOPI", f"Trace {tx.trace_no:06d}"])
+        self._dialogue(A.Apdu(*A.COMPLETION))
+
+    # --- maintenance: diagnosis 06 70 and end-of-day 06 50 ----------------------------------
+
+    def _maintenance_starts(self) -> bool:
+        """Acknowledge, say "please wait"; False if the script makes it end here."""
+        plan, self.maintenance_plan = self.maintenance_plan, None
+        self._send(A.ACK_APDU)
+        if plan == "silent":
+            return False
+        self._dialogue(A.Apdu(*A.INTERMEDIATE_STATUS, b"\x0e"))
+        if isinstance(plan, int):
+            self._dialogue(A.Apdu(*A.ABORT_FROM_TERMINAL, bytes([plan])))
+            return False
+        return True
+
+    def _diagnosis(self, command: A.Apdu) -> None:
+        if not self._maintenance_starts():
+            return
+        # a terminal may set the ECR's clock on the way (ZVT 2.17.4): date 04 06, 10:30:00
+        self._dialogue(A.Apdu(*A.SET_TIME_AND_DATE, bytes.fromhex("AA 24 04 06 0C 10 30 00")))
+        self._print_receipt(["DIAGNOSE", f"Terminal-ID {self.terminal_id}", "Forbindelse OK"])
+        self._dialogue(A.Apdu(*A.COMPLETION))
+
+    def _end_of_day(self, command: A.Apdu) -> None:
+        if not self._password_ok(command.data):
+            self._send(A.negative_ack(0x83))
+            return
+        if not self._maintenance_starts():
+            return
+        day = [t for t in self.journal[self._day_starts :] if t.kind == "payment"]
+        paid = [t for t in day if t.result_code == 0 and not t.reversed]
+        total = sum(t.amount_ore for t in paid)
+        receipts = [t.receipt_no for t in day if t.receipt_no is not None] or [0]
+        trace, _ = self._next_numbers()
+        self.journal.append(Transaction(trace, total, 0, kind="end_of_day"))
+        self._day_starts = len(self.journal)
+        totals = DayTotals(min(receipts), max(receipts), (SchemeTotal("Visa", len(paid), total),))
+        status = self._status(self.journal[-1], with_card=False).data
+        self._dialogue(A.Apdu(*A.STATUS_INFORMATION, status + b"\x60" + encode_var(
+            encode_totals(totals), 3)))
+        kroner = f"{total // 100},{total % 100:02d}"
+        self._print_receipt(["DAGSAFSLUTNING", f"Visa {len(paid)} stk. {kroner}",
+                             f"I alt {kroner} DKK"])
         self._dialogue(A.Apdu(*A.COMPLETION))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from drivers.base.terminal import CardOutcome, CardResult
+from drivers.base.terminal import CardOutcome, CardResult, MaintenanceResult
 from drivers.zvt.bmp import StatusInfo
 from drivers.zvt.texts import ABORT_CODES, error_text
 
@@ -75,6 +75,26 @@ def card_result(ending: Ending, amount_ore: int, reference: str) -> CardResult:
     aborted = ending.host_aborted or code in ABORT_CODES
     outcome = CardOutcome.ABORTED if aborted else CardOutcome.DECLINED
     return CardResult(outcome, amount, reference, "", receipt, code, error_text(code))
+
+
+def maintenance_result(ending: Ending) -> MaintenanceResult:
+    """A diagnosis or end-of-day the driver saw to its end: done when the terminal completed
+    it and its status information (if any) has result code 0."""
+    status = ending.status
+    code = ending.error_code if ending.error_code is not None else (
+        status.result_code if status is not None else None
+    )
+    ok = ending.completed and not code
+    totals = status.totals if status is not None else None
+    return MaintenanceResult(
+        ok,
+        "" if ok else error_text(code),
+        code,
+        tuple(ending.lines),
+        status.amount_ore if status is not None else None,
+        totals.schemes if totals is not None else (),
+        (totals.receipt_from, totals.receipt_to) if totals is not None else None,
+    )
 
 
 def judge_last_transaction(

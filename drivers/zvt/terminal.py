@@ -31,7 +31,13 @@ from typing import Literal
 from drivers.base.charset import check_text_encoding
 from drivers.base.device import DeviceEvents
 from drivers.base.events import Health, Listener
-from drivers.base.terminal import CardOutcome, CardPrompt, CardResult, CardTerminal
+from drivers.base.terminal import (
+    CardOutcome,
+    CardPrompt,
+    CardResult,
+    CardTerminal,
+    MaintenanceResult,
+)
 from drivers.zvt import apdu as A
 from drivers.zvt.bmp import (
     TEXT_ENCODING,
@@ -43,7 +49,13 @@ from drivers.zvt.bmp import (
 )
 from drivers.zvt.errors import ZvtLinkLost, ZvtProtocolError, ZvtTimeout
 from drivers.zvt.link import FramedSerialLink, TcpLink, ZvtLink, ZvtNakLimit
-from drivers.zvt.outcome import Ending, Pending, card_result, judge_last_transaction
+from drivers.zvt.outcome import (
+    Ending,
+    Pending,
+    card_result,
+    judge_last_transaction,
+    maintenance_result,
+)
 from drivers.zvt.texts import error_text, prompt_text
 
 log = logging.getLogger(__name__)
@@ -237,6 +249,8 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
                 self._link.send(A.ACK_APDU)
                 code = message.data[0] if message.data else None
                 return Ending(False, status, lines, code, host_aborted)
+            elif command == A.SET_TIME_AND_DATE:  # the automat keeps its own (NTP) clock
+                self._link.send(A.ACK_APDU)
             elif command == A.POSITIVE_ACK or message.cls == A.NEGATIVE_ACK_CLASS:
                 continue  # the answer to our Abort
             else:
@@ -373,6 +387,45 @@ class ZvtTerminal(DeviceEvents, CardTerminal):
         self._note_trace(ending)
         result = card_result(ending, original.amount_ore, original.reference)
         log.info("ZVT %s: reversal of %s %s", self.name, original.reference, result.outcome.value)
+        return result
+
+    # --- maintenance ---------------------------------------------------------------------------
+
+    def diagnosis(self) -> MaintenanceResult:
+        return self._maintenance("diagnosis", A.diagnosis())
+
+    def end_of_day(self) -> MaintenanceResult:
+        return self._maintenance("end of day", A.end_of_day(self._password))
+
+    def _maintenance(self, what: str, command: A.Apdu) -> MaintenanceResult:
+        """One administrative dialogue (the terminal may talk to its acquirer meanwhile, so the
+        transaction timeout applies). It moves no money; it may take a trace number, so the
+        next authorisation first learns the terminal's last one again."""
+        with self._io:
+            try:
+                self._connect()
+                self._link.discard_input()
+            except (ZvtLinkLost, ZvtTimeout, ZvtProtocolError) as exc:
+                return MaintenanceResult(False, f"terminal not available: {exc}")
+            self._trace_known = False
+            try:
+                self._command(command)
+                ending = self._collect(
+                    time.monotonic() + self.transaction_timeout, cancellable=False
+                )
+            except ZvtRefused as exc:
+                return MaintenanceResult(False, str(exc), exc.code)
+            except ZvtNakLimit as exc:
+                return MaintenanceResult(False, f"the terminal did not take the command: {exc}")
+            except (ZvtLinkLost, ZvtTimeout, ZvtProtocolError) as exc:
+                if isinstance(exc, ZvtLinkLost):
+                    self._lost(exc)
+                else:  # mid-dialogue: register again before the next command
+                    self._registered = False
+                return MaintenanceResult(False, f"the terminal stopped answering: {exc}")
+        result = maintenance_result(ending)
+        log.info("ZVT %s: %s %s (%s)", self.name, what, "done" if result.ok else "failed",
+                 result.message or "ok")
         return result
 
     def resolve(self, reference: str, amount_ore: int, token: str = "") -> CardResult:

@@ -146,6 +146,17 @@ class StaffSection(Section):
     #: quiet seconds after which staff mode logs out by itself (the last ``[ui]
     #: countdown_seconds`` of them show the countdown warning)
     idle_logout_s: int = Field(120, ge=30, le=1800)
+    #: folders under which technician mode looks for mounted USB sticks (log export): each
+    #: folder's subfolders that are mount points, one level down too (``/media/USER/STICK``)
+    usb_mount_roots: list[Path] = [Path("/media"), Path("/run/media")]
+
+    @field_validator("usb_mount_roots")
+    @classmethod
+    def _absolute(cls, roots: list[Path]) -> list[Path]:
+        relative = [str(r) for r in roots if not r.is_absolute()]
+        if relative:
+            raise ValueError(f"must be absolute folders: {', '.join(relative)}")
+        return roots
 
 
 class KioskConfig(Section):

@@ -51,3 +51,35 @@ def config_lines(config: BaseModel, prefix: str = "") -> list[str]:
         else:
             lines.append(f"{name} = {shown_value(key, value)}")
     return lines
+
+
+#: shorter secrets (the ZVT terminal's 6 digits) are not searched for in free text: they would
+#: match ordinary numbers, and no code logs them
+MIN_HIDDEN_LENGTH = 8
+
+
+def secret_values(config: BaseModel) -> set[str]:
+    """Every secret's value in ``config`` (what :func:`config_lines` hides), for hiding it in
+    free text that leaves the automat, such as an exported log."""
+    found: set[str] = set()
+    for key in type(config).model_fields:
+        value = getattr(config, key)
+        if isinstance(value, Secret):
+            found.add(value.get())
+        elif isinstance(value, SecretStr):
+            found.add(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            found |= secret_values(value)
+        elif key in SECRET_KEYS and isinstance(value, str):
+            found.add(value)
+        elif key == "url" and isinstance(value, str) and value:
+            from sqlalchemy.engine import make_url
+            from sqlalchemy.exc import ArgumentError
+
+            try:
+                password = make_url(value).password
+            except ArgumentError:
+                password = None
+            if password:
+                found.add(str(password))
+    return {v for v in found if len(v) >= MIN_HIDDEN_LENGTH}

@@ -1,7 +1,8 @@
 """What technician mode does for a logged-in :class:`StaffUser` with ``Permission.TECHNICIAN``:
-each device's health and last problems, a printer test page, an FBS connectivity test with its
-round-trip time, the debtor export now and its last batches, the configuration with secrets
-hidden, and a restart of the application.
+each device's health and last problems, a printer test page, the card terminal's diagnosis and
+end-of-day, an FBS connectivity test with its round-trip time, the debtor export now, its last
+batches and a batch delivered again, the configuration with secrets hidden, the logs exported for
+support (:mod:`kiosk.staff.log_export`), and a restart of the application.
 
 Each call checks the permission first (:class:`NotPermitted`, audited) and writes the audit log
 with the staff number and role, as :class:`kiosk.staff.desk.StaffDesk` does. Calls block on the
@@ -10,18 +11,30 @@ devices, FBS, the database or the delivery folder: run them on a worker, never t
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from kiosk.clock import Clock
-from kiosk.config.shown import config_lines
+from drivers.base.terminal import MaintenanceResult
+from kiosk.clock import Clock, local
+from kiosk.config.shown import config_lines, secret_values
+from kiosk.cpr import scrub
 from kiosk.device_log import DeviceLog, DeviceProblem
 from kiosk.ledger.repository import Ledger
 from kiosk.receipts import Issued, render_test_page
+from kiosk.staff.log_export import (
+    ExportTargetError,
+    archive_name,
+    read_journal,
+    summary_lines,
+    usb_sticks,
+    write_archive,
+)
 from kiosk.staff.roles import Permission, StaffUser
 from kiosk.staff.rules import NotPermitted
 
@@ -31,8 +44,16 @@ RESTART_EXIT_CODE = 75
 
 
 class NotAvailable(RuntimeError):
-    """This automat has no such thing to test (no printer, no FBS, no ``[debtor]``); ``str()``
-    is the Danish sentence."""
+    """This automat cannot do it here and now (no printer, no FBS, no ``[debtor]``, no card
+    terminal, no USB stick or a full one); ``str()`` is the Danish sentence."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportTarget:
+    """Where the logs may go: a mounted USB stick, or the automat's own support folder."""
+
+    path: Path
+    usb: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +71,9 @@ class FbsTest:
 
 
 class TechnicianDesk:
+    #: the log export's reader of the systemd journal (tests give their own)
+    read_journal = staticmethod(read_journal)
+
     def __init__(
         self,
         engine: Engine,
@@ -126,6 +150,38 @@ class TechnicianDesk:
         self._audit(user, role, "fbs_tested", ok=ok, round_trip_ms=round(took, 1))
         return result
 
+    # -- card terminal -----------------------------------------------------------------------
+    @property
+    def has_card_terminal(self) -> bool:
+        return getattr(self.devices, "terminal", None) is not None
+
+    def terminal_diagnosis(self, user: StaffUser) -> MaintenanceResult:
+        """The terminal checks its line to the acquirer (ZVT ``06 70``); blocks up to the
+        terminal's transaction timeout."""
+        return self._terminal(user, "diagnosis")
+
+    def terminal_end_of_day(self, user: StaffUser) -> MaintenanceResult:
+        """The terminal sends the day's turnover to the acquirer (ZVT ``06 50``) and reports
+        its totals if it has them."""
+        return self._terminal(user, "end_of_day")
+
+    def _terminal(self, user: StaffUser, what: str) -> MaintenanceResult:
+        role = self._allowed(user)
+        terminal = getattr(self.devices, "terminal", None)
+        if terminal is None:
+            raise NotAvailable("Automaten har ingen betalingsterminal.")
+        try:
+            result: MaintenanceResult = getattr(terminal, what)()
+        except NotImplementedError:
+            raise NotAvailable("Betalingsterminalen kan ikke det fra automaten.") from None
+        except Exception as exc:  # a driver that raises did not do it either
+            result = MaintenanceResult(False, str(exc))
+        result = dataclasses.replace(result, lines=tuple(scrub(line) for line in result.lines))
+        self._audit(user, role, f"terminal_{what}", ok=result.ok, result_code=result.result_code,
+                    message=result.message[:200], total_ore=result.total_ore,
+                    payments=sum(s.count for s in result.schemes))
+        return result
+
     # -- debtor export -----------------------------------------------------------------------
     @property
     def has_debtor_export(self) -> bool:
@@ -149,6 +205,19 @@ class TechnicianDesk:
         self._audit(user, role, "debtor_export_run", ok=True, batches=[b.id for b in done])
         return done
 
+    def redeliver_batch(self, user: StaffUser, batch_id: int) -> Any:
+        """Put a delivered batch's file at the target again (``Exporter.redeliver``: the same
+        bytes; it writes the audit entry ``debtor_redeliver``); a refusal is audited here."""
+        role = self._allowed(user)
+        try:
+            return self._exporter().redeliver(batch_id, actor=user.staff_no, role=role)
+        except NotAvailable:
+            raise
+        except Exception as exc:
+            self._audit(user, role, "debtor_redeliver_refused", batch_id=batch_id,
+                        error=str(exc)[:200])
+            raise
+
     def _exporter(self) -> Any:
         if self.exporter is None:
             raise NotAvailable("Automaten har ingen eksport til debitorsystemet ([debtor]).")
@@ -161,6 +230,69 @@ class TechnicianDesk:
             raise NotAvailable("Konfigurationen kendes ikke her.")
         self._audit(user, role, "configuration_viewed")
         return config_lines(self.config)
+
+    # -- log export for support ---------------------------------------------------------------
+    @property
+    def support_dir(self) -> Path | None:
+        """The automat's own folder for an export when no USB stick is at hand."""
+        database = getattr(self.config, "database", None)
+        return None if database is None else Path(database.data_dir) / "support"
+
+    def export_targets(self, user: StaffUser) -> list[ExportTarget]:
+        """The mounted USB sticks (``[staff] usb_mount_roots``), then the support folder."""
+        role = self._allowed(user)
+        staff = getattr(self.config, "staff", None)
+        roots = staff.usb_mount_roots if staff is not None else []
+        targets = [ExportTarget(p, True) for p in usb_sticks(roots)]
+        if self.support_dir is not None:
+            targets.append(ExportTarget(self.support_dir, False))
+        self._audit(user, role, "log_export_targets", usb=sum(t.usb for t in targets))
+        return targets
+
+    def export_logs(self, user: StaffUser, target_dir: Path) -> Path:
+        """One zip file in ``target_dir`` with the logs, the devices' last problems, the
+        configuration and a summary, no CPR and no secret in it; nothing left if it fails."""
+        role = self._allowed(user)
+        folder = Path(target_dir)
+        try:
+            if folder == self.support_dir:
+                folder.mkdir(parents=True, exist_ok=True)
+            if not folder.is_dir():
+                raise ExportTargetError(
+                    f"{folder} findes ikke (er USB-stikket taget ud?). Intet blev gemt.")
+            now = self.clock.now()
+            files = self._support_files(user, now)
+            written = write_archive(folder, archive_name(self.automat_id, now), files,
+                                    secret_values(self.config) if self.config else ())
+        except (ExportTargetError, OSError) as exc:
+            why = str(exc) if isinstance(exc, ExportTargetError) else (
+                f"{folder} kan ikke bruges: {exc.strerror or exc}. Intet blev gemt.")
+            self._audit(user, role, "logs_export_failed", target=str(folder), error=why[:200])
+            raise NotAvailable(why) from None
+        self._audit(user, role, "logs_exported", target=str(folder), file=written.name,
+                    size=written.stat().st_size)
+        return written
+
+    def _support_files(self, user: StaffUser, now: Any) -> dict[str, str]:
+        from kiosk.logs import recent_lines
+
+        drivers = self.devices.all() if self.devices is not None else []
+        devices: list[str] = []
+        for d in drivers:
+            devices.append(f"{d.name}: {_health(d)}")
+            devices += [f"    {local(p.at):%d.%m.%Y %H:%M:%S}  {p.what}  {p.detail}"
+                        for p in self.device_log.problems(d.name)]
+        return {
+            "oversigt.txt": "\n".join(summary_lines(
+                self.automat_id, self.library_name, now, user.staff_no, self.config,
+                {d.name: _health(d) for d in drivers})) + "\n",
+            "enheder.txt": "\n".join(devices or ["Ingen enheder er sat op."]) + "\n",
+            "konfiguration.txt": "\n".join(
+                config_lines(self.config) if self.config else ["Konfigurationen kendes ikke."]
+            ) + "\n",
+            "log/journal.txt": self.read_journal(),
+            "log/denne-koersel.txt": "\n".join(recent_lines()) + "\n",
+        }
 
     def restart(self, user: StaffUser) -> int:
         """Audit the restart and return the exit status the front end quits with

@@ -440,3 +440,21 @@ def test_the_metrics_address_is_host_and_port(
     assert lines[0].startswith(f"kiosk: config error: {config_file}: metrics.address: "), lines
     assert problem in lines[0], lines[0]
     assert "Traceback" not in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"), [('["usb"]', "must be absolute folders: usb"), ('"/media"', "list")]
+)
+def test_the_usb_mount_roots_are_absolute_folders(
+    config_file: Path, capsys: pytest.CaptureFixture[str], value: str, problem: str
+) -> None:
+    """``staff.usb_mount_roots``: where technician mode looks for a USB stick for the logs."""
+    assert load_config(config_file).staff.usb_mount_roots == [Path("/media"), Path("/run/media")]
+    text = config_file.read_text()
+    config_file.write_text(text + '\n[staff]\nusb_mount_roots = ["/mnt/usb"]\n')
+    assert load_config(config_file).staff.usb_mount_roots == [Path("/mnt/usb")]
+    config_file.write_text(text + f"\n[staff]\nusb_mount_roots = {value}\n")
+    code, lines = cli_error(capsys, "migrate", "--config", str(config_file))
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"kiosk: config error: {config_file}: staff.usb_mount_roots"), lines
+    assert problem in lines[0], lines[0]

@@ -40,3 +40,13 @@ def test_cpr_is_masked_in_every_logger_path(log_output: io.StringIO, cpr: str) -
 def test_ordinary_numbers_are_left_alone(log_output: io.StringIO) -> None:
     logging.getLogger("kiosk.test").info("fee 289097 of 175.00 kr, card 3210519784")
     assert "fee 289097 of 175.00 kr, card 3210519784" in log_output.getvalue()
+
+
+def test_this_runs_last_lines_are_kept_masked_for_the_log_export(
+    log_output: io.StringIO,
+) -> None:
+    from kiosk.logs import recent_lines
+
+    logging.getLogger("kiosk.test").warning("patron %s at the terminal", CPRS[0])
+    last = recent_lines()[-1]
+    assert last.endswith("WARNING kiosk.test: patron ******-**** at the terminal")

@@ -33,7 +33,8 @@ from drivers.zvt.frame import (
     decode_frame,
     encode_frame,
 )
-from drivers.zvt.outcome import Pending, judge_last_transaction
+from drivers.zvt.outcome import Ending, Pending, judge_last_transaction, maintenance_result
+from drivers.zvt.totals import encode_totals, parse_totals
 
 H = bytes.fromhex
 
@@ -160,6 +161,8 @@ def test_never_a_read_card_command_in_the_api() -> None:
         A.repeat_receipt("000000"),
         A.abort(),
         A.log_off(),
+        A.diagnosis(),
+        A.end_of_day("000000"),
     ]
     assert A.READ_CARD not in {a.command for a in built}
     assert A.reversal("123456", 42).encode() == H("06 30 06 12 34 56 87 00 42")
@@ -295,3 +298,64 @@ def test_only_the_next_transaction_for_the_same_amount_is_ours() -> None:
         assert isinstance(never, CardResult) and never.outcome is CardOutcome.ABORTED
     assert judge(1) == "the terminal's last transaction is not the next one"
     assert judge(0, amount=2400) == "the terminal's last transaction has another amount"
+
+
+# --- diagnosis and end-of-day, against what this project did not write -------------------------
+#: ecrterm's test vector for Diagnosis (tests/test_data_encoding.py, test_packet_diagnosis)
+DIAGNOSIS_FRAME = H("10 02 06 70 00 10 03 D9 F9")
+#: EVerest/zvt's recording of a real terminal session (zvt/data/1681282621.302434000_ecr_pt.blob):
+#: End-of-Day with password 123456
+END_OF_DAY_APDU = H("06 50 03 12 34 56")
+#: the same recordings (1680761828.489701000_pt_ecr.blob): the status information a real
+#: terminal sent at its end-of-day, 2 Mastercard (Eurocard) payments for 9.58 EUR, receipts 233-234
+END_OF_DAY_STATUS = H(
+    "04 0F 4D 27 00 04 00 00 00 00 09 58 0B 00 09 82 0D 04 06 0C 08 17 06 60 F0 F5 F3"
+    " 02 33 02 34 00 00 00 00 00 00 00 00 00 00 00 00 00 00 02 00 00 00 00 09 58"
+    " 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
+)
+
+
+def test_diagnosis_frame_vector() -> None:
+    assert encode_frame(A.diagnosis().encode()) == DIAGNOSIS_FRAME
+    assert A.decode_apdu(decode_frame(DIAGNOSIS_FRAME)) == A.diagnosis()
+
+
+def test_end_of_day_carries_the_password_as_the_recorded_terminal_session() -> None:
+    assert A.end_of_day("123456").encode() == END_OF_DAY_APDU
+    assert A.decode_apdu(decode_frame(encode_frame(END_OF_DAY_APDU))) == A.end_of_day("123456")
+    with pytest.raises(ValueError, match="6 digits"):
+        A.end_of_day("12345")
+
+
+def test_end_of_day_status_information_of_a_real_terminal() -> None:
+    apdu = A.decode_apdu(END_OF_DAY_STATUS)
+    assert apdu.command == A.STATUS_INFORMATION
+    info = parse_status_info(apdu.data)
+    assert info.result_code == 0 and info.amount_ore == 958 and info.trace_no == 982
+    assert info.totals is not None
+    assert (info.totals.receipt_from, info.totals.receipt_to) == (233, 234)
+    by_scheme = {s.scheme: (s.count, s.amount_ore) for s in info.totals.schemes}
+    assert by_scheme["Mastercard"] == (2, 958)
+    assert sum(n for n, _ in by_scheme.values()) == 2 and len(by_scheme) == 7
+
+
+def test_the_emulators_totals_are_laid_out_as_the_real_terminals() -> None:
+    real = parse_status_info(A.decode_apdu(END_OF_DAY_STATUS).data).totals
+    assert real is not None
+    value = A.decode_apdu(END_OF_DAY_STATUS).data[24:]  # after "60 F0 F5 F3"
+    assert encode_totals(real) == value
+
+
+@pytest.mark.parametrize("size", [0, 3, 5, 4 + 7 * 7 + 7, 4 + 7 * 7 - 1])
+def test_individual_totals_that_do_not_add_up_are_a_protocol_error(size: int) -> None:
+    with pytest.raises(ZvtProtocolError, match="do not add up"):
+        parse_totals(bytes(size))
+
+
+def test_a_diagnosis_or_end_of_day_is_done_only_when_completed_without_an_error() -> None:
+    done = maintenance_result(Ending(True, StatusInfo(result_code=0, amount_ore=0), ["OK"]))
+    assert done.ok and done.lines == ("OK",) and done.total_ore == 0
+    refused = maintenance_result(Ending(False, None, [], 0x64))
+    assert not refused.ok and refused.result_code == 0x64 and "0x64" in refused.message
+    bad_status = maintenance_result(Ending(True, StatusInfo(result_code=0x9C)))
+    assert not bad_status.ok

@@ -15,6 +15,7 @@ from kiosk.clock import local
 from kiosk.money import Money
 from ui.i18n import translate
 from ui.staff.base import StaffHost, StaffScreen
+from ui.staff.technician_support import SupportFunctions
 from ui.widgets import button, money_text
 
 HEALTH_WORDS = {
@@ -29,6 +30,9 @@ FUNCTIONS = {
     "debtor": QT_TRANSLATE_NOOP("StaffTechnician", "Debtor export"),
     "config": QT_TRANSLATE_NOOP("StaffTechnician", "Configuration"),
     "restart": QT_TRANSLATE_NOOP("StaffTechnician", "Restart the application"),
+    "terminal_diagnosis": QT_TRANSLATE_NOOP("StaffTechnician", "Card terminal diagnosis"),
+    "terminal_end_of_day": QT_TRANSLATE_NOOP("StaffTechnician", "Card terminal end of day"),
+    "export_logs": QT_TRANSLATE_NOOP("StaffTechnician", "Export logs for support"),
 }
 
 
@@ -68,12 +72,16 @@ class TechnicianScreen(StaffScreen):
             "devices": self.show_devices, "test_page": self.print_test_page,
             "fbs": self.test_fbs, "debtor": self.show_batches, "config": self.show_config,
             "restart": self.restart,
+            "terminal_diagnosis": lambda: self.support.diagnosis(),
+            "terminal_end_of_day": lambda: self.support.end_of_day(),
+            "export_logs": lambda: self.support.choose_target(),
         }  # fmt: skip
         for i, key in enumerate(FUNCTIONS):
             b = button(on_click=actions[key])
             self.function_buttons[key] = b
             grid.addWidget(b, i // 3, i % 3)
         self.text = self.add_text()
+        self.support = SupportFunctions(self)  # terminal, log export, redelivery: its choices
         self.export_now = button(role="primary", on_click=self.run_export)
         self.buttons.addWidget(self.export_now)
         self.restart_armed = False
@@ -84,6 +92,7 @@ class TechnicianScreen(StaffScreen):
     def _call(self, work: Callable[[Any, Any], Any], done: Callable[[Any], None]) -> None:
         self.restart_armed = False
         self.export_now.hide()
+        self.support.clear()
         self.run(lambda desk, user: work(desk.technician, user), done)
 
     def _show(self, lines: list[str]) -> None:
@@ -126,6 +135,7 @@ class TechnicianScreen(StaffScreen):
     def _batches(self, batches: list[Any]) -> None:
         self._show(batch_lines(batches))
         self.export_now.show()
+        self.support.offer_redeliver(batches)
 
     def run_export(self) -> None:
         self._call(lambda tech, user: tech.export_debtor_now(user), self._exported)
@@ -159,10 +169,13 @@ class TechnicianScreen(StaffScreen):
         super().opened()
         self.restart_armed = False
         self.export_now.hide()
+        self.support.clear()
         self._show([])
         desk = self.mode.desk()
         tech = getattr(desk, "technician", None)
         self.function_buttons["debtor"].setVisible(bool(tech and tech.has_debtor_export))
+        for key in ("terminal_diagnosis", "terminal_end_of_day"):
+            self.function_buttons[key].setVisible(bool(tech and tech.has_card_terminal))
 
     def retranslate(self) -> None:
         self.title.setText(translate("StaffTechnician", "Technician functions"))
@@ -174,5 +187,6 @@ class TechnicianScreen(StaffScreen):
 
     def forget(self) -> None:
         super().forget()
+        self.support.clear()
         self.restart_armed = False
         self._show([])

@@ -1065,6 +1065,89 @@
       <source>Export to the debtor system now</source>
       <translation>Eksportér til debitorsystemet nu</translation>
     </message>
+    <message>
+      <source>Card terminal diagnosis</source>
+      <translation>Diagnose af betalingsterminalen</translation>
+    </message>
+    <message>
+      <source>Card terminal end of day</source>
+      <translation>Dagsafslutning på betalingsterminalen</translation>
+    </message>
+    <message>
+      <source>Export logs for support</source>
+      <translation>Eksportér log til support</translation>
+    </message>
+  </context>
+  <context>
+    <name>StaffTerminalSupport</name>
+    <message>
+      <source>other cards</source>
+      <translation>andre kort</translation>
+    </message>
+    <message>
+      <source>Total: %1 (%2 payments)</source>
+      <translation>I alt: %1 (%2 betalinger)</translation>
+    </message>
+    <message>
+      <source>%1: %2 payments, %3</source>
+      <translation>%1: %2 betalinger, %3</translation>
+    </message>
+    <message>
+      <source>Receipts %1 to %2</source>
+      <translation>Kvitteringer %1 til %2</translation>
+    </message>
+    <message>
+      <source>The terminal's printout:</source>
+      <translation>Terminalens udskrift:</translation>
+    </message>
+    <message>
+      <source>The card terminal reached its acquirer: the line works.</source>
+      <translation>Betalingsterminalen fik forbindelse til indløseren: linjen virker.</translation>
+    </message>
+    <message>
+      <source>The card terminal's diagnosis failed (%1).</source>
+      <translation>Diagnosen af betalingsterminalen mislykkedes (%1).</translation>
+    </message>
+    <message>
+      <source>The card terminal's end of day is done.</source>
+      <translation>Dagsafslutningen på betalingsterminalen er gennemført.</translation>
+    </message>
+    <message>
+      <source>The card terminal did not close the day (%1). Try again later.</source>
+      <translation>Betalingsterminalen gennemførte ikke dagsafslutningen (%1). Prøv igen senere.</translation>
+    </message>
+    <message>
+      <source>No USB stick is inserted. Insert one and touch "Export logs for support" again, or save the file on the automat.</source>
+      <translation>Der er ikke sat noget USB-stik i. Sæt et i og tryk på "Eksportér log til support" igen, eller gem filen på automaten.</translation>
+    </message>
+    <message>
+      <source>Where should the log file go?</source>
+      <translation>Hvor skal logfilen gemmes?</translation>
+    </message>
+    <message>
+      <source>USB stick %1</source>
+      <translation>USB-stik %1</translation>
+    </message>
+    <message>
+      <source>On the automat (%1)</source>
+      <translation>På automaten (%1)</translation>
+    </message>
+    <message>
+      <source>The log file was saved: %1</source>
+      <translation>Logfilen er gemt: %1</translation>
+    </message>
+    <message>
+      <source>Send #%1 again</source>
+      <translation>Send #%1 igen</translation>
+    </message>
+    <message>
+      <source>Touch "Send #%1 again" once more to deliver %2 again. Only if the debtor system has not read it: it would book the payments twice.</source>
+      <translation>Tryk på "Send #%1 igen" en gang til for at levere %2 igen. Kun hvis debitorsystemet ikke har læst filen: ellers bogføres betalingerne to gange.</translation>
+    </message>
+    <message>
+      <source>%1 was delivered again.</source>
+      <translation>%1 er leveret igen.</translation>
+    </message>
   </context>
   <context>
     <name>Window</name>
