@@ -123,7 +123,8 @@ class ZReport:
     #: (device, coin/note, denomination øre) → pieces
     cash_by_device: dict[tuple[str, str, int], int] = field(default_factory=dict)
     card_payments: list[CardPayment] = field(default_factory=list)
-    settled: dict[str, Money] = field(default_factory=dict)  # fbs, debtor, cash_rounding
+    #: fbs, debtor, cash_rounding, technician_test (a technician's test coins and notes)
+    settled: dict[str, Money] = field(default_factory=dict)
     #: credit bons made from sessions, by how: automat_credit (overpaid, cancelled, timed out),
     #: remainder (a bon overpaid), money_outside_payment, money_at_restart, restart
     credited: dict[str, Count] = field(default_factory=dict)
@@ -201,6 +202,8 @@ class ZReport:
         out += ["", "Settled"]
         for key in ("fbs", "debtor", "cash_rounding"):
             out.append(f"  {key:<28}{kr(self.settled.get(key, Money(0)))}")
+        if "technician_test" in self.settled:  # in the cash box, not income
+            out.append(f"  {'technician_test':<28}{kr(self.settled['technician_test'])}")
         out += ["", "Credited as bons (from sessions)"]
         for reason, c in sorted(self.credited.items()):
             out.append(f"  {reason:<22}{c.count:>6}{kr(c.amount)}")

@@ -29,6 +29,8 @@ FUNCTIONS = {
     "debtor": QT_TRANSLATE_NOOP("StaffTechnician", "Debtor export"),
     "config": QT_TRANSLATE_NOOP("StaffTechnician", "Configuration"),
     "restart": QT_TRANSLATE_NOOP("StaffTechnician", "Restart the application"),
+    "cash_test": QT_TRANSLATE_NOOP("StaffTechnician", "Test coins and notes"),
+    "reader_test": QT_TRANSLATE_NOOP("StaffTechnician", "Test the scanner and card reader"),
 }
 
 
@@ -68,6 +70,8 @@ class TechnicianScreen(StaffScreen):
             "devices": self.show_devices, "test_page": self.print_test_page,
             "fbs": self.test_fbs, "debtor": self.show_batches, "config": self.show_config,
             "restart": self.restart,
+            "cash_test": lambda: self._open_test("cash"),
+            "reader_test": lambda: self._open_test("readers"),
         }  # fmt: skip
         for i, key in enumerate(FUNCTIONS):
             b = button(on_click=actions[key])
@@ -151,6 +155,10 @@ class TechnicianScreen(StaffScreen):
                 "Touch \"Restart the application\" again to restart. The automat is back in"
                 " about a minute."))
         self._call(lambda tech, user: tech.restart(user), self.mode.restart_app)
+
+    def _open_test(self, kind: str) -> None:
+        """A device test's own screen (``ui.staff.device_test``; StaffMode.device_tests)."""
+        self.mode.open(getattr(self.mode, "device_tests", {}).get(kind))
 
     def refused(self, error: BaseException) -> None:
         self._show([])
