@@ -216,6 +216,11 @@ class SessionBridge(QObject):
     def staff_logout(self) -> None:
         self._call("staff_door.log_out")
 
+    def device_test(self, action: str, *args: Any) -> None:
+        """Technician mode's device tests (``start``, ``set_keep_notes``, ``stop``): the
+        session's staff door runs them, since they take the devices' events while open."""
+        self._call(f"staff_door.tests.{action}", *args)
+
     def run(self, work: Callable[[], Any], done: Done) -> None:
         """Run ``work`` (the database, the printer: staff mode's desk) on the pool, never the GUI
         thread; ``done(result, error)`` is called on the GUI thread."""

@@ -135,11 +135,13 @@ class Tender(Base):
     created_at: Mapped[datetime]
 
 
-ALLOCATION_KINDS = ("claim", "cash_rounding")
+#: technician_test: a coin or note a technician put in to test the acceptors (migration 0010)
+ALLOCATION_KINDS = ("claim", "cash_rounding", "technician_test")
 
 
 class Allocation(Base):
-    """Money settled against one claim (or the cash-rounding difference of a session)."""
+    """Money settled against one claim (or the cash-rounding difference of a session, or a
+    technician's test coin or note: ``kiosk.staff.device_tests``)."""
 
     __tablename__ = "allocations"
     __table_args__ = (

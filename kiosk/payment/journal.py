@@ -31,12 +31,15 @@ from kiosk.ledger.models import (
     Refund,
     Tender,
 )
-from kiosk.ledger.repository import TenderEvent, insert_tender
+from kiosk.ledger.repository import TenderEvent, insert_tender, write_audit
 from kiosk.ledger.transitions import SESSION, TENDER, move
 from kiosk.money import Money
 from kiosk.patron_ids import PatronIds
 from kiosk.payment.plan import PaymentPlan, PlannedClaim
 from kiosk.payment.tally import Settlement
+
+#: the end reason of a session holding a technician's test coin or note (``take_test``)
+TECHNICIAN_TEST = "technician_test"
 
 
 class BonIssuer(Protocol):
@@ -188,6 +191,35 @@ class PaymentJournal:
             ticket = self._credit_unaccounted(conn, session_id)
             self._end(conn, session_id, state, reason)
         return session_id, ticket
+
+    @ledger_write
+    def take_test(self, event: TenderEvent, staff_no: str, role: str) -> str:
+        """A coin or note a technician put in to test the acceptors (``kiosk.staff.device_tests``):
+        it is in the cash box, so it is a tender like any other (counted into the box, the device's
+        position moved), on a session of its own that is ended at once with the money allocated
+        to ``technician_test``: no claim, no credit, and the balance holds. The audit entry (who,
+        what) is in the same transaction. Returns the session id."""
+        now = self.clock.now()
+        session_id = str(uuid.uuid4())
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(CitizenSession).values(
+                    id=session_id, automat_id=self.automat_id, state="identifying", started_at=now
+                )
+            )
+            insert_tender(conn, self.automat_id, replace(event, session_id=session_id), now)
+            conn.execute(
+                insert(Allocation).values(
+                    session_id=session_id, kind="technician_test", payable_in="none",
+                    amount_ore=event.amount.ore, created_at=now,
+                )
+            )
+            write_audit(conn, now, self.automat_id, staff_no, role, "cash_test_money", {
+                "device": event.device, "kind": event.kind, "amount_ore": event.amount.ore,
+                "session_id": session_id,
+            })
+            self._end(conn, session_id, "done", TECHNICIAN_TEST)
+        return session_id
 
     @ledger_write
     def settle(

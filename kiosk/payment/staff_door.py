@@ -16,6 +16,7 @@ import logging
 from typing import Any, Protocol
 
 from kiosk.payment.states import STAFF_MODE, Event, State
+from kiosk.staff.device_tests import DeviceTests
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class StaffDoor:
         self.minutes_left = 0  # a locked account: how long the lock lasts
         self.checking = 0  # number of the login under way (0: none)
         self._tries = 0
+        self.tests = DeviceTests(session)  # technician mode's device tests, while in STAFF
 
     # -- getting in ------------------------------------------------------------------------------
     def is_staff_card(self, value: str) -> bool:
@@ -56,6 +58,7 @@ class StaffDoor:
             return False
         if holder is None:
             return False
+        self.tests.close("staff_card")
         s._fire(Event.STAFF_CARD)
         self.card, s.message = value, ""
         s._notify()
@@ -132,6 +135,7 @@ class StaffDoor:
     def left(self, why: str) -> None:
         """Staff mode ends (however: the session calls this on every way out): forget who was
         logged in, audit-log the logout."""
+        self.tests.close(why)  # while the user is known: the audit log names them
         user, self.user, self.card, self.minutes_left = self.user, None, None, 0
         self.checking = 0
         if user is None:

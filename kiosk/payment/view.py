@@ -44,6 +44,8 @@ class SessionView:
     staff: Any = None
     staff_by_card: bool = False
     staff_minutes_left: int = 0
+    #: technician mode's device test (``kiosk.staff.device_tests.DeviceTestView``), if open
+    device_test: Any = None
 
 
 def view_of(session: SessionParts) -> SessionView:
@@ -78,4 +80,5 @@ def view_of(session: SessionParts) -> SessionView:
         staff=door.user,
         staff_by_card=door.card is not None,
         staff_minutes_left=door.minutes_left,
+        device_test=door.tests.view(),
     )

@@ -33,6 +33,7 @@ from kiosk.ledger.models import (
 )
 from kiosk.money import Money
 from kiosk.patron_ids import shown
+from kiosk.payment.journal import TECHNICIAN_TEST
 from kiosk.reports.figures import (
     FLEET,
     STRAY_REASONS,
@@ -141,6 +142,10 @@ class _Reader:
             .where(
                 CitizenSession.automat_id.in_(self.automats),
                 self.within(CitizenSession.started_at),
+                or_(  # a technician's test coin is no citizen (it is under "settled")
+                    CitizenSession.end_reason.is_(None),
+                    CitizenSession.end_reason != TECHNICIAN_TEST,
+                ),
             )
             .group_by(CitizenSession.state)
         ):
@@ -185,7 +190,7 @@ class _Reader:
             .where(Allocation.session_id.in_(self.here), self.within(Allocation.created_at))
             .group_by(Allocation.kind, Allocation.payable_in)
         ):
-            key = "cash_rounding" if kind == "cash_rounding" else payable_in
+            key = payable_in if kind == "claim" else kind  # cash_rounding, technician_test
             report.settled[key] = report.settled.get(key, Money(0)) + Money(int(total))
 
     def _credited(self, report: ZReport) -> None:

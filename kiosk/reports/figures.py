@@ -123,7 +123,8 @@ class ZReport:
     #: (device, coin/note, denomination øre) → pieces
     cash_by_device: dict[tuple[str, str, int], int] = field(default_factory=dict)
     card_payments: list[CardPayment] = field(default_factory=list)
-    settled: dict[str, Money] = field(default_factory=dict)  # fbs, debtor, cash_rounding
+    #: fbs, debtor, cash_rounding, technician_test (a technician's test coins and notes)
+    settled: dict[str, Money] = field(default_factory=dict)
     #: credit bons made from sessions, by how: automat_credit (overpaid, cancelled, timed out),
     #: remainder (a bon overpaid), money_outside_payment, money_at_restart, restart
     credited: dict[str, Count] = field(default_factory=dict)

@@ -116,6 +116,7 @@ SETTLED = {
     "fbs": "FBS (gamle krav)",
     "debtor": "debitorsystemet (nye krav)",
     "cash_rounding": "øreafrunding",
+    "technician_test": "teknikerens test af mønter og sedler (i kassen, ikke en indtægt)",
 }
 CREDITED = {
     "automat_credit": "tilgodebon (overbetalt, annulleret eller afbrudt)",

@@ -14,6 +14,7 @@ from ui.screens.base import Screen
 from ui.staff.base import StaffScreen
 from ui.staff.bons import BonsScreen, IssueBonScreen
 from ui.staff.cashbox import CashBoxScreen
+from ui.staff.device_test import device_test_screens
 from ui.staff.followup import FollowUpScreen
 from ui.staff.login import StaffLoginScreen
 from ui.staff.menu import MenuEntry, StaffMenuScreen
@@ -40,6 +41,8 @@ class StaffMode:
         self.follow_up = FollowUpScreen(self)
         self.cash_box = CashBoxScreen(self)
         self.technician = TechnicianScreen(self)
+        #: technician mode's device tests ("cash", "readers"), back to the technician's screen
+        self.device_tests = device_test_screens(self, lambda: self.open(self.technician))
         #: how the application quits for a restart (systemd starts it again); tests record it
         self.quit_app: Callable[[int], None] = QCoreApplication.exit
         P = Permission
@@ -57,7 +60,7 @@ class StaffMode:
     @property
     def screens(self) -> list[Screen]:
         return [self.login, self.menu, self.issue_bon, self.bons, self.reprint, self.z_report,
-                self.follow_up, self.cash_box, self.technician]
+                self.follow_up, self.cash_box, self.technician, *self.device_tests.values()]
 
     @property
     def user(self) -> Any:

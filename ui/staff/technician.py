@@ -33,6 +33,8 @@ FUNCTIONS = {
     "terminal_diagnosis": QT_TRANSLATE_NOOP("StaffTechnician", "Card terminal diagnosis"),
     "terminal_end_of_day": QT_TRANSLATE_NOOP("StaffTechnician", "Card terminal end of day"),
     "export_logs": QT_TRANSLATE_NOOP("StaffTechnician", "Export logs for support"),
+    "cash_test": QT_TRANSLATE_NOOP("StaffTechnician", "Test coins and notes"),
+    "reader_test": QT_TRANSLATE_NOOP("StaffTechnician", "Test the scanner and card reader"),
 }
 
 
@@ -75,6 +77,8 @@ class TechnicianScreen(StaffScreen):
             "terminal_diagnosis": lambda: self.support.diagnosis(),
             "terminal_end_of_day": lambda: self.support.end_of_day(),
             "export_logs": lambda: self.support.choose_target(),
+            "cash_test": lambda: self._open_test("cash"),
+            "reader_test": lambda: self._open_test("readers"),
         }  # fmt: skip
         for i, key in enumerate(FUNCTIONS):
             b = button(on_click=actions[key])
@@ -161,6 +165,10 @@ class TechnicianScreen(StaffScreen):
                 "Touch \"Restart the application\" again to restart. The automat is back in"
                 " about a minute."))
         self._call(lambda tech, user: tech.restart(user), self.mode.restart_app)
+
+    def _open_test(self, kind: str) -> None:
+        """A device test's own screen (``ui.staff.device_test``; StaffMode.device_tests)."""
+        self.mode.open(getattr(self.mode, "device_tests", {}).get(kind))
 
     def refused(self, error: BaseException) -> None:
         self._show([])

@@ -1147,6 +1147,99 @@
     <message>
       <source>%1 was delivered again.</source>
       <translation>%1 er leveret igen.</translation>
+      <source>Test coins and notes</source>
+      <translation>Test mønter og sedler</translation>
+    </message>
+    <message>
+      <source>Test the scanner and card reader</source>
+      <translation>Test scanner og kortlæser</translation>
+    </message>
+  </context>
+  <context>
+    <name>StaffDeviceTest</name>
+    <message>
+      <source>coin, in the cash box as a test</source>
+      <translation>mønt, i kassen som test</translation>
+    </message>
+    <message>
+      <source>note, in the cash box as a test</source>
+      <translation>seddel, i kassen som test</translation>
+    </message>
+    <message>
+      <source>note, given back</source>
+      <translation>seddel, givet tilbage</translation>
+    </message>
+    <message>
+      <source>rejected by the device</source>
+      <translation>afvist af enheden</translation>
+    </message>
+    <message>
+      <source>library card</source>
+      <translation>lånerkort</translation>
+    </message>
+    <message>
+      <source>health card</source>
+      <translation>sundhedskort</translation>
+    </message>
+    <message>
+      <source>card on the reader</source>
+      <translation>kort på kortlæseren</translation>
+    </message>
+    <message>
+      <source>staff card, staff number</source>
+      <translation>medarbejderkort, medarbejdernummer</translation>
+    </message>
+    <message>
+      <source>could not be read</source>
+      <translation>kunne ikke læses</translation>
+    </message>
+    <message>
+      <source>Only a technician or an administrator may test the devices.</source>
+      <translation>Kun en tekniker eller en administrator må teste enhederne.</translation>
+    </message>
+    <message>
+      <source>No coin acceptor or note validator works right now.</source>
+      <translation>Ingen møntmodtager eller seddelmodtager virker lige nu.</translation>
+    </message>
+    <message>
+      <source>Waiting for the devices …</source>
+      <translation>Venter på enhederne …</translation>
+    </message>
+    <message>
+      <source>In the cash box as a test: %1</source>
+      <translation>I kassen som test: %1</translation>
+    </message>
+    <message>
+      <source>Notes now stay in the cash box and are recorded as a test.</source>
+      <translation>Sedler bliver nu i kassen og bogføres som test.</translation>
+    </message>
+    <message>
+      <source>Notes are given back.</source>
+      <translation>Sedler gives tilbage.</translation>
+    </message>
+    <message>
+      <source>Test coins and notes</source>
+      <translation>Test mønter og sedler</translation>
+    </message>
+    <message>
+      <source>Put coins and notes in. Nothing is paid or credited to anyone. A coin stays in the cash box and is recorded as a technician test; a note is given back unless you count it as a test.</source>
+      <translation>Læg mønter og sedler i. Intet betales eller krediteres nogen. En mønt bliver i kassen og bogføres som teknikertest; en seddel gives tilbage, medmindre du tæller den som test.</translation>
+    </message>
+    <message>
+      <source>Test the scanner and card reader</source>
+      <translation>Test scanner og kortlæser</translation>
+    </message>
+    <message>
+      <source>Scan a card or hold one to the reader. What is read is only shown here (a CPR number hidden); no citizen session and no staff login starts.</source>
+      <translation>Scan et kort, eller hold et kort til kortlæseren. Det læste vises kun her (et CPR-nummer skjult); hverken en borgersession eller et personalelogin starter.</translation>
+    </message>
+    <message>
+      <source>Count notes as a test (keep them)</source>
+      <translation>Tæl sedler som test (behold dem)</translation>
+    </message>
+    <message>
+      <source>Stop the test</source>
+      <translation>Stop testen</translation>
     </message>
   </context>
   <context>
