@@ -21,7 +21,7 @@ from drivers.base.reader import IdentifierRead
 from kiosk.clock import local
 from kiosk.ledger.models import Allocation, AuditEntry, Bon, CitizenSession, Tender
 from kiosk.payment.states import State
-from kiosk.reports import z_report
+from kiosk.reports import report_lines, z_report
 from kiosk.staff.accounts import Actor
 from kiosk.staff.device_tests import CASH, MASKED_CPR, READERS
 from tests.integration.test_end_to_end_harness import WAIT_S, Automat, wait_for, write_config
@@ -150,7 +150,9 @@ def test_test_coins_and_kept_notes_are_in_the_cash_box_never_credited_and_the_au
     report = z_report(a.core.engine, a.config.automat.id, local(a.core.clock.now()).date())
     assert report.settled["technician_test"].ore == 12050
     assert report.sessions == {}
-    assert any("technician_test" in line for line in report.lines())
+    text = report_lines(report)
+    (at,) = [i for i, t in enumerate(text) if "teknikerens test" in t]
+    assert text[at + 1].split() == ["120,50"]  # the long label has its own line
     # who put in what
     pieces = audit(a, "cash_test_money")
     assert sorted(p["amount_ore"] for p in pieces) == [50, 2000, 10000]

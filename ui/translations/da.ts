@@ -1077,6 +1077,14 @@
       <source>Export logs for support</source>
       <translation>Eksportér log til support</translation>
     </message>
+    <message>
+      <source>Test coins and notes</source>
+      <translation>Test mønter og sedler</translation>
+    </message>
+    <message>
+      <source>Test the scanner and card reader</source>
+      <translation>Test scanner og kortlæser</translation>
+    </message>
   </context>
   <context>
     <name>StaffTerminalSupport</name>
@@ -1147,12 +1155,29 @@
     <message>
       <source>%1 was delivered again.</source>
       <translation>%1 er leveret igen.</translation>
-      <source>Test coins and notes</source>
-      <translation>Test mønter og sedler</translation>
+    </message>
+  </context>
+  <context>
+    <name>Window</name>
+    <message>
+      <source>Larger text</source>
+      <translation>Større tekst</translation>
     </message>
     <message>
-      <source>Test the scanner and card reader</source>
-      <translation>Test scanner og kortlæser</translation>
+      <source>High contrast</source>
+      <translation>Høj kontrast</translation>
+    </message>
+    <message>
+      <source>More time</source>
+      <translation>Mere tid</translation>
+    </message>
+    <message>
+      <source>Are you still there? The session ends in 1 second.</source>
+      <translation>Er du der stadig? Sessionen slutter om 1 sekund.</translation>
+    </message>
+    <message>
+      <source>Are you still there? The session ends in %1 seconds.</source>
+      <translation>Er du der stadig? Sessionen slutter om %1 sekunder.</translation>
     </message>
   </context>
   <context>
@@ -1240,29 +1265,6 @@
     <message>
       <source>Stop the test</source>
       <translation>Stop testen</translation>
-    </message>
-  </context>
-  <context>
-    <name>Window</name>
-    <message>
-      <source>Larger text</source>
-      <translation>Større tekst</translation>
-    </message>
-    <message>
-      <source>High contrast</source>
-      <translation>Høj kontrast</translation>
-    </message>
-    <message>
-      <source>More time</source>
-      <translation>Mere tid</translation>
-    </message>
-    <message>
-      <source>Are you still there? The session ends in 1 second.</source>
-      <translation>Er du der stadig? Sessionen slutter om 1 sekund.</translation>
-    </message>
-    <message>
-      <source>Are you still there? The session ends in %1 seconds.</source>
-      <translation>Er du der stadig? Sessionen slutter om %1 sekunder.</translation>
     </message>
   </context>
 </TS>
