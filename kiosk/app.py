@@ -329,73 +329,10 @@ def mark_clean_stops(core: Core) -> None:
             log.warning("%s stopped with events the ledger has not recorded", acceptor.name)
 
 
-@dataclass(frozen=True, slots=True)
-class HealthLine:
-    name: str
-    ok: bool
-    detail: str
-
-
-def health_check(
-    config: KioskConfig, *, demo: bool = False, wait_s: float = 5.0
-) -> list[HealthLine]:
-    """``kiosk doctor``: open FBS and each configured device, wait up to ``wait_s`` for them to
-    come up, report each. Touches no money: no recovery, no workers, no session."""
-    import time
-
-    from drivers.base import Health
-
-    lines: list[HealthLine] = []
-    simulator = None
-    try:
-        if demo:
-            from kiosk.fbs.simulator.launch import state_for
-            from kiosk.fbs.simulator.server import start_simulator
-
-            simulator = start_simulator(state_for(config), sip2_port=0)
-            config = with_simulator(config, simulator)
-        try:
-            fbs = make_fbs_port(config)
-            status = fbs.health()
-            latency = f" ({status.latency_ms:.0f} ms)" if status.latency_ms is not None else ""
-            lines.append(
-                HealthLine(
-                    f"fbs ({config.fbs.adapter})", status.ok, (status.detail or "ok") + latency
-                )
-            )
-            close = getattr(fbs, "close", None)
-            if callable(close):
-                close()
-        except Exception as exc:
-            lines.append(HealthLine(f"fbs ({config.fbs.adapter})", False, str(exc)))
-        try:
-            devices = build_devices(config.devices, demo=demo)
-        except Exception as exc:
-            lines.append(HealthLine("devices", False, str(exc)))
-            return lines
-        try:
-            devices.start(lambda _event: None)
-            deadline = time.monotonic() + wait_s
-            while time.monotonic() < deadline and any(
-                h is Health.DOWN for h in devices.health().values()
-            ):
-                time.sleep(0.1)
-            for name, health in devices.health().items():
-                lines.append(HealthLine(name, health is not Health.DOWN, health.value))
-        finally:
-            devices.stop()
-    finally:
-        if simulator is not None:
-            simulator.stop()
-    return lines
-
-
 __all__ = [
     "Core",
     "EventRelay",
-    "HealthLine",
     "build_core",
-    "health_check",
     "open_database",
     "with_simulator",
 ]

@@ -195,14 +195,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    """``kiosk doctor``: FBS and every configured device, one line each; 1 if any is down."""
-    from kiosk.app import health_check
+    """``kiosk doctor``: one line per check as it finishes; 1 if any line is ``FAIL``."""
+    from kiosk.doctor import exit_status, run_doctor
 
-    config = load_for_command(args)
-    lines = health_check(config, demo=args.demo, wait_s=args.wait)
-    for line in lines:
-        print(f"{'ok  ' if line.ok else 'DOWN'}  {line.name:<22} {line.detail}")
-    return 0 if lines and all(line.ok for line in lines) else 1
+    lines = []
+    for line in run_doctor(args.config, demo=args.demo, wait_s=args.wait):
+        print(line, flush=True)
+        lines.append(line)
+    return exit_status(lines)
 
 
 def cmd_fbs_sim(args: argparse.Namespace) -> int:
@@ -249,7 +249,16 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--list", action="store_true", help="list the latest batches")
     export.add_argument("--limit", type=int, default=50, help="how many batches --list shows")
     export.add_argument("--actor", default="cli", help="who asks for --redeliver (audit log)")
-    doctor = add("doctor", cmd_doctor, "check FBS and every configured device; 1 if one is down")
+    doctor = add(
+        "doctor",
+        cmd_doctor,
+        "check configuration, ledger, disk, clock, debtor delivery, FBS and devices",
+    )
+    doctor.description = (
+        "One line per check: 'ok', 'warn' (worth a look, the automat can work) or 'FAIL'. "
+        "Exit status 1 if any line is FAIL; warn lines do not change it. Stop the automat "
+        "first: it holds the devices' serial ports."
+    )
     doctor.add_argument("--demo", action="store_true", help="against the simulator and emulators")
     doctor.add_argument("--wait", type=float, default=5.0, help="seconds to wait for devices")
     sim = add("fbs-sim", cmd_fbs_sim, "run the FBS simulator (REST, SIP2) in the foreground")

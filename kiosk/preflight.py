@@ -45,13 +45,13 @@ def check_storage(config: KioskConfig) -> None:
     """Raise :class:`StorageProblem` for the first problem with the data folder or the ledger;
     create or upgrade the ledger when it is not at head."""
     data_dir = config.database.data_dir
-    _check_folder("data folder", data_dir)
+    check_folder("data folder", data_dir)
     ledger = sqlite_path(config)
     if ledger is None:
         return
     if ledger.parent != data_dir:
-        _check_folder("ledger folder", ledger.parent)
-    stamped = _read_ledger(ledger)
+        check_folder("ledger folder", ledger.parent)
+    stamped = read_ledger(ledger)
     from kiosk.ledger.migrate import scanned_head
 
     head = scanned_head()
@@ -59,7 +59,9 @@ def check_storage(config: KioskConfig) -> None:
         _upgrade(config, ledger, stamped)
 
 
-def _check_folder(what: str, folder: Path) -> None:
+def check_folder(what: str, folder: Path) -> None:
+    """``folder`` exists (created if missing) and takes a new file, or :class:`StorageProblem`
+    (``kiosk doctor`` asks the same of the debtor delivery folder)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
@@ -76,8 +78,9 @@ def _check_folder(what: str, folder: Path) -> None:
         raise StorageProblem(what, folder, f"is not writable: {exc.strerror or exc}") from None
 
 
-def _read_ledger(path: Path) -> set[str] | None:
-    """The revisions stamped in an existing ledger; None for a new (absent or empty) one."""
+def read_ledger(path: Path) -> set[str] | None:
+    """The revisions stamped in an existing ledger; None for a new (absent or empty) one. Opens
+    it read-write (so a file this user cannot write is found) but changes no data."""
     if not path.exists():
         return None
     if not path.is_file():
@@ -106,6 +109,13 @@ def _read_ledger(path: Path) -> set[str] | None:
     return None
 
 
+def too_new(revision: str) -> str:
+    return (
+        f"is at revision {revision}, which this version of the software does not know "
+        "(was it written by a newer version?)"
+    )
+
+
 def _sqlite_problem(exc: sqlite3.DatabaseError) -> str:
     name = getattr(exc, "sqlite_errorname", "")
     if name == "SQLITE_NOTADB":
@@ -118,24 +128,15 @@ def _sqlite_problem(exc: sqlite3.DatabaseError) -> str:
 def _upgrade(config: KioskConfig, path: Path, stamped: set[str] | None) -> None:
     """Create or upgrade the ledger now (what ``build_core`` would do after the paint), so a
     revision this version does not know, or a migration that fails, stops the start here."""
-    from alembic.script import ScriptDirectory
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from kiosk.ledger.db import make_engine
-    from kiosk.ledger.migrate import alembic_config, upgrade
+    from kiosk.ledger.migrate import unknown_revision, upgrade
 
-    script = ScriptDirectory.from_config(alembic_config())
-    for revision in sorted(stamped or ()):
-        try:
-            script.get_revision(revision)
-        except CommandError:
-            raise StorageProblem(
-                "ledger",
-                path,
-                f"is at revision {revision}, which this version of the software does not know "
-                "(was it written by a newer version?)",
-            ) from None
+    newer = unknown_revision(stamped)
+    if newer is not None:
+        raise StorageProblem("ledger", path, too_new(newer))
     engine = make_engine(config.database_url())
     try:
         upgrade(engine)

@@ -42,6 +42,9 @@ class DatabaseSection(Section):
     url: str = ""
     data_dir: Path = Path("/var/lib/kiosk")
     retention_years: int = Field(5, ge=1, le=30)
+    #: ``kiosk doctor`` fails below this many MB free where the ledger (SQLite) or, with
+    #: PostgreSQL, the data folder is; 0 checks nothing
+    min_free_mb: int = Field(500, ge=0, le=10_000_000)
 
 
 class LoggingSection(Section):

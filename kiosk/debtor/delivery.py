@@ -15,7 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk.preflight import StorageProblem, check_folder
+
 Step = Callable[[str], None]
+
+#: the file ``check`` writes and removes on an SFTP server (dot-named: importers ignore it)
+PROBE_NAME = ".kiosk-write-check"
 
 
 class DeliveryError(Exception):
@@ -59,6 +64,11 @@ class Delivery(Protocol):
         """Rename the staged file to ``name`` atomically and durably."""
         ...
 
+    def check(self) -> None:
+        """Raise :class:`DeliveryError` unless a file can be put at the target now (``kiosk
+        doctor``): a dot-named probe file is written and removed."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -92,6 +102,12 @@ class FolderDelivery:
             fsync_dir(self.folder)
         except OSError as exc:
             raise DeliveryError(f"cannot rename in {self.folder}: {exc.strerror or exc}") from None
+
+    def check(self) -> None:
+        try:  # the start-up's rule for the data folder: created if missing, then takes a file
+            check_folder("debtor folder", self.folder)
+        except StorageProblem as exc:
+            raise DeliveryError(str(exc)) from None
 
     def close(self) -> None:
         pass
@@ -185,6 +201,17 @@ class SftpDelivery:
             sftp.posix_rename(self._path(staging_name(name)), self._path(name))
         except (OSError, EOFError) as exc:
             raise self._fail("cannot rename", exc) from None
+
+    def check(self) -> None:
+        """Log in (the host key known), then write and remove a probe file in the folder."""
+        sftp = self._open()
+        probe = self._path(PROBE_NAME)
+        try:
+            with sftp.open(probe, "wb") as f:
+                f.write(b"")
+            sftp.remove(probe)
+        except (OSError, EOFError) as exc:
+            raise self._fail("cannot write", exc) from None
 
     def close(self) -> None:
         if self._client is not None:

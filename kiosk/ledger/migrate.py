@@ -54,6 +54,21 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def unknown_revision(stamped: set[str] | None) -> str | None:
+    """The first revision stamped in a ledger that this version's migrations do not know (the
+    ledger was written by a newer version), or None. Imports Alembic."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory.from_config(alembic_config())
+    for revision in sorted(stamped or ()):
+        try:
+            script.get_revision(revision)
+        except CommandError:
+            return revision
+    return None
+
+
 def _assigned(tree: ast.Module, name: str) -> object:
     for node in tree.body:
         value = None

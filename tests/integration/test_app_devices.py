@@ -55,7 +55,7 @@ def test_doctor_reports_everything_up_in_demo(tmp_path: Path, capsys: pytest.Cap
     assert main(["doctor", "--demo", "--config", str(write_config(tmp_path))]) == 0
     out = capsys.readouterr().out
     for name in ("fbs (rest)", "coin_acceptor", "note_validator", "card_terminal", "printer"):
-        assert f"ok    {name}" in out
+        assert f"ok   {name}: " in out
 
 
 def test_doctor_exits_1_when_a_device_or_fbs_is_down(tmp_path: Path, capsys):
@@ -66,5 +66,5 @@ def test_doctor_exits_1_when_a_device_or_fbs_is_down(tmp_path: Path, capsys):
     load_config(path)  # valid configuration: the scanner is simply not plugged in
     assert main(["doctor", "--wait", "0.5", "--config", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "DOWN  scanner" in out
-    assert "DOWN  fbs (rest)" in out  # nothing listens at the configured FBS address
+    assert "FAIL scanner: down" in out
+    assert "FAIL fbs (rest): " in out  # nothing listens at the configured FBS address

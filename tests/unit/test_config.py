@@ -458,3 +458,12 @@ def test_the_usb_mount_roots_are_absolute_folders(
     assert code == 2 and len(lines) == 1, lines
     assert lines[0].startswith(f"kiosk: config error: {config_file}: staff.usb_mount_roots"), lines
     assert problem in lines[0], lines[0]
+
+
+def test_min_free_mb_defaults_to_500_and_is_never_negative(config_file: Path) -> None:
+    assert load_config(config_file).database.min_free_mb == 500
+    config_file.write_text(
+        MINIMAL_CONFIG.replace('data_dir = "data"\n', 'data_dir = "data"\nmin_free_mb = -1\n')
+        .format(extra="")
+    )
+    _expect_one_line_error(config_file, "database.min_free_mb", "greater than or equal to 0")
