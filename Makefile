@@ -30,8 +30,11 @@ ui/translations/%.qm: ui/translations/%.ts $(STAMP)
 demo: venv translations
 	$(BIN)/kiosk demo --config config/demo.toml $(ARGS)
 
+# pytest-xdist workers, one per core (tests/conftest.py: a PostgreSQL database for each);
+# PYTEST_WORKERS=0 runs the suite in one process
+PYTEST_WORKERS ?= auto
 test: venv translations
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	$(BIN)/ruff check .
 
 lint: venv

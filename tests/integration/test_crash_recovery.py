@@ -33,7 +33,6 @@ from sqlalchemy import Engine, func, select
 from kiosk.clock import SystemClock
 from kiosk.ledger.audit import run_audit
 from kiosk.ledger.db import make_engine
-from kiosk.ledger.migrate import upgrade
 from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Tender
 from kiosk.payment.outbox import FbsOutbox
 from kiosk.payment.plan import PaymentPlan
@@ -108,20 +107,13 @@ RECEIVED = {
 CREDIT_WHEN_SETTLED = {"card": 0, "cash": 250, "cash_then_card": 0, "bon": 5270, "bon_then_card": 0}
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated ledger, copied for every case (migrating is the slow part of a start)."""
-    path = tmp_path_factory.mktemp("template") / "ledger.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
-
-
 @pytest.fixture
-def ledger_url(request: pytest.FixtureRequest, template: Path, tmp_path: Path) -> Iterator[str]:
-    """An empty migrated ledger on the database the case names: ``sqlite`` or ``postgres``."""
-    with crash_ledger(request.param, tmp_path, template) as url:
+def ledger_url(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> Iterator[str]:
+    """An empty migrated ledger on the database the case names: ``sqlite`` (a copy of the run's
+    template) or ``postgres``."""
+    with crash_ledger(request.param, tmp_path, sqlite_template) as url:
         yield url
 
 
