@@ -119,10 +119,11 @@ else
 fi
 
 echo "== lintian"
-lintian --fail-on error --show-overrides --no-tag-display-limit "$DEB" > "$SCRATCH/lintian.txt" 2>&1 && status=0 || status=$?
+# (not --show-overrides: lintian 2.116 then fails on the overridden errors too)
+lintian --fail-on error --no-tag-display-limit "$DEB" > "$SCRATCH/lintian.txt" 2>&1 && status=0 || status=$?
 grep -E '^E: ' "$SCRATCH/lintian.txt" || true
 echo "warnings (count, tag):"
 grep -E '^W: ' "$SCRATCH/lintian.txt" | awk '{print $3}' | sort | uniq -c | sort -rn || true
-echo "overridden: $(grep -cE '^O: ' "$SCRATCH/lintian.txt" || true)"
+echo "overridden, with the reason: packaging/deb/lintian-overrides"
 [ "$status" -eq 0 ] || fail "lintian reports errors (exit $status)"
 echo "deb check: ok"
