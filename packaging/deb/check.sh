@@ -14,6 +14,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SRC=$PWD
+fail() { echo "deb check: $*" >&2; exit 1; }
+for tool in dpkg-deb lintian systemd-sysusers; do
+  command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install lintian systemd)"
+done
 
 DEB=${1:-}
 if [ -z "$DEB" ]; then
@@ -24,7 +28,6 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/kiosk-deb-check.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
 ROOT=$SCRATCH/root
 VENV=$ROOT/opt/kiosk/.venv
-fail() { echo "deb check: $*" >&2; exit 1; }
 
 echo "== dpkg -x $(basename "$DEB")"
 dpkg -x "$DEB" "$ROOT"
