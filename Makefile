@@ -10,7 +10,7 @@ comma := ,
 HAVE_PCSC := $(shell command -v swig >/dev/null 2>&1 && test -e /usr/include/PCSC/winscard.h && echo yes)
 EXTRAS := test$(if $(HAVE_PCSC),$(comma)pcsc)
 
-.PHONY: venv translations demo test lint bench mutation mutation-resume clean
+.PHONY: venv translations demo test lint bench deb deb-check mutation mutation-resume clean
 
 venv: $(STAMP)
 
@@ -44,6 +44,13 @@ lint: venv
 BENCHES := ledger fbs devices export ui
 bench: venv
 	for b in $(BENCHES); do QT_QPA_PLATFORM=offscreen $(BIN)/python bench/$$b.py || exit 1; done
+
+# The Debian package (packaging/deb/, docs/operations.md): dist/kiosk_VERSION_ARCH.deb.
+# deb-check builds it and proves it from a scratch root (dpkg -x), then runs lintian (CI).
+deb: venv translations
+	bash packaging/deb/build.sh
+deb-check: venv translations
+	bash packaging/deb/check.sh
 
 # Mutation testing of the money code (docs/mutation.md): not part of `make test` or CI, a whole
 # run takes about two hours on the 2-core machine. One worker, since the machine is shared.
@@ -81,4 +88,4 @@ mutation: venv
 	  properties=$$?; $(BIN)/python -m tests.mutation_summary $(MUTATION_SCOPE) && exit $$properties
 
 clean:
-	rm -rf $(VENV) build *.egg-info mutants
+	rm -rf $(VENV) build dist *.egg-info mutants
