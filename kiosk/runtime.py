@@ -48,8 +48,15 @@ from kiosk.workers import PeriodicWorker
 
 log = logging.getLogger(__name__)
 
-#: an FBS registration's outbox state as a copy of the receipt words it
-_FBS_STATE = {"done": "registered", "refused": "follow_up", "pending": "pending"}
+#: an FBS registration's outbox state as a copy of the receipt words it: one refused, parked on
+#: the follow-up list or closed there by hand is the library's to register, not "pending"
+_FBS_STATE = {
+    "done": "registered",
+    "refused": "follow_up",
+    "parked": "follow_up",
+    "closed": "follow_up",
+    "pending": "pending",
+}
 
 
 class OutboxWorker(PeriodicWorker[list[Delivery]]):

@@ -23,6 +23,7 @@ from tests.payment_fakes import (
     AUTOMAT,
     CPR,
     FakeFbs,
+    FakePrinter,
     SessionRig,
     claim,
     mixed_claims,
@@ -344,3 +345,30 @@ def test_retention_keeps_a_parked_registration_and_lets_a_closed_one_go(engine: 
     purger.purge()
     with engine.connect() as conn:
         assert conn.scalar(select(OutboxItem.id).where(OutboxItem.id == item_id)) is None
+
+
+def test_a_copy_of_a_refused_or_closed_registrations_receipt_says_the_library_registers_it(
+    engine: Engine,
+) -> None:
+    """The copy says what FBS has answered by now: a refusal, and the item staff closed, are the
+    library's to register, never "registreres i FBS" as if it were still on its way."""
+    rig = session_rig(engine, printer=FakePrinter())
+    assert rig.receipts is not None
+    rig.fbs.refuse = REASON
+    rig.login()
+    rig.session.toggle("201")
+    rig.session.pay()
+    rig.session.choose_card()
+    session_id = rig.session.session_id
+    rig.session.finish_receipt()
+    rig.session.reset()
+    (item,) = follow_ups(rig).items()
+    assert not item.closed
+    follow_up = "biblioteket registrerer betalingen i FBS"
+
+    def copy() -> str:  # the receipt's words, wherever the slip wrapped them
+        return " ".join(rig.receipts.reprint(session_id).text.split())  # type: ignore[union-attr]
+
+    assert follow_up in copy()
+    follow_ups(rig).close(item.item_id, "registered_by_hand", staff="s17", role="staff")
+    assert follow_up in copy() and "registreres i FBS" not in copy()
