@@ -57,6 +57,8 @@ _FBS_STATE = {
     "closed": "follow_up",
     "pending": "pending",
 }
+#: how many credit bons a receipt service remembers as printed
+REMEMBERED_BONS = 50
 
 
 class OutboxWorker(PeriodicWorker[list[Delivery]]):
@@ -83,7 +85,9 @@ class ReceiptService:
     #: every receipt and bon handed to the printer, newest last (shown on screen if refused)
     issued: list[Issued] = field(default_factory=list, init=False)
     jobs_done: int = field(default=0, init=False)
-    _printed_bons: set[str] = field(default_factory=set, init=False, repr=False)
+    #: credit bons already handed to the printer, newest last (a session's views repeat its
+    #: bon); only the last ``REMEMBERED_BONS``, so months of sessions do not grow it
+    _printed_bons: dict[str, None] = field(default_factory=dict, init=False, repr=False)
     #: fault episodes (reference, start) whose slip was printed → the amount it showed
     _slipped: dict[tuple[str, Any], Money] = field(default_factory=dict, init=False, repr=False)
     #: episodes whose slip check is under way
@@ -110,7 +114,7 @@ class ReceiptService:
         claims = [known.get(p.id) or p.as_claim() for p in plan.claims]
         ticket = session.credit_bon
         if ticket is not None:
-            self._printed_bons.add(ticket.id)  # printed after the receipt, by this job
+            self._printed(ticket.id)  # printed after the receipt, by this job
         ref = plan.transaction_ref
 
         def done(result: Any, error: BaseException | None) -> None:
@@ -134,7 +138,7 @@ class ReceiptService:
             return  # a settlement's own credit bon is printed with the receipt
         if ticket.id in self._printed_bons:
             return
-        self._printed_bons.add(ticket.id)
+        self._printed(ticket.id)
 
         def done(_result: Any, error: BaseException | None) -> None:
             self.jobs_done += 1
@@ -188,6 +192,11 @@ class ReceiptService:
         session.runner.submit(lambda: self._keep(self.desk.issue(render_fault_slip(data))), done)
 
     # -- off the session worker ----------------------------------------------------------------
+    def _printed(self, bon_id: str) -> None:
+        self._printed_bons[bon_id] = None
+        while len(self._printed_bons) > REMEMBERED_BONS:
+            del self._printed_bons[next(iter(self._printed_bons))]
+
     def _keep(self, issued: Issued) -> Issued:
         with self._lock:
             self.issued.append(issued)
@@ -212,7 +221,7 @@ class ReceiptService:
 
     def print_bon(self, ticket: Any) -> Issued:
         """Print a credit bon no session shows (e.g. one recovery issued); on this thread."""
-        self._printed_bons.add(ticket.id)
+        self._printed(ticket.id)
         return self._print_bon(ticket)
 
     def _print_bon(self, ticket: Any) -> Issued:

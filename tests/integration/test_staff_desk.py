@@ -237,3 +237,17 @@ def test_a_bon_issued_in_staff_mode_at_automat_a_pays_at_automat_b(
         assert report.clean and not report.open_sessions
     finally:
         engine_b.dispose()
+
+
+def test_the_receipt_service_remembers_only_the_last_bons_it_printed(
+    sqlite_engine: Engine,
+) -> None:
+    """Months of credit bons do not grow the set of bons already printed (a soak finding)."""
+    from kiosk.runtime import REMEMBERED_BONS
+
+    rig = session_rig(sqlite_engine, printer=FakePrinter())
+    assert rig.receipts is not None and rig.book is not None
+    tickets = [rig.book.issue(Money.kr(5), "test") for _ in range(REMEMBERED_BONS + 30)]
+    for ticket in tickets:
+        rig.receipts.print_bon(ticket)
+    assert list(rig.receipts._printed_bons) == [t.id for t in tickets[-REMEMBERED_BONS:]]
