@@ -83,21 +83,6 @@ idle_seconds = 600
 countdown_seconds = 5
 end_screen_seconds = 120
 
-[devices.coin_acceptor]
-port = "{coin}"
-
-[devices.note_validator]
-port = "{notes}"
-protocol = "ssp"
-channel_values = {{ "1" = 5000, "2" = 10000, "3" = 20000 }}
-
-[devices.card_terminal]
-port = "{terminal}"
-transaction_timeout_s = 30
-
-[devices.printer]
-connection = "serial"
-port = "{printer}"
 """
 
 TARGETS = {"rss_growth_mb": "≤ 5", "threads_growth": "0", "fds_growth": "0",
@@ -127,7 +112,10 @@ class World:
         (folder / "fbs-password").write_text("demo\n")
         (folder / "bon-key").write_text("soak-benchmark-bon-signing-key-32-bytes\n")
         self.config = folder / "kiosk.toml"
-        self.config.write_text(CONFIG.format(folder=folder, **self.client.info))
+        from tests.world.campaign import WORLD_DEVICES
+
+        config = CONFIG + WORLD_DEVICES
+        self.config.write_text(config.format(folder=folder, **self.client.info))
 
     def close(self) -> None:
         self.client.close()

@@ -191,6 +191,26 @@ class CampaignResult:
         return "\n".join(lines)
 
 
+#: the world's devices as an automat's configuration names them (``str.format`` fields: the
+#: emulators' ptys), for every automat run against the world
+WORLD_DEVICES = """\
+[devices.coin_acceptor]
+port = "{coin}"
+
+[devices.note_validator]
+port = "{notes}"
+protocol = "ssp"
+channel_values = {{ "1" = 5000, "2" = 10000, "3" = 20000 }}
+
+[devices.card_terminal]
+port = "{terminal}"
+transaction_timeout_s = 30
+
+[devices.printer]
+connection = "serial"
+port = "{printer}"
+"""
+
 CONFIG = """\
 [automat]
 id = "world-01"
@@ -232,22 +252,7 @@ profile = "generic-csv"
 output_dir = "{folder}/debtor-outgoing"
 interval_minutes = 1440  # the start-up run only
 
-[devices.coin_acceptor]
-port = "{coin}"
-
-[devices.note_validator]
-port = "{notes}"
-protocol = "ssp"
-channel_values = {{ "1" = 5000, "2" = 10000, "3" = 20000 }}
-
-[devices.card_terminal]
-port = "{terminal}"
-transaction_timeout_s = 30
-
-[devices.printer]
-connection = "serial"
-port = "{printer}"
-"""
+""" + WORLD_DEVICES
 
 
 class Campaign:
