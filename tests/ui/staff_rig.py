@@ -122,3 +122,14 @@ class _Late:
         return getattr(self.holder["desk"], name)
 
 
+def open_technician(world: StaffWorld) -> Any:
+    """Technician 30 logged in, on the technician screen (a ``TechnicianScreen``)."""
+    world.logged_in("30", TECH_PIN)
+    world.open("technician")
+    screen = world.w.staff.technician
+    world.ui.wait_screen(screen)
+    return screen
+
+
+def shown(world: StaffWorld, screen: Any, words: str) -> None:
+    world.ui.qtbot.waitUntil(lambda: words in screen.text.text(), timeout=WAIT_MS)

@@ -26,9 +26,8 @@ from kiosk.staff.rules import NotPermitted
 from kiosk.staff.technician import RESTART_EXIT_CODE, TechnicianDesk
 from tests.payment_fakes import AUTOMAT, session_rig
 from tests.ui.conftest import WAIT_MS
-from tests.ui.staff_rig import TECH_PIN, StaffWorld, staff_world
+from tests.ui.staff_rig import StaffWorld, open_technician, shown, staff_world
 from ui.compose import shutdown
-from ui.staff.technician import TechnicianScreen
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,18 +52,6 @@ def staff(qtbot: QtBot, sqlite_engine: Engine, tmp_path: Path) -> Iterator[Staff
     world.config = config  # type: ignore[attr-defined]
     yield world
     shutdown(world.w)
-
-
-def open_technician(world: StaffWorld) -> TechnicianScreen:
-    world.logged_in("30", TECH_PIN)
-    world.open("technician")
-    screen = world.w.staff.technician
-    world.ui.wait_screen(screen)
-    return screen
-
-
-def shown(world: StaffWorld, screen: TechnicianScreen, words: str) -> None:
-    world.ui.qtbot.waitUntil(lambda: words in screen.text.text(), timeout=WAIT_MS)
 
 
 def test_device_health_and_the_last_faults_the_relay_saw(staff: StaffWorld) -> None:

@@ -25,7 +25,7 @@ from kiosk.staff import log_export
 from kiosk.staff.technician import TechnicianDesk
 from tests.payment_fakes import AUTOMAT, session_rig
 from tests.ui.conftest import WAIT_MS
-from tests.ui.staff_rig import TECH_PIN, StaffWorld, staff_world
+from tests.ui.staff_rig import StaffWorld, open_technician, shown, staff_world
 from ui.compose import shutdown
 from ui.staff.technician import TechnicianScreen
 
@@ -63,18 +63,6 @@ def staff(
     yield world
     shutdown(world.w)
     zvt.stop()
-
-
-def open_technician(world: StaffWorld) -> TechnicianScreen:
-    world.logged_in("30", TECH_PIN)
-    world.open("technician")
-    screen = world.w.staff.technician
-    world.ui.wait_screen(screen)
-    return screen
-
-
-def shown(world: StaffWorld, screen: TechnicianScreen, words: str) -> None:
-    world.ui.qtbot.waitUntil(lambda: words in screen.text.text(), timeout=WAIT_MS)
 
 
 def choices(screen: TechnicianScreen) -> list[str]:
