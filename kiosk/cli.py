@@ -175,12 +175,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 1 if report.unbalanced_sessions else 0
 
 
-def _frontend() -> Callable[..., int]:
-    """The UI registers itself under the ``kiosk.frontends`` entry point: the core never imports
-    Qt, the UI depends on the core, not the other way round."""
-    found = entry_points(group="kiosk.frontends", name="qt")
+def _frontend(name: str = "qt") -> Callable[..., int]:
+    """The UIs register themselves under the ``kiosk.frontends`` entry point (``qt``: the
+    automat; ``console``: the fleet console): the core never imports Qt or the web, the front ends
+    depend on the core, not the other way round."""
+    found = entry_points(group="kiosk.frontends", name=name)
     if not found:
-        raise SystemExit("kiosk: no user interface is installed (entry point kiosk.frontends:qt)")
+        raise SystemExit(
+            f"kiosk: no user interface is installed (entry point kiosk.frontends:{name})"
+        )
     return next(iter(found)).load()
 
 
@@ -192,6 +195,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # a walkthrough plays on a fresh ledger of its own in DIR/data, never the configured one
     config = load_for_command(args, storage=args.walkthrough is None)
     return _frontend()(config, demo=True, walkthrough=args.walkthrough)
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    config = load_for_command(args, storage=True)
+    if args.address:
+        try:
+            console = config.console.model_validate(
+                {**config.console.model_dump(), "address": args.address}
+            )
+        except ValueError:
+            print(f"kiosk: --address: write host and port, e.g. 127.0.0.1:8470, not"
+                  f" {args.address!r}", file=sys.stderr)
+            return EXIT_CONFIG
+        config = config.model_copy(update={"console": console})
+    return _frontend("console")(config)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -238,6 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="run scripted sessions offscreen and save screenshots to DIR",
     )
+    console = add(
+        "console", cmd_console, "serve the fleet console (web pages for desk, finance, technicians)"
+    )
+    console.add_argument("--address", metavar="HOST:PORT", help="instead of [console] address")
     add("migrate", cmd_migrate, "create or upgrade the ledger database")
     add("audit", cmd_audit, "check that every session's money adds up")
     export = add("export", cmd_export, "write and deliver debtor import files")

@@ -104,7 +104,8 @@ def add_staff_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
         if action == "add":
             p.add_argument("--name", required=True, help="the name staff see")
             p.add_argument(
-                "--roles", required=True, help="staff, technician, administrator (comma-separated)"
+                "--roles", required=True,
+                help="staff, finance, technician, administrator (comma-separated)",
             )
             p.add_argument("--card", action="store_true", help="also enrol a staff card (asked)")
         elif action == "card":

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from kiosk.config.base import Section
+from kiosk.config.console import ConsoleSection
 from kiosk.config.debtor import DebtorSection
 from kiosk.config.devices import DevicesSection
 from kiosk.config.fbs import FbsSection
@@ -174,6 +175,7 @@ class KioskConfig(Section):
     ui: UiSection = UiSection()
     staff: StaffSection = StaffSection()
     metrics: MetricsSection = MetricsSection()
+    console: ConsoleSection = ConsoleSection()
     #: debtor import files; without it debtor payments stay queued in the outbox
     debtor: DebtorSection | None = None
 

@@ -345,7 +345,7 @@ class DevicePosition(Base):
     stopped_cleanly: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
-STAFF_ROLES = ("staff", "technician", "administrator")
+STAFF_ROLES = ("staff", "finance", "technician", "administrator")
 
 
 class StaffAccount(Base):

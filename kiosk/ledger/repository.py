@@ -6,6 +6,7 @@ Callers acknowledge a money event (to the citizen, to a device) only after the m
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,12 @@ from kiosk.ledger.models import (
 from kiosk.ledger.transitions import SESSION, move
 from kiosk.money import Money
 
+#: where the work being audited was asked from, added to every audit entry written while it is
+#: set (the fleet console sets ``{"address": ...}`` for each request, so the entries that
+#: :class:`kiosk.bons.BonBook`, :class:`kiosk.staff.accounts.StaffBook` and the others write name
+#: the address without each of them knowing of the web)
+audit_origin: ContextVar[dict[str, str] | None] = ContextVar("audit_origin", default=None)
+
 
 def write_audit(
     conn: Connection,
@@ -39,6 +46,9 @@ def write_audit(
 ) -> None:
     """One audit-log entry in the caller's transaction. The actor is typed by staff (``--actor``,
     a login name): cut to the column's width rather than fail the work it records."""
+    origin = audit_origin.get()
+    if origin:
+        details = {**details, **origin}
     conn.execute(
         insert(AuditEntry).values(
             at=at,

@@ -147,6 +147,12 @@ class StaffBook:
             for r in rows
         ]
 
+    def active_user(self, staff_no: str) -> StaffUser | None:
+        """The user behind an account that is not removed, with its roles as they are now (the
+        console asks on every request, so a removed account or a changed role applies at once)."""
+        row = self._row(_T.c.staff_no == staff_no, _T.c.removed_at.is_(None))
+        return None if row is None else _user(row)
+
     def has_administrator(self) -> bool:
         """Whether an account that may manage staff exists (``kiosk staff`` asks for one)."""
         return any(Role.ADMINISTRATOR in a.roles for a in self.accounts())

@@ -2,7 +2,9 @@
 
 The issue's rule: staff cannot empty the cash box or open technician functions; a technician
 cannot issue bons unless also staff; an administrator may do everything, including managing
-staff accounts. Every check in the core and the screens asks :meth:`StaffUser.may`.
+staff accounts. The finance office (the fleet console) reads the Z-reports and the debtor batches
+and sends a batch again, and nothing else. Every check in the core, the automat's screens and the
+console's pages asks :meth:`StaffUser.may`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ class Role(StrEnum):
     """The ledger's ``STAFF_ROLES``, least powerful first."""
 
     STAFF = "staff"
+    FINANCE = "finance"
     TECHNICIAN = "technician"
     ADMINISTRATOR = "administrator"
 
@@ -29,6 +32,10 @@ class Permission(StrEnum):
     EMPTY_CASH_BOX = "empty_cash_box"
     TECHNICIAN = "technician"  # device tests, export, configuration, logs, restart
     MANAGE_STAFF = "manage_staff"
+    # the fleet console's own functions
+    DEBTOR_BATCHES = "debtor_batches"  # every automat's debtor batches, and send one again
+    FLEET_STATUS = "fleet_status"  # every automat's last heartbeat
+    AUDIT_LOG = "audit_log"  # read the audit log
 
 
 _DESK = frozenset({Role.STAFF, Role.ADMINISTRATOR})
@@ -39,11 +46,14 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.ISSUE_BON: _DESK,
     Permission.VOID_BON: _DESK,
     Permission.REPRINT: _DESK,
-    Permission.Z_REPORT: _DESK,
+    Permission.Z_REPORT: _DESK | {Role.FINANCE},
     Permission.FOLLOW_UP: _DESK,
     Permission.EMPTY_CASH_BOX: _MACHINE,
     Permission.TECHNICIAN: _MACHINE,
     Permission.MANAGE_STAFF: frozenset({Role.ADMINISTRATOR}),
+    Permission.DEBTOR_BATCHES: _MACHINE | {Role.FINANCE},
+    Permission.FLEET_STATUS: _MACHINE,
+    Permission.AUDIT_LOG: frozenset({Role.ADMINISTRATOR}),
 }
 
 
@@ -59,8 +69,8 @@ def parse_roles(text: str | Iterable[str]) -> frozenset[Role]:
             known = ", ".join(r.value for r in Role)
             raise ValueError(f"ukendt rolle {word!r}; vælg blandt {known}") from None
     if not roles:
-        raise ValueError("en medarbejder skal have mindst én rolle (staff, technician eller"
-                         " administrator)")
+        raise ValueError("en medarbejder skal have mindst én rolle (staff, finance, technician"
+                         " eller administrator)")
     return frozenset(roles)
 
 

@@ -91,7 +91,8 @@ def test_an_administrator_manages_staff_from_the_shell(
         ("90909\n123\n", ("add", "17", "--name", "Bo", "--roles", "staff", "--as", "1"),
          "kiosk: staff: PIN-koden skal være 4 til 12 cifre."),
         ("90909\n1234\n", ("add", "17", "--name", "Bo", "--roles", "boss", "--as", "1"),
-         "kiosk: staff: ukendt rolle 'boss'; vælg blandt staff, technician, administrator"),
+         "kiosk: staff: ukendt rolle 'boss'; vælg blandt staff, finance, technician,"
+         " administrator"),
         ("90909\n1234\n", ("add", "1", "--name", "Bo", "--roles", "staff", "--as", "1"),
          "kiosk: staff: Medarbejdernummer 1 er allerede i brug."),
         ("11111\n1234\n", ("add", "17", "--name", "Bo", "--roles", "staff", "--as", "1"),

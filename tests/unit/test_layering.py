@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.conftest import REPO
 
-PACKAGES = ("kiosk", "drivers", "ui")
+PACKAGES = ("kiosk", "drivers", "ui", "console")
 DRIVER_FACTORY = "kiosk.devices"
 
 
@@ -101,6 +101,19 @@ def test_core_never_imports_qt() -> None:
         name
         for name, path in product_modules().items()
         if name.startswith("kiosk") and top_level(imports_of(name, path)) & {"PySide6", "ui"}
+    ]
+    assert offenders == []
+
+
+def test_the_core_and_the_console_keep_to_their_own_front_end() -> None:
+    """The fleet console is a front end like the Qt UI: the core imports neither it nor the web
+    libraries, and the console imports neither Qt nor the automat's UI."""
+    web = {"flask", "flask_wtf", "werkzeug", "waitress", "jinja2", "console"}
+    offenders = [
+        name
+        for name, path in product_modules().items()
+        if (name.startswith(("kiosk", "drivers")) and top_level(imports_of(name, path)) & web)
+        or (name.startswith("console") and top_level(imports_of(name, path)) & {"PySide6", "ui"})
     ]
     assert offenders == []
 

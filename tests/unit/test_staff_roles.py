@@ -66,3 +66,16 @@ def test_roles_parse_from_text_and_are_kept_in_table_order() -> None:
         parse_roles("staff boss")
     with pytest.raises(ValueError, match="mindst én rolle"):
         parse_roles(" , ")
+
+
+def test_the_finance_office_reads_reports_and_debtor_batches_and_nothing_else() -> None:
+    finance = user(Role.FINANCE)
+    allowed = {p for p in Permission if finance.may(p)}
+    assert allowed == {Permission.Z_REPORT, Permission.DEBTOR_BATCHES}
+
+
+def test_only_an_administrator_reads_the_audit_log_and_machine_roles_see_the_fleet() -> None:
+    assert [r for r in Role if user(r).may(Permission.AUDIT_LOG)] == [Role.ADMINISTRATOR]
+    assert {r for r in Role if user(r).may(Permission.FLEET_STATUS)} == {
+        Role.TECHNICIAN, Role.ADMINISTRATOR
+    }

@@ -1,0 +1,9 @@
+"""The console's pages, one module each; :data:`MODULES` in the order of the header's menu."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from console.pages import home
+
+MODULES: list[ModuleType] = [home]
