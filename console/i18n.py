@@ -1,7 +1,7 @@
 """Danish and English pages. The templates and the code are written in English, marked with
-``_()``; ``translations/da.po`` holds the Danish (a test checks that every marked text has one).
-The catalogue is read with Babel and compiled in memory when the console starts, so there is no
-build step and no compiled file to forget."""
+``_()``; ``translations/da/*.po`` hold the Danish, one file per part of the console (a test checks
+that every marked text has one). The catalogues are read with Babel and compiled in memory when
+the console starts, so there is no build step and no compiled file to forget."""
 
 from __future__ import annotations
 
@@ -29,15 +29,19 @@ def N_(text: str) -> str:
 
 @cache
 def translations(language: str) -> NullTranslations:
-    path = CATALOGUES / f"{language}.po"
-    if not path.exists():
-        return NullTranslations()
-    with path.open("rb") as f:
-        catalog = read_po(f, locale=language)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
+    merged: NullTranslations = NullTranslations()
+    for path in sorted((CATALOGUES / language).glob("*.po")):
+        with path.open("rb") as f:
+            catalog = read_po(f, locale=language)
+        compiled = BytesIO()
+        write_mo(compiled, catalog)
+        compiled.seek(0)
+        part = Translations(compiled)
+        if isinstance(merged, Translations):
+            merged.merge(part)
+        else:
+            merged = part
+    return merged
 
 
 def language() -> str:

@@ -1,4 +1,4 @@
-"""Danish and English: every text the console marks has its Danish in ``da.po`` (found the way
+"""Danish and English: every text the console marks has its Danish in ``da/*.po`` (found the way
 ``pybabel extract`` finds them, in the Python modules and the templates), and a user switches."""
 
 from __future__ import annotations
@@ -27,9 +27,15 @@ def marked_texts() -> set[str]:
 
 
 def test_every_marked_text_has_its_danish() -> None:
-    with (CONSOLE / "translations" / "da.po").open("rb") as f:
-        catalog = read_po(f)
-    danish = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in catalog if m.id}
+    danish: dict[str, object] = {}
+    for path in sorted((CONSOLE / "translations" / "da").glob("*.po")):
+        with path.open("rb") as f:
+            catalog = read_po(f)
+        for m in catalog:
+            if m.id:
+                key = m.id if isinstance(m.id, str) else m.id[0]
+                assert key not in danish, f"{key!r} is translated twice ({path.name})"
+                danish[key] = m.string
     texts = marked_texts()
     assert len(texts) > 20
     missing = sorted(t for t in texts if not danish.get(t))
