@@ -79,6 +79,8 @@ install -d "$STAGE/usr/bin" "$STAGE/etc/kiosk" "$STAGE/lib/systemd/system" \
 ln -s "$PREFIX/bin/kiosk" "$STAGE/usr/bin/kiosk"
 install -m 0644 config/kiosk.example.toml "$STAGE/etc/kiosk/kiosk.toml"
 install -m 0644 packaging/systemd/kiosk.service "$STAGE/lib/systemd/system/kiosk.service"
+install -m 0644 packaging/systemd/kiosk-console.service "$STAGE/lib/systemd/system/kiosk-console.service"
+install -m 0644 packaging/console/nginx.conf "$STAGE/usr/share/doc/$PKG/examples/console-nginx.conf"
 install -m 0644 packaging/udev/99-kiosk-devices.rules "$STAGE/lib/udev/rules.d/99-kiosk-devices.rules"
 install -m 0644 packaging/deb/kiosk.sysusers "$STAGE/usr/lib/sysusers.d/kiosk.conf"
 install -m 0644 packaging/deb/kiosk.tmpfiles "$STAGE/usr/lib/tmpfiles.d/kiosk.conf"

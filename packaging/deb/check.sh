@@ -65,8 +65,10 @@ done
 if grep -rqF "$SRC" "$VENV"; then fail "the build's source path is named in $(grep -rlF "$SRC" "$VENV" | head -3)"; fi
 [ "$(readlink "$ROOT/usr/bin/kiosk")" = /opt/kiosk/.venv/bin/kiosk ] || fail "/usr/bin/kiosk does not point at the environment's kiosk"
 # every path of ours the unit runs is in the package (the unit is installed as it is in git)
-for path in $(grep -E '^Exec' "$ROOT/lib/systemd/system/kiosk.service" | grep -oE '/(opt|usr/bin)/kiosk[^ ]*'); do
-  [ -e "$ROOT$path" ] || [ -L "$ROOT$path" ] || fail "the unit runs $path, which the package does not install"
+for unit in kiosk.service kiosk-console.service; do
+  for path in $(grep -E '^Exec' "$ROOT/lib/systemd/system/$unit" | grep -oE '/(opt|usr/bin)/kiosk[^ ]*'); do
+    [ -e "$ROOT$path" ] || [ -L "$ROOT$path" ] || fail "$unit runs $path, which the package does not install"
+  done
 done
 dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles | grep -qx /etc/kiosk/kiosk.toml \
   || fail "/etc/kiosk/kiosk.toml is not a conffile"
