@@ -21,7 +21,7 @@ from kiosk.cli_common import (
 )
 from kiosk.cli_staff import add_staff_parser
 from kiosk.config import ConfigError
-from kiosk.preflight import StorageProblem
+from kiosk.preflight import StorageProblem, check_storage
 from kiosk.staff.roles import Permission
 
 
@@ -198,7 +198,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    config = load_for_command(args, storage=True)
+    config = load_for_command(args)
     if args.address:
         try:
             console = config.console.model_validate(
@@ -209,6 +209,7 @@ def cmd_console(args: argparse.Namespace) -> int:
                   f" {args.address!r}", file=sys.stderr)
             return EXIT_CONFIG
         config = config.model_copy(update={"console": console})
+    check_storage(config)
     return _frontend("console")(config)
 
 
