@@ -744,7 +744,7 @@
     </message>
     <message>
       <source>Claims %1</source>
-      <translation>Gebyr %1</translation>
+      <translation>Krav %1</translation>
     </message>
     <message>
       <source>FBS: %1</source>
