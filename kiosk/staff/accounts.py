@@ -360,11 +360,18 @@ class StaffBook:
     @ledger_write
     def remove(self, staff_no: str, *, by: StaffUser | Actor) -> None:
         """Close an account: it can no longer log in; its row and audit entries stay. The last
-        administrator cannot be removed (nobody could manage staff any more)."""
+        administrator cannot be removed (nobody could manage staff any more), nor can a logged-in
+        administrator remove their own account (another administrator must)."""
         actor = self._actor(by)
         now = self.clock.now()
         with self.engine.begin() as conn:
             row = self._active(conn, staff_no)
+            if isinstance(by, StaffUser) and by.staff_no == row.staff_no:
+                raise StaffUsageError(
+                    "self",
+                    f"Medarbejder {row.staff_no} kan ikke lukke sin egen konto; bed en anden"
+                    " administrator om det.",
+                )
             if Role.ADMINISTRATOR in parse_roles(row.roles):
                 admins = conn.scalar(
                     select(func.count()).select_from(_T).where(
