@@ -366,12 +366,6 @@ class StaffBook:
         now = self.clock.now()
         with self.engine.begin() as conn:
             row = self._active(conn, staff_no)
-            if isinstance(by, StaffUser) and by.staff_no == row.staff_no:
-                raise StaffUsageError(
-                    "self",
-                    f"Medarbejder {row.staff_no} kan ikke lukke sin egen konto; bed en anden"
-                    " administrator om det.",
-                )
             if Role.ADMINISTRATOR in parse_roles(row.roles):
                 admins = conn.scalar(
                     select(func.count()).select_from(_T).where(
@@ -384,6 +378,12 @@ class StaffBook:
                         f"Medarbejder {row.staff_no} er den sidste administrator og kan ikke"
                         " lukkes; opret først en anden administrator.",
                     )
+            if isinstance(by, StaffUser) and by.staff_no == row.staff_no:
+                raise StaffUsageError(
+                    "self",
+                    f"Medarbejder {row.staff_no} kan ikke lukke sin egen konto; bed en anden"
+                    " administrator om det.",
+                )
             conn.execute(
                 update(_T).where(_T.c.id == row.id)
                 .values(removed_at=now, removed_by=actor.id[:64], card_hash=None)

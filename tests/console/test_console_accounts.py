@@ -122,10 +122,17 @@ def test_closing_an_account_is_asked_twice(rig: ConsoleRig) -> None:
     assert response.status_code == 400 and "Kontoen er lukket." in response.get_data(as_text=True)
 
 
-def test_an_administrator_cannot_close_their_own_account(rig: ConsoleRig) -> None:
+def test_an_administrator_cannot_close_their_own_account_nor_the_last(rig: ConsoleRig) -> None:
     admin = rig.client("administrator")
     admin.get("/accounts/50/remove")
     before = accounts(rig)
+    response = admin.post("/accounts/50/remove", {"confirm": "50"})
+    assert response.status_code == 400
+    assert "Det er den sidste administrator" in response.get_data(as_text=True)
+    admin.get("/accounts")
+    assert admin.post("/accounts/add", {**NEW, "roles": ["administrator"]}).status_code == 302
+    before = accounts(rig)
+    admin.get("/accounts/50/remove")
     response = admin.post("/accounts/50/remove", {"confirm": "50"})
     assert response.status_code == 400
     assert "Du kan ikke lukke din egen konto" in response.get_data(as_text=True)
