@@ -11,7 +11,9 @@ from kiosk.ledger.repository import Ledger
 from kiosk.staff.roles import Permission, StaffUser
 
 
-def audit(user: StaffUser, permission: Permission | None, action: str, **details: Any) -> None:
+def audit(
+    user: StaffUser, permission: Permission | None, action: str, /, **details: Any
+) -> None:
     """One entry naming ``user`` and the role that allowed it (the user's main role when no
     permission decides)."""
     f = fleet()

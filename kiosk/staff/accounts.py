@@ -360,7 +360,8 @@ class StaffBook:
     @ledger_write
     def remove(self, staff_no: str, *, by: StaffUser | Actor) -> None:
         """Close an account: it can no longer log in; its row and audit entries stay. The last
-        administrator cannot be removed (nobody could manage staff any more)."""
+        administrator cannot be removed (nobody could manage staff any more), nor can a logged-in
+        administrator remove their own account (another administrator must)."""
         actor = self._actor(by)
         now = self.clock.now()
         with self.engine.begin() as conn:
@@ -377,6 +378,12 @@ class StaffBook:
                         f"Medarbejder {row.staff_no} er den sidste administrator og kan ikke"
                         " lukkes; opret først en anden administrator.",
                     )
+            if isinstance(by, StaffUser) and by.staff_no == row.staff_no:
+                raise StaffUsageError(
+                    "self",
+                    f"Medarbejder {row.staff_no} kan ikke lukke sin egen konto; bed en anden"
+                    " administrator om det.",
+                )
             conn.execute(
                 update(_T).where(_T.c.id == row.id)
                 .values(removed_at=now, removed_by=actor.id[:64], card_hash=None)

@@ -274,6 +274,20 @@ def test_a_removed_number_is_never_given_again_and_the_last_administrator_stays(
     assert [a.staff_no for a in staff.book.accounts(include_removed=True)] == ["1", "17"]
 
 
+def test_an_administrator_cannot_remove_their_own_account(staff: Staff) -> None:
+    """Even with another administrator left: closing one's own login is for a colleague to do,
+    so the audit log always names a second person for it."""
+    staff.book.add("2", "Bo Admin", "administrator", "80808", by=SYSTEM)
+    ada = staff.book.login("1", "90909")
+    before, audit = staff.accounts(), staff.audit()
+    with pytest.raises(StaffUsageError, match="kan ikke lukke sin egen konto") as err:
+        staff.book.remove("1", by=ada)
+    assert err.value.reason == "self"
+    assert (staff.accounts(), staff.audit()) == (before, audit)
+    staff.book.remove("1", by=staff.book.login("2", "80808"))
+    assert [a.staff_no for a in staff.book.accounts()] == ["17", "2"]
+
+
 def test_one_account_works_at_every_automat_of_the_database(staff: Staff) -> None:
     elsewhere = book_on(staff.engine, staff.clock, "automat-b")
     assert elsewhere.login("17", PIN).staff_no == "17"
