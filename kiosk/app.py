@@ -4,8 +4,8 @@
 FBS simulator in-process on loopback and points the adapter at it), builds and starts the devices
 (demo or ``emulated = true``: the emulators on ptys), runs recovery with the card terminal before
 the first citizen, and starts the background workers (FBS outbox, debtor export, retention
-purge). The UI gets a built :class:`Core`, asks it for sessions with :meth:`Core.new_session`
-and ends with :meth:`Core.close`.
+purge, heartbeat). The UI gets a built :class:`Core`, asks it for sessions with
+:meth:`Core.new_session` and ends with :meth:`Core.close`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
@@ -48,7 +48,9 @@ from kiosk.staff.technician import technician_for
 if TYPE_CHECKING:  # imported where built: a kiosk without [debtor] never loads the exporter
     from kiosk.debtor.exporter import Exporter
     from kiosk.debtor.scheduler import ExportScheduler
+    from kiosk.heartbeat.worker import HeartbeatWorker
     from kiosk.metrics import Metrics
+    from kiosk.metrics.health import AutomatHealth
     from kiosk.retention import PurgeScheduler
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,11 @@ class Core:
     staff_desk: StaffDesk | None = None  # staff mode: bons, reprints, Z-report, follow-up, cash
     exporter: Exporter | None = None  # with [debtor]: technician mode's "export now"
     relay: EventRelay = field(default_factory=EventRelay)
+    #: the automat's health as /metrics, /healthz and the heartbeat read it (with either on)
+    health: AutomatHealth | None = None
     metrics: Metrics | None = None  # with [metrics] enabled: /metrics and /healthz
+    heartbeat: HeartbeatWorker | None = None  # with [heartbeat] enabled
+    started_at: datetime | None = None  # when build_core began
     #: told of each new session (before its first event): the metrics watch for ledger faults
     session_watchers: list[Callable[[PaymentSession], None]] = field(default_factory=list)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
@@ -201,10 +207,12 @@ def build_core(
     leaves the outbox and export threads unstarted (tests drive ``tick`` themselves).
     ``outbox_interval_s`` overrides ``[fbs] outbox_interval_s`` (tests)."""
     clock = clock or SystemClock()
+    started_at = clock.now()
     engine = open_database(config)
     log.info("ledger ready at %s", engine.url.render_as_string(hide_password=True))
     ledger = Ledger(engine, config.automat.id, clock)
     core = Core(config, engine, ledger, clock, bon_book_for(config, engine, clock))
+    core.started_at = started_at
     core.relay.log.now = clock.now
     core._closers.append(engine.dispose)
     core.cash_boxes = CashBoxes(engine, config.automat.id, clock, cash_devices(config.devices))
@@ -244,10 +252,15 @@ def _assemble(
     close_fbs = getattr(core.fbs, "close", None)
     if callable(close_fbs):
         core._closers.append(close_fbs)
-    if config.metrics.enabled:  # now, so every FBS call is timed; /healthz says "starting"
-        from kiosk.metrics import start_metrics
+    if config.metrics.enabled or config.heartbeat.enabled:  # now, so every FBS call is timed
+        from kiosk.metrics.health import watch_core
 
-        core.metrics = start_metrics(core)
+        core.health = watch_core(core)
+        core._closers.append(core.health.close)
+    if config.metrics.enabled and core.health is not None:  # /healthz says "starting" until
+        from kiosk.metrics import start_metrics  # recovery is done
+
+        core.metrics = start_metrics(core.health)
         if core.metrics is not None:
             core._closers.append(core.metrics.close)
 
@@ -312,8 +325,16 @@ def _assemble(
     from kiosk.retention import PurgeScheduler, purger_from_config
 
     core.purge_scheduler = PurgeScheduler(purger_from_config(config, core.engine, core.clock))
+    if config.heartbeat.enabled and core.health is not None:  # its first beat: after recovery
+        from kiosk.heartbeat.worker import HeartbeatWorker
+
+        core.heartbeat = HeartbeatWorker(
+            core.health, core.engine, core.clock, automat_id=config.automat.id,
+            interval_s=config.heartbeat.interval_s, started_at=core.started_at,
+        )
     core.staff_desk.technician = technician_for(core)
-    for worker in (core.outbox_worker, core.export_scheduler, core.purge_scheduler):
+    workers = (core.outbox_worker, core.export_scheduler, core.purge_scheduler, core.heartbeat)
+    for worker in workers:
         if worker is not None:
             core._closers.append(worker.stop)
             if start_workers:

@@ -163,6 +163,15 @@ class StaffSection(Section):
         return roots
 
 
+class HeartbeatSection(Section):
+    """The automat's heartbeat: its health written to the ledger on a schedule, so a fleet's
+    console shows every automat and how old its last word is (``kiosk.heartbeat``)."""
+
+    enabled: bool = True
+    #: seconds between heartbeats; the console calls an automat stale after three missed ones
+    interval_s: int = Field(60, ge=1, le=3600)
+
+
 class KioskConfig(Section):
     automat: AutomatSection
     database: DatabaseSection = DatabaseSection()
@@ -176,6 +185,7 @@ class KioskConfig(Section):
     staff: StaffSection = StaffSection()
     metrics: MetricsSection = MetricsSection()
     console: ConsoleSection = ConsoleSection()
+    heartbeat: HeartbeatSection = HeartbeatSection()
     #: debtor import files; without it debtor payments stay queued in the outbox
     debtor: DebtorSection | None = None
 

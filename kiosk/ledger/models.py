@@ -345,6 +345,46 @@ class DevicePosition(Base):
     stopped_cleanly: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
+class AutomatHeartbeat(Base):
+    """The last word of each automat on this ledger: its health when it wrote, one row per
+    automat, overwritten every ``[heartbeat] interval_s`` (``kiosk.heartbeat``). Read by the
+    fleet console; what the row says is a copy of figures whose truth is elsewhere (the ledger's
+    own tables, the drivers), so nothing else reads it back."""
+
+    __tablename__ = "automat_heartbeats"
+
+    automat_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    written_at: Mapped[datetime]
+    #: when this run of the automat started (the software's start, before recovery)
+    started_at: Mapped[datetime]
+    #: the writer's interval: three of them without a heartbeat and the automat is stale
+    interval_s: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(32))
+    #: the last heartbeat of a clean stop
+    stopped: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: ``kiosk.service``: whether it could take a payment, and why not in one line
+    in_service: Mapped[bool]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: the device-backed payment methods that worked (card, cash)
+    payment_methods: Mapped[list[str]] = mapped_column(JSON)
+    #: each device by name: {"health": ok|degraded|down} and, for the printer, "paper"
+    devices: Mapped[dict[str, Any]]
+    fbs_ok: Mapped[bool]
+    #: how long the last FBS call took (None: none yet)
+    fbs_round_trip_ms: Mapped[int | None] = mapped_column(Integer)
+    #: FBS registrations not sent yet, and the oldest one's payment time
+    fbs_outbox_pending: Mapped[int] = mapped_column(Integer)
+    fbs_oldest_pending: Mapped[datetime | None]
+    #: FBS registrations FBS refused, waiting on the follow-up list
+    fbs_follow_up: Mapped[int] = mapped_column(Integer)
+    #: debtor items in no delivered file yet, and the oldest one's payment time
+    debtor_pending: Mapped[int] = mapped_column(Integer)
+    debtor_oldest_pending: Mapped[datetime | None]
+    last_export: Mapped[datetime | None]
+    #: times a session went out of order because the ledger refused a write, since the start
+    ledger_fault_episodes: Mapped[int] = mapped_column(Integer)
+
+
 STAFF_ROLES = ("staff", "finance", "technician", "administrator")
 
 

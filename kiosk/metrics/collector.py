@@ -1,55 +1,21 @@
 """The automat's metrics, read when Prometheus asks: the ledger's figures (cached, time-bounded),
 the drivers' own health and paper state, FBS's round trips, the periodic workers' counts, and
 whether the automat can take a payment (``kiosk.service``, the rule of the out-of-service
-screen), which ``/healthz`` answers too. Nothing here runs on, or waits for, the GUI thread."""
+screen), all through the core's :class:`~kiosk.metrics.health.AutomatHealth`, which
+``/healthz`` and the heartbeat read too. Nothing here runs on, or waits for, the GUI thread."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Protocol
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine
 
 from drivers.base import Health
 from drivers.base.printer import PaperStatus
-from kiosk.clock import Clock
-from kiosk.config import KioskConfig
-from kiosk.devices import DeviceSet
-from kiosk.fbs.port import FbsPort
-from kiosk.metrics.bounded import BoundedCall
-from kiosk.metrics.fbs_calls import FbsCalls
-from kiosk.metrics.ledger_figures import METHODS, LedgerReader
-from kiosk.metrics.sessions import SessionWatch
-from kiosk.payment.parts import Devices
-from kiosk.payment.session import PaymentSession
-from kiosk.service import ServiceStatus
-
-#: an FBS answer this recent says whether FBS answers (the screen asks every 30 s, the outbox
-#: whenever it sends); older, the metrics ask FBS's health themselves
-FBS_FRESH_S = 90.0
-#: a paper state other than OK is asked again at most this often, so a refill clears the alert
-#: without waiting for the next receipt
-PAPER_RECHECK_S = 60.0
-#: how long a scrape waits for FBS's health or the printer's paper status
-PROBE_TIMEOUT_S = 2.0
-
-
-class CoreParts(Protocol):
-    """What the metrics read of a :class:`kiosk.app.Core` (named here, not imported: the core
-    imports the metrics)."""
-
-    config: KioskConfig
-    engine: Engine
-    clock: Clock
-    fbs: FbsPort | None
-    devices: DeviceSet
-    outbox_worker: Any
-    export_scheduler: Any
-    purge_scheduler: Any
-    session_watchers: list[Callable[[PaymentSession], None]]
+from kiosk.metrics.health import AutomatHealth
+from kiosk.metrics.ledger_figures import METHODS
 
 
 def _age_s(now: datetime, since: datetime | None) -> float:
@@ -57,73 +23,11 @@ def _age_s(now: datetime, since: datetime | None) -> float:
 
 
 class AutomatCollector(Collector):
-    def __init__(
-        self, core: CoreParts, ledger: LedgerReader, calls: FbsCalls, watch: SessionWatch
-    ) -> None:
-        self.core = core
-        self.ledger = ledger
-        self.calls = calls
-        self.watch = watch
-        self._fbs_probe = BoundedCall(
-            self._ask_fbs, every_s=FBS_FRESH_S / 3, timeout_s=PROBE_TIMEOUT_S, name="fbs-health"
-        )
-        self._paper_probe = BoundedCall(
-            self._ask_paper, every_s=PAPER_RECHECK_S, timeout_s=PROBE_TIMEOUT_S, name="paper"
-        )
-
-    def _ask_fbs(self) -> bool:
-        assert self.core.fbs is not None
-        return self.core.fbs.health().ok  # timed and remembered by ObservedFbs
-
-    def _ask_paper(self) -> PaperStatus:
-        assert self.core.devices.printer is not None
-        return self.core.devices.printer.paper_status()
-
-    def close(self) -> None:
-        self._fbs_probe.close()
-        self._paper_probe.close()
-
-    # -- the rule ------------------------------------------------------------------------------
-    @property
-    def ready(self) -> bool:
-        """Built and recovered (the workers exist only after recovery)."""
-        return self.core.outbox_worker is not None and self.core.fbs is not None
-
-    def fbs_answers(self) -> bool:
-        answered = self.calls.answered(FBS_FRESH_S)
-        if answered is None:
-            self._fbs_probe.get()
-            answered = self.calls.answered(FBS_FRESH_S)
-        return bool(answered)
-
-    def service(self) -> ServiceStatus | None:
-        """Whether the automat can take a payment now (None: still starting)."""
-        if not self.ready:
-            return None
-        devices = self.core.devices
-        methods = Devices(acceptors=devices.acceptors, terminal=devices.terminal).payment_methods()
-        _, ledger_read = self.ledger.current()
-        return ServiceStatus(
-            self.fbs_answers(), tuple(methods), ledger_read and not self.watch.in_fault
-        )
-
-    def health(self) -> tuple[bool, str]:
-        """``/healthz``: (in service, the reason it is not, in one line)."""
-        status = self.service()
-        if status is None:
-            return False, "starting: the core is not built and recovered yet"
-        return status.in_service, status.reason
-
-    def paper(self) -> PaperStatus | None:
-        printer = self.core.devices.printer
-        if printer is None:
-            return None
-        paper = printer.last_paper
-        if paper is not None and paper is not PaperStatus.OK:
-            checked, ok = self._paper_probe.get()
-            if ok and checked is not None:
-                paper = checked
-        return paper
+    def __init__(self, automat: AutomatHealth) -> None:
+        self.automat = automat
+        self.core = automat.core
+        self.ledger = automat.ledger
+        self.watch = automat.watch
 
     # -- the metrics ---------------------------------------------------------------------------
     def collect(self) -> Iterator[Metric]:
@@ -153,9 +57,10 @@ class AutomatCollector(Collector):
         )
 
     def _service(self) -> Iterator[Metric]:
-        status = self.service()
+        status = self.automat.service()
         yield GaugeMetricFamily(
-            "kiosk_ready", "1 once the core is built and recovery is done", value=int(self.ready)
+            "kiosk_ready", "1 once the core is built and recovery is done",
+            value=int(self.automat.ready),
         )
         yield GaugeMetricFamily(
             "kiosk_in_service", "1 when the automat can take a payment (FBS answers, a card "
@@ -230,11 +135,11 @@ class AutomatCollector(Collector):
             "kiosk_device_health", "1 for each device's health now (ok, degraded, down)",
             labels=["device", "health"],
         )
-        for name, now in self.core.devices.health().items():
+        for name, now in self.automat.devices().items():
             for state in Health:
                 health.add_metric([name, state.value], int(now is state))
         yield health
-        paper = self.paper()
+        paper = self.automat.paper()
         if self.core.devices.printer is not None:
             family = GaugeMetricFamily(
                 "kiosk_printer_paper", "1 for the paper state the printer last reported "

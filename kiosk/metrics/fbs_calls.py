@@ -42,7 +42,7 @@ class FbsCalls:
         )
         self._now = now
         self._lock = threading.Lock()
-        self._last: tuple[bool, float] | None = None  # answered?, when (monotonic)
+        self._last: tuple[bool, float, float] | None = None  # answered?, when (monotonic), s
 
     def register(self, registry: CollectorRegistry) -> None:
         registry.register(self.seconds)
@@ -53,7 +53,7 @@ class FbsCalls:
         if error is not None:
             self.errors.labels(operation, error).inc()
         with self._lock:
-            self._last = (answered, self._now())
+            self._last = (answered, self._now(), seconds)
 
     def answered(self, within_s: float) -> bool | None:
         """Whether FBS answered its last call, if that was at most ``within_s`` ago; else None."""
@@ -62,6 +62,12 @@ class FbsCalls:
         if last is None or self._now() - last[1] > within_s:
             return None
         return last[0]
+
+    def last_round_trip_s(self) -> float | None:
+        """How long the last FBS call took (any operation, answered or not); None before one."""
+        with self._lock:
+            last = self._last
+        return None if last is None else last[2]
 
 
 class ObservedFbs:

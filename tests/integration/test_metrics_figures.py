@@ -20,6 +20,7 @@ from kiosk.clock import FakeClock
 from kiosk.ledger.models import CitizenSession, ExportBatch, OutboxItem, Tender
 from kiosk.metrics.collector import AutomatCollector
 from kiosk.metrics.fbs_calls import FbsCalls
+from kiosk.metrics.health import AutomatHealth
 from kiosk.metrics.ledger_figures import LedgerReader, read_figures
 from kiosk.metrics.sessions import SessionWatch
 from kiosk.payment.states import State
@@ -167,7 +168,8 @@ def collector_over(engine: Engine, **kw: Any) -> tuple[AutomatCollector, Any]:
     core = fake_core(engine, **kw)
     calls = FbsCalls()
     core.fbs = FakeFbs(calls)
-    return AutomatCollector(core, LedgerReader(engine, "a1"), calls, SessionWatch()), core
+    health = AutomatHealth(core, LedgerReader(engine, "a1"), calls, SessionWatch())
+    return AutomatCollector(health), core
 
 
 def test_the_exposition_names_the_figures(engine: Engine) -> None:
@@ -190,40 +192,40 @@ def test_the_exposition_names_the_figures(engine: Engine) -> None:
     assert m[("kiosk_worker_failures_total", (("worker", "fbs-outbox"),))] == 2
     assert m[("kiosk_ledger_read_ok", ())] == 1
     assert m[("kiosk_in_service", ())] == 1 and m[("kiosk_fbs_up", ())] == 1
-    collector.close()
+    collector.automat.close()
 
 
 def test_paper_out_is_asked_again_so_a_refill_clears_it(engine: Engine) -> None:
     collector, core = collector_over(engine, paper=PaperStatus.OUT)
     printer = core.devices.printer
-    assert collector.paper() is PaperStatus.OK  # asked the printer: refilled
+    assert collector.automat.paper() is PaperStatus.OK  # asked the printer: refilled
     assert printer.asked == 1
-    collector.paper()
+    collector.automat.paper()
     assert printer.asked == 1  # at most once a minute
-    collector.close()
+    collector.automat.close()
 
 
 def test_health_says_why_the_automat_cannot_take_a_payment(engine: Engine) -> None:
     collector, core = collector_over(engine)
-    assert collector.health() == (True, "")
+    assert collector.automat.healthz() == (True, "")
     core.devices.terminal.health = Health.DOWN
-    assert collector.health() == (True, "")  # cash still works
+    assert collector.automat.healthz() == (True, "")  # cash still works
     core.devices.acceptors[0].health = Health.DOWN
-    ok, reason = collector.health()
+    ok, reason = collector.automat.healthz()
     assert not ok and reason == "no payment device works (card terminal and cash acceptors down)"
     core.devices.terminal.health = Health.DEGRADED  # degraded still takes cards
-    assert collector.health() == (True, "")
-    collector.watch.on_view(SimpleNamespace(state=State.LEDGER_FAULT))
-    assert collector.health() == (False, "the ledger cannot take a write")
-    assert collector.watch.episodes == 1
+    assert collector.automat.healthz() == (True, "")
+    collector.automat.watch.on_view(SimpleNamespace(state=State.LEDGER_FAULT))
+    assert collector.automat.healthz() == (False, "the ledger cannot take a write")
+    assert collector.automat.watch.episodes == 1
     core.outbox_worker = None
-    assert collector.health()[1].startswith("starting")
-    collector.close()
+    assert collector.automat.healthz()[1].startswith("starting")
+    collector.automat.close()
 
 
 def test_fbs_down_puts_the_automat_out_of_service(engine: Engine) -> None:
     collector, core = collector_over(engine)
     core.fbs.ok = False
-    ok, reason = collector.health()
+    ok, reason = collector.automat.healthz()
     assert not ok and reason == "FBS does not answer"
-    collector.close()
+    collector.automat.close()

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from kiosk.metrics.collector import AutomatCollector
 from kiosk.metrics.fbs_calls import FbsCalls
+from kiosk.metrics.health import AutomatHealth
 from kiosk.metrics.ledger_figures import LedgerReader
 from kiosk.metrics.sessions import SessionWatch
 from tests.conftest import REPO
@@ -42,7 +43,8 @@ def exposition(engine: Engine) -> dict[str, dict[str, set[str]]]:
     core.fbs = FakeFbs(calls)
     calls.observe("register_payment", 0.1, "unavailable", False)
     registry = CollectorRegistry(auto_describe=False)
-    collector = AutomatCollector(core, LedgerReader(engine, "a1"), calls, SessionWatch())
+    collector = AutomatCollector(AutomatHealth(core, LedgerReader(engine, "a1"), calls,
+                                               SessionWatch()))
     registry.register(collector)
     calls.register(registry)
     names: dict[str, dict[str, set[str]]] = {}
@@ -51,7 +53,7 @@ def exposition(engine: Engine) -> dict[str, dict[str, set[str]]]:
             labels = names.setdefault(sample.name, {})
             for key, value in sample.labels.items():
                 labels.setdefault(key, set()).add(value)
-    collector.close()
+    collector.automat.close()
     return names
 
 

@@ -1,0 +1,139 @@
+"""The fleet console's one reader of heartbeats: every automat that ever wrote one, and every
+automat the ledger knows from its sessions that never did, each with the age of its last
+heartbeat and a :class:`FleetState`. Plain dataclasses: no web library, no Qt.
+
+On SQLite the read is one short transaction like any other (the console runs on a fleet's
+PostgreSQL, where it is a plain read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select, text
+
+from kiosk.heartbeat.states import FleetState
+from kiosk.ledger.models import AutomatHeartbeat
+
+#: an automat is stale after this many of its own intervals without a heartbeat
+STALE_INTERVALS = 3
+
+#: every automat id in ``citizen_sessions``, one index probe per automat (a loose index scan
+#: on ``ix_citizen_sessions_automat_id``): ``SELECT DISTINCT`` reads every session's entry,
+#: ~220 ms for a fleet's year of 500,000 on PostgreSQL, this ~5 ms
+SESSION_AUTOMATS = text("""
+WITH RECURSIVE ids(automat_id) AS (
+    SELECT min(automat_id) FROM citizen_sessions
+    UNION ALL
+    SELECT (SELECT min(s.automat_id) FROM citizen_sessions s WHERE s.automat_id > ids.automat_id)
+    FROM ids WHERE ids.automat_id IS NOT NULL
+)
+SELECT automat_id FROM ids WHERE automat_id IS NOT NULL
+""")
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    name: str
+    health: str  # ok, degraded, down (drivers.base.Health)
+    paper: str | None = None  # the printer's: ok, near_end, out, no_answer; None: not checked
+
+
+@dataclass(frozen=True, slots=True)
+class AutomatStatus:
+    automat_id: str
+    state: FleetState
+    #: seconds since its last heartbeat (None: never seen)
+    age_s: float | None
+    written_at: datetime | None = None
+    started_at: datetime | None = None
+    version: str = ""
+    interval_s: int | None = None
+    in_service: bool = False
+    #: why it could not take a payment, in one line (``kiosk.service``; "" when it could)
+    reason: str = ""
+    payment_methods: tuple[str, ...] = ()
+    devices: tuple[DeviceStatus, ...] = ()
+    fbs_ok: bool = False
+    fbs_round_trip_ms: int | None = None
+    fbs_outbox_pending: int = 0
+    fbs_oldest_pending: datetime | None = None
+    fbs_follow_up: int = 0
+    debtor_pending: int = 0
+    debtor_oldest_pending: datetime | None = None
+    last_export: datetime | None = None
+    ledger_fault_episodes: int = 0
+
+    @property
+    def danish(self) -> str:
+        """The state in Danish (the console translates ``state`` itself for English)."""
+        return self.state.danish
+
+
+def state_of(*, stopped: bool, in_service: bool, age_s: float, stale_after_s: float) -> FleetState:
+    """The state of an automat whose last heartbeat is ``age_s`` old. A clean stop is said once
+    and stays true however old it gets; silence longer than ``stale_after_s`` outweighs what the
+    last heartbeat said."""
+    if stopped:
+        return FleetState.STOPPED
+    if age_s > stale_after_s:
+        return FleetState.STALE
+    return FleetState.OK if in_service else FleetState.OUT_OF_SERVICE
+
+
+def _devices(value: Any) -> tuple[DeviceStatus, ...]:
+    devices = value if isinstance(value, dict) else {}
+    return tuple(
+        DeviceStatus(str(name), str(d.get("health", "")), d.get("paper"))
+        for name, d in sorted(devices.items())
+        if isinstance(d, dict)
+    )
+
+
+def _status(row: Any, now: datetime, stale_after: timedelta | None) -> AutomatStatus:
+    age_s = max(0.0, (now - row.written_at).total_seconds())  # a clock ahead of ours: just now
+    limit = stale_after if stale_after is not None else timedelta(
+        seconds=STALE_INTERVALS * row.interval_s
+    )
+    return AutomatStatus(
+        automat_id=row.automat_id,
+        state=state_of(stopped=row.stopped, in_service=row.in_service, age_s=age_s,
+                       stale_after_s=limit.total_seconds()),
+        age_s=age_s,
+        written_at=row.written_at,
+        started_at=row.started_at,
+        version=row.version,
+        interval_s=row.interval_s,
+        in_service=row.in_service,
+        reason=row.reason,
+        payment_methods=tuple(row.payment_methods or ()),
+        devices=_devices(row.devices),
+        fbs_ok=row.fbs_ok,
+        fbs_round_trip_ms=row.fbs_round_trip_ms,
+        fbs_outbox_pending=row.fbs_outbox_pending,
+        fbs_oldest_pending=row.fbs_oldest_pending,
+        fbs_follow_up=row.fbs_follow_up,
+        debtor_pending=row.debtor_pending,
+        debtor_oldest_pending=row.debtor_oldest_pending,
+        last_export=row.last_export,
+        ledger_fault_episodes=row.ledger_fault_episodes,
+    )
+
+
+def fleet_status(
+    engine: Engine, now: datetime, stale_after: timedelta | None = None
+) -> list[AutomatStatus]:
+    """Every automat on this ledger by id: those with a heartbeat, aged against ``now``, and
+    those known only from their sessions, ``never_seen``. ``stale_after`` None: each automat's
+    own ``STALE_INTERVALS`` × ``interval_s``."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    with engine.connect() as conn:
+        rows = conn.execute(select(AutomatHeartbeat.__table__)).all()
+        known = set(conn.execute(SESSION_AUTOMATS).scalars())
+    found = {row.automat_id: _status(row, now, stale_after) for row in rows}
+    for automat_id in known - found.keys():
+        found[automat_id] = AutomatStatus(automat_id, FleetState.NEVER_SEEN, None)
+    return [found[key] for key in sorted(found)]
