@@ -13,10 +13,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from kiosk.clock import LOCAL_TIME
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: the longest period a report is made for (a leap year): longer is refused, not computed
+MAX_DAYS = 366
 
 
 class PeriodError(ValueError):
-    """A period given on the command line that is not one: the message is one line."""
+    """A period given on the command line that is not one: the message is one line. ``reason``
+    says which rule it broke (``not_a_date``, ``backwards``, ``too_long``, ``day_and_range``,
+    ``to_without_from``) and ``option`` which argument, so another front end (the console) can
+    say it in its own words."""
+
+    def __init__(self, message: str, reason: str = "", option: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.option = option
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +38,17 @@ class Period:
         if self.first > self.last:
             raise PeriodError(
                 f"the period starts after it ends ({self.first.isoformat()} is after"
-                f" {self.last.isoformat()})"
+                f" {self.last.isoformat()})",
+                "backwards",
             )
 
     @classmethod
     def day(cls, day: date) -> Period:
         return cls(day, day)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
 
     @property
     def one_day(self) -> bool:
@@ -64,19 +79,25 @@ def parse_day(text: str, option: str) -> date:
             return date.fromisoformat(text)
     except ValueError:
         pass
-    raise PeriodError(f"{option} must be a date as YYYY-MM-DD, got {text!r}")
+    raise PeriodError(f"{option} must be a date as YYYY-MM-DD, got {text!r}", "not_a_date", option)
 
 
 def period_from_args(day: str | None, first: str | None, last: str | None, today: date) -> Period:
-    """``--day D``, or ``--from D [--to D]`` (``--to`` defaults to today), or today."""
+    """``--day D``, or ``--from D [--to D]`` (``--to`` defaults to today), or today; at most
+    :data:`MAX_DAYS` days."""
     if day is not None and (first is not None or last is not None):
-        raise PeriodError("give either --day or --from/--to, not both")
+        raise PeriodError("give either --day or --from/--to, not both", "day_and_range")
     if day is not None:
         return Period.day(parse_day(day, "--day"))
     if last is not None and first is None:
-        raise PeriodError("--to needs --from (the first day of the period)")
+        raise PeriodError("--to needs --from (the first day of the period)", "to_without_from")
     if first is None:
         return Period.day(today)
     start = parse_day(first, "--from")
     end = parse_day(last, "--to") if last is not None else today
-    return Period(start, end)
+    period = Period(start, end)
+    if period.days > MAX_DAYS:
+        raise PeriodError(
+            f"the period is {period.days} days; a report covers at most {MAX_DAYS}", "too_long"
+        )
+    return period
