@@ -12,7 +12,7 @@ from console.access import PERMISSIONS, PUBLIC
 from kiosk.staff.roles import Role, StaffUser
 from tests.console.rig import ACCOUNTS, ConsoleRig, console_rig
 
-SAMPLE_ARGS = {"int": 1, "default": "x"}
+SAMPLE_ARGS = {"int": 1, "integer": 1, "default": "x"}  # werkzeug: IntegerConverter
 
 
 def url_of(rule: Rule) -> str:
@@ -30,7 +30,7 @@ def url_of(rule: Rule) -> str:
 def guarded_rules(rig: ConsoleRig) -> list[Rule]:
     rules = [r for r in rig.app.url_map.iter_rules() if r.endpoint not in PUBLIC]
     assert rules, "the console has no pages"
-    return rules
+    return sorted(rules, key=lambda r: r.endpoint == "auth.logout")  # logging out last
 
 
 def methods(rule: Rule) -> list[str]:
