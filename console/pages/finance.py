@@ -83,7 +83,7 @@ def _asked(automats: tuple[str, ...]) -> Asked:
     today = local(fleet().clock.now()).date()
     try:
         period = period_from_args(form["day"] or None, form["from"] or None, form["to"] or None,
-                                  today)
+                                  today, longest=MAX_DAYS)
     except PeriodError as exc:
         raise Refused(_period_refusal(exc)) from None
     return Asked(form["automat"], period, form)

@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from kiosk.clock import LOCAL_TIME
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-#: the longest period a report is made for (a leap year): longer is refused, not computed
+#: the longest period the fleet console computes on one page request (a leap year); ``kiosk
+#: report`` has no limit (an operator may want everything since the automat was installed)
 MAX_DAYS = 366
 
 
@@ -82,9 +83,16 @@ def parse_day(text: str, option: str) -> date:
     raise PeriodError(f"{option} must be a date as YYYY-MM-DD, got {text!r}", "not_a_date", option)
 
 
-def period_from_args(day: str | None, first: str | None, last: str | None, today: date) -> Period:
+def period_from_args(
+    day: str | None,
+    first: str | None,
+    last: str | None,
+    today: date,
+    *,
+    longest: int | None = None,
+) -> Period:
     """``--day D``, or ``--from D [--to D]`` (``--to`` defaults to today), or today; at most
-    :data:`MAX_DAYS` days."""
+    ``longest`` days when given."""
     if day is not None and (first is not None or last is not None):
         raise PeriodError("give either --day or --from/--to, not both", "day_and_range")
     if day is not None:
@@ -96,8 +104,8 @@ def period_from_args(day: str | None, first: str | None, last: str | None, today
     start = parse_day(first, "--from")
     end = parse_day(last, "--to") if last is not None else today
     period = Period(start, end)
-    if period.days > MAX_DAYS:
+    if longest is not None and period.days > longest:
         raise PeriodError(
-            f"the period is {period.days} days; a report covers at most {MAX_DAYS}", "too_long"
+            f"the period is {period.days} days; at most {longest} here", "too_long"
         )
     return period
