@@ -105,7 +105,5 @@ def period_from_args(
     end = parse_day(last, "--to") if last is not None else today
     period = Period(start, end)
     if longest is not None and period.days > longest:
-        raise PeriodError(
-            f"the period is {period.days} days; at most {longest} here", "too_long"
-        )
+        raise PeriodError(f"the period is {period.days} days; at most {longest} here", "too_long")
     return period
