@@ -85,6 +85,32 @@ _BATCH_COLUMNS = (
 )
 
 
+def read_batch(engine: Engine, automat_id: str, batch_id: int) -> BatchSummary:
+    """One of ``automat_id``'s batches; :class:`ExportError` when it has none by that id."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(*_BATCH_COLUMNS).where(
+                ExportBatch.id == batch_id, ExportBatch.automat_id == automat_id
+            )
+        ).one_or_none()
+    if row is None:
+        raise ExportError(f"no export batch {batch_id} for automat {automat_id}")
+    return BatchSummary(*row)
+
+
+def read_batches(engine: Engine, automat_id: str, limit: int = 50) -> list[BatchSummary]:
+    """``automat_id``'s last batches, newest first: reading needs no profile or delivery (the
+    fleet console lists them without a ``[debtor]`` section of its own)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(*_BATCH_COLUMNS)
+            .where(ExportBatch.automat_id == automat_id)
+            .order_by(ExportBatch.sequence.desc())
+            .limit(limit)
+        ).all()
+    return [BatchSummary(*row) for row in rows]
+
+
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -161,25 +187,10 @@ class Exporter:
             return batch
 
     def batch(self, batch_id: int) -> BatchSummary:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(*_BATCH_COLUMNS).where(
-                    ExportBatch.id == batch_id, ExportBatch.automat_id == self.automat_id
-                )
-            ).one_or_none()
-        if row is None:
-            raise ExportError(f"no export batch {batch_id} for automat {self.automat_id}")
-        return BatchSummary(*row)
+        return read_batch(self.engine, self.automat_id, batch_id)
 
     def batches(self, limit: int = 50) -> list[BatchSummary]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(*_BATCH_COLUMNS)
-                .where(ExportBatch.automat_id == self.automat_id)
-                .order_by(ExportBatch.sequence.desc())
-                .limit(limit)
-            ).all()
-        return [BatchSummary(*row) for row in rows]
+        return read_batches(self.engine, self.automat_id, limit)
 
     def items(self, batch_id: int) -> list[ExportItem]:
         with self.engine.connect() as conn:

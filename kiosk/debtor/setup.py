@@ -38,14 +38,21 @@ def delivery_from_config(config: KioskConfig) -> Delivery:
 
 
 def exporter_from_config(
-    config: KioskConfig, engine: Engine, clock: Clock | None = None, on_step: Step | None = None
+    config: KioskConfig,
+    engine: Engine,
+    clock: Clock | None = None,
+    on_step: Step | None = None,
+    *,
+    automat_id: str | None = None,
 ) -> Exporter:
+    """The exporter of this automat (``[automat] id``), or of ``automat_id``: the fleet console
+    sends another automat's batch again with its own ``[debtor]`` profile and delivery."""
     section = config.debtor
     if section is None:
         raise DebtorNotConfigured("the configuration has no [debtor] section")
     return Exporter(
         engine,
-        config.automat.id,
+        automat_id or config.automat.id,
         load_profile(section.profile),
         config.debtor_spool_dir,
         delivery_from_config(config),

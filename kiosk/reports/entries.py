@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from kiosk.clock import LOCAL_TIME
 from kiosk.cpr import scrub
 from kiosk.money import Money
 from kiosk.reports.figures import Count, FleetReport, ZReport
@@ -45,6 +46,19 @@ class Entry:
     count: int | None = None
     amount: Money | None = None
     age_days: int | None = None
+
+
+def cell_text(entry: Entry, field: str) -> str:
+    """A field as the PDF and the console's page print it: amounts in Danish form without
+    "kr." (the column says it), times in Danish time."""
+    value = getattr(entry, field)
+    if value is None:
+        return ""
+    if field == "amount":
+        return str(value.format_da(suffix=""))
+    if field == "at":
+        return f"{value.astimezone(LOCAL_TIME):%d.%m.%Y %H.%M}"
+    return str(value)
 
 
 def finance_entries(report: ZReport | FleetReport) -> list[Entry]:

@@ -13,9 +13,10 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from kiosk.reports.csv_file import render_csv
-from kiosk.reports.entries import finance_entries
+from kiosk.reports.entries import Entry, finance_entries
 from kiosk.reports.figures import FleetReport, ZReport
 from kiosk.reports.pdf_file import FontNotFound, render_pdf
 
@@ -46,16 +47,32 @@ def write_report_files(
     entries = finance_entries(report)
     outputs: list[tuple[Path, bytes]] = []
     if csv_path is not None:
-        outputs.append((csv_path, render_csv(entries)))
+        outputs.append((csv_path, report_bytes(report, "csv", entries=entries)))
     if pdf_path is not None:
-        made_at = _made_at(report)
-        try:
-            data = render_pdf(entries, title=report_title(report, library_name), made_at=made_at)
-        except FontNotFound as exc:
-            raise ReportFileError(str(exc)) from None
+        data = report_bytes(report, "pdf", library_name=library_name, entries=entries)
         outputs.append((pdf_path, data))
     _write_all(outputs)
     return [path for path, _ in outputs]
+
+
+def report_bytes(
+    report: ZReport | FleetReport,
+    kind: Literal["csv", "pdf"],
+    *,
+    library_name: str = "",
+    entries: list[Entry] | None = None,
+) -> bytes:
+    """The report's CSV or PDF in memory (the files above, the console's downloads); a missing
+    font is a :class:`ReportFileError`."""
+    entries = finance_entries(report) if entries is None else entries
+    if kind == "csv":
+        return render_csv(entries)
+    try:
+        return render_pdf(
+            entries, title=report_title(report, library_name), made_at=_made_at(report)
+        )
+    except FontNotFound as exc:
+        raise ReportFileError(str(exc)) from None
 
 
 def _made_at(report: ZReport | FleetReport) -> datetime:

@@ -16,8 +16,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from kiosk.clock import LOCAL_TIME
-from kiosk.reports.entries import Entry
+from kiosk.reports.entries import Entry, cell_text
 from kiosk.reports.figures import FLEET
 from kiosk.reports.words import SECTIONS
 
@@ -60,17 +59,6 @@ def find_fonts(dirs: Sequence[Path] | None = None) -> dict[str, Path]:
         "the PDF needs the font DejaVu Sans (Debian: apt install fonts-dejavu-core);"
         f" not found in {', '.join(str(d) for d in dirs)}"
     )
-
-
-def cell_text(entry: Entry, field: str) -> str:
-    value = getattr(entry, field)
-    if value is None:
-        return ""
-    if field == "amount":
-        return value.format_da(suffix="")
-    if field == "at":
-        return f"{value.astimezone(LOCAL_TIME):%d.%m.%Y %H.%M}"
-    return str(value)
 
 
 class _Document(FPDF):

@@ -17,7 +17,7 @@ from kiosk.reports.csv_file import kr_decimal, render_csv
 from kiosk.reports.entries import finance_entries
 from kiosk.reports.figures import DebtorLine
 from kiosk.reports.pdf_file import render_pdf
-from kiosk.reports.period import period_from_args
+from kiosk.reports.period import MAX_DAYS, period_from_args
 
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 28)
@@ -79,6 +79,34 @@ def test_the_period_from_the_command_line(
     day: str | None, first: str | None, last: str | None, period: Period
 ) -> None:
     assert period_from_args(day, first, last, TODAY) == period
+
+
+@pytest.mark.parametrize(
+    ("day", "first", "last", "reason", "option"),
+    [
+        ("24/11/2026", None, None, "not_a_date", "--day"),
+        (None, "2026-02-30", None, "not_a_date", "--from"),
+        (None, "2026-11-01", "<script>", "not_a_date", "--to"),
+        (None, "2026-11-02", "2026-11-01", "backwards", ""),
+        (None, "2025-11-27", "2026-11-28", "too_long", ""),
+        ("2026-11-24", "2026-11-01", None, "day_and_range", ""),
+        (None, None, "2026-11-01", "to_without_from", ""),
+    ],
+)
+def test_a_period_that_is_not_one_says_which_rule_it_broke(
+    day: str | None, first: str | None, last: str | None, reason: str, option: str
+) -> None:
+    """One line for the command line; the rule and the argument for a front end's own words."""
+    with pytest.raises(PeriodError) as refused:
+        period_from_args(day, first, last, TODAY, longest=MAX_DAYS)
+    assert (refused.value.reason, refused.value.option) == (reason, option)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_year_is_the_longest_period_where_a_limit_is_asked() -> None:
+    leap = period_from_args(None, "2028-01-01", "2028-12-31", TODAY, longest=MAX_DAYS)
+    assert leap.days == 366
+    assert period_from_args(None, "2020-01-01", None, TODAY).days > MAX_DAYS  # kiosk report
 
 
 def test_a_period_is_whole_danish_days() -> None:
