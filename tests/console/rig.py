@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 
 from console.app import create_app
 from console.context import Fleet
-from kiosk.clock import FakeClock
+from kiosk.clock import Clock, FakeClock
 from kiosk.config import load_config
 from kiosk.staff.rules import Actor
 from tests.conftest import BON_KEY, MINIMAL_CONFIG
@@ -40,6 +40,7 @@ proxy_hops = 0
 
 
 def console_config(tmp_path: Path, extra: str = "", *, secure: bool = False) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "fbs-password").write_text("s3cret-fbs\n")
     (tmp_path / "bon-key").write_text(BON_KEY + "\n")
     path = tmp_path / "console.toml"
@@ -53,7 +54,7 @@ def console_config(tmp_path: Path, extra: str = "", *, secure: bool = False) -> 
 class ConsoleRig:
     app: Flask
     engine: Engine
-    clock: FakeClock
+    clock: Any  # FakeClock unless a test gives the system's
     fleet: Fleet = field(init=False)
 
     def __post_init__(self) -> None:
@@ -68,10 +69,11 @@ class ConsoleRig:
 
 
 def console_rig(
-    engine: Engine, tmp_path: Path, extra: str = "", *, secure: bool = False
+    engine: Engine, tmp_path: Path, extra: str = "", *, secure: bool = False,
+    clock: Clock | None = None,
 ) -> ConsoleRig:
     config = load_config(console_config(tmp_path, extra, secure=secure))
-    clock = FakeClock()
+    clock = clock or FakeClock()
     app = create_app(config, engine, clock)
     app.config["TESTING"] = False  # errors as the server shows them, never re-raised
     fleet: Fleet = app.extensions["kiosk_fleet"]
