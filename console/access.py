@@ -39,7 +39,7 @@ def page(
             if user is None:
                 return redirect(url_for("auth.login", next=request.path))
             if permission is not None and not user.may(permission):
-                audit(user, None, "console_not_permitted", permission=permission.value,
+                audit(user, None, "console_not_permitted", needs=permission.value,
                       path=request.path)
                 abort(403)
             return view(*args, **kwargs)

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from console.pages import home
+from console.pages import desk, home
 
-MODULES: list[ModuleType] = [home]
+MODULES: list[ModuleType] = [home, desk]

@@ -30,7 +30,7 @@ def url_of(rule: Rule) -> str:
 def guarded_rules(rig: ConsoleRig) -> list[Rule]:
     rules = [r for r in rig.app.url_map.iter_rules() if r.endpoint not in PUBLIC]
     assert rules, "the console has no pages"
-    return rules
+    return sorted(rules, key=lambda r: r.endpoint == "auth.logout")  # logging out last
 
 
 def methods(rule: Rule) -> list[str]:
