@@ -68,10 +68,11 @@ class ConsoleRig:
 
 
 def console_rig(
-    engine: Engine, tmp_path: Path, extra: str = "", *, secure: bool = False
+    engine: Engine, tmp_path: Path, extra: str = "", *, secure: bool = False,
+    clock: FakeClock | None = None,
 ) -> ConsoleRig:
     config = load_config(console_config(tmp_path, extra, secure=secure))
-    clock = FakeClock()
+    clock = clock or FakeClock()
     app = create_app(config, engine, clock)
     app.config["TESTING"] = False  # errors as the server shows them, never re-raised
     fleet: Fleet = app.extensions["kiosk_fleet"]
