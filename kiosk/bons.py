@@ -367,7 +367,17 @@ class BonBook:
     def verify(self, payload: str) -> BonTicket:
         """What a bon is worth now, without redeeming it; :class:`BonError` if it cannot pay."""
         with self.engine.connect() as conn:
-            row = self._find(conn, payload)
+            return self._usable(self._find(conn, payload))
+
+    def outstanding_ticket(self, bon_id: str) -> BonTicket:
+        """A bon that can still pay, by its id (its slip shown again); else :class:`BonError`."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(_BONS).where(_BONS.c.id == bon_id)).first()
+        if row is None:
+            raise BonError(BonReason.UNKNOWN, "no such bon in the ledger")
+        return self._usable(row)
+
+    def _usable(self, row: Any) -> BonTicket:
         refusal = self._refusal(row)
         if refusal is not None:
             raise refusal

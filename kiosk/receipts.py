@@ -207,7 +207,7 @@ def render_bon(data: BonData) -> Document:
         Text("BON", Align.CENTER, bold=True, large=True),
         Text(str(data.amount), Align.CENTER, bold=True, large=True),
         Rule(),
-        Text(f"Kode: {data.short_code}", Align.CENTER, bold=True),
+        Text(f"Kode: {data.short_code}", Align.CENTER, bold=True, large=True),
         QrCode(data.qr_payload),
         Columns("Udstedt", danish_datetime(data.issued_at)),
         Columns("Gyldig til og med", danish_date(expires)),

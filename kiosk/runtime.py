@@ -21,25 +21,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from drivers.base.printer import Document
 from kiosk.domain import Claim, PayableIn
-from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Tender
 from kiosk.money import Money
 from kiosk.payment.outbox import Delivery, FbsOutbox
-from kiosk.payment.plan import PaymentPlan
 from kiosk.payment.session import PaymentSession
 from kiosk.payment.states import State
 from kiosk.payment.tally import method_label
 from kiosk.payment.view import SessionView
+from kiosk.receipt_copy import ledger_facts, receipt_copy
 from kiosk.receipts import (
     FaultSlipData,
     Issued,
     PaidClaim,
     ReceiptData,
     ReceiptDesk,
-    ReceiptError,
     render_bon,
     render_fault_slip,
     render_receipt,
@@ -48,15 +46,6 @@ from kiosk.workers import PeriodicWorker
 
 log = logging.getLogger(__name__)
 
-#: an FBS registration's outbox state as a copy of the receipt words it: one refused, parked on
-#: the follow-up list or closed there by hand is the library's to register, not "pending"
-_FBS_STATE = {
-    "done": "registered",
-    "refused": "follow_up",
-    "parked": "follow_up",
-    "closed": "follow_up",
-    "pending": "pending",
-}
 #: how many credit bons a receipt service remembers as printed
 REMEMBERED_BONS = 50
 
@@ -237,7 +226,7 @@ class ReceiptService:
                     fees.update(delivery.fees)
             except Exception as exc:  # the outbox worker retries; the receipt says "pending"
                 log.warning("FBS registration of %s not delivered now: %s", session_id, exc)
-        kinds, card_text, rounding = self._ledger_facts(session_id)
+        kinds, card_text, rounding = ledger_facts(self.engine, session_id)
         data = ReceiptData(
             library_name=self.library_name,
             automat_id=self.automat_id,
@@ -263,55 +252,5 @@ class ReceiptService:
         return self._keep(self.desk.issue(render_receipt(data)))
 
     def copy_of(self, session_id: str) -> ReceiptData:
-        with self.engine.connect() as conn:
-            session = conn.execute(
-                select(CitizenSession.automat_id, CitizenSession.plan).where(
-                    CitizenSession.id == session_id
-                )
-            ).first()
-            paid_at = conn.scalar(
-                select(func.min(Allocation.created_at)).where(Allocation.session_id == session_id)
-            )
-            fbs = conn.scalar(
-                select(OutboxItem.state).where(
-                    OutboxItem.session_id == session_id, OutboxItem.kind == "fbs_registration"
-                )
-            )
-            credit = conn.scalar(
-                select(Bon.short_code)
-                .where(Bon.origin_session_id == session_id)
-                .order_by(Bon.issued_at)
-                .limit(1)
-            )
-        if session is None or not session.plan or paid_at is None:
-            raise ReceiptError("the session paid nothing: there is no receipt to print again")
-        plan = PaymentPlan.from_json(session.plan)
-        fbs_state = _FBS_STATE.get(fbs or "", "pending")
-        kinds, card_text, rounding = self._ledger_facts(session_id)
-        return ReceiptData(
-            library_name=self.library_name,
-            automat_id=session.automat_id,
-            paid_at=paid_at,
-            claims=[PaidClaim.from_claim(c.as_claim(), fbs_state) for c in plan.claims],
-            method=method_label(kinds),
-            transaction_ref=plan.transaction_ref,
-            terminal_receipt_text=card_text,
-            credit_bon_ref=f"{credit[:5]}-{credit[5:]}" if credit else "",
-            cash_rounding=rounding,
-            copy=True,
-        )
-
-    def _ledger_facts(self, session_id: str) -> tuple[set[str], str, Money]:
-        with self.engine.connect() as conn:
-            tenders = conn.execute(
-                select(Tender.kind, Tender.receipt_text).where(
-                    Tender.session_id == session_id, Tender.state == "received"
-                )
-            ).all()
-            rounding = conn.scalar(
-                select(Allocation.amount_ore).where(
-                    Allocation.session_id == session_id, Allocation.kind == "cash_rounding"
-                )
-            )
-        card_text = "\n".join(t for k, t in tenders if k == "card" and t)
-        return {k for k, _ in tenders}, card_text, Money(int(rounding or 0))
+        """The copy's content (:func:`kiosk.receipt_copy.receipt_copy`), not printed."""
+        return receipt_copy(self.engine, session_id, self.library_name)

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from console.pages import accounts, auditlog, emptyings, finance, fleet, followup, home
+from console.pages import accounts, auditlog, desk, emptyings, finance, fleet, followup, home
 
-MODULES: list[ModuleType] = [home, fleet, finance, followup, emptyings, accounts, auditlog]
+MODULES: list[ModuleType] = [home, desk, fleet, finance, followup, emptyings, accounts, auditlog]

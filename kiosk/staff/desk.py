@@ -12,22 +12,32 @@ Calls block on the database and the printer: run them on a worker, never the GUI
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, func, select
 
+from drivers.base.printer import Document
 from kiosk.bons import BonBook, BonTicket, normalise_short_code
 from kiosk.cashbox import BOX_WORDS, CashBoxes, Emptying
 from kiosk.clock import Clock, local
+from kiosk.cpr import scrub
 from kiosk.followup import FollowUpItem, FollowUps
-from kiosk.ledger.models import Allocation, Bon, CitizenSession, Tender
+from kiosk.ledger.models import Allocation, AuditEntry, Bon, CitizenSession, Tender
 from kiosk.ledger.repository import Ledger
 from kiosk.money import Money
 from kiosk.payment.tally import method_label
-from kiosk.receipts import Issued, danish_date, render_emptying_slip, render_report
+from kiosk.receipt_copy import receipt_copy
+from kiosk.receipts import (
+    Issued,
+    danish_date,
+    render_bon,
+    render_emptying_slip,
+    render_receipt,
+    render_report,
+)
 from kiosk.reports import ZReport, report_lines, z_report
 from kiosk.staff.roles import Permission, StaffUser
 from kiosk.staff.rules import NotPermitted
@@ -151,6 +161,35 @@ class StaffDesk:
             raise ValueError("Skriv hvorfor bonen annulleres.")
         return self.bons.void(code, user.staff_no, why.strip(), role=role)
 
+    def bon_slip(self, user: StaffUser, bon_id: str) -> tuple[BonTicket, Document]:
+        """An outstanding bon's slip, to show or print elsewhere (the fleet console's page):
+        the printer's own layout (``render_bon``); :class:`kiosk.bons.BonError` if the bon can
+        no longer pay. Audited: the slip is as good as cash."""
+        role = self._allowed(user, Permission.ISSUE_BON)
+        ticket = self.bons.outstanding_ticket(bon_id)
+        self.ledger.audit(user.staff_no, role, "bon_slip_shown", bon_id=ticket.id)
+        return ticket, render_bon(ticket.print_data(self.library_name))
+
+    def issue_notes(self, user: StaffUser, tickets: Sequence[BonTicket]) -> dict[str, str]:
+        """Why each bon was issued, as staff typed it (kept in its ``bon_issued`` audit entry,
+        written with the bon), CPR-shaped numbers scrubbed; bon id → note."""
+        self._allowed(user, Permission.VOID_BON)
+        wanted = {t.id for t in tickets}
+        if not wanted:
+            return {}
+        since = min(t.issued_at for t in tickets)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(AuditEntry.details).where(
+                    AuditEntry.action == "bon_issued", AuditEntry.at >= since
+                )
+            ).scalars()
+            return {
+                d["bon_id"]: scrub(str(d["note"]))
+                for d in rows
+                if d.get("bon_id") in wanted and d.get("note")
+            }
+
     # -- sessions and receipts ------------------------------------------------------------------
     def find_session(self, user: StaffUser, text: str) -> FoundSession:
         """A session by the reference on its receipt (``K…``) or by the code of a bon that paid
@@ -161,6 +200,14 @@ class StaffDesk:
         self.ledger.audit(user.staff_no, role, "session_looked_up",
                           transaction_ref=found.transaction_ref, session_id=found.session_id)
         return found
+
+    def receipt_copy(self, user: StaffUser, session_id: str) -> Document:
+        """The copy :meth:`reprint_receipt` prints, not printed (to show or print elsewhere);
+        :class:`kiosk.receipts.ReceiptError` if the session paid nothing. Audited."""
+        role = self._allowed(user, Permission.REPRINT)
+        document = render_receipt(receipt_copy(self.engine, session_id, self.library_name))
+        self.ledger.audit(user.staff_no, role, "receipt_copy_shown", session_id=session_id)
+        return document
 
     def reprint_receipt(self, user: StaffUser, session_id: str) -> Issued:
         """Print a copy of the session's receipt (marked as a copy); audited."""
