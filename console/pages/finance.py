@@ -18,6 +18,7 @@ from console.audit import audit
 from console.context import fleet
 from console.i18n import N_, _, language
 from console.menu import MenuItem
+from console.periods import period_refusal
 from kiosk.clock import local
 from kiosk.cpr import scrub
 from kiosk.debtor.exporter import BatchSummary, ExportError, read_batch, read_batches
@@ -85,24 +86,8 @@ def _asked(automats: tuple[str, ...]) -> Asked:
         period = period_from_args(form["day"] or None, form["from"] or None, form["to"] or None,
                                   today, longest=MAX_DAYS)
     except PeriodError as exc:
-        raise Refused(_period_refusal(exc)) from None
+        raise Refused(period_refusal(exc)) from None
     return Asked(form["automat"], period, form)
-
-
-def _period_refusal(exc: PeriodError) -> str:
-    if exc.reason == "not_a_date":
-        fields = {"--day": _("One day"), "--from": _("From day"), "--to": _("To day")}
-        field = fields.get(exc.option, exc.option)
-        return _('"%(field)s" must be a date written as YYYY-MM-DD, e.g. 2026-11-24.', field=field)
-    if exc.reason == "backwards":
-        return _("The period starts after it ends.")
-    if exc.reason == "too_long":
-        return _("A report covers at most %(days)s days.", days=MAX_DAYS)
-    if exc.reason == "day_and_range":
-        return _("Give either one day or a period (from, to), not both.")
-    if exc.reason == "to_without_from":
-        return _("A period needs its first day (from).")
-    return _("The period is not one.")
 
 
 def _compute(asked: Asked) -> ZReport | FleetReport:

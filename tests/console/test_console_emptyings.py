@@ -68,8 +68,8 @@ def test_one_automat_and_a_period(emptied: ConsoleRig) -> None:
 
 
 @pytest.mark.parametrize(("query", "status", "words"), [
-    ("from=24-11-2026", 400, "En dato skrives som ÅÅÅÅ-MM-DD."),
-    ("from=2026-02-30", 400, "En dato skrives som ÅÅÅÅ-MM-DD."),
+    ("from=24-11-2026", 400, "skal være en dato skrevet som ÅÅÅÅ-MM-DD"),
+    ("from=2026-02-30", 400, "skal være en dato skrevet som ÅÅÅÅ-MM-DD"),
     ("from=2026-11-25&to=2026-11-24", 400, "Perioden begynder, efter den slutter."),
     ("automat=' OR 1=1 --", 404, "Der er ingen automat med det navn."),
 ])
