@@ -4,8 +4,9 @@ bare SQL behind it, in the same run.
 Report: ``kiosk.reports.compute.period_report`` (the code the automat, ``kiosk report`` and the
 console share) for one month and every automat at once, timed whole (queries, rows into figures).
 Its SQL is captured from the engine (``before_cursor_execute``) on a first run, then the same
-statements with the same parameters are run directly with psycopg and every row fetched: the
-bare-SQL baseline, interleaved with our runs so both see the same machine. Overview: the console's
+statements with the same parameters are run directly with psycopg (on a connection with the
+engine's settings: ``postgres_options``) and every row fetched: the bare-SQL baseline,
+interleaved with our runs so both see the same machine. Overview: the console's
 fleet overview (automats and their heartbeats), measured the same way once the console exists
 (:func:`measure_overview`).
 
@@ -35,7 +36,7 @@ from sqlalchemy import Engine, event, make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.fleet_data import bench_url, comment, drop, generate, signature
-from kiosk.ledger.db import make_engine
+from kiosk.ledger.db import make_engine, postgres_options
 from kiosk.reports.compute import fleet_automats, period_report
 from kiosk.reports.figures import FLEET
 from kiosk.reports.period import Period
@@ -102,8 +103,8 @@ def measure_report(engine: Engine, url: str, period: Period, runs: int,
     ours: list[float] = []
     bare: list[float] = []
     rows = 0
-    with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(
-            hide_password=False)) as conn:
+    bare_url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(bare_url, options=postgres_options()) as conn:  # as the engine's
         run_bare(conn, statements)
         for _ in range(runs):
             started = time.perf_counter()
