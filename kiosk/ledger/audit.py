@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, Select, func, select
 
 from kiosk.ledger.models import (
     TERMINAL_SESSION_STATES,
@@ -114,14 +115,51 @@ def unaccounted(engine: Engine, automat_id: str | None = None) -> dict[str, int]
     return {session_id: amount for session_id, amount in held.items() if amount > 0}
 
 
+def unbalanced(conn: Connection, scope: Select[Any] | None = None) -> list[SessionBalance]:
+    """Finished sessions whose received ≠ settled + credited + refunded, by id: every finished
+    session, or those whose id ``scope`` (a select of session ids) yields. The sums are taken in
+    the database, only over the sessions in question, so a month's report on a fleet's year
+    reads that month's sessions and not the year's (bench/console.py)."""
+    finished = select(CitizenSession.id, CitizenSession.state).where(
+        CitizenSession.state.in_(TERMINAL_SESSION_STATES)
+    )
+    if scope is not None:
+        finished = finished.where(CitizenSession.id.in_(scope))
+    sessions = finished.cte("finished")
+
+    def summed(column: Any, key: Any, *where: Any) -> Any:
+        return (
+            select(key.label("session_id"), func.sum(column).label("total"))
+            .where(key.in_(select(sessions.c.id)), *where)
+            .group_by(key)
+            .subquery()
+        )
+
+    parts = (
+        summed(Tender.amount_ore, Tender.session_id, Tender.state.in_(COUNTED_TENDER_STATES)),
+        summed(Allocation.amount_ore, Allocation.session_id),
+        summed(Bon.amount_ore, Bon.origin_session_id),
+        summed(Refund.amount_ore, Refund.session_id),
+    )
+    received, settled, credited, refunded = (func.coalesce(p.c.total, 0) for p in parts)
+    stmt = select(sessions.c.id, sessions.c.state, received, settled, credited, refunded)
+    joined: Any = sessions
+    for part in parts:
+        joined = joined.outerjoin(part, part.c.session_id == sessions.c.id)
+    stmt = (
+        stmt.select_from(joined)
+        .where(received != settled + credited + refunded)
+        .order_by(sessions.c.id)
+    )
+    balances = [
+        SessionBalance(str(sid), str(state), *(Money(int(v)) for v in amounts))
+        for sid, state, *amounts in conn.execute(stmt)
+    ]
+    return [b for b in balances if b.difference]
+
+
 def run_audit(engine: Engine) -> AuditReport:
     report = AuditReport()
-    received = _sums(
-        engine, Tender.amount_ore, Tender.session_id, Tender.state.in_(COUNTED_TENDER_STATES)
-    )
-    settled = _sums(engine, Allocation.amount_ore, Allocation.session_id)
-    credited = _sums(engine, Bon.amount_ore, Bon.origin_session_id)
-    refunded = _sums(engine, Refund.amount_ore, Refund.session_id)
     with engine.connect() as conn:
         sessions = conn.execute(select(CitizenSession.id, CitizenSession.state)).all()
         outbox = conn.execute(
@@ -134,21 +172,12 @@ def run_audit(engine: Engine) -> AuditReport:
                 OutboxItem.payload,
             )
         ).all()
+        report.unbalanced = unbalanced(conn)
     for session_id, state in sessions:
         if state not in TERMINAL_SESSION_STATES:
             report.open_sessions.append(session_id)
-            continue
-        report.sessions_checked += 1
-        balance = SessionBalance(
-            session_id,
-            state,
-            Money(received.get(session_id, 0)),
-            Money(settled.get(session_id, 0)),
-            Money(credited.get(session_id, 0)),
-            Money(refunded.get(session_id, 0)),
-        )
-        if balance.difference:
-            report.unbalanced.append(balance)
+        else:
+            report.sessions_checked += 1
 
     registered: dict[str, list[int]] = defaultdict(list)
     debtor_items: list[tuple[int, str, int | None]] = []

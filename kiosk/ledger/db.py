@@ -19,11 +19,29 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
 )
+#: every PostgreSQL connection of the ledger: no JIT. PostgreSQL compiles a plan to machine code
+#: once its estimated cost passes ``jit_above_cost``, as a report's month on a fleet's year does;
+#: for the ledger's queries (milliseconds each) the compiling costs more than it saves: 13.7 s
+#: of a month's report SQL with it, 11.0 s without (bench/console.py, README)
+POSTGRES_OPTIONS = "-c jit=off"
+
+
+def postgres_options(given: object = "") -> str:
+    """libpq ``options`` with ours added to what the URL or the caller already set (a test's
+    ``search_path``, say)."""
+    text = given if isinstance(given, str) else " ".join(str(g) for g in given or ())
+    return f"{text} {POSTGRES_OPTIONS}".strip()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if parsed.get_backend_name() == "postgresql":
+            args = dict(kwargs.get("connect_args", {}))
+            args["options"] = postgres_options(
+                args.get("options") or parsed.query.get("options") or ""
+            )
+            kwargs["connect_args"] = args
         return create_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -88,7 +88,10 @@ class CitizenSession(Base):
     """One citizen at the automat, from identification to receipt (no CPR stored here)."""
 
     __tablename__ = "citizen_sessions"
-    __table_args__ = (CheckConstraint(_in("state", SESSION_STATES), name="state"),)
+    __table_args__ = (
+        CheckConstraint(_in("state", SESSION_STATES), name="state"),
+        Index("ix_citizen_sessions_automat_started", "automat_id", "started_at"),  # reports
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     automat_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -118,6 +121,7 @@ class Tender(Base):
         CheckConstraint(_in("kind", TENDER_KINDS), name="kind"),
         CheckConstraint(_in("state", TENDER_STATES), name="state"),
         CheckConstraint("amount_ore >= 0", name="amount"),
+        Index("ix_tenders_created_at", "created_at"),  # reports: money by when it came
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -148,6 +152,7 @@ class Allocation(Base):
         CheckConstraint(_in("kind", ALLOCATION_KINDS), name="kind"),
         CheckConstraint(_in("payable_in", ("fbs", "debtor", "none")), name="payable_in"),
         UniqueConstraint("session_id", "claim_id", name="uq_allocations_session_claim"),
+        Index("ix_allocations_created_at", "created_at"),  # reports
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -188,6 +193,7 @@ class OutboxItem(Base):
             "(state = 'closed') = (closed_at IS NOT NULL)", name="closed_at_matches_state"
         ),
         Index("ix_outbox_state_next", "state", "next_attempt_at"),
+        Index("ix_outbox_kind_created", "kind", "created_at"),  # reports
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -230,6 +236,8 @@ class Bon(Base):
         CheckConstraint(_in("state", BON_STATES), name="state"),
         CheckConstraint(_in("reason", BON_REASONS), name="reason"),
         CheckConstraint("amount_ore > 0", name="amount"),
+        Index("ix_bons_issued_at", "issued_at"),  # reports
+        Index("ix_bons_redeemed_at", "redeemed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -314,6 +322,7 @@ class ExportBatch(Base):
     __table_args__ = (
         CheckConstraint(_in("state", BATCH_STATES), name="state"),
         UniqueConstraint("automat_id", "sequence", name="uq_export_batches_automat_sequence"),
+        Index("ix_export_batches_automat_created", "automat_id", "created_at"),  # reports
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -19,9 +19,8 @@ from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, unio
 from kiosk.cashbox import read_emptyings
 from kiosk.cpr import scrub
 from kiosk.followup import closed_between
-from kiosk.ledger.audit import run_audit
+from kiosk.ledger.audit import unbalanced
 from kiosk.ledger.models import (
-    TERMINAL_SESSION_STATES,
     Allocation,
     AuditEntry,
     Bon,
@@ -270,7 +269,11 @@ class _Reader:
 
     def _fbs(self, report: ZReport) -> None:
         made_at = report.made_at or datetime.now(UTC)
-        stmt = self._outbox("fbs_registration").where(OutboxItem.created_at < self.end)
+        stmt = self._outbox("fbs_registration").where(
+            OutboxItem.created_at < self.end,
+            # before the period only what is still refused counts (the follow-up list)
+            or_(OutboxItem.created_at >= self.start, OutboxItem.state.in_(("refused", "parked"))),
+        )
         for item in self.conn.execute(stmt):
             ref = item.transaction_ref
             amount = Money(int(item.amount_ore))
@@ -294,22 +297,18 @@ class _Reader:
                 )
 
     def _debtor(self, report: ZReport) -> None:
-        batches = {
-            row.id: row
-            for row in self.conn.execute(
-                select(ExportBatch.id, ExportBatch.sequence, ExportBatch.file_name).where(
-                    ExportBatch.automat_id.in_(self.automats)
-                )
-            )
-        }
-        stmt = self._outbox("debtor_item").where(self.within(OutboxItem.created_at))
+        stmt = (
+            self._outbox("debtor_item")
+            .add_columns(ExportBatch.sequence, ExportBatch.file_name.label("batch_file"))
+            .outerjoin(ExportBatch, ExportBatch.id == OutboxItem.batch_id)
+            .where(self.within(OutboxItem.created_at))
+        )
         for item in self.conn.execute(stmt):
             ref = item.transaction_ref
             state = "exported" if item.state == "exported" else "pending"
             amount = Money(int(item.amount_ore))
             report.debtor[state] = report.debtor.get(state, Count()) + Count(1, amount)
             payload = item.payload or {}
-            batch = batches.get(item.batch_id) if item.batch_id is not None else None
             report.debtor_items.append(
                 DebtorLine(
                     transaction_ref=ref or "",
@@ -318,8 +317,8 @@ class _Reader:
                     amount=amount,
                     state=state,
                     paid_at=item.created_at,
-                    batch_sequence=int(batch.sequence) if batch else None,
-                    file_name=batch.file_name if batch else "",
+                    batch_sequence=int(item.sequence) if item.sequence is not None else None,
+                    file_name=item.batch_file or "",
                 )
             )
         report.debtor_files = [
@@ -427,15 +426,12 @@ def _registration(item: Any, transaction_ref: str) -> FbsRegistration:
 def _unbalanced(
     engine: Engine, automats: tuple[str, ...], start: datetime, end: datetime
 ) -> list[str]:
+    """Finished sessions of the scope started in the period that do not balance (the audit's
+    rule, summed over those sessions only)."""
+    scope = select(CitizenSession.id).where(
+        CitizenSession.automat_id.in_(automats),
+        CitizenSession.started_at >= start,
+        CitizenSession.started_at < end,
+    )
     with engine.connect() as conn:
-        ids = set(
-            conn.scalars(
-                select(CitizenSession.id).where(
-                    CitizenSession.automat_id.in_(automats),
-                    CitizenSession.started_at >= start,
-                    CitizenSession.started_at < end,
-                    CitizenSession.state.in_(TERMINAL_SESSION_STATES),
-                )
-            )
-        )
-    return sorted(b.session_id for b in run_audit(engine).unbalanced if b.session_id in ids)
+        return sorted(b.session_id for b in unbalanced(conn, scope))

@@ -169,3 +169,25 @@ def test_money_credited_outside_a_payment_and_device_losses_are_listed(engine: E
         "money_outside_payment": Count(1, Money(500)),
     }
     assert r.unbalanced_sessions == []
+
+
+def test_unbalanced_sessions_are_those_of_the_reports_scope_and_period(engine: Engine) -> None:
+    """The balance check of a report sums only its own sessions (so a month's report on a
+    fleet's year does not audit the year): a finished session here and in the period that
+    received more than it settled is named; another automat's, or one of another day, is not."""
+    from kiosk.clock import FakeClock
+
+    clock = FakeClock()  # 24 Nov 2026, 10:00 UTC
+
+    def unbalanced_session(automat: str) -> str:
+        ledger = Ledger(engine, automat, clock)
+        sid = ledger.open_session()
+        ledger.record_tender(TenderEvent(sid, "coin", Money(2000), Money(2000)))
+        ledger.set_session_state(sid, "cancelled", end_reason="cancel")  # nothing credited
+        return sid
+
+    here = unbalanced_session("test-01")
+    unbalanced_session("other-01")
+    clock.advance(86400)
+    unbalanced_session("test-01")  # the next day
+    assert z_report(engine, "test-01", DAY).unbalanced_sessions == [here]

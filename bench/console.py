@@ -1,0 +1,205 @@
+"""The fleet console's reading speed on a year of a fleet's data (issue 16): our code against the
+bare SQL behind it, in the same run.
+
+Report: ``kiosk.reports.compute.period_report`` (the code the automat, ``kiosk report`` and the
+console share) for one month and every automat at once, timed whole (queries, rows into figures).
+Its SQL is captured from the engine (``before_cursor_execute``) on a first run, then the same
+statements with the same parameters are run directly with psycopg (on a connection with the
+engine's settings: ``postgres_options``) and every row fetched: the bare-SQL baseline,
+interleaved with our runs so both see the same machine. Overview: the console's
+fleet overview (automats and their heartbeats), measured the same way once the console exists
+(:func:`measure_overview`).
+
+The database is ``bench/fleet_data.py``'s (30 automats, a year, ~500,000 sessions); it is
+generated when missing or made with other parameters, and kept for the next run (``--drop``
+removes it afterwards).
+
+    python bench/console.py [--json] [--runs N] [--month YYYY-MM] [--url URL] [--statements]
+                            [--sessions N] [--automats N] [--year Y] [--seed S] [--drop]
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import json
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import Engine, event, make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.fleet_data import bench_url, comment, drop, generate, signature
+from kiosk.ledger.db import make_engine, postgres_options
+from kiosk.reports.compute import fleet_automats, period_report
+from kiosk.reports.figures import FLEET
+from kiosk.reports.period import Period
+
+TARGET_MS = 500.0
+TARGET_RATIO = 3.0
+Statement = tuple[str, Any]
+
+
+def capture(engine: Engine, work: Any) -> list[Statement]:
+    """The statements (and parameters) ``work()`` sends through ``engine``, in order."""
+    seen: list[Statement] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+               executemany: bool) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def run_bare(conn: psycopg.Connection, statements: list[Statement]) -> tuple[float, int]:
+    """Run ``statements`` as they are, fetching every row: (seconds, rows)."""
+    rows = 0
+    started = time.perf_counter()
+    with conn.cursor() as cur:
+        for statement, parameters in statements:
+            cur.execute(statement, parameters or None)
+            if cur.description is not None:
+                rows += len(cur.fetchall())
+    conn.rollback()  # read-only: end the transaction as SQLAlchemy's connect() does
+    return time.perf_counter() - started, rows
+
+
+def per_statement(conn: psycopg.Connection, statements: list[Statement]) -> list[tuple[float,
+                                                                                        str]]:
+    """Each statement's bare time (ms), slowest first: where an index would pay."""
+    out = []
+    with conn.cursor() as cur:
+        for statement, parameters in statements:
+            started = time.perf_counter()
+            cur.execute(statement, parameters or None)
+            if cur.description is not None:
+                cur.fetchall()
+            out.append(((time.perf_counter() - started) * 1000, " ".join(statement.split())))
+    conn.rollback()
+    return sorted(out, reverse=True)
+
+
+def measure_report(engine: Engine, url: str, period: Period, runs: int,
+                   show_statements: bool) -> dict[str, Any]:
+    """``period_report`` for the whole fleet over ``period`` against its bare SQL."""
+    automats = fleet_automats(engine)
+    made = datetime.combine(period.last, datetime.min.time(), UTC)
+
+    def report() -> Any:
+        return period_report(engine, period, automats, label=FLEET, now=made)
+
+    statements = capture(engine, report)  # also the warm-up of caches on both sides
+    ours: list[float] = []
+    bare: list[float] = []
+    rows = 0
+    bare_url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(bare_url, options=postgres_options()) as conn:  # as the engine's
+        run_bare(conn, statements)
+        for _ in range(runs):
+            started = time.perf_counter()
+            figures = report()
+            ours.append(time.perf_counter() - started)
+            seconds, rows = run_bare(conn, statements)
+            bare.append(seconds)
+        slowest = per_statement(conn, statements)[:8] if show_statements else []
+    report_ms = statistics.median(ours) * 1000
+    sql_ms = statistics.median(bare) * 1000
+    result = {
+        "report_ms": round(report_ms, 1),
+        "report_sql_ms": round(sql_ms, 1),
+        "report_ratio": round(report_ms / sql_ms, 2),
+        "report_statements": len(statements),
+        "report_rows": rows,
+        "report_sessions": sum(figures.sessions.values()),
+        "report_received_ore": figures.received.ore,
+    }
+    if show_statements:
+        result["slowest_statements"] = [(round(ms, 1), text[:300]) for ms, text in slowest]
+    return result
+
+
+def measure_overview(engine: Engine, url: str, runs: int) -> dict[str, Any] | None:
+    """OVERVIEW: the console's fleet overview (every automat with its last heartbeat's age,
+    ``automat_heartbeats``, migration 0011) timed like :func:`measure_report`: the console's
+    own code for the page's data against its captured SQL → ``overview_ms``,
+    ``overview_sql_ms``, ``overview_ratio``. Not yet: the console is being written; until then
+    this returns None and the table says so."""
+    return None
+
+
+def ensure_data(args: argparse.Namespace, url: str) -> str:
+    """Generate the fleet's year unless the database already holds exactly that one."""
+    wanted = signature(args.sessions, args.automats, args.year, args.seed)
+    if comment(url) == wanted:
+        return "kept"
+    started = time.perf_counter()
+    generate(url, sessions=args.sessions, automats=args.automats, year=args.year,
+             seed=args.seed)
+    return f"generated in {time.perf_counter() - started:.0f} s"
+
+
+def month_period(text: str) -> Period:
+    try:
+        first = datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise SystemExit(f"console: --month must be YYYY-MM, got {text!r}") from None
+    return Period(first, date(first.year, first.month,
+                              calendar.monthrange(first.year, first.month)[1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--month", help="the report's month, YYYY-MM (default: the last)")
+    parser.add_argument("--url")
+    parser.add_argument("--statements", action="store_true", help="the slowest bare statements")
+    parser.add_argument("--sessions", type=int, default=500_000)
+    parser.add_argument("--automats", type=int, default=30)
+    parser.add_argument("--year", type=int, default=2025)
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--drop", action="store_true", help="drop the database afterwards")
+    args = parser.parse_args()
+    url = bench_url(args.url)
+    period = month_period(args.month or f"{args.year}-12")
+    data = ensure_data(args, url)
+    engine = make_engine(url)
+    try:
+        result: dict[str, Any] = {"data": data, "month": period.describe()}
+        result.update(measure_report(engine, url, period, args.runs, args.statements))
+        overview = measure_overview(engine, url, args.runs)
+        result.update(overview or {"overview_ms": None, "overview_sql_ms": None,
+                                   "overview_ratio": None})
+    finally:
+        engine.dispose()
+        if args.drop:
+            drop(url)
+    result["targets"] = f"ms < {TARGET_MS:.0f}, ratio <= {TARGET_RATIO:.0f}"
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    slow = result.pop("slowest_statements", [])
+    print(f"{'measure':<22}{'value':>16}")
+    for key, value in result.items():
+        shown = "not yet (console)" if value is None else value
+        print(f"{key:<22}{shown!s:>16}")
+    print(f"(median of {args.runs} runs; a month of {args.automats} automats, "
+          f"{args.sessions:,} sessions in the year)")
+    for ms, text in slow:
+        print(f"{ms:>8.1f} ms  {text}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
