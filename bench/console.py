@@ -6,9 +6,9 @@ console share) for one month and every automat at once, timed whole (queries, ro
 Its SQL is captured from the engine (``before_cursor_execute``) on a first run, then the same
 statements with the same parameters are run directly with psycopg (on a connection with the
 engine's settings: ``postgres_options``) and every row fetched: the bare-SQL baseline,
-interleaved with our runs so both see the same machine. Overview: the console's
-fleet overview (automats and their heartbeats), measured the same way once the console exists
-(:func:`measure_overview`).
+interleaved with our runs so both see the same machine. Overview: the console's fleet page
+(every automat and its last heartbeat) requested through the console's Flask application as a
+logged-in technician, against the SQL that request sends (:func:`measure_overview`).
 
 The database is ``bench/fleet_data.py``'s (30 automats, a year, ~500,000 sessions); it is
 generated when missing or made with other parameters, and kept for the next run (``--drop``
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import calendar
 import json
+import os
 import statistics
 import sys
 import time
@@ -129,13 +130,120 @@ def measure_report(engine: Engine, url: str, period: Period, runs: int,
     return result
 
 
-def measure_overview(engine: Engine, url: str, runs: int) -> dict[str, Any] | None:
-    """OVERVIEW: the console's fleet overview (every automat with its last heartbeat's age,
-    ``automat_heartbeats``, migration 0011) timed like :func:`measure_report`: the console's
-    own code for the page's data against its captured SQL → ``overview_ms``,
-    ``overview_sql_ms``, ``overview_ratio``. Not yet: the console is being written; until then
-    this returns None and the table says so."""
-    return None
+CONSOLE_CONFIG = """
+[automat]
+id = "console"
+library_name = "Bench"
+
+[database]
+url = "{url}"
+data_dir = "{data}"
+
+[fbs]
+adapter = "rest"
+agency_id = "DK-775100"
+
+[fbs.rest]
+base_url = "http://127.0.0.1:1/rest/external/v1"
+username = "bench"
+password = {{ env = "KIOSK_BENCH_UNUSED" }}
+
+[claims]
+cut_off_date = 2020-09-01
+
+[bons]
+signing_key = {{ env = "KIOSK_BENCH_CONSOLE_KEY" }}
+
+[console]
+secure_cookies = false
+proxy_hops = 0
+"""
+BENCH_TECHNICIAN = ("9030", "Bench Tekniker", "technician", "24680")
+
+
+def heartbeats(engine: Engine, automats: tuple[str, ...], now: datetime) -> None:
+    """Every automat's heartbeat as the writer leaves it (``write_heartbeat``), one a minute old
+    each, two of them silent (stale) and one out of service, so the page has every kind of row.
+    A database generated before migration 0011 gets the table first."""
+    from datetime import timedelta
+
+    from kiosk.heartbeat.beat import write_heartbeat
+    from kiosk.ledger.models import AutomatHeartbeat
+
+    AutomatHeartbeat.__table__.create(engine, checkfirst=True)
+    for n, automat in enumerate(automats):
+        at = now - timedelta(minutes=30 if n < 2 else 1)
+        write_heartbeat(engine, {
+            "automat_id": automat, "written_at": at, "started_at": now - timedelta(days=3),
+            "interval_s": 60, "version": "bench", "stopped": False, "in_service": n != 2,
+            "reason": "FBS does not answer" if n == 2 else "", "payment_methods": ["card", "cash"],
+            "devices": {"printer": {"health": "ok", "paper": "ok"},
+                        "coin_acceptor": {"health": "ok"}, "note_validator": {"health": "ok"},
+                        "card_terminal": {"health": "ok"}, "scanner": {"health": "ok"}},
+            "fbs_ok": n != 2, "fbs_round_trip_ms": 40 + n, "fbs_outbox_pending": n % 3,
+            "fbs_oldest_pending": None, "fbs_follow_up": n % 2, "debtor_pending": n,
+            "debtor_oldest_pending": None, "last_export": at, "ledger_fault_episodes": 0,
+        })
+
+
+def measure_overview(engine: Engine, url: str, runs: int) -> dict[str, Any]:
+    """The console's fleet page (``/fleet``: every automat with its last heartbeat's age, the
+    automats known from sessions) requested through the console's own Flask application as a
+    logged-in technician, whole (login check, ``fleet_status``, the template) against the bare
+    SQL that request sends, captured and run directly as for the report."""
+    import re
+    import tempfile
+
+    from console.app import create_app
+    from kiosk.config import load_config
+    from kiosk.staff.rules import Actor, StaffUsageError
+
+    automats = tuple(a for a in fleet_automats(engine) if a != "console")
+    heartbeats(engine, automats, datetime.now(UTC))
+    os.environ.setdefault("KIOSK_BENCH_UNUSED", "the console never calls FBS")
+    os.environ.setdefault("KIOSK_BENCH_CONSOLE_KEY", "bench-console-signing-key-0123456789abcdef")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "console.toml"
+        path.write_text(CONSOLE_CONFIG.format(url=url, data=folder))
+        app = create_app(load_config(path), engine)
+    staff_no, name, roles, pin = BENCH_TECHNICIAN
+    book = app.extensions["kiosk_fleet"].staff
+    try:
+        book.add(staff_no, name, roles, pin, by=Actor("os:bench", "system"))
+    except StaffUsageError:  # made by an earlier run
+        book.unlock(staff_no, by=Actor("os:bench", "system"))
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    login = client.post("/login", data={"staff_no": staff_no, "pin": pin,
+                                         "csrf_token": token.group(1)})
+    assert login.status_code == 302, "the bench technician could not log in"
+
+    def page() -> Any:
+        response = client.get("/fleet")
+        assert response.status_code == 200 and 'id="fleet"' in response.text
+        return response
+
+    statements = capture(engine, page)
+    ours: list[float] = []
+    bare: list[float] = []
+    bare_url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(bare_url, options=postgres_options()) as conn:
+        run_bare(conn, statements)
+        for _ in range(runs):
+            started = time.perf_counter()
+            page()
+            ours.append(time.perf_counter() - started)
+            bare.append(run_bare(conn, statements)[0])
+    overview_ms = statistics.median(ours) * 1000
+    sql_ms = statistics.median(bare) * 1000
+    return {
+        "overview_ms": round(overview_ms, 1),
+        "overview_sql_ms": round(sql_ms, 1),
+        "overview_ratio": round(overview_ms / sql_ms, 2),
+        "overview_statements": len(statements),
+        "overview_automats": len(automats),
+    }
 
 
 def ensure_data(args: argparse.Namespace, url: str) -> str:
@@ -178,9 +286,7 @@ def main() -> int:
     try:
         result: dict[str, Any] = {"data": data, "month": period.describe()}
         result.update(measure_report(engine, url, period, args.runs, args.statements))
-        overview = measure_overview(engine, url, args.runs)
-        result.update(overview or {"overview_ms": None, "overview_sql_ms": None,
-                                   "overview_ratio": None})
+        result.update(measure_overview(engine, url, args.runs))
     finally:
         engine.dispose()
         if args.drop:
@@ -192,8 +298,7 @@ def main() -> int:
     slow = result.pop("slowest_statements", [])
     print(f"{'measure':<22}{'value':>16}")
     for key, value in result.items():
-        shown = "not yet (console)" if value is None else value
-        print(f"{key:<22}{shown!s:>16}")
+        print(f"{key:<22}{value!s:>16}")
     print(f"(median of {args.runs} runs; a month of {args.automats} automats, "
           f"{args.sessions:,} sessions in the year)")
     for ms, text in slow:

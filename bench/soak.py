@@ -27,6 +27,8 @@ looking and leaving; FBS and debtor claims.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import gc
 import json
 import logging
@@ -124,8 +126,9 @@ class World:
 
 
 # -- the process's own resources -----------------------------------------------------------------
-def resources() -> dict[str, float]:
-    """Resident memory (MB), OS threads and open file descriptors of this process."""
+def resources() -> dict[str, Any]:
+    """Resident memory (MB), OS threads and open file descriptors of this process; SQLite's own
+    memory (MB) and the Python threads by name, to tell what grew."""
     status = dict(
         line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
     )
@@ -133,7 +136,21 @@ def resources() -> dict[str, float]:
         "rss_mb": int(status["VmRSS"].split()[0]) / 1024,
         "threads": int(status["Threads"]),
         "fds": len(os.listdir("/proc/self/fd")),
+        "sqlite_mb": sqlite_memory_mb(),
+        "thread_names": Counter(t.name for t in threading.enumerate()),
     }
+
+
+def sqlite_memory_mb() -> float:
+    """What SQLite's allocator holds in this process (page caches, prepared statements: memory
+    tracemalloc does not see), from the shared library Python's ``sqlite3`` links (Debian's);
+    -1 where that library cannot be loaded."""
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("sqlite3") or "libsqlite3.so.0")
+    except OSError:
+        return -1.0
+    lib.sqlite3_memory_used.restype = ctypes.c_int64
+    return int(lib.sqlite3_memory_used()) / 2**20
 
 
 def settled(seconds: float = 1.0) -> dict[str, float]:
@@ -179,7 +196,7 @@ def soak(world: World, sessions: int, baseline: int, progress: bool) -> dict[str
         citizen = Citizen(driver, world.client, core)
         kinds: Counter[str] = Counter()
         failures: list[str] = []
-        series: list[tuple[int, float]] = []
+        series: list[tuple[int, float, float]] = []  # sessions, RSS, SQLite (MB)
         first = last = resources()
         began = time.monotonic()
         busy = 0.0
@@ -201,10 +218,11 @@ def soak(world: World, sessions: int, baseline: int, progress: bool) -> dict[str
                 last = settled()
                 if done == baseline:
                     first = last
-                series.append((done, round(last["rss_mb"], 1)))
+                series.append((done, round(last["rss_mb"], 1), round(last["sqlite_mb"], 2)))
                 if progress:
                     print(f"soak: {done} sessions, {done / (time.monotonic() - began):.2f}/s,"
-                          f" RSS {last['rss_mb']:.1f} MB, {last['threads']} threads,"
+                          f" RSS {last['rss_mb']:.1f} MB (SQLite {last['sqlite_mb']:.2f}),"
+                          f" {last['threads']} threads,"
                           f" {last['fds']} fds, {len(failures)} failed", file=sys.stderr,
                           flush=True)
         elapsed = time.monotonic() - began
@@ -226,6 +244,8 @@ def soak(world: World, sessions: int, baseline: int, progress: bool) -> dict[str
         "rss_after_last_mb": last["rss_mb"],
         "rss_growth_mb": last["rss_mb"] - first["rss_mb"],
         "threads_growth": last["threads"] - first["threads"],
+        "threads_added": sorted((last["thread_names"] - first["thread_names"]).elements()),
+        "sqlite_growth_mb": last["sqlite_mb"] - first["sqlite_mb"],
         "fds_growth": last["fds"] - first["fds"],
         "audit_clean": report.clean and not report.open_sessions and not found,
         "audit_sessions_checked": report.sessions_checked,

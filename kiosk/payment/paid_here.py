@@ -21,19 +21,22 @@ def overlay_paid_here(
     engine: Engine, patron_id: str, claims: list[Claim], now: datetime, window_days: int
 ) -> list[Claim]:
     since = now - timedelta(days=window_days)
+    paid_here = (
+        Allocation.kind == "claim",
+        Allocation.patron_id == patron_id,
+        Allocation.created_at >= since,
+    )
     with engine.connect() as conn:
         paid = conn.execute(
-            select(Allocation.claim_id, Allocation.created_at, Allocation.session_id)
+            select(Allocation.claim_id, Allocation.created_at)
             .join(CitizenSession, CitizenSession.id == Allocation.session_id)
-            .where(
-                Allocation.kind == "claim",
-                Allocation.patron_id == patron_id,
-                Allocation.created_at >= since,
-            )
+            .where(*paid_here)
         ).all()
-        sessions = {row.session_id for row in paid}
         refused = {}
-        if sessions:
+        if paid:
+            # the sessions as a subquery, not a list of ids: one SQL text whatever their number
+            # (an IN list of n ids is a new statement per n, each kept prepared per connection)
+            sessions = select(Allocation.session_id).where(*paid_here)
             for item in conn.execute(
                 select(OutboxItem.payload, OutboxItem.last_error).where(
                     OutboxItem.session_id.in_(sessions),

@@ -76,12 +76,31 @@ class SessionWorker:
         self._executor.shutdown(wait=True, cancel_futures=False)
 
 
+def _start_all(pool: ThreadPoolExecutor, workers: int) -> None:
+    """Start the pool's threads now. Left to itself a pool starts one more the first time that
+    many jobs overlap, which may be months into a run (the soak benchmark saw ``slow_1`` appear
+    after hundreds of sessions, with a malloc arena and an FBS connection of its own). Each job
+    holds its thread until all have one, so every submit finds no idle thread and starts one;
+    none of them blocks the caller."""
+    gate = threading.Barrier(workers)
+
+    def hold() -> None:
+        try:
+            gate.wait(5.0)
+        except threading.BrokenBarrierError:  # fewer threads than asked: the pool still works
+            log.warning("slow-work pool: %d threads did not all start", workers)
+
+    for _ in range(workers):
+        pool.submit(hold)
+
+
 class PoolRunner:
     """The session's :class:`Runner`: slow work on a pool, the callback on the session worker."""
 
     def __init__(self, worker: SessionWorker, max_workers: int = 4) -> None:
         self._worker = worker
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="slow")
+        _start_all(self._pool, max_workers)
 
     def submit(
         self, work: Callable[[], Any], done: Callable[[Any, BaseException | None], None]

@@ -28,10 +28,11 @@ def test_a_short_soak_prints_every_figure_with_a_clean_audit() -> None:
     result = json.loads(run.stdout)
 
     for key in ("sessions_per_s", "rss_growth_mb", "rss_after_baseline_mb", "rss_after_last_mb",
-                "clean_start_s", "restart_to_ready_s", "restart_ratio"):
+                "clean_start_s", "restart_to_ready_s", "restart_ratio", "sqlite_growth_mb"):
         assert isinstance(result[key], float) and result[key] == result[key], key  # not NaN
     for key in ("threads_growth", "fds_growth", "sessions_failed"):
         assert isinstance(result[key], int), key
+    assert isinstance(result["threads_added"], list)
     assert result["sessions"] == SESSIONS
     assert result["failures"] == [] and result["sessions_failed"] == 0
     assert result["kinds"] == {name: 5 for name, _script, _end in KINDS}
