@@ -71,7 +71,9 @@ class Row:
     state_class: str
     age: str
     written: str
-    devices: list[tuple[str, str, bool, str, bool]]  # name, health, down?, paper, out?
+    #: the devices that need a look (name, health, down?, paper, paper out?); the rest are OK
+    devices: list[tuple[str, str, bool, str, bool]]
+    devices_ok: str  # "5 OK" when none needs a look
     fbs: str
     fbs_bad: bool
     fbs_since: str
@@ -112,8 +114,10 @@ def _row(a: AutomatStatus, words: Words) -> Row:
         age=age_text(a.age_s),
         written=when(a.written_at) if heard else "",
         devices=[(d.name, words.health.get(d.health, d.health), d.health == "down",
-                  words.paper.get(d.paper, d.paper) if d.paper else "", d.paper == "out")
-                 for d in a.devices],
+                  words.paper.get(d.paper, d.paper) if d.paper not in (None, "ok") else "",
+                  d.paper == "out")
+                 for d in a.devices if d.health != "ok" or d.paper not in (None, "ok")],
+        devices_ok=_("all %(num)d OK", num=len(a.devices)) if a.devices else "–",
         fbs=fbs,
         fbs_bad=heard and not a.fbs_ok,
         fbs_since=_("since %(when)s", when=when(a.fbs_oldest_pending))
