@@ -12,27 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
 from kiosk.heartbeat.states import FleetState
+from kiosk.ledger.automats import automats_in
 from kiosk.ledger.models import AutomatHeartbeat
 
 #: an automat is stale after this many of its own intervals without a heartbeat
 STALE_INTERVALS = 3
-
-#: every automat id in ``citizen_sessions``, one index probe per automat (a loose index scan
-#: on ``ix_citizen_sessions_automat_id``): ``SELECT DISTINCT`` reads every session's entry,
-#: ~220 ms for a fleet's year of 500,000 on PostgreSQL, this ~5 ms
-SESSION_AUTOMATS = text("""
-WITH RECURSIVE ids(automat_id) AS (
-    SELECT min(automat_id) FROM citizen_sessions
-    UNION ALL
-    SELECT (SELECT min(s.automat_id) FROM citizen_sessions s WHERE s.automat_id > ids.automat_id)
-    FROM ids WHERE ids.automat_id IS NOT NULL
-)
-SELECT automat_id FROM ids WHERE automat_id IS NOT NULL
-""")
-
 
 @dataclass(frozen=True, slots=True)
 class DeviceStatus:
@@ -132,7 +119,7 @@ def fleet_status(
         raise ValueError("now must be timezone-aware")
     with engine.connect() as conn:
         rows = conn.execute(select(AutomatHeartbeat.__table__)).all()
-        known = set(conn.execute(SESSION_AUTOMATS).scalars())
+        known = set(automats_in(conn, ("citizen_sessions",)))
     found = {row.automat_id: _status(row, now, stale_after) for row in rows}
     for automat_id in known - found.keys():
         found[automat_id] = AutomatStatus(automat_id, FleetState.NEVER_SEEN, None)

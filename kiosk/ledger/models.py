@@ -435,6 +435,11 @@ class AuditEntry(Base):
     """What staff and technicians did (bons issued or voided, cash boxes emptied, exports …)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (
+        # the automats a ledger knows (kiosk.ledger.automats), a report's staff actions by
+        # automat and time, the console's audit log filtered by automat
+        Index("ix_audit_log_automat_at", "automat_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(index=True)

@@ -14,17 +14,17 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, union
+from sqlalchemy import Connection, Engine, Select, and_, func, or_, select
 
 from kiosk.cashbox import read_emptyings
 from kiosk.cpr import scrub
 from kiosk.followup import closed_between
 from kiosk.ledger.audit import unbalanced
+from kiosk.ledger.automats import automats_in
 from kiosk.ledger.models import (
     Allocation,
     AuditEntry,
     Bon,
-    CashBoxEmptying,
     CitizenSession,
     ExportBatch,
     OutboxItem,
@@ -68,14 +68,8 @@ def fleet_report(engine: Engine, period: Period, *, now: datetime | None = None)
 
 def fleet_automats(engine: Engine) -> tuple[str, ...]:
     """Every automat the ledger knows of: sessions, staff actions, emptyings, debtor files."""
-    query = union(
-        select(CitizenSession.automat_id),
-        select(AuditEntry.automat_id),
-        select(CashBoxEmptying.automat_id),
-        select(ExportBatch.automat_id),
-    )
     with engine.connect() as conn:
-        return tuple(sorted(str(a) for a in conn.scalars(query)))
+        return automats_in(conn)
 
 
 def period_report(
