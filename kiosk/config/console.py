@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from kiosk.config.base import Section
-from kiosk.config.metrics import host_and_port
+from kiosk.config.metrics import ListeningSection
 
 
-class ConsoleSection(Section):
+class ConsoleSection(ListeningSection):
     """Where the console listens and how it keeps a login. It is meant to sit behind the
     municipality's reverse proxy, which gives it TLS: on loopback by default."""
 
@@ -27,17 +26,3 @@ class ConsoleSection(Section):
     language: Literal["da", "en"] = "da"
     #: the server's worker threads (waitress)
     threads: int = Field(8, ge=1, le=64)
-
-    @field_validator("address")
-    @classmethod
-    def _address(cls, value: str) -> str:
-        host_and_port(value)
-        return value
-
-    @property
-    def host(self) -> str:
-        return host_and_port(self.address)[0]
-
-    @property
-    def port(self) -> int:
-        return host_and_port(self.address)[1]

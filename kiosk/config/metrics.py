@@ -24,16 +24,10 @@ def host_and_port(address: str) -> tuple[str, int]:
     return host, int(port)
 
 
-class MetricsSection(Section):
-    """Metrics for Prometheus at ``http://ADDRESS/metrics``, and ``/healthz`` (200 when the
-    automat can take a payment, else 503 and why)."""
+class ListeningSection(Section):
+    """A section with an ``address`` to listen on (``host:port``), checked when the file loads."""
 
-    enabled: bool = False
-    #: where to listen; keep it on loopback or a management network: it names no person, but
-    #: says how much money the automat took
-    address: str = "127.0.0.1:9464"
-    #: the ledger's figures are read at most this often (a scrape in between gets the last read)
-    cache_seconds: float = Field(5.0, ge=1, le=300)
+    address: str
 
     @field_validator("address")
     @classmethod
@@ -48,3 +42,15 @@ class MetricsSection(Section):
     @property
     def port(self) -> int:
         return host_and_port(self.address)[1]
+
+
+class MetricsSection(ListeningSection):
+    """Metrics for Prometheus at ``http://ADDRESS/metrics``, and ``/healthz`` (200 when the
+    automat can take a payment, else 503 and why)."""
+
+    enabled: bool = False
+    #: where to listen; keep it on loopback or a management network: it names no person, but
+    #: says how much money the automat took
+    address: str = "127.0.0.1:9464"
+    #: the ledger's figures are read at most this often (a scrape in between gets the last read)
+    cache_seconds: float = Field(5.0, ge=1, le=300)

@@ -61,3 +61,12 @@ def test_a_bad_console_section_names_the_key(tmp_path: Path) -> None:
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert "console.idle_minutes" in line
+
+
+def test_a_bad_console_address_in_the_file_names_the_key(tmp_path: Path) -> None:
+    config = console_config(tmp_path, 'address = "8470"\n')
+    done = subprocess.run([*KIOSK, "console", "--config", str(config)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert "console.address" in line and "host and port" in line
