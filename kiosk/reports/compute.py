@@ -427,11 +427,13 @@ def _unbalanced(
     engine: Engine, automats: tuple[str, ...], start: datetime, end: datetime
 ) -> list[str]:
     """Finished sessions of the scope started in the period that do not balance (the audit's
-    rule, summed over those sessions only)."""
-    scope = select(CitizenSession.id).where(
-        CitizenSession.automat_id.in_(automats),
-        CitizenSession.started_at >= start,
-        CitizenSession.started_at < end,
-    )
+    rule over those sessions only, reading money written since the period began)."""
     with engine.connect() as conn:
-        return sorted(b.session_id for b in unbalanced(conn, scope))
+        found = unbalanced(
+            conn,
+            CitizenSession.automat_id.in_(automats),
+            CitizenSession.started_at >= start,
+            CitizenSession.started_at < end,
+            since=start,
+        )
+    return sorted(b.session_id for b in found)
