@@ -104,8 +104,9 @@ def period_report(
     with engine.connect() as conn:
         _Reader(conn, automats, start, end, whole_fleet).fill(report)
     report.unbalanced_sessions = _unbalanced(engine, automats, start, end)
+    scopes: Sequence[str | None] = (None,) if whole_fleet else automats  # None: every automat
     report.follow_ups_closed = sorted(
-        (item for a in automats for item in closed_between(engine, a, start, end)),
+        (item for a in scopes for item in closed_between(engine, a, start, end)),
         key=lambda item: (item.closed_at or start, item.item_id),
     )
     return report
@@ -275,9 +276,10 @@ class _Reader:
         )
 
     def _outbox(self, kind: str) -> Select[Any]:
-        """Outbox rows with their session's reference (rows, not ORM objects: a column each)."""
+        """Outbox rows with their session's reference: the columns a report reads (not the
+        lease's or the follow-up's), as rows, not ORM objects."""
         return (
-            select(OutboxItem, CitizenSession.transaction_ref)
+            select(*_OUTBOX_READ, CitizenSession.transaction_ref)
             .join(CitizenSession, CitizenSession.id == OutboxItem.session_id)
             .where(self.joined_scope(), OutboxItem.kind == kind)
             .order_by(OutboxItem.created_at, OutboxItem.id)
@@ -416,6 +418,18 @@ class _Reader:
                 .order_by(AuditEntry.at)
             )
         ]
+
+
+_OUTBOX_READ = (
+    OutboxItem.idempotency_key,
+    OutboxItem.state,
+    OutboxItem.amount_ore,
+    OutboxItem.payload,
+    OutboxItem.result,
+    OutboxItem.last_error,
+    OutboxItem.created_at,
+    OutboxItem.done_at,
+)
 
 
 def _registration(item: Any, transaction_ref: str) -> FbsRegistration:
