@@ -98,7 +98,7 @@ def measure_report(engine: Engine, url: str, period: Period, runs: int,
     made = datetime.combine(period.last, datetime.min.time(), UTC)
 
     def report() -> Any:
-        return period_report(engine, period, automats, label=FLEET, now=made)
+        return period_report(engine, period, automats, label=FLEET, now=made, whole_fleet=True)
 
     statements = capture(engine, report)  # also the warm-up of caches on both sides
     ours: list[float] = []

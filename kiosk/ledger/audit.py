@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, func, select
+from sqlalchemy import BigInteger, Connection, Engine, func, literal, select, union_all
 
 from kiosk.ledger.models import (
     TERMINAL_SESSION_STATES,
@@ -115,47 +116,68 @@ def unaccounted(engine: Engine, automat_id: str | None = None) -> dict[str, int]
     return {session_id: amount for session_id, amount in held.items() if amount > 0}
 
 
-def unbalanced(conn: Connection, scope: Select[Any] | None = None) -> list[SessionBalance]:
+def unbalanced(
+    conn: Connection, *scope: Any, since: datetime | None = None
+) -> list[SessionBalance]:
     """Finished sessions whose received ≠ settled + credited + refunded, by id: every finished
-    session, or those whose id ``scope`` (a select of session ids) yields. The sums are taken in
-    the database, only over the sessions in question, so a month's report on a fleet's year
-    reads that month's sessions and not the year's (bench/console.py)."""
-    finished = select(CitizenSession.id, CitizenSession.state).where(
-        CitizenSession.state.in_(TERMINAL_SESSION_STATES)
-    )
-    if scope is not None:
-        finished = finished.where(CitizenSession.id.in_(scope))
-    sessions = finished.cte("finished")
+    session, or those meeting ``scope`` (conditions on ``CitizenSession``).
 
-    def summed(column: Any, key: Any, *where: Any) -> Any:
-        return (
-            select(key.label("session_id"), func.sum(column).label("total"))
-            .where(key.in_(select(sessions.c.id)), *where)
-            .group_by(key)
-            .subquery()
+    One pass: every money row (tenders counted, allocations, bons issued from a session,
+    refunds) is summed per session in one hash aggregate, only sessions that do not balance
+    are kept, and only those are looked up, so the sessions are never probed one by one.
+    ``since``: read only the money rows written at or after it; the caller's ``scope`` must
+    then hold only sessions started at or after ``since``. That is exact because the journal
+    writes a session before any of its money, on the same clock (a month's report on a fleet's
+    year reads the month's rows through their time indexes, not the year's: bench/console.py).
+    """
+
+    def part(key: Any, column: Any, slot: int, at: Any, *where: Any) -> Any:
+        amounts = [literal(0, BigInteger)] * 4
+        amounts[slot] = column
+        labelled = (a.label(n) for a, n in zip(amounts, _SUMS, strict=True))
+        return select(key.label("session_id"), *labelled).where(
+            *where, *(() if since is None else (at >= since,))
         )
 
-    parts = (
-        summed(Tender.amount_ore, Tender.session_id, Tender.state.in_(COUNTED_TENDER_STATES)),
-        summed(Allocation.amount_ore, Allocation.session_id),
-        summed(Bon.amount_ore, Bon.origin_session_id),
-        summed(Refund.amount_ore, Refund.session_id),
+    rows = union_all(
+        part(
+            Tender.session_id,
+            Tender.amount_ore,
+            0,
+            Tender.created_at,
+            Tender.state.in_(COUNTED_TENDER_STATES),
+        ),
+        part(Allocation.session_id, Allocation.amount_ore, 1, Allocation.created_at),
+        part(
+            Bon.origin_session_id,
+            Bon.amount_ore,
+            2,
+            Bon.issued_at,
+            Bon.origin_session_id.is_not(None),
+        ),
+        part(Refund.session_id, Refund.amount_ore, 3, Refund.created_at),
+    ).subquery()
+    received, settled, credited, refunded = (func.sum(rows.c[n]) for n in _SUMS)
+    off = (
+        select(rows.c.session_id, received, settled, credited, refunded)
+        .group_by(rows.c.session_id)
+        .having(received != settled + credited + refunded)
+        .subquery()
     )
-    received, settled, credited, refunded = (func.coalesce(p.c.total, 0) for p in parts)
-    stmt = select(sessions.c.id, sessions.c.state, received, settled, credited, refunded)
-    joined: Any = sessions
-    for part in parts:
-        joined = joined.outerjoin(part, part.c.session_id == sessions.c.id)
     stmt = (
-        stmt.select_from(joined)
-        .where(received != settled + credited + refunded)
-        .order_by(sessions.c.id)
+        select(CitizenSession.id, CitizenSession.state, *(off.c[i] for i in range(1, 5)))
+        .join(off, off.c.session_id == CitizenSession.id)
+        .where(CitizenSession.state.in_(TERMINAL_SESSION_STATES), *scope)
+        .order_by(CitizenSession.id)
     )
     balances = [
-        SessionBalance(str(sid), str(state), *(Money(int(v)) for v in amounts))
+        SessionBalance(str(sid), str(state), *(Money(int(v or 0)) for v in amounts))
         for sid, state, *amounts in conn.execute(stmt)
     ]
     return [b for b in balances if b.difference]
+
+
+_SUMS = ("received", "settled", "credited", "refunded")
 
 
 def run_audit(engine: Engine) -> AuditReport:

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, text
 
 #: the tables that name an automat, each with an index that begins with ``automat_id``
-#: (sessions: ix_citizen_sessions_automat_id; staff actions: ix_audit_log_automat_at, migration
-#: 0013; emptyings: ix_cash_box_emptyings_automat_at; debtor files: their (automat_id, sequence))
+#: (sessions: ix_citizen_sessions_automat_started; staff actions: ix_audit_log_automat_at, migration
+#: 0014; emptyings: ix_cash_box_emptyings_automat_at; debtor files: their (automat_id, sequence))
 AUTOMAT_TABLES = ("citizen_sessions", "audit_log", "cash_box_emptyings", "export_batches")
 
 _LOOSE_SCAN = """

@@ -94,7 +94,8 @@ class CitizenSession(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    automat_id: Mapped[str] = mapped_column(String(32), index=True)
+    #: found by the reports' (automat_id, started_at) index (migration 0013 dropped its own)
+    automat_id: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(24))
     patron_id: Mapped[str | None] = mapped_column(String(64))
     #: selection committed: the claims and amount the money goes to are fixed

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, func, or_, select
+from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, true
 
 from kiosk.cashbox import read_emptyings
 from kiosk.cpr import scrub
@@ -62,7 +62,7 @@ def fleet_report(engine: Engine, period: Period, *, now: datetime | None = None)
     return FleetReport(
         period,
         tuple(period_report(engine, period, (a,), now=now) for a in automats),
-        period_report(engine, period, automats, label=FLEET, now=now),
+        period_report(engine, period, automats, label=FLEET, now=now, whole_fleet=True),
     )
 
 
@@ -79,19 +79,28 @@ def period_report(
     *,
     label: str | None = None,
     now: datetime | None = None,
+    whole_fleet: bool = False,
 ) -> ZReport:
     """The figures of ``automats`` together over ``period``; ``label`` names the scope (the
-    automat's id when there is one)."""
+    automat's id when there is one).
+
+    ``whole_fleet``: ``automats`` is every automat of the ledger (:func:`fleet_automats`), so
+    "money of a session of these automats" is all money: the tenders, allocations, bons and
+    outbox rows of the period are then read by their time alone, without finding each one's
+    session among the year's (a fleet's month: bench/console.py). Sessions, staff actions,
+    emptyings and debtor files are still read by automat (that is how their index finds them).
+    """
     automats = tuple(automats)
     start, end = period.bounds()
     report = ZReport(
         label or ", ".join(automats), period, automats, made_at=now or datetime.now(UTC)
     )
     with engine.connect() as conn:
-        _Reader(conn, automats, start, end).fill(report)
+        _Reader(conn, automats, start, end, whole_fleet).fill(report)
     report.unbalanced_sessions = _unbalanced(engine, automats, start, end)
+    scopes: Sequence[str | None] = (None,) if whole_fleet else automats  # None: every automat
     report.follow_ups_closed = sorted(
-        (item for a in automats for item in closed_between(engine, a, start, end)),
+        (item for a in scopes for item in closed_between(engine, a, start, end)),
         key=lambda item: (item.closed_at or start, item.item_id),
     )
     return report
@@ -106,13 +115,27 @@ class _Reader:
     """The queries of one report, over one connection."""
 
     def __init__(
-        self, conn: Connection, automats: tuple[str, ...], start: datetime, end: datetime
+        self,
+        conn: Connection,
+        automats: tuple[str, ...],
+        start: datetime,
+        end: datetime,
+        whole_fleet: bool = False,
     ) -> None:
         self.conn = conn
         self.automats = automats
         self.start = start
         self.end = end
+        self.whole_fleet = whole_fleet
         self.here = select(CitizenSession.id).where(CitizenSession.automat_id.in_(automats))
+
+    def of_scope(self, session_id: Any) -> Any:
+        """``session_id`` is a session of the scope's automats (always, for the whole fleet)."""
+        return true() if self.whole_fleet else session_id.in_(self.here)
+
+    def joined_scope(self) -> Any:
+        """For a query joined to its session: the session is one of the scope's automats."""
+        return true() if self.whole_fleet else CitizenSession.automat_id.in_(self.automats)
 
     def within(self, column: Any) -> Any:
         return and_(column >= self.start, column < self.end)
@@ -146,7 +169,7 @@ class _Reader:
 
     def _tenders(self, report: ZReport) -> None:
         received = and_(
-            Tender.session_id.in_(self.here),
+            self.of_scope(Tender.session_id),
             Tender.state == "received",
             self.within(Tender.created_at),
         )
@@ -180,7 +203,7 @@ class _Reader:
     def _settled(self, report: ZReport) -> None:
         for kind, payable_in, total in self.conn.execute(
             select(Allocation.kind, Allocation.payable_in, func.sum(Allocation.amount_ore))
-            .where(Allocation.session_id.in_(self.here), self.within(Allocation.created_at))
+            .where(self.of_scope(Allocation.session_id), self.within(Allocation.created_at))
             .group_by(Allocation.kind, Allocation.payable_in)
         ):
             key = payable_in if kind == "claim" else kind  # cash_rounding, technician_test
@@ -191,10 +214,7 @@ class _Reader:
         for reason, state, end_reason, amount in self.conn.execute(
             select(Bon.reason, CitizenSession.state, CitizenSession.end_reason, Bon.amount_ore)
             .join(CitizenSession, CitizenSession.id == Bon.origin_session_id)
-            .where(
-                CitizenSession.automat_id.in_(self.automats),
-                self.within(Bon.issued_at),
-            )
+            .where(self.joined_scope(), self.within(Bon.issued_at))
         ):
             if end_reason in STRAY_REASONS:
                 how = str(end_reason)
@@ -224,7 +244,7 @@ class _Reader:
         report.bons_redeemed = _count(
             self.conn.execute(
                 select(*bon_sum).where(
-                    Bon.redeemed_session_id.in_(self.here), self.within(Bon.redeemed_at)
+                    self.of_scope(Bon.redeemed_session_id), self.within(Bon.redeemed_at)
                 )
             ).one()
         )
@@ -250,14 +270,12 @@ class _Reader:
         )
 
     def _outbox(self, kind: str) -> Select[Any]:
-        """Outbox rows with their session's reference (rows, not ORM objects: a column each)."""
+        """Outbox rows with their session's reference: the columns a report reads (not the
+        lease's or the follow-up's), as rows, not ORM objects."""
         return (
-            select(OutboxItem, CitizenSession.transaction_ref)
+            select(*_OUTBOX_READ, CitizenSession.transaction_ref)
             .join(CitizenSession, CitizenSession.id == OutboxItem.session_id)
-            .where(
-                CitizenSession.automat_id.in_(self.automats),
-                OutboxItem.kind == kind,
-            )
+            .where(self.joined_scope(), OutboxItem.kind == kind)
             .order_by(OutboxItem.created_at, OutboxItem.id)
         )
 
@@ -396,6 +414,18 @@ class _Reader:
         ]
 
 
+_OUTBOX_READ = (
+    OutboxItem.idempotency_key,
+    OutboxItem.state,
+    OutboxItem.amount_ore,
+    OutboxItem.payload,
+    OutboxItem.result,
+    OutboxItem.last_error,
+    OutboxItem.created_at,
+    OutboxItem.done_at,
+)
+
+
 def _registration(item: Any, transaction_ref: str) -> FbsRegistration:
     payload = item.payload or {}
     confirmations = {str(k): str(v or "") for k, v in (item.result or {}).items()}
@@ -421,11 +451,13 @@ def _unbalanced(
     engine: Engine, automats: tuple[str, ...], start: datetime, end: datetime
 ) -> list[str]:
     """Finished sessions of the scope started in the period that do not balance (the audit's
-    rule, summed over those sessions only)."""
-    scope = select(CitizenSession.id).where(
-        CitizenSession.automat_id.in_(automats),
-        CitizenSession.started_at >= start,
-        CitizenSession.started_at < end,
-    )
+    rule over those sessions only, reading money written since the period began)."""
     with engine.connect() as conn:
-        return sorted(b.session_id for b in unbalanced(conn, scope))
+        found = unbalanced(
+            conn,
+            CitizenSession.automat_id.in_(automats),
+            CitizenSession.started_at >= start,
+            CitizenSession.started_at < end,
+            since=start,
+        )
+    return sorted(b.session_id for b in found)

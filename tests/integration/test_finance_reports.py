@@ -145,6 +145,14 @@ def test_the_fleet_report_adds_up_per_automat_and_in_total(world: World, tmp_pat
     assert total.received == a.received + b.received
     assert total.settled_total == a.settled_total + b.settled_total
     assert total.bons_redeemed == a.bons_redeemed + b.bons_redeemed
+    # the totals read money by time alone (whole_fleet): the same rows as the automats' reports
+    for listed in ("card_payments", "fbs_registrations", "debtor_items", "follow_up"):
+        together = getattr(a, listed) + getattr(b, listed)
+        assert sorted(map(repr, getattr(total, listed))) == sorted(map(repr, together)), listed
+    assert total.credited_total == a.credited_total + b.credited_total
+    assert total.tenders == {
+        k: a.tenders.get(k, Count()) + b.tenders.get(k, Count()) for k in total.tenders
+    }
     assert total.bons_outstanding == a.bons_outstanding == b.bons_outstanding
     assert b.bons_redeemed == Count(1, Money.kr(40))  # the desk bon of automat A
     assert b.bons_issued_at_desk == Count()

@@ -1,7 +1,7 @@
 """The audit log indexed by automat and time
 
-Revision ID: 0013_audit_automat_index
-Revises: 0012_report_indexes
+Revision ID: 0014_audit_automat_index
+Revises: 0013_report_scope
 Create Date: 2026-11-28
 
 The fleet console lists the automats a ledger knows on its report and emptyings pages
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0013_audit_automat_index"
-down_revision = "0012_report_indexes"
+revision = "0014_audit_automat_index"
+down_revision = "0013_report_scope"
 branch_labels = None
 depends_on = None
 
