@@ -57,6 +57,7 @@ from kiosk.ledger.models import (
     Allocation,
     AuditEntry,
     Bon,
+    CashBoxEmptying,
     CitizenSession,
     ExportBatch,
     OutboxItem,
@@ -92,6 +93,7 @@ class PurgeReport:
     bons_deleted: int = 0
     bons_unlinked: int = 0
     audit_entries_deleted: int = 0
+    emptyings_deleted: int = 0
     spool_files: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -142,6 +144,7 @@ class Purger:
             self._purge_sessions(report, now)
             self._purge_staff_bons(report)
             self._purge_audit_log(report)
+            self._purge_emptyings(report)
             if report.changed and not dry_run:
                 with self.engine.begin() as conn:
                     write_audit(
@@ -373,24 +376,36 @@ class Purger:
             self._txn(work)
 
     def _purge_audit_log(self, report: PurgeReport) -> None:
+        report.audit_entries_deleted += self._delete_older(
+            AuditEntry.id, AuditEntry.automat_id, AuditEntry.at, report
+        )
+
+    def _purge_emptyings(self, report: PurgeReport) -> None:
+        """Cash-box emptyings (who counted what, the difference) past the retention period:
+        the counters they reset live in ``cash_inventory``, so nothing reads them back."""
+        report.emptyings_deleted += self._delete_older(
+            CashBoxEmptying.id, CashBoxEmptying.automat_id, CashBoxEmptying.emptied_at, report
+        )
+
+    def _delete_older(self, id_col: Any, automat_col: Any, at_col: Any,
+                      report: PurgeReport) -> int:
+        """Delete this automat's rows of one table older than the retention cutoff, in bounded
+        transactions (rolled back in a dry run); how many there were."""
         cutoff = report.retention_cutoff
         assert cutoff is not None
         with self.engine.connect() as conn:
             ids = list(
-                conn.scalars(
-                    select(AuditEntry.id).where(
-                        AuditEntry.automat_id == self.automat_id, AuditEntry.at < cutoff
-                    )
-                )
+                conn.scalars(select(id_col).where(automat_col == self.automat_id, at_col < cutoff))
             )
+        deleted = 0
         for chunk in self._chunks(ids):
 
             def work(conn: Connection, chunk: list[int] = chunk) -> None:
-                report.audit_entries_deleted += conn.execute(
-                    delete(AuditEntry).where(AuditEntry.id.in_(chunk))
-                ).rowcount
+                nonlocal deleted
+                deleted += conn.execute(delete(id_col.table).where(id_col.in_(chunk))).rowcount
 
             self._txn(work)
+        return deleted
 
 
 class PurgeScheduler(PeriodicWorker[PurgeReport]):

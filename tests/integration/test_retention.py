@@ -416,3 +416,29 @@ def test_cli_purge_dry_run_then_real(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["audit", "--config", str(path)]) == 0
     assert main(["export", "--redeliver", "1", "--config", str(path)]) == 1
     assert "retention policy" in capsys.readouterr().err
+
+
+def test_emptyings_past_the_retention_period_go_and_recent_ones_stay(world: World) -> None:
+    """Who counted a cash box and the difference are kept as long as the records they explain,
+    and no longer (a dry run counts them and deletes nothing)."""
+    from kiosk.ledger.models import CashBoxEmptying
+
+    def emptying(at: datetime, automat: str = AUTOMAT) -> dict[str, Any]:
+        return {"automat_id": automat, "device": "coin_acceptor", "expected": {"2000": 1},
+                "expected_ore": 2000, "counted": {"2000": 1}, "counted_ore": 2000,
+                "difference_ore": 0, "emptied_by": "30", "role": "technician", "emptied_at": at}
+
+    with world.engine.begin() as conn:
+        conn.execute(insert(CashBoxEmptying), [
+            emptying(NOW - timedelta(days=6 * 366)),
+            emptying(NOW - timedelta(days=30)),
+            emptying(NOW - timedelta(days=6 * 366), automat="other-01"),  # not this automat's
+        ])
+    assert world.purger().purge(dry_run=True).emptyings_deleted == 1
+    report = world.purger().purge()
+    assert report.emptyings_deleted == 1
+    with world.engine.connect() as conn:
+        left = conn.execute(
+            select(CashBoxEmptying.automat_id, CashBoxEmptying.emptied_at)
+        ).all()
+    assert sorted(a for a, _ in left) == [AUTOMAT, "other-01"]
