@@ -59,11 +59,28 @@ def fleet_report(engine: Engine, period: Period, *, now: datetime | None = None)
     """Every automat in the database: each one's report and the totals over all of them."""
     now = now or datetime.now(UTC)
     automats = fleet_automats(engine)
-    return FleetReport(
-        period,
-        tuple(period_report(engine, period, (a,), now=now) for a in automats),
-        period_report(engine, period, automats, label=FLEET, now=now, whole_fleet=True),
-    )
+    total = period_report(engine, period, automats, label=FLEET, now=now, whole_fleet=True)
+    # the balance check reads all money written since the period began: once for the fleet,
+    # then each automat gets its own sessions of that list (30 times over took ~0.4 s each)
+    owner = _automat_of(engine, total.unbalanced_sessions)
+    each = []
+    for a in automats:
+        report = period_report(engine, period, (a,), now=now, balance=False)
+        report.unbalanced_sessions = [s for s in total.unbalanced_sessions if owner[s] == a]
+        each.append(report)
+    return FleetReport(period, tuple(each), total)
+
+
+def _automat_of(engine: Engine, session_ids: Sequence[str]) -> dict[str, str]:
+    if not session_ids:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(CitizenSession.id, CitizenSession.automat_id).where(
+                CitizenSession.id.in_(session_ids)
+            )
+        ).all()
+    return {str(sid): str(automat) for sid, automat in rows}
 
 
 def fleet_automats(engine: Engine) -> tuple[str, ...]:
@@ -80,6 +97,7 @@ def period_report(
     label: str | None = None,
     now: datetime | None = None,
     whole_fleet: bool = False,
+    balance: bool = True,
 ) -> ZReport:
     """The figures of ``automats`` together over ``period``; ``label`` names the scope (the
     automat's id when there is one).
@@ -89,6 +107,8 @@ def period_report(
     outbox rows of the period are then read by their time alone, without finding each one's
     session among the year's (a fleet's month: bench/console.py). Sessions, staff actions,
     emptyings and debtor files are still read by automat (that is how their index finds them).
+    ``balance`` False leaves ``unbalanced_sessions`` to the caller (:func:`fleet_report` checks
+    the fleet once and hands each automat its own).
     """
     automats = tuple(automats)
     start, end = period.bounds()
@@ -97,7 +117,8 @@ def period_report(
     )
     with engine.connect() as conn:
         _Reader(conn, automats, start, end, whole_fleet).fill(report)
-    report.unbalanced_sessions = _unbalanced(engine, automats, start, end)
+    if balance:
+        report.unbalanced_sessions = _unbalanced(engine, automats, start, end)
     scopes: Sequence[str | None] = (None,) if whole_fleet else automats  # None: every automat
     report.follow_ups_closed = sorted(
         (item for a in scopes for item in closed_between(engine, a, start, end)),

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert, update
 
+from kiosk.clock import local
 from kiosk.ledger.audit import run_audit, unaccounted
 from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Refund, Tender
 from kiosk.ledger.repository import Ledger
@@ -38,13 +39,13 @@ class Books:
                 )
             )
 
-    def allocate(self, sid: str, ore: int, kind: str = "claim") -> None:
+    def allocate(self, sid: str, ore: int, kind: str = "claim", at: datetime = T0) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 insert(Allocation).values(
                     session_id=sid, kind=kind, claim_id="c1" if kind == "claim" else None,
                     payable_in="fbs" if kind == "claim" else "none", amount_ore=ore,
-                    created_at=T0,
+                    created_at=at,
                 )
             )
 
@@ -238,3 +239,25 @@ def test_problems_of_every_kind_add_up(engine: Engine) -> None:
     )
     assert report.problems == 4 and not report.clean
     assert report.lines()[-1] == "audit: 2 finished session(s) checked: 4 problem(s)"
+
+
+def test_a_fleet_report_names_each_unbalanced_session_under_its_own_automat(
+    engine: Engine,
+) -> None:
+    """The fleet's balance check runs once and each automat's report gets its own sessions."""
+    from kiosk.reports import fleet_report
+    from kiosk.reports.period import Period
+
+    now = datetime.now(UTC)
+    a, b = Books(engine, "a1"), Books(engine, "b2")
+    fine, short_a, short_b = a.session(), a.session(), b.session()
+    a.tender(fine, 500, at=now)
+    a.allocate(fine, 500, at=now)
+    for books, sid in ((a, short_a), (b, short_b)):
+        books.tender(sid, 1000, at=now)
+    for books, sid in ((a, fine), (a, short_a), (b, short_b)):
+        books.end(sid, at=now)
+    fleet = fleet_report(engine, Period.day(local(now).date()), now=now)
+    by_automat = {r.automat_id: r.unbalanced_sessions for r in fleet.automats}
+    assert by_automat == {"a1": [short_a], "b2": [short_b]}
+    assert fleet.unbalanced_sessions == sorted([short_a, short_b])
