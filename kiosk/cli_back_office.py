@@ -89,7 +89,8 @@ def add_back_office_parsers(sub: argparse._SubParsersAction) -> None:  # type: i
         ("close", "close an item with what was done by hand (audit-logged)"),
     ], cmd_followup):
         if action == "list":
-            p.add_argument("--all", action="store_true", help="also the closed items")
+            p.add_argument("--all", action="store_true",
+                           help="also the items closed in the last 30 days")
             p.add_argument("--fleet", action="store_true", help="every automat's payments")
         else:
             p.add_argument("id", type=int, help="the item's number from the list")

@@ -11,10 +11,10 @@ on the list and in the Z-report as closed, by whom and when. Every close is in t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, or_, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock, local
@@ -147,6 +147,10 @@ def _item(row: OutboxItem, automat_id: str, now: datetime) -> FollowUpItem:
     )
 
 
+#: how long a closed item stays on the list after it was closed
+CLOSED_SHOWN = timedelta(days=30)
+
+
 def _registrations(automat_id: str | None, *where: ColumnElement[bool]) -> Select[Any]:
     stmt = (
         select(OutboxItem, CitizenSession.automat_id)
@@ -159,9 +163,14 @@ def _registrations(automat_id: str | None, *where: ColumnElement[bool]) -> Selec
 def follow_up_items(
     engine: Engine, now: datetime, *, automat_id: str | None = None, include_closed: bool = True
 ) -> list[FollowUpItem]:
-    """The follow-up list of one automat's payments (``None``: the fleet's), oldest first."""
-    states = FOLLOW_UP_STATES if include_closed else ("refused", "parked")
-    stmt = _registrations(automat_id, OutboxItem.state.in_(states))
+    """The follow-up list of one automat's payments (``None``: the fleet's), oldest first: the
+    open items, and with ``include_closed`` those closed in the last :data:`CLOSED_SHOWN` (older
+    ones are in the Z-report of the period they were closed in, not on the list for ever)."""
+    shown = OutboxItem.state.in_(("refused", "parked"))
+    if include_closed:
+        shown = or_(shown, and_(OutboxItem.state == "closed",
+                                OutboxItem.closed_at >= now - CLOSED_SHOWN))
+    stmt = _registrations(automat_id, shown)
     with Session(engine) as session:
         rows = session.execute(stmt.order_by(OutboxItem.created_at, OutboxItem.id)).all()
         return [_item(item, automat, now) for item, automat in rows]

@@ -372,3 +372,19 @@ def test_a_copy_of_a_refused_or_closed_registrations_receipt_says_the_library_re
     assert follow_up in copy()
     follow_ups(rig).close(item.item_id, "registered_by_hand", staff="s17", role="staff")
     assert follow_up in copy() and "registreres i FBS" not in copy()
+
+
+def test_a_closed_item_leaves_the_list_30_days_after_it_was_closed(engine: Engine) -> None:
+    """Open items stay until closed; a closed one shows for 30 days (what was done), then only
+    in the Z-report of the period it was closed in."""
+    from kiosk.followup import CLOSED_SHOWN
+
+    rig = session_rig(engine)
+    item_id = refused_registration(rig)
+    follow_ups(rig).close(item_id, "registered_by_hand", staff="s17", role="staff")
+    assert [i.item_id for i in follow_ups(rig).items()] == [item_id]
+    rig.clock.advance(CLOSED_SHOWN.total_seconds() - 60)
+    assert [i.item_id for i in follow_ups(rig).items()] == [item_id]
+    rig.clock.advance(120)
+    assert follow_ups(rig).items() == []
+    assert follow_ups(rig).item(item_id).closed  # still found by its id
