@@ -66,6 +66,9 @@ def chromium(download_dir: str | None = None) -> Iterator[object]:
         )
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
+    # a click that submits a form returns before the next page is there: finding an element
+    # waits up to this long for it (a busy CI machine made the log-in tests flicker)
+    driver.implicitly_wait(10)
     try:
         yield driver
     finally:
@@ -79,3 +82,10 @@ def log_in(driver: object, base: str, staff_no: str, pin: str) -> None:
     driver.find_element(By.ID, "staff_no").send_keys(staff_no)  # type: ignore[attr-defined]
     driver.find_element(By.ID, "pin").send_keys(pin)  # type: ignore[attr-defined]
     driver.find_element(By.CSS_SELECTOR, "form.stack button").click()  # type: ignore[attr-defined]
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def left_login_or_refused(d: object) -> bool:
+        return "/login" not in d.current_url or bool(  # type: ignore[attr-defined]
+            d.find_elements(By.ID, "login-error"))  # type: ignore[attr-defined]
+
+    WebDriverWait(driver, 20).until(left_login_or_refused)
