@@ -90,12 +90,14 @@ def _asked(automats: tuple[str, ...]) -> Asked:
     return Asked(form["automat"], period, form)
 
 
-def _compute(asked: Asked) -> ZReport | FleetReport:
+def _compute(asked: Asked, *, details: bool) -> ZReport | FleetReport:
+    """``details``: with every card payment, FBS fee, debtor item and file listed (the files);
+    the page shows the figures, which for a fleet's month are read in a tenth of the time."""
     f = fleet()
     now = f.clock.now()
     if asked.automat:
-        return period_report(f.engine, asked.period, (asked.automat,), now=now)
-    return fleet_report(f.engine, asked.period, now=now)
+        return period_report(f.engine, asked.period, (asked.automat,), now=now, details=details)
+    return fleet_report(f.engine, asked.period, now=now, details=details)
 
 
 @page(bp, "/finance/report", Permission.Z_REPORT)
@@ -107,7 +109,7 @@ def report() -> tuple[str, int] | str:
         form = {f: request.args.get(f, "") for f in FIELDS}
         return render_template("finance/report.html", automats=automats, form=form,
                                error=str(exc)), 400
-    scopes = report_view(finance_entries(_compute(asked)))
+    scopes = report_view(finance_entries(_compute(asked, details=False)))
     audit(_user(), Permission.Z_REPORT, "z_report_viewed", automat=asked.scope,
           first=asked.period.first.isoformat(), last=asked.period.last.isoformat(),
           format="screen")
@@ -143,7 +145,7 @@ def _download(kind: str, mimetype: str) -> Response | tuple[str, int]:
         return render_template("finance/report.html", automats=automats, form=form,
                                error=str(exc)), 400
     try:
-        data = report_bytes(_compute(asked), kind,  # type: ignore[arg-type]
+        data = report_bytes(_compute(asked, details=True), kind,  # type: ignore[arg-type]
                             library_name=f.config.automat.library_name)
     except ReportFileError:
         return render_template(

@@ -55,17 +55,22 @@ def z_report(engine: Engine, automat_id: str, day: date, *, now: datetime | None
     return period_report(engine, Period.day(day), (automat_id,), now=now)
 
 
-def fleet_report(engine: Engine, period: Period, *, now: datetime | None = None) -> FleetReport:
-    """Every automat in the database: each one's report and the totals over all of them."""
+def fleet_report(
+    engine: Engine, period: Period, *, now: datetime | None = None, details: bool = True
+) -> FleetReport:
+    """Every automat in the database: each one's report and the totals over all of them (the
+    totals without detail lists: the files give those once, under each automat)."""
     now = now or datetime.now(UTC)
     automats = fleet_automats(engine)
-    total = period_report(engine, period, automats, label=FLEET, now=now, whole_fleet=True)
+    total = period_report(
+        engine, period, automats, label=FLEET, now=now, whole_fleet=True, details=False
+    )
     # the balance check reads all money written since the period began: once for the fleet,
     # then each automat gets its own sessions of that list (30 times over took ~0.4 s each)
     owner = _automat_of(engine, total.unbalanced_sessions)
     each = []
     for a in automats:
-        report = period_report(engine, period, (a,), now=now, balance=False)
+        report = period_report(engine, period, (a,), now=now, balance=False, details=details)
         report.unbalanced_sessions = [s for s in total.unbalanced_sessions if owner[s] == a]
         each.append(report)
     return FleetReport(period, tuple(each), total)
@@ -98,6 +103,7 @@ def period_report(
     now: datetime | None = None,
     whole_fleet: bool = False,
     balance: bool = True,
+    details: bool = True,
 ) -> ZReport:
     """The figures of ``automats`` together over ``period``; ``label`` names the scope (the
     automat's id when there is one).
@@ -108,17 +114,24 @@ def period_report(
     session among the year's (a fleet's month: bench/console.py). Sessions, staff actions,
     emptyings and debtor files are still read by automat (that is how their index finds them).
     ``balance`` False leaves ``unbalanced_sessions`` to the caller (:func:`fleet_report` checks
-    the fleet once and hands each automat its own).
+    the fleet once and hands each automat its own). ``details`` False reads the figures only,
+    not the lists of every card payment, FBS registration, debtor item and debtor file (the
+    console's page: a fleet's month has some 70,000 of them, which only the files carry).
     """
     automats = tuple(automats)
     start, end = period.bounds()
     report = ZReport(
-        label or ", ".join(automats), period, automats, made_at=now or datetime.now(UTC)
+        label or ", ".join(automats),
+        period,
+        automats,
+        made_at=now or datetime.now(UTC),
+        details=details,
     )
     with engine.connect() as conn:
-        _Reader(conn, automats, start, end, whole_fleet).fill(report)
-    if balance:
-        report.unbalanced_sessions = _unbalanced(engine, automats, start, end)
+        _plan_for_reports(conn)
+        _Reader(conn, automats, start, end, whole_fleet, details).fill(report)
+        if balance:
+            report.unbalanced_sessions = _unbalanced(conn, automats, start, end)
     scopes: Sequence[str | None] = (None,) if whole_fleet else automats  # None: every automat
     report.follow_ups_closed = sorted(
         (item for a in scopes for item in closed_between(engine, a, start, end)),
@@ -142,12 +155,14 @@ class _Reader:
         start: datetime,
         end: datetime,
         whole_fleet: bool = False,
+        details: bool = True,
     ) -> None:
         self.conn = conn
         self.automats = automats
         self.start = start
         self.end = end
         self.whole_fleet = whole_fleet
+        self.details = details
         self.here = select(CitizenSession.id).where(CitizenSession.automat_id.in_(automats))
 
     def of_scope(self, session_id: Any) -> Any:
@@ -194,18 +209,19 @@ class _Reader:
             Tender.state == "received",
             self.within(Tender.created_at),
         )
-        count_sum = (func.count(), func.coalesce(func.sum(Tender.amount_ore), 0))
-        for kind, n, total in self.conn.execute(
-            select(Tender.kind, *count_sum).where(received).group_by(Tender.kind)
+        for kind, device, ore, n, total in self.conn.execute(
+            select(Tender.kind, Tender.device, Tender.denomination_ore, func.count())
+            .add_columns(func.coalesce(func.sum(Tender.amount_ore), 0))
+            .where(received)
+            .group_by(Tender.kind, Tender.device, Tender.denomination_ore)
         ):
-            report.tenders[kind] = Count(int(n), Money(int(total)))
-        for device, kind, ore, n in self.conn.execute(
-            select(Tender.device, Tender.kind, Tender.denomination_ore, func.count())
-            .where(received, Tender.kind.in_(("coin", "note")))
-            .group_by(Tender.device, Tender.kind, Tender.denomination_ore)
-        ):
-            key = (str(device or ""), kind, int(ore if ore is not None else 0))
-            report.cash_by_device[key] = int(n)
+            got = Count(int(n), Money(int(total)))
+            report.tenders[kind] = report.tenders.get(kind, Count()) + got
+            if kind in ("coin", "note"):
+                key = (str(device or ""), kind, int(ore if ore is not None else 0))
+                report.cash_by_device[key] = report.cash_by_device.get(key, 0) + int(n)
+        if not self.details:
+            return
         report.card_payments = [
             CardPayment(at, ref or "", terminal_ref or "", Money(int(amount)))
             for at, ref, terminal_ref, amount in self.conn.execute(
@@ -232,10 +248,12 @@ class _Reader:
 
     def _credited(self, report: ZReport) -> None:
         """Credit bons made from this scope's sessions, by how the money came to be credit."""
-        for reason, state, end_reason, amount in self.conn.execute(
-            select(Bon.reason, CitizenSession.state, CitizenSession.end_reason, Bon.amount_ore)
+        for reason, state, end_reason, n, total in self.conn.execute(
+            select(Bon.reason, CitizenSession.state, CitizenSession.end_reason, func.count())
+            .add_columns(func.sum(Bon.amount_ore))
             .join(CitizenSession, CitizenSession.id == Bon.origin_session_id)
             .where(self.joined_scope(), self.within(Bon.issued_at))
+            .group_by(Bon.reason, CitizenSession.state, CitizenSession.end_reason)
         ):
             if end_reason in STRAY_REASONS:
                 how = str(end_reason)
@@ -243,19 +261,21 @@ class _Reader:
                 how = "restart"
             else:
                 how = reason
-            report.credited[how] = report.credited.get(how, Count()) + Count(1, Money(int(amount)))
+            got = Count(int(n), Money(int(total)))
+            report.credited[how] = report.credited.get(how, Count()) + got
 
     def _audited(self, action: str) -> Count:
-        found = Count()
-        for details in self.conn.execute(
-            select(AuditEntry.details).where(
-                AuditEntry.automat_id.in_(self.automats),
-                AuditEntry.action == action,
-                self.within(AuditEntry.at),
-            )
-        ).scalars():
-            found += Count(1, Money(int(details["amount_ore"])))
-        return found
+        """Staff actions carrying an amount (``details.amount_ore``): how many, and their sum."""
+        amount = AuditEntry.details["amount_ore"].as_integer()
+        return _count(
+            self.conn.execute(
+                select(func.count(), func.coalesce(func.sum(amount), 0)).where(
+                    AuditEntry.automat_id.in_(self.automats),
+                    AuditEntry.action == action,
+                    self.within(AuditEntry.at),
+                )
+            ).one()
+        )
 
     def _bons(self, report: ZReport) -> None:
         bon_sum = (func.count(), func.coalesce(func.sum(Bon.amount_ore), 0))
@@ -300,36 +320,52 @@ class _Reader:
             .order_by(OutboxItem.created_at, OutboxItem.id)
         )
 
+    def _outbox_counts(self, kind: str) -> Select[Any]:
+        """Outbox rows of ``kind`` of the scope: (state, count, øre) by state."""
+        return (
+            select(
+                OutboxItem.state, func.count(), func.coalesce(func.sum(OutboxItem.amount_ore), 0)
+            )
+            .where(self.of_scope(OutboxItem.session_id), OutboxItem.kind == kind)
+            .group_by(OutboxItem.state)
+        )
+
     def _fbs(self, report: ZReport) -> None:
         made_at = report.made_at or datetime.now(UTC)
-        stmt = self._outbox("fbs_registration").where(
-            OutboxItem.created_at < self.end,
-            # before the period only what is still refused counts (the follow-up list)
-            or_(OutboxItem.created_at >= self.start, OutboxItem.state.in_(("refused", "parked"))),
-        )
-        for item in self.conn.execute(stmt):
-            ref = item.transaction_ref
-            amount = Money(int(item.amount_ore))
-            payload = item.payload or {}
-            fee_ids = tuple(str(f) for f in payload.get("fee_ids", []))
-            if item.created_at >= self.start:
-                report.fbs[item.state] = report.fbs.get(item.state, Count()) + Count(1, amount)
-                report.fbs_registrations.append(_registration(item, ref or ""))
-            if item.state in ("refused", "parked"):  # still refused now: on the follow-up list
-                report.follow_up.append(
-                    FollowUp(
-                        item.idempotency_key,
-                        ref or "",
-                        str(payload.get("patron") or shown(str(payload.get("patron_id", "")))),
-                        fee_ids,
-                        amount,
-                        scrub(item.last_error or ""),  # FBS's words: may quote anything
-                        item.created_at,
-                        max(0, (made_at - item.created_at).days),
-                    )
+        for state, n, total in self.conn.execute(
+            self._outbox_counts("fbs_registration").where(self.within(OutboxItem.created_at))
+        ):
+            report.fbs[state] = Count(int(n), Money(int(total)))
+        # still refused now, whenever it was written before the period ended: the follow-up list
+        refused = (OutboxItem.created_at < self.end, OutboxItem.state.in_(("refused", "parked")))
+        report.follow_up_total = _count(
+            self.conn.execute(
+                select(func.count(), func.coalesce(func.sum(OutboxItem.amount_ore), 0)).where(
+                    self.of_scope(OutboxItem.session_id),
+                    OutboxItem.kind == "fbs_registration",
+                    *refused,
                 )
+            ).one()
+        )
+        if self.details:
+            for item in self.conn.execute(self._outbox("fbs_registration").where(*refused)):
+                report.follow_up.append(_follow_up(item, made_at))
+        if self.details:
+            report.fbs_registrations = [
+                _registration(item, item.transaction_ref or "")
+                for item in self.conn.execute(
+                    self._outbox("fbs_registration").where(self.within(OutboxItem.created_at))
+                )
+            ]
 
     def _debtor(self, report: ZReport) -> None:
+        for state, n, total in self.conn.execute(
+            self._outbox_counts("debtor_item").where(self.within(OutboxItem.created_at))
+        ):
+            key = "exported" if state == "exported" else "pending"
+            report.debtor[key] = report.debtor.get(key, Count()) + Count(int(n), Money(int(total)))
+        if not self.details:
+            return
         stmt = (
             self._outbox("debtor_item")
             .add_columns(ExportBatch.sequence, ExportBatch.file_name.label("batch_file"))
@@ -337,18 +373,14 @@ class _Reader:
             .where(self.within(OutboxItem.created_at))
         )
         for item in self.conn.execute(stmt):
-            ref = item.transaction_ref
-            state = "exported" if item.state == "exported" else "pending"
-            amount = Money(int(item.amount_ore))
-            report.debtor[state] = report.debtor.get(state, Count()) + Count(1, amount)
             payload = item.payload or {}
             report.debtor_items.append(
                 DebtorLine(
-                    transaction_ref=ref or "",
+                    transaction_ref=item.transaction_ref or "",
                     claim_ref=str(payload.get("claim_ref", "")),
                     claim_type=str(payload.get("claim_type", "")),
-                    amount=amount,
-                    state=state,
+                    amount=Money(int(item.amount_ore)),
+                    state="exported" if item.state == "exported" else "pending",
                     paid_at=item.created_at,
                     batch_sequence=int(item.sequence) if item.sequence is not None else None,
                     file_name=item.batch_file or "",
@@ -447,6 +479,20 @@ _OUTBOX_READ = (
 )
 
 
+def _follow_up(item: Any, made_at: datetime) -> FollowUp:
+    payload = item.payload or {}
+    return FollowUp(
+        item.idempotency_key,
+        item.transaction_ref or "",
+        str(payload.get("patron") or shown(str(payload.get("patron_id", "")))),
+        tuple(str(f) for f in payload.get("fee_ids", [])),
+        Money(int(item.amount_ore)),
+        scrub(item.last_error or ""),  # FBS's words: may quote anything
+        item.created_at,
+        max(0, (made_at - item.created_at).days),
+    )
+
+
 def _registration(item: Any, transaction_ref: str) -> FbsRegistration:
     payload = item.payload or {}
     confirmations = {str(k): str(v or "") for k, v in (item.result or {}).items()}
@@ -469,16 +515,36 @@ def _registration(item: Any, transaction_ref: str) -> FbsRegistration:
 
 
 def _unbalanced(
-    engine: Engine, automats: tuple[str, ...], start: datetime, end: datetime
+    conn: Connection, automats: tuple[str, ...], start: datetime, end: datetime
 ) -> list[str]:
     """Finished sessions of the scope started in the period that do not balance (the audit's
     rule over those sessions only, reading money written since the period began)."""
-    with engine.connect() as conn:
-        found = unbalanced(
-            conn,
-            CitizenSession.automat_id.in_(automats),
-            CitizenSession.started_at >= start,
-            CitizenSession.started_at < end,
-            since=start,
-        )
+    found = unbalanced(
+        conn,
+        CitizenSession.automat_id.in_(automats),
+        CitizenSession.started_at >= start,
+        CitizenSession.started_at < end,
+        since=start,
+    )
     return sorted(b.session_id for b in found)
+
+
+#: PostgreSQL settings for one report's read-only transaction (``SET LOCAL``: they end with it).
+#: The balance check sums a period's money per session in one hash aggregate (a fleet's month:
+#: ~120,000 rows into ~40,000 sessions), which 4 MB of ``work_mem`` spills to disk; the planner
+#: cannot estimate that union's groups (it assumes 200), so it splits the aggregate over
+#: parallel workers and merges their sorted halves, three times the work of one pass; and with
+#: the default ``random_page_cost`` (4, a spinning disk's) it finds a month's bons' sessions by
+#: scanning the year's sessions rather than through their primary key (bench/console.py).
+REPORT_SETTINGS = {
+    "work_mem": "64MB",
+    "max_parallel_workers_per_gather": "0",
+    "random_page_cost": "1.1",
+}
+
+
+def _plan_for_reports(conn: Connection) -> None:
+    if conn.dialect.name != "postgresql":
+        return
+    for name, value in REPORT_SETTINGS.items():
+        conn.execute(select(func.set_config(name, value, true())))

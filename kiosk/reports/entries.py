@@ -67,9 +67,9 @@ def finance_entries(report: ZReport | FleetReport) -> list[Entry]:
         head = _about(report.total)
         parts = [*_scope(report.total, details=False)]
         for automat in report.automats:
-            parts += _scope(automat, details=True)
+            parts += _scope(automat, details=automat.details)
         return head + parts
-    return _about(report) + list(_scope(report, details=True))
+    return _about(report) + list(_scope(report, details=report.details))
 
 
 def _about(r: ZReport) -> list[Entry]:

@@ -118,6 +118,9 @@ class ZReport:
     period: Period
     automat_ids: tuple[str, ...] = ()
     made_at: datetime | None = None
+    #: whether the lists of every card payment, FBS registration and debtor item and file, and
+    #: the follow-up list, were read (False: the figures only, as the console's page shows them)
+    details: bool = True
     sessions: dict[str, int] = field(default_factory=dict)  # end state → count
     tenders: dict[str, Count] = field(default_factory=dict)  # coin, note, card, bon
     #: (device, coin/note, denomination øre) → pieces
@@ -130,6 +133,9 @@ class ZReport:
     credited: dict[str, Count] = field(default_factory=dict)
     fbs: dict[str, Count] = field(default_factory=dict)  # done, refused, pending
     fbs_registrations: list[FbsRegistration] = field(default_factory=list)
+    #: FBS registrations still refused, written before the period ended; the list only with
+    #: the report's details (it is the follow-up list: long on a fleet)
+    follow_up_total: Count = Count()
     follow_up: list[FollowUp] = field(default_factory=list)
     debtor: dict[str, Count] = field(default_factory=dict)  # exported, pending
     debtor_items: list[DebtorLine] = field(default_factory=list)
@@ -174,9 +180,6 @@ class ZReport:
     def credited_total(self) -> Count:
         return sum(self.credited.values(), Count())
 
-    @property
-    def follow_up_total(self) -> Count:
-        return sum((Count(1, f.amount) for f in self.follow_up), Count())
 
 
 #: the scope name of a fleet's totals

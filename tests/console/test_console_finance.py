@@ -94,6 +94,11 @@ def test_the_report_on_screen_is_the_ledgers_per_automat_and_for_the_fleet(
     for automat in (A, B):
         assert_page_is_the_ledgers(html, f"Automat {automat}", Truth(rig.engine, [automat], PERIOD))
     no_personal_data(html, world)
+    # the figures only: the lists behind them are the files' (a fleet's month has ~70,000 rows)
+    captions = {t.caption for t in page_tables(html)}
+    assert not captions & {"Kortbetalinger", "FBS-registreringer pr. gebyr",
+                           "Debitorposter og deres fil"}
+    assert 'id="details-hint"' in html
     # one automat alone: only its scope, and the same figures
     html = client.get(f"/finance/report?automat={A}&{QUERY}").get_data(as_text=True)
     assert {t.scope for t in page_tables(html)} == {f"Automat {A}"}

@@ -13,6 +13,7 @@ expected contents with the coins the acceptor delivered.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from kiosk.reports import (
     FLEET,
     Count,
     Period,
+    ZReport,
     fleet_report,
     period_report,
     report_lines,
@@ -146,9 +148,11 @@ def test_the_fleet_report_adds_up_per_automat_and_in_total(world: World, tmp_pat
     assert total.settled_total == a.settled_total + b.settled_total
     assert total.bons_redeemed == a.bons_redeemed + b.bons_redeemed
     # the totals read money by time alone (whole_fleet): the same rows as the automats' reports
+    whole = period_report(world.engine, PERIOD, (A, B), label=FLEET, now=world.now,
+                          whole_fleet=True)
     for listed in ("card_payments", "fbs_registrations", "debtor_items", "follow_up"):
         together = getattr(a, listed) + getattr(b, listed)
-        assert sorted(map(repr, getattr(total, listed))) == sorted(map(repr, together)), listed
+        assert sorted(map(repr, getattr(whole, listed))) == sorted(map(repr, together)), listed
     assert total.credited_total == a.credited_total + b.credited_total
     assert total.tenders == {
         k: a.tenders.get(k, Count()) + b.tenders.get(k, Count()) for k in total.tenders
@@ -156,6 +160,7 @@ def test_the_fleet_report_adds_up_per_automat_and_in_total(world: World, tmp_pat
     assert total.bons_outstanding == a.bons_outstanding == b.bons_outstanding
     assert b.bons_redeemed == Count(1, Money.kr(40))  # the desk bon of automat A
     assert b.bons_issued_at_desk == Count()
+    assert not total.details  # the files list each payment once, under its automat
 
     csv_path, pdf_path = tmp_path / "fleet.csv", tmp_path / "fleet.pdf"
     write_report_files(fleet, csv_path=csv_path, pdf_path=pdf_path)
@@ -233,3 +238,28 @@ def test_fbss_confirmation_ids_from_the_simulator_reach_the_report(sqlite_engine
     rows = csv_rows(render_csv(finance_entries(r)))
     shown = {(x["tekst"], x["ekstern_reference"]) for x in rows if x["sektion"] == "fbs_gebyrer"}
     assert shown == {(f"gebyr {fee}", "CONF-00000001") for fee in registered}
+
+
+DETAIL_LISTS = ("card_payments", "fbs_registrations", "follow_up", "debtor_items", "debtor_files")
+
+
+def test_the_figures_alone_are_the_detailed_reports_figures(world: World) -> None:
+    """The console's page reads the figures without the lists (``details=False``): every
+    figure is the one the detailed report (the files', the automat's) computes from its rows."""
+    for automats, whole in (([A], False), ([B], False), ([A, B], False), ([A, B], True)):
+        full = period_report(world.engine, PERIOD, automats, now=world.now, whole_fleet=whole)
+        bare = period_report(world.engine, PERIOD, automats, now=world.now, whole_fleet=whole,
+                             details=False)
+        assert full.details and not bare.details
+        for f in dataclasses.fields(ZReport):
+            if f.name not in (*DETAIL_LISTS, "details"):
+                assert getattr(bare, f.name) == getattr(full, f.name), (automats, f.name)
+        if len(automats) == 2:  # the world has every kind of row: the comparison means something
+            assert full.follow_up and full.fbs_registrations and full.debtor_items
+        assert not any(getattr(bare, listed) for listed in DETAIL_LISTS)
+    page = fleet_report(world.engine, PERIOD, now=world.now, details=False)
+    files = fleet_report(world.engine, PERIOD, now=world.now)
+    assert [r.details for r in files.automats] == [True, True]
+    for shown, filed in zip(page.automats, files.automats, strict=True):
+        assert not shown.details and shown.follow_up_total == filed.follow_up_total
+        assert shown.received == filed.received and shown.fbs == filed.fbs
