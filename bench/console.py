@@ -1,11 +1,14 @@
 """The fleet console's reading speed on a year of a fleet's data (issue 16): our code against the
 bare SQL behind it, in the same run.
 
-Report: ``kiosk.reports.compute.period_report`` (the code the automat, ``kiosk report`` and the
-console share) for one month and every automat at once, timed whole (queries, rows into figures).
-Its SQL is captured from the engine (``before_cursor_execute``) on a first run, then the same
-statements with the same parameters are run directly with psycopg (on a connection with the
-engine's settings: ``postgres_options``) and every row fetched: the bare-SQL baseline,
+Report: ``kiosk.reports.compute`` (the code the automat, ``kiosk report`` and the console share)
+for one month and every automat, timed whole (queries, rows into figures), three ways
+(:func:`measure_report`): the fleet's figures (``report_ms``, the issue's target), the
+console's page with each automat's figures too (``fleet_page_ms``), and the files' lists
+(``report_files_ms``). Each one's SQL is captured from the engine (``before_cursor_execute``) on
+a first run, then the same statements with the same parameters are run directly with psycopg
+(on a connection with the engine's settings: ``postgres_options``) and every row fetched: the
+bare-SQL baseline,
 interleaved with our runs so both see the same machine. Overview: the console's fleet page
 (every automat and its last heartbeat) requested through the console's Flask application as a
 logged-in technician, against the SQL that request sends (:func:`measure_overview`).
@@ -38,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.fleet_data import bench_url, comment, drop, generate, signature
 from kiosk.ledger.db import make_engine, postgres_options
-from kiosk.reports.compute import fleet_automats, period_report
+from kiosk.reports.compute import fleet_automats, fleet_report, period_report
 from kiosk.reports.figures import FLEET
 from kiosk.reports.period import Period
 
@@ -93,40 +96,52 @@ def per_statement(conn: psycopg.Connection, statements: list[Statement]) -> list
 
 def measure_report(engine: Engine, url: str, period: Period, runs: int,
                    show_statements: bool) -> dict[str, Any]:
-    """``period_report`` for the whole fleet over ``period`` against its bare SQL."""
+    """The month's Z-report three ways, each against its bare SQL: ``report`` the fleet's
+    figures (``period_report`` over every automat, what the console's page heads with and
+    ``kiosk report --fleet`` prints first); ``fleet_page`` the console's whole page (those
+    totals and each automat's figures, ``fleet_report(details=False)``); ``report_files`` what
+    the CSV and PDF are made from (every automat with every payment, fee and debtor item
+    listed: ``fleet_report()``)."""
     automats = fleet_automats(engine)
     made = datetime.combine(period.last, datetime.min.time(), UTC)
-
-    def report() -> Any:
-        return period_report(engine, period, automats, label=FLEET, now=made, whole_fleet=True)
-
-    statements = capture(engine, report)  # also the warm-up of caches on both sides
-    ours: list[float] = []
-    bare: list[float] = []
-    rows = 0
+    work = {
+        "report": lambda: period_report(engine, period, automats, label=FLEET, now=made,
+                                        whole_fleet=True, details=False),
+        "fleet_page": lambda: fleet_report(engine, period, now=made, details=False),
+        "report_files": lambda: fleet_report(engine, period, now=made),
+    }
+    result: dict[str, Any] = {}
     bare_url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(bare_url, options=postgres_options()) as conn:  # as the engine's
-        run_bare(conn, statements)
-        for _ in range(runs):
-            started = time.perf_counter()
-            figures = report()
-            ours.append(time.perf_counter() - started)
-            seconds, rows = run_bare(conn, statements)
-            bare.append(seconds)
-        slowest = per_statement(conn, statements)[:8] if show_statements else []
-    report_ms = statistics.median(ours) * 1000
-    sql_ms = statistics.median(bare) * 1000
-    result = {
-        "report_ms": round(report_ms, 1),
-        "report_sql_ms": round(sql_ms, 1),
-        "report_ratio": round(report_ms / sql_ms, 2),
-        "report_statements": len(statements),
-        "report_rows": rows,
-        "report_sessions": sum(figures.sessions.values()),
-        "report_received_ore": figures.received.ore,
-    }
-    if show_statements:
-        result["slowest_statements"] = [(round(ms, 1), text[:300]) for ms, text in slowest]
+        for name, job in work.items():
+            statements = capture(engine, job)  # also the warm-up of caches on both sides
+            run_bare(conn, statements)
+            ours: list[float] = []
+            bare: list[float] = []
+            rows = 0
+            for _ in range(runs):
+                started = time.perf_counter()
+                figures = job()
+                ours.append(time.perf_counter() - started)
+                seconds, rows = run_bare(conn, statements)
+                bare.append(seconds)
+            ms = statistics.median(ours) * 1000
+            sql_ms = statistics.median(bare) * 1000
+            result.update({
+                f"{name}_ms": round(ms, 1),
+                f"{name}_sql_ms": round(sql_ms, 1),
+                f"{name}_ratio": round(ms / sql_ms, 2),
+                f"{name}_statements": len(statements),
+                f"{name}_rows": rows,
+            })
+            if name == "report":
+                result["report_sessions"] = sum(figures.sessions.values())
+                result["report_received_ore"] = figures.received.ore
+                if show_statements:
+                    result["slowest_statements"] = [
+                        (round(ms, 1), text[:300])
+                        for ms, text in per_statement(conn, statements)[:8]
+                    ]
     return result
 
 

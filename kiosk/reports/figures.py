@@ -181,7 +181,6 @@ class ZReport:
         return sum(self.credited.values(), Count())
 
 
-
 #: the scope name of a fleet's totals
 FLEET = "alle"
 

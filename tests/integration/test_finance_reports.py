@@ -19,8 +19,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, text, update
 
+from kiosk.ledger.models import CitizenSession
 from kiosk.money import Money
 from kiosk.reports import (
     FLEET,
@@ -263,3 +264,31 @@ def test_the_figures_alone_are_the_detailed_reports_figures(world: World) -> Non
     for shown, filed in zip(page.automats, files.automats, strict=True):
         assert not shown.details and shown.follow_up_total == filed.follow_up_total
         assert shown.received == filed.received and shown.fbs == filed.fbs
+
+
+def test_money_of_a_session_begun_days_before_the_period_is_its_automats(world: World) -> None:
+    """The automats' reports are read together, each row given to its session's automat: the
+    period's sessions through their index, an older session (recovered days later, say) by its
+    id. Here B's first card payment's session is moved three days back."""
+    with world.engine.begin() as conn:
+        (sid,) = conn.execute(
+            text("SELECT session_id FROM tenders t JOIN citizen_sessions s ON s.id = t.session_id"
+                 " WHERE s.automat_id = :b AND t.kind = 'card'"), {"b": B}
+        ).scalars().all()
+        began = conn.execute(
+            select(CitizenSession.started_at).where(CitizenSession.id == sid)
+        ).scalar_one()
+        moved = conn.execute(
+            update(CitizenSession)
+            .where(CitizenSession.id == sid)
+            .values(started_at=began - timedelta(days=3))
+        )
+        assert moved.rowcount == 1
+    fleet = fleet_report(world.engine, PERIOD, now=world.now, details=False)
+    for r in fleet.automats:
+        truth = Truth(world.engine, [r.automat_id], PERIOD)
+        assert r.tenders == truth.tenders(), r.automat_id
+        assert r.settled == truth.settled(), r.automat_id
+        assert r.fbs == truth.outbox("fbs_registration"), r.automat_id
+    b = fleet.automats[1]
+    assert b.tenders["card"].count == 1  # the moved session's payment is still B's
