@@ -106,15 +106,20 @@ def report() -> tuple[str, int] | str:
     try:
         asked = _asked(automats)
     except Refused as exc:
-        form = {f: request.args.get(f, "") for f in FIELDS}
-        return render_template("finance/report.html", automats=automats, form=form,
-                               error=str(exc)), 400
+        return _refused(automats, exc)
     scopes = report_view(finance_entries(_compute(asked, details=False)))
     audit(_user(), Permission.Z_REPORT, "z_report_viewed", automat=asked.scope,
           first=asked.period.first.isoformat(), last=asked.period.last.isoformat(),
           format="screen")
     return render_template("finance/report.html", automats=automats, form=asked.form,
                            asked=asked, scopes=scopes, links=_links(asked))
+
+
+def _refused(automats: tuple[str, ...], exc: Refused) -> tuple[str, int]:
+    """The form again as it was filled in, with the one line saying what is wrong with it."""
+    form = {f: request.args.get(f, "") for f in FIELDS}
+    return render_template("finance/report.html", automats=automats, form=form,
+                           error=str(exc)), 400
 
 
 def _links(asked: Asked) -> dict[str, str]:
@@ -141,9 +146,7 @@ def _download(kind: str, mimetype: str) -> Response | tuple[str, int]:
     try:
         asked = _asked(automats)
     except Refused as exc:
-        form = {k: request.args.get(k, "") for k in FIELDS}
-        return render_template("finance/report.html", automats=automats, form=form,
-                               error=str(exc)), 400
+        return _refused(automats, exc)
     try:
         data = report_bytes(_compute(asked, details=True), kind,  # type: ignore[arg-type]
                             library_name=f.config.automat.library_name)
