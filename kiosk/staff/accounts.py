@@ -38,7 +38,6 @@ from sqlalchemy import (
     Engine,
     and_,
     case,
-    func,
     insert,
     literal,
     or_,
@@ -365,19 +364,22 @@ class StaffBook:
         actor = self._actor(by)
         now = self.clock.now()
         with self.engine.begin() as conn:
+            # every administrator's row locked first, in one order: two administrators closing
+            # each other's accounts at once would otherwise each count two and leave none
+            # (PostgreSQL re-reads a row a concurrent removal changed and drops it from the list)
+            admins = conn.execute(
+                select(_T.c.id)
+                .where(_T.c.removed_at.is_(None), _T.c.roles.contains(Role.ADMINISTRATOR.value))
+                .order_by(_T.c.id)
+                .with_for_update()
+            ).all()
             row = self._active(conn, staff_no)
-            if Role.ADMINISTRATOR in parse_roles(row.roles):
-                admins = conn.scalar(
-                    select(func.count()).select_from(_T).where(
-                        _T.c.removed_at.is_(None), _T.c.roles.contains(Role.ADMINISTRATOR.value)
-                    )
+            if Role.ADMINISTRATOR in parse_roles(row.roles) and len(admins) <= 1:
+                raise StaffUsageError(
+                    "last_administrator",
+                    f"Medarbejder {row.staff_no} er den sidste administrator og kan ikke"
+                    " lukkes; opret først en anden administrator.",
                 )
-                if admins <= 1:
-                    raise StaffUsageError(
-                        "last_administrator",
-                        f"Medarbejder {row.staff_no} er den sidste administrator og kan ikke"
-                        " lukkes; opret først en anden administrator.",
-                    )
             if isinstance(by, StaffUser) and by.staff_no == row.staff_no:
                 raise StaffUsageError(
                     "self",

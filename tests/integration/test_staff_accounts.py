@@ -342,3 +342,35 @@ def test_wrong_pins_at_several_automats_at_once_are_all_counted(postgres_engine:
     finally:
         for e in engines[1:]:
             e.dispose()
+
+
+def test_two_administrators_closing_each_other_at_once_leave_one(staff: Staff) -> None:
+    """PostgreSQL, read committed: one removal of an administrator is written and not yet
+    committed while the other runs; the second must wait for it and then refuse, or the two
+    would each count two administrators and leave none."""
+    if staff.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time")
+    staff.book.add("2", "Bo Admin", "administrator", "80808", by=SYSTEM)
+    outcome: list[str] = []
+    table = StaffAccount.__table__
+    with staff.engine.connect() as first:
+        first.begin()
+        first.execute(  # the first removal, as remove() writes it, held open
+            table.update().where(table.c.staff_no == "1")
+            .values(removed_at=staff.clock.now(), removed_by="os:test")
+        )
+
+        def second() -> None:
+            try:
+                staff.book.remove("2", by=SYSTEM)
+                outcome.append("removed")
+            except StaffUsageError as exc:
+                outcome.append(exc.reason)
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        worker.join(1.0)  # without the lock it is done by now, having counted two
+        first.commit()
+    worker.join(10)
+    assert outcome == ["last_administrator"]
+    assert [a.staff_no for a in staff.book.accounts() if Role.ADMINISTRATOR in a.roles] == ["2"]
