@@ -40,6 +40,14 @@ def test_the_unit_waits_for_ready_and_watches_the_automat() -> None:
     assert int(service["TimeoutStartSec"][0]) >= 60
 
 
+def test_what_the_automat_writes_is_not_every_users() -> None:
+    """Debtor files carry CPR numbers and the ledger payments: nothing it writes is readable by
+    every local user (the umask) and its state folder is closed to others."""
+    service = service_settings()
+    assert service["UMask"] == ["0027"]
+    assert service["StateDirectoryMode"] == ["0750"]
+
+
 def test_a_configuration_error_is_not_restarted_in_a_loop() -> None:
     service = service_settings()
     assert service["Restart"] == ["always"]
