@@ -11,7 +11,7 @@ from datetime import datetime
 from flask import Blueprint, render_template
 
 from console.access import page
-from console.context import fleet
+from console.context import fleet, reading
 from console.i18n import N_, _, catalogue
 from console.menu import MenuItem
 from kiosk.clock import local
@@ -156,10 +156,10 @@ class Words:
         )
 
 
-@page(bp, "/fleet", Permission.FLEET_STATUS)
+@page(bp, "/fleet", Permission.FLEET_STATUS, reads_only=True)
 def index() -> str:
     f = fleet()
-    automats = [a for a in fleet_status(f.engine, f.clock.now()) if a.automat_id != f.console_id]
+    automats = [a for a in fleet_status(reading(), f.clock.now()) if a.automat_id != f.console_id]
     words = Words()
     rows = [words.row(a) for a in automats]
     attention = sum(1 for r in rows if r.state_class == "bad")

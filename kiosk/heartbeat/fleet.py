@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from kiosk.heartbeat.states import FleetState
 from kiosk.ledger.automats import automats_in
@@ -112,16 +112,19 @@ def _statuses(rows: Any, now: datetime, stale_after: timedelta | None) -> list[A
 
 
 def fleet_status(
-    engine: Engine, now: datetime, stale_after: timedelta | None = None
+    ledger: Engine | Connection, now: datetime, stale_after: timedelta | None = None
 ) -> list[AutomatStatus]:
     """Every automat on this ledger by id: those with a heartbeat, aged against ``now``, and
     those known only from their sessions, ``never_seen``. ``stale_after`` None: each automat's
-    own ``STALE_INTERVALS`` × ``interval_s``."""
+    own ``STALE_INTERVALS`` × ``interval_s``. ``ledger``: an engine, or a connection to read on
+    (the console's request, whose login check read on it already)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    with engine.connect() as conn:
-        rows = conn.execute(_READ).all()
-        known = automats_in(conn, ("citizen_sessions",))
+    if isinstance(ledger, Engine):
+        with ledger.connect() as conn:
+            return fleet_status(conn, now, stale_after)
+    rows = ledger.execute(_READ).all()
+    known = automats_in(ledger, ("citizen_sessions",))
     found = {a.automat_id: a for a in _statuses(rows, now, stale_after)}
     for automat_id in known:
         if automat_id not in found:

@@ -153,11 +153,15 @@ class StaffBook:
             for r in rows
         ]
 
-    def active_user(self, staff_no: str) -> StaffUser | None:
+    def active_user(self, staff_no: str, conn: Connection | None = None) -> StaffUser | None:
         """The user behind an account that is not removed, with its roles as they are now (the
-        console asks on every request, so a removed account or a changed role applies at once)."""
-        with self.engine.connect() as conn:
-            row = conn.execute(_ACTIVE, {"staff_no": staff_no}).first()
+        console asks on every request, so a removed account or a changed role applies at once).
+        ``conn``: read on the caller's connection (the console's request), else on one of its
+        own."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.active_user(staff_no, own)
+        row = conn.execute(_ACTIVE, {"staff_no": staff_no}).first()
         return None if row is None else _user(row)
 
     def has_administrator(self) -> bool:
