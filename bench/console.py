@@ -17,8 +17,9 @@ The database is ``bench/fleet_data.py``'s (30 automats, a year, ~500,000 session
 generated when missing or made with other parameters, and kept for the next run (``--drop``
 removes it afterwards).
 
-    python bench/console.py [--json] [--runs N] [--month YYYY-MM] [--url URL] [--statements]
-                            [--sessions N] [--automats N] [--year Y] [--seed S] [--drop]
+    python bench/console.py [--json] [--runs N] [--only report|overview] [--month YYYY-MM]
+                            [--url URL] [--statements] [--sessions N] [--automats N] [--year Y]
+                            [--seed S] [--drop]
 """
 
 from __future__ import annotations
@@ -285,6 +286,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--only", choices=("report", "overview"),
+                        help="measure only this one (default: both)")
     parser.add_argument("--month", help="the report's month, YYYY-MM (default: the last)")
     parser.add_argument("--url")
     parser.add_argument("--statements", action="store_true", help="the slowest bare statements")
@@ -300,8 +303,10 @@ def main() -> int:
     engine = make_engine(url)
     try:
         result: dict[str, Any] = {"data": data, "month": period.describe()}
-        result.update(measure_report(engine, url, period, args.runs, args.statements))
-        result.update(measure_overview(engine, url, args.runs))
+        if args.only != "overview":
+            result.update(measure_report(engine, url, period, args.runs, args.statements))
+        if args.only != "report":
+            result.update(measure_overview(engine, url, args.runs))
     finally:
         engine.dispose()
         if args.drop:
@@ -314,7 +319,7 @@ def main() -> int:
     print(f"{'measure':<22}{'value':>16}")
     for key, value in result.items():
         print(f"{key:<22}{value!s:>16}")
-    print(f"(median of {args.runs} runs; a month of {args.automats} automats, "
+    print(f"(median of {args.runs} runs; {args.automats} automats, "
           f"{args.sessions:,} sessions in the year)")
     for ms, text in slow:
         print(f"{ms:>8.1f} ms  {text}")

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, g, redirect, request, url_for
 
 from console.audit import audit
+from console.context import done_reading
 from kiosk.staff.roles import Permission, StaffUser
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -20,6 +21,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 PERMISSIONS: dict[str, Permission | None] = {}
 #: endpoints anyone may open without logging in
 PUBLIC = frozenset({"auth.login", "static", "i18n.switch"})
+#: endpoints that only read: they keep the request's read connection (``context.reading``)
+READS_ONLY: set[str] = set()
 
 
 def current_user() -> StaffUser | None:
@@ -27,10 +30,12 @@ def current_user() -> StaffUser | None:
 
 
 def page(
-    bp: Blueprint, rule: str, permission: Permission | None, *, methods: tuple[str, ...] = ("GET",)
+    bp: Blueprint, rule: str, permission: Permission | None, *, methods: tuple[str, ...] = ("GET",),
+    reads_only: bool = False,
 ) -> Callable[[F], F]:
     """Register ``view`` at ``rule``: not logged in → the login page; logged in without
-    ``permission`` → 403, audit-logged."""
+    ``permission`` → 403, audit-logged. ``reads_only``: the view writes nothing and reads through
+    ``context.reading()``, in the login check's transaction."""
 
     def register(view: F) -> F:
         @wraps(view)
@@ -39,16 +44,24 @@ def page(
             if user is None:
                 return redirect(url_for("auth.login", next=request.path))
             if permission is not None and not user.may(permission):
+                done_reading()  # the audit entry is a write
                 audit(user, None, "console_not_permitted", needs=permission.value,
                       path=request.path)
                 abort(403)
             return view(*args, **kwargs)
 
         PERMISSIONS[f"{bp.name}.{view.__name__}"] = permission
+        if reads_only:
+            READS_ONLY.add(f"{bp.name}.{view.__name__}")
         bp.add_url_rule(rule, view_func=guarded, methods=list(methods))
         return guarded  # type: ignore[return-value]
 
     return register
+
+
+def keeps_reading(endpoint: str | None) -> bool:
+    """Whether a request's view may go on reading in the login check's transaction."""
+    return endpoint in READS_ONLY
 
 
 def declared(endpoint: str | None) -> bool:

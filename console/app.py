@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from console import auth, i18n, security
-from console.access import current_user
-from console.context import Fleet
+from console.access import current_user, keeps_reading
+from console.context import Fleet, done_reading
 from console.menu import visible
 from console.pages import MODULES
 from kiosk.clock import Clock, SystemClock
@@ -71,6 +71,12 @@ def create_app(config: KioskConfig, engine: Engine, clock: Clock | None = None) 
     def _who() -> None:
         i18n.choose_language(console.language)
         auth.load_user()
+        if not keeps_reading(request.endpoint):
+            done_reading()  # the view may write: no transaction of ours stays open under it
+
+    @app.teardown_request
+    def _done(_exc: BaseException | None) -> None:
+        done_reading()
 
     @app.context_processor
     def _page() -> dict[str, Any]:

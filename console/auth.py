@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from console.access import current_user, page
 from console.audit import audit
-from console.context import fleet
+from console.context import fleet, reading
 from console.i18n import _, ngettext
 from kiosk.staff.rules import LoginReason, LoginRefused
 
@@ -43,7 +43,7 @@ def load_user() -> None:
         _end_login()
         flash(_("You were logged out after a quiet period. Log in again."), "info")
         return
-    user = f.staff.active_user(str(staff_no))
+    user = f.staff.active_user(str(staff_no), reading())
     if user is None:
         _end_login()
         return

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
-from sqlalchemy import Engine
+from flask import current_app, g
+from sqlalchemy import Connection, Engine
 
 from kiosk.clock import Clock
 from kiosk.config import KioskConfig
@@ -33,3 +33,21 @@ class Fleet:
 
 def fleet() -> Fleet:
     return current_app.extensions["kiosk_fleet"]  # type: ignore[no-any-return]
+
+
+def reading() -> Connection:
+    """This request's connection for its reads, opened at first use: the login check and a page
+    declared read-only (``access.page(..., reads_only=True)``) read in one pool checkout and one
+    transaction, as one request should (each checkout is a ping, a BEGIN and a ROLLBACK: three
+    round trips to the database). Closed by :func:`done_reading` before any view that may write
+    (a SQLite transaction here holds the write lock) and at the request's end."""
+    conn: Connection | None = g.get("_reads")
+    if conn is None:
+        conn = g._reads = fleet().engine.connect()
+    return conn
+
+
+def done_reading() -> None:
+    conn: Connection | None = g.pop("_reads", None)
+    if conn is not None:
+        conn.close()

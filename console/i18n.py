@@ -48,6 +48,11 @@ def language() -> str:
     return str(g.get("lang", "da"))
 
 
+def catalogue() -> NullTranslations:
+    """This request's catalogue, for a page that translates many texts in one pass."""
+    return translations(language())
+
+
 def _(text: str, **values: object) -> str:
     """``text`` in the page's language, with ``%(name)s`` filled in from ``values``."""
     translated = translations(language()).gettext(text)
