@@ -43,6 +43,9 @@ def create_app(config: KioskConfig, engine: Engine, clock: Clock | None = None) 
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=console.session_hours),
+        # the cookie is written when the login changes, "last seen" included (auth.SEEN_STEP),
+        # not signed again on every request only to move its expiry
+        SESSION_REFRESH_EACH_REQUEST=False,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login
         WTF_CSRF_SSL_STRICT=console.secure_cookies,
         MAX_CONTENT_LENGTH=MAX_FORM_BYTES,

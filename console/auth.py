@@ -21,6 +21,11 @@ from kiosk.staff.rules import LoginReason, LoginRefused
 
 bp = Blueprint("auth", __name__)
 
+#: how stale "last seen" may get before the cookie is written again: a quiet period is measured
+#: to within this, and a page read in between sends no new cookie (signing one on each request
+#: was a tenth of the fleet page's time: bench/console.py)
+SEEN_STEP = timedelta(seconds=30)
+
 
 def load_user() -> None:
     """``g.user`` for this request, or nobody (and the session emptied) when the login is over."""
@@ -48,7 +53,8 @@ def load_user() -> None:
         _end_login()
         return
     g.user = user
-    session["seen_at"] = now.isoformat()
+    if now - seen >= SEEN_STEP:
+        session["seen_at"] = now.isoformat()
 
 
 def _end_login() -> None:

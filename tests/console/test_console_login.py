@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from console.auth import SEEN_STEP
 from kiosk.ledger.models import AuditEntry
 from kiosk.staff.rules import Actor
 from tests.console.rig import ACCOUNTS, ConsoleRig
@@ -58,6 +59,16 @@ def test_a_quiet_login_ends_and_a_busy_one_goes_on(rig: ConsoleRig) -> None:
     rig.clock.advance(31 * 60)
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_cookie_is_signed_again_only_when_last_seen_has_gone_stale(rig: ConsoleRig) -> None:
+    client = rig.client("staff")
+    assert client.get("/").status_code == 200
+    rig.clock.advance(SEEN_STEP.total_seconds())
+    assert "Set-Cookie" in client.get("/").headers  # last seen moves on
+    rig.clock.advance(SEEN_STEP.total_seconds() / 2)
+    response = client.get("/")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
 
 
 def test_a_removed_account_is_logged_out_at_its_next_request(rig: ConsoleRig) -> None:
