@@ -5,11 +5,12 @@ Nothing downloads a browser: without /usr/bin/chromium and /usr/bin/chromedriver
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import pytest
 from flask import Flask
@@ -89,3 +90,18 @@ def log_in(driver: object, base: str, staff_no: str, pin: str) -> None:
             d.find_elements(By.ID, "login-error"))  # type: ignore[attr-defined]
 
     WebDriverWait(driver, 20).until(left_login_or_refused)
+
+
+def wait_for_address(driver: object, pattern: str) -> re.Match[str]:
+    """The page's address once it matches ``pattern`` (a click's navigation may still be on
+    its way when the click returns; a busy machine shows it)."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with suppress(TimeoutException):  # then the assertion below names the address it has
+        WebDriverWait(driver, 20).until(
+            lambda d: re.search(pattern, d.current_url)  # type: ignore[attr-defined]
+        )
+    found = re.search(pattern, driver.current_url)  # type: ignore[attr-defined]
+    assert found is not None, driver.current_url  # type: ignore[attr-defined]
+    return found
