@@ -65,6 +65,7 @@ from kiosk.ledger.models import (
     Tender,
 )
 from kiosk.ledger.repository import write_audit
+from kiosk.ledger.tallies import add_purged, counted
 from kiosk.workers import PeriodicWorker
 
 log = logging.getLogger(__name__)
@@ -303,6 +304,8 @@ class Purger:
             self._txn(lambda conn, chunk=chunk: self._purge_chunk(conn, chunk, report))
 
     def _purge_chunk(self, conn: Connection, chunk: list[str], report: PurgeReport) -> None:
+        # the metrics' counters must not go down: their payments go to the purged tally
+        gone = counted(conn, CitizenSession.id.in_(chunk))
         # bons: those credited from these sessions go with them; a bon from elsewhere that was
         # redeemed here only loses the link (its origin session still counts it as credited)
         report.bons_deleted += conn.execute(
@@ -345,6 +348,11 @@ class Purger:
             )
             report.outbox_anonymised += 1
         anchors = sorted({sid for _, sid, _, _ in kept})
+        # an anonymised anchor stays in the ledger and goes on counting as a session
+        gone.sessions = counted(
+            conn, CitizenSession.id.in_(chunk), CitizenSession.id.not_in(anchors or [""])
+        ).sessions
+        add_purged(conn, self.automat_id, gone)
         if anchors:
             report.sessions_anonymised += conn.execute(
                 update(CitizenSession)

@@ -355,6 +355,19 @@ class DevicePosition(Base):
     stopped_cleanly: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
+class PurgedFigure(Base):
+    """What the retention purge deleted of an automat's sessions and payments, by figure
+    (``sessions``, ``payments``, ``payments_ore``) and key (a session's end state, a payment
+    method): the metrics' counters add it, so they never go down (``kiosk.ledger.tallies``)."""
+
+    __tablename__ = "purged_figures"
+
+    automat_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
 class AutomatHeartbeat(Base):
     """The last word of each automat on this ledger: its health when it wrote, one row per
     automat, overwritten every ``[heartbeat] interval_s`` (``kiosk.heartbeat``). Read by the

@@ -14,8 +14,8 @@ from prometheus_client.registry import Collector
 
 from drivers.base import Health
 from drivers.base.printer import PaperStatus
+from kiosk.ledger.tallies import METHODS
 from kiosk.metrics.health import AutomatHealth
-from kiosk.metrics.ledger_figures import METHODS
 
 
 def _age_s(now: datetime, since: datetime | None) -> float:

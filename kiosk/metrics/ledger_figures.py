@@ -15,20 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, case, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 
-from kiosk.ledger.models import (
-    TERMINAL_SESSION_STATES,
-    CitizenSession,
-    ExportBatch,
-    OutboxItem,
-    Tender,
-)
+from kiosk.ledger.models import CitizenSession, ExportBatch, OutboxItem
+from kiosk.ledger.tallies import counted, purged
 from kiosk.metrics.bounded import BoundedCall
-
-#: a tender's kind → the payment method a citizen chose
-METHOD_OF_KIND = {"coin": "cash", "note": "cash", "card": "card", "bon": "bon"}
-METHODS = ("card", "cash", "bon")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,26 +44,8 @@ class LedgerFigures:
 def read_figures(conn: Connection, automat_id: str) -> LedgerFigures:
     """The figures of ``automat_id`` (on a fleet's database, only its own sessions' rows)."""
     own = CitizenSession.automat_id == automat_id
-    sessions = {
-        state: count
-        for state, count in conn.execute(
-            select(CitizenSession.state, func.count())
-            .where(own, CitizenSession.state.in_(TERMINAL_SESSION_STATES))
-            .group_by(CitizenSession.state)
-        )
-    }
-    method = case(
-        *((Tender.kind == kind, name) for kind, name in METHOD_OF_KIND.items()), else_="other"
-    )
-    payments: dict[str, int] = {}
-    payments_ore: dict[str, int] = {}
-    for name, count, ore in conn.execute(
-        select(method, func.count(func.distinct(Tender.session_id)), func.sum(Tender.amount_ore))
-        .join(CitizenSession, CitizenSession.id == Tender.session_id)
-        .where(own, Tender.state == "received")
-        .group_by(method)
-    ):
-        payments[name], payments_ore[name] = int(count), int(ore or 0)
+    # the counters: what the ledger holds and what the retention purge took out of it
+    tallies = counted(conn, own) + purged(conn, automat_id)
     outbox = select(
         OutboxItem.kind, OutboxItem.state, func.count(), func.min(OutboxItem.created_at)
     ).join(CitizenSession, CitizenSession.id == OutboxItem.session_id)
@@ -92,9 +65,9 @@ def read_figures(conn: Connection, automat_id: str) -> LedgerFigures:
         )
     ).scalar()
     return LedgerFigures(
-        sessions=sessions,
-        payments=payments,
-        payments_ore=payments_ore,
+        sessions=tallies.sessions,
+        payments=tallies.payments,
+        payments_ore=tallies.payments_ore,
         fbs_pending=fbs_pending,
         fbs_oldest_pending=fbs_oldest,
         fbs_follow_up=follow_up,

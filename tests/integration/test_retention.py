@@ -30,6 +30,8 @@ from kiosk.ledger.models import (
     Refund,
     Tender,
 )
+from kiosk.ledger.tallies import purged
+from kiosk.metrics.ledger_figures import read_figures
 from kiosk.retention import Purger
 
 REPO = Path(__file__).resolve().parents[2]
@@ -442,3 +444,25 @@ def test_emptyings_past_the_retention_period_go_and_recent_ones_stay(world: Worl
             select(CashBoxEmptying.automat_id, CashBoxEmptying.emptied_at)
         ).all()
     assert sorted(a for a, _ in left) == [AUTOMAT, "other-01"]
+
+
+def test_the_metrics_counters_do_not_go_down_when_sessions_are_purged(world: World) -> None:
+    """Prometheus reads a counter that falls as a restart from zero: what the purge deletes is
+    tallied in its own transaction and the counters add it."""
+
+    def counters() -> tuple[Any, ...]:
+        with world.engine.connect() as conn:
+            f = read_figures(conn, AUTOMAT)
+        return f.sessions, f.payments, f.payments_ore
+
+    before = counters()
+    report = world.purger().purge()
+    assert report.sessions_deleted == 1 and report.tenders_deleted >= 2
+    assert counters() == before
+    with world.engine.connect() as conn:
+        gone = purged(conn, AUTOMAT)
+    # the refunded session went whole; the old one's coins went, the session stays anonymised
+    assert gone.sessions == {"done": 1}
+    assert (gone.payments, gone.payments_ore) == ({"cash": 1}, {"cash": 2500})
+    world.purger().purge()  # finds nothing: adds nothing
+    assert counters() == before
