@@ -123,56 +123,79 @@ def unbalanced(
     session, or those meeting ``scope`` (conditions on ``CitizenSession``).
 
     One pass: every money row (tenders counted, allocations, bons issued from a session,
-    refunds) is summed per session in one hash aggregate, only sessions that do not balance
-    are kept, and only those are looked up, so the sessions are never probed one by one.
+    refunds) is summed per session in one hash aggregate as one signed figure (received minus
+    the rest), only sessions off zero are kept and looked up, so the sessions are never probed
+    one by one; the four sums are read for those few alone.
     ``since``: read only the money rows written at or after it; the caller's ``scope`` must
     then hold only sessions started at or after ``since``. That is exact because the journal
     writes a session before any of its money, on the same clock (a month's report on a fleet's
     year reads the month's rows through their time indexes, not the year's: bench/console.py).
     """
 
-    def part(key: Any, column: Any, slot: int, at: Any, *where: Any) -> Any:
-        amounts = [literal(0, BigInteger)] * 4
-        amounts[slot] = column
-        labelled = (a.label(n) for a, n in zip(amounts, _SUMS, strict=True))
-        return select(key.label("session_id"), *labelled).where(
-            *where, *(() if since is None else (at >= since,))
-        )
+    def rows(*, signed: bool, only: list[str] | None = None) -> Any:
+        """Every money row as (session, received, settled, credited, refunded); ``signed``:
+        as (session, received − the rest) alone, which is a quarter of the summing."""
 
-    rows = union_all(
-        part(
-            Tender.session_id,
-            Tender.amount_ore,
-            0,
-            Tender.created_at,
-            Tender.state.in_(COUNTED_TENDER_STATES),
-        ),
-        part(Allocation.session_id, Allocation.amount_ore, 1, Allocation.created_at),
-        part(
-            Bon.origin_session_id,
-            Bon.amount_ore,
-            2,
-            Bon.issued_at,
-            Bon.origin_session_id.is_not(None),
-        ),
-        part(Refund.session_id, Refund.amount_ore, 3, Refund.created_at),
-    ).subquery()
-    received, settled, credited, refunded = (func.sum(rows.c[n]) for n in _SUMS)
+        def part(key: Any, column: Any, slot: int, at: Any, *where: Any) -> Any:
+            if signed:
+                amounts = [column if slot == 0 else -column]
+                names: tuple[str, ...] = ("off",)
+            else:
+                amounts = [literal(0, BigInteger)] * 4
+                amounts[slot] = column
+                names = _SUMS
+            labelled = (a.label(n) for a, n in zip(amounts, names, strict=True))
+            return select(key.label("session_id"), *labelled).where(
+                *where,
+                *(() if since is None else (at >= since,)),
+                *(() if only is None else (key.in_(only),)),
+            )
+
+        return union_all(
+            part(
+                Tender.session_id,
+                Tender.amount_ore,
+                0,
+                Tender.created_at,
+                Tender.state.in_(COUNTED_TENDER_STATES),
+            ),
+            part(Allocation.session_id, Allocation.amount_ore, 1, Allocation.created_at),
+            part(
+                Bon.origin_session_id,
+                Bon.amount_ore,
+                2,
+                Bon.issued_at,
+                Bon.origin_session_id.is_not(None),
+            ),
+            part(Refund.session_id, Refund.amount_ore, 3, Refund.created_at),
+        ).subquery()
+
+    signed = rows(signed=True)
     off = (
-        select(rows.c.session_id, received, settled, credited, refunded)
-        .group_by(rows.c.session_id)
-        .having(received != settled + credited + refunded)
+        select(signed.c.session_id)
+        .group_by(signed.c.session_id)
+        .having(func.sum(signed.c.off) != 0)
         .subquery()
     )
-    stmt = (
-        select(CitizenSession.id, CitizenSession.state, *(off.c[i] for i in range(1, 5)))
-        .join(off, off.c.session_id == CitizenSession.id)
-        .where(CitizenSession.state.in_(TERMINAL_SESSION_STATES), *scope)
-        .order_by(CitizenSession.id)
-    )
+    found = {
+        str(sid): str(state)
+        for sid, state in conn.execute(
+            select(CitizenSession.id, CitizenSession.state)
+            .join(off, off.c.session_id == CitizenSession.id)
+            .where(CitizenSession.state.in_(TERMINAL_SESSION_STATES), *scope)
+        )
+    }
+    if not found:
+        return []
+    # the few that do not balance: each of their four sums, for the audit's lines
+    each = rows(signed=False, only=sorted(found))
     balances = [
-        SessionBalance(str(sid), str(state), *(Money(int(v or 0)) for v in amounts))
-        for sid, state, *amounts in conn.execute(stmt)
+        SessionBalance(str(sid), found[str(sid)], *(Money(int(v or 0)) for v in amounts))
+        for sid, *amounts in conn.execute(
+            select(each.c.session_id, *(func.sum(each.c[n]) for n in _SUMS))
+            .group_by(each.c.session_id)
+            .order_by(each.c.session_id)
+        )
     ]
     return [b for b in balances if b.difference]
 

@@ -232,27 +232,30 @@ class Reader:
         )
         for report, row in self.rows(stmt, session=Bon.redeemed_session_id):
             report.bons_redeemed = count_of(row)
-        # fleet-wide: a bon is the municipality's, whichever automat takes it
-        outstanding = count_of(
-            self.conn.execute(
-                select(*bon_sum).where(
-                    Bon.issued_at < end,
-                    Bon.expires_at > end,
-                    or_(Bon.redeemed_at.is_(None), Bon.redeemed_at >= end),
-                    or_(Bon.voided_at.is_(None), Bon.voided_at >= end),
-                )
-            ).one()
+        # fleet-wide: a bon is the municipality's, whichever automat takes it; one scan
+        still_open = and_(
+            Bon.expires_at > end,
+            or_(Bon.redeemed_at.is_(None), Bon.redeemed_at >= end),
+            or_(Bon.voided_at.is_(None), Bon.voided_at >= end),
         )
-        expired = count_of(
-            self.conn.execute(
-                select(*bon_sum).where(
-                    Bon.expires_at > start,
-                    Bon.expires_at <= end,
-                    or_(Bon.redeemed_at.is_(None), Bon.redeemed_at >= Bon.expires_at),
-                    or_(Bon.voided_at.is_(None), Bon.voided_at >= Bon.expires_at),
-                )
-            ).one()
+        ran_out = and_(
+            Bon.expires_at <= end,
+            or_(Bon.redeemed_at.is_(None), Bon.redeemed_at >= Bon.expires_at),
+            or_(Bon.voided_at.is_(None), Bon.voided_at >= Bon.expires_at),
         )
+        row = self.conn.execute(
+            select(
+                *(
+                    f
+                    for kept in (still_open, ran_out)
+                    for f in (
+                        func.count().filter(kept),
+                        func.coalesce(func.sum(Bon.amount_ore).filter(kept), 0),
+                    )
+                )
+            ).where(Bon.issued_at < end, Bon.expires_at > start)
+        ).one()
+        outstanding, expired = count_of(row[0:2]), count_of(row[2:4])
         for report in self.reports():
             report.bons_outstanding = outstanding
             report.bons_expired = expired
