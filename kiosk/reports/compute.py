@@ -19,6 +19,7 @@ from kiosk.followup import FollowUpItem, closed_between
 from kiosk.ledger.audit import unbalanced
 from kiosk.ledger.automats import automats_in
 from kiosk.ledger.models import CitizenSession
+from kiosk.reports.details import read as read_details
 from kiosk.reports.figures import FLEET, FleetReport, ZReport
 from kiosk.reports.period import Period
 from kiosk.reports.reader import Reader
@@ -48,7 +49,10 @@ def fleet_report(
     each = {a: ZReport(a, period, (a,), made_at=now, details=details) for a in automats}
     with engine.connect() as conn:
         _plan_for_reports(conn)
-        Reader(conn, automats, start, end, whole_fleet=True, details=details).fill_each(each)
+        reader = Reader(conn, automats, start, end, whole_fleet=True)
+        reader.fill_each(each)
+        if details:
+            read_details(reader)
         owner = _automat_of(conn, total.unbalanced_sessions)
     for session_id in total.unbalanced_sessions:
         each[owner[session_id]].unbalanced_sessions.append(session_id)
@@ -106,7 +110,10 @@ def period_report(
     )
     with engine.connect() as conn:
         _plan_for_reports(conn)
-        Reader(conn, automats, start, end, whole_fleet=whole_fleet, details=details).fill(report)
+        reader = Reader(conn, automats, start, end, whole_fleet=whole_fleet)
+        reader.fill(report)
+        if details:
+            read_details(reader)
         report.unbalanced_sessions = _unbalanced(conn, automats, start, end)
     scopes: Sequence[str | None] = (None,) if whole_fleet else automats  # None: every automat
     report.follow_ups_closed = _closed(engine, scopes, start, end)

@@ -20,7 +20,6 @@ from kiosk.cpr import scrub
 from kiosk.ledger.models import Allocation, AuditEntry, Bon, CitizenSession, OutboxItem, Tender
 from kiosk.money import Money
 from kiosk.payment.journal import TECHNICIAN_TEST
-from kiosk.reports import details
 from kiosk.reports.figures import STRAY_REASONS, Count, Recovered, ZReport
 
 REFUSED = ("refused", "parked")  # an FBS registration still refused: on the follow-up list
@@ -43,14 +42,12 @@ class Reader:
         end: datetime,
         *,
         whole_fleet: bool = False,
-        details: bool = True,
     ) -> None:
         self.conn = conn
         self.automats = automats
         self.start = start
         self.end = end
         self.whole_fleet = whole_fleet
-        self.details = details
         self.here = select(CitizenSession.id).where(CitizenSession.automat_id.in_(automats))
         self.each: dict[str, ZReport] | None = None
         self.one: ZReport | None = None
@@ -142,8 +139,6 @@ class Reader:
             self._report_of(m.automat_id).emptyings.append(m)
         self._recovered()
         self._device_losses()
-        if self.details:
-            details.read(self)
 
     def _report_of(self, automat: str) -> ZReport:
         return self.each[automat] if self.each is not None else self.one  # type: ignore[return-value]
