@@ -48,11 +48,7 @@ def fleet_report(
     )
     each = {a: ZReport(a, period, (a,), made_at=now, details=details) for a in automats}
     with engine.connect() as conn:
-        _plan_for_reports(conn)
-        reader = Reader(conn, automats, start, end, whole_fleet=True)
-        reader.fill_each(each)
-        if details:
-            read_details(reader)
+        _read(Reader(conn, automats, start, end, whole_fleet=True), each, details)
         owner = _automat_of(conn, total.unbalanced_sessions)
     for session_id in total.unbalanced_sessions:
         each[owner[session_id]].unbalanced_sessions.append(session_id)
@@ -109,15 +105,23 @@ def period_report(
         details=details,
     )
     with engine.connect() as conn:
-        _plan_for_reports(conn)
-        reader = Reader(conn, automats, start, end, whole_fleet=whole_fleet)
-        reader.fill(report)
-        if details:
-            read_details(reader)
+        _read(Reader(conn, automats, start, end, whole_fleet=whole_fleet), report, details)
         report.unbalanced_sessions = _unbalanced(conn, automats, start, end)
     scopes: Sequence[str | None] = (None,) if whole_fleet else automats  # None: every automat
     report.follow_ups_closed = _closed(engine, scopes, start, end)
     return report
+
+
+def _read(reader: Reader, into: ZReport | dict[str, ZReport], details: bool) -> None:
+    """The figures into one report, or into each automat's (by id); then, with ``details``,
+    the lists behind them."""
+    _plan_for_reports(reader.conn)
+    if isinstance(into, ZReport):
+        reader.fill(into)
+    else:
+        reader.fill_each(into)
+    if details:
+        read_details(reader)
 
 
 def _closed(
