@@ -13,11 +13,19 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+#: each pooled connection's page cache (KiB; SQLite's default is 2,000). In WAL mode a connection
+#: drops its cache whenever another one wrote, so between a session's writes it holds little
+#: worth keeping, but a scan (a report, the export, the purge) fills it to the bound and it stays
+#: allocated until that connection's next transaction: over months every pooled connection
+#: would hold a full cache (README "Months of sessions")
+CACHE_KIB = 1024
+
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
+    f"PRAGMA cache_size=-{CACHE_KIB}",
 )
 #: every PostgreSQL connection of the ledger: no JIT. PostgreSQL compiles a plan to machine code
 #: once its estimated cost passes ``jit_above_cost``, as a report's month on a fleet's year does;
