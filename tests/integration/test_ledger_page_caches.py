@@ -72,6 +72,7 @@ def test_the_figures_reader_gives_its_pages_back(sqlite_engine: Engine) -> None:
         figures, ok = reader.current()  # a read over the whole ledger
         assert ok and figures.payments_ore == {"cash": 2000 * SESSIONS}
         held = sqlite_memory() - before
+        assert reader._engine.pool.checkedin() == 1  # every read over the one connection
     finally:
         reader.close()
     assert held < 64 * 1024, f"the reader kept {held / 2**10:.0f} KB of pages"
