@@ -137,8 +137,36 @@ def resources() -> dict[str, Any]:
         "threads": int(status["Threads"]),
         "fds": len(os.listdir("/proc/self/fd")),
         "sqlite_mb": sqlite_memory_mb(),
+        **heap_mb(),
+        "py_blocks": sys.getallocatedblocks(),
         "thread_names": Counter(t.name for t in threading.enumerate()),
     }
+
+
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def heap_mb() -> dict[str, float]:
+    """glibc's heap (MB): ``heap_used_mb`` allocated by malloc and not freed (objects: a leak
+    grows it), ``heap_free_mb`` freed but kept inside the arenas (fragmentation grows it); empty
+    where the C library has no ``mallinfo2``."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallinfo2 = libc.mallinfo2
+    except (OSError, AttributeError):
+        return {}
+    mallinfo2.restype = _Mallinfo2
+    info = mallinfo2()
+    return {"heap_used_mb": (info.uordblks + info.hblkhd) / 2**20,
+            "heap_free_mb": info.fordblks / 2**20}
+
+
+def object_counts() -> Counter[str]:
+    """Python objects the garbage collector tracks, by type."""
+    return Counter(type(o).__name__ for o in gc.get_objects())
 
 
 def sqlite_memory_mb() -> float:
@@ -196,7 +224,9 @@ def soak(world: World, sessions: int, baseline: int, progress: bool) -> dict[str
         citizen = Citizen(driver, world.client, core)
         kinds: Counter[str] = Counter()
         failures: list[str] = []
-        series: list[tuple[int, float, float]] = []  # sessions, RSS, SQLite (MB)
+        #: sessions, RSS, SQLite, heap used, heap free (MB), Python's allocated blocks
+        series: list[tuple[int, float, float, float, float, int]] = []
+        first_objects = last_objects = Counter[str]()
         first = last = resources()
         began = time.monotonic()
         busy = 0.0
@@ -216,12 +246,19 @@ def soak(world: World, sessions: int, baseline: int, progress: bool) -> dict[str
             done = n + 1
             if done in (baseline, sessions) or done % baseline == 0:
                 last = settled()
+                last_objects = object_counts()
                 if done == baseline:
                     first = last
-                series.append((done, round(last["rss_mb"], 1), round(last["sqlite_mb"], 2)))
+                    first_objects = last_objects
+                series.append((done, round(last["rss_mb"], 1), round(last["sqlite_mb"], 2),
+                               round(last.get("heap_used_mb", -1), 2),
+                               round(last.get("heap_free_mb", -1), 2), last["py_blocks"]))
                 if progress:
                     print(f"soak: {done} sessions, {done / (time.monotonic() - began):.2f}/s,"
-                          f" RSS {last['rss_mb']:.1f} MB (SQLite {last['sqlite_mb']:.2f}),"
+                          f" RSS {last['rss_mb']:.1f} MB (SQLite {last['sqlite_mb']:.2f},"
+                          f" heap used {last.get('heap_used_mb', -1):.2f}"
+                          f" free {last.get('heap_free_mb', -1):.2f},"
+                          f" Python blocks {last['py_blocks']}),"
                           f" {last['threads']} threads,"
                           f" {last['fds']} fds, {len(failures)} failed", file=sys.stderr,
                           flush=True)
@@ -246,6 +283,10 @@ def soak(world: World, sessions: int, baseline: int, progress: bool) -> dict[str
         "threads_growth": last["threads"] - first["threads"],
         "threads_added": sorted((last["thread_names"] - first["thread_names"]).elements()),
         "sqlite_growth_mb": last["sqlite_mb"] - first["sqlite_mb"],
+        "heap_used_growth_mb": last.get("heap_used_mb", 0) - first.get("heap_used_mb", 0),
+        "heap_free_growth_mb": last.get("heap_free_mb", 0) - first.get("heap_free_mb", 0),
+        "py_blocks_growth": last["py_blocks"] - first["py_blocks"],
+        "objects_grown": dict((last_objects - first_objects).most_common(8)),
         "fds_growth": last["fds"] - first["fds"],
         "audit_clean": report.clean and not report.open_sessions and not found,
         "audit_sessions_checked": report.sessions_checked,

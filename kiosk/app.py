@@ -32,6 +32,7 @@ from kiosk.followup import FollowUps
 from kiosk.ledger.db import make_engine
 from kiosk.ledger.migrate import upgrade
 from kiosk.ledger.repository import Ledger
+from kiosk.memory import TrimAtAttractScreen
 from kiosk.patron_ids import PatronIds
 from kiosk.payment.journal import PaymentJournal
 from kiosk.payment.outbox import FbsOutbox
@@ -252,6 +253,8 @@ def _assemble(
     close_fbs = getattr(core.fbs, "close", None)
     if callable(close_fbs):
         core._closers.append(close_fbs)
+    # the C heap's free pages go back to the system at each return to the attract screen
+    core.session_watchers.append(TrimAtAttractScreen().attach)
     if config.metrics.enabled or config.heartbeat.enabled:  # now, so every FBS call is timed
         from kiosk.metrics.health import watch_core
 

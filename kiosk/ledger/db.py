@@ -13,11 +13,19 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+#: each ledger connection's page cache during a transaction (KiB; SQLite's default is 2,000): a
+#: scan (a report, the export, the purge) fills it to the bound. Between transactions a pooled
+#: connection keeps none (``shrink_memory`` at check-in): in WAL mode a connection drops its cache
+#: whenever another one wrote, so what it held would be memory kept for nothing, and over months
+#: every pooled connection held a full cache (README "Months of sessions")
+CACHE_KIB = 1024
+
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
+    f"PRAGMA cache_size=-{CACHE_KIB}",
 )
 #: every PostgreSQL connection of the ledger: no JIT. PostgreSQL compiles a plan to machine code
 #: once its estimated cost passes ``jit_above_cost``, as a report's month on a fleet's year does;
@@ -43,8 +51,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             )
             kwargs["connect_args"] = args
         return create_engine(url, pool_pre_ping=True, **kwargs)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    on_disk = bool(parsed.database) and parsed.database != ":memory:"
+    if on_disk:
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -54,6 +63,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
         cursor.close()
+
+    if on_disk:
+
+        @event.listens_for(engine, "checkin")
+        def _on_checkin(dbapi_conn: Any, _record: Any) -> None:
+            # an idle pooled connection keeps no pages: the next transaction after another
+            # connection's write drops them anyway (WAL), and until then they are memory held
+            if dbapi_conn is not None:
+                dbapi_conn.execute("PRAGMA shrink_memory")
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

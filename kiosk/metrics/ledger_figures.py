@@ -77,6 +77,11 @@ def read_figures(conn: Connection, automat_id: str) -> LedgerFigures:
     )
 
 
+#: the figures reader's SQLite page cache (KiB). Its read scans the whole ledger, so an unbounded
+#: (2 MB) cache fills as the ledger grows; the pages are released after each read anyway
+READER_CACHE_KIB = 256
+
+
 def reading_engine(engine: Engine, timeout_s: float) -> tuple[Engine, Callable[[Connection], None]]:
     """An engine for reading the figures beside ``engine``'s writers, and what to run at the
     start of each read transaction."""
@@ -86,6 +91,7 @@ def reading_engine(engine: Engine, timeout_s: float) -> tuple[Engine, Callable[[
         @event.listens_for(reader, "connect")
         def _read_only(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             dbapi_conn.execute("PRAGMA query_only = ON")
+            dbapi_conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
 
         return reader, lambda _conn: None
 
@@ -113,9 +119,12 @@ class LedgerReader:
 
     def _read(self) -> LedgerFigures:
         start = time.perf_counter()
-        with self._engine.connect() as conn, conn.begin():
-            self._begin(conn)
-            figures = read_figures(conn, self.automat_id)
+        with self._engine.connect() as conn:
+            with conn.begin():
+                self._begin(conn)
+                figures = read_figures(conn, self.automat_id)
+            if self._own_engine:  # SQLite: the next read finds the ledger changed (WAL) and
+                conn.exec_driver_sql("PRAGMA shrink_memory")  # drops them: free them now
         self.read_seconds = time.perf_counter() - start
         return figures
 
