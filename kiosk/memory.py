@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.payment.states import State
 
@@ -29,13 +30,21 @@ M_ARENA_MAX = -8  # <malloc.h>
 ARENAS = 2
 
 
+@functools.cache
+def _glibc(name: str) -> Any:
+    """The C library's function ``name``, found once (the trim runs after every session);
+    None where the C library is not glibc or lacks it."""
+    try:
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
+    except (OSError, AttributeError):
+        return None
+
+
 def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
     """At most ``arenas`` malloc arenas from now on (threads started later share them); False
     where the C library is not glibc. Call it before the core starts its threads."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    mallopt = _glibc("mallopt")
+    if mallopt is None:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     if mallopt(M_ARENA_MAX, arenas) != 1:
@@ -44,14 +53,11 @@ def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
     return True
 
 
-
 def release_free_memory() -> bool:
     """Give the C heap's free pages back to the system (glibc ``malloc_trim(0)``: the free
     memory inside every arena, not only at an arena's top); False where that is not glibc."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
+    trim = _glibc("malloc_trim")
+    if trim is None:
         return False
     trim.argtypes = [ctypes.c_size_t]
     trim(0)
