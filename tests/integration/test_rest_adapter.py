@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -54,6 +55,37 @@ def test_login_once_and_reuse_the_session(sim: SimulatorHandle, port: RestFbsPor
     port.claims(patron)
     assert patron.id == str(S.OLD_ONLY) and patron.name == "Anna Andersen"
     assert sim.state.logins == 1
+
+
+def test_each_calling_thread_keeps_one_connection(sim: SimulatorHandle, port: RestFbsPort) -> None:
+    # The automat's FBS threads live as long as it does and each opens its connection on its
+    # first call. Calls that overlap later (slow replies) must open no more: one shared pool did,
+    # and the soak saw a file descriptor appear thousands of sessions into the run.
+    patron = port.authenticate("3210000001", "0101")
+    threads = 3
+    turn = threading.Lock()
+    first_calls_made = threading.Barrier(threads + 1)
+    overlap = threading.Barrier(threads + 1)
+
+    def worker() -> None:
+        with turn:  # the first calls one after another: nothing overlaps yet
+            port.claims(patron)
+        first_calls_made.wait(10.0)
+        overlap.wait(10.0)
+        for _ in range(4):
+            port.claims(patron)
+
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    first_calls_made.wait(10.0)
+    opened = sim.state.connections
+    assert opened == 1 + threads  # the test thread's own, then one per worker
+    sim.state.faults.slow_s = 0.05  # every call now overlaps the other workers'
+    overlap.wait(10.0)
+    for w in workers:
+        w.join(10.0)
+    assert sim.state.connections == opened
 
 
 def test_cpr_with_dash_logs_in(port: RestFbsPort) -> None:

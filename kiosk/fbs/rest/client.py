@@ -1,5 +1,10 @@
-"""HTTP for the FBS REST API: one keep-alive ``requests.Session``, the client session key, and
-retries only where repeating a call is safe.
+"""HTTP for the FBS REST API: one keep-alive connection per calling thread, the client session
+key, and retries only where repeating a call is safe.
+
+* Each thread that calls FBS (the session's slow-work threads, the outbox worker) has its own
+  ``requests.Session``, so its connection is opened on its first call and reused from then on.
+  One shared pool opened a second connection only the first time two calls overlapped, which
+  the soak benchmark saw thousands of sessions into a run as a file descriptor that appeared late.
 
 * Client login ``POST {base}/{agency}/authentication/login`` gives a ``sessionKey`` sent as
   ``X-Session``. A 401 means the key expired: log in again and repeat the call **once**.
@@ -16,6 +21,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -86,7 +92,6 @@ class RestClient:
         timeout_s: float = 10.0,
         retries: int = 2,
         backoff_s: float = 0.25,
-        session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.root = f"{base_url.rstrip('/')}/{quote(agency_id, safe='')}"
@@ -96,16 +101,33 @@ class RestClient:
         self.retries = retries
         self.backoff_s = backoff_s
         self._sleep = sleep
-        self.http = session or requests.Session()
         #: True (system CAs), False, or a CA bundle path; passed on every request because
         #: requests lets REQUESTS_CA_BUNDLE override a session-level setting
         self.verify: bool | str = verify_tls
-        self.http.headers.update({"Accept": "application/json"})
         self._key: str | None = None
         self._key_lock = threading.Lock()
+        self._local = threading.local()
+        #: every thread's session, for close(); a thread that ends takes its session with it
+        self._sessions: weakref.WeakSet[requests.Session] = weakref.WeakSet()
+        self._sessions_lock = threading.Lock()
+
+    @property
+    def http(self) -> requests.Session:
+        """The calling thread's keep-alive session, made on its first call."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update({"Accept": "application/json"})
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.add(session)
+        return session
 
     def close(self) -> None:
-        self.http.close()
+        with self._sessions_lock:
+            sessions = list(self._sessions)
+        for session in sessions:
+            session.close()
 
     # -- calls -------------------------------------------------------------------------------
     def call(

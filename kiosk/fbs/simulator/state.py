@@ -205,6 +205,7 @@ class SimulatorState:
         #: FBS is not known to deduplicate a repeated 37, so tests count them on the wire
         self.fee_paid_requests: list[tuple[str, str]] = []
         self.logins = 0  # successful REST client logins
+        self.connections = 0  # HTTP connections the server accepted (keep-alive reuse shows here)
 
     # -- building --------------------------------------------------------------------------
     def add_patron(self, patron: SimPatron) -> SimPatron:
