@@ -5,10 +5,15 @@ the automat; the printer is the in-memory one of the UI world."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from kiosk.money import Money
 from kiosk.payment.states import State
 from tests.ui.conftest import WAIT_MS, UiWorld
 from tests.ui.test_flow import choose_claims
+from tests.ui.test_layout_all_screens import refused_receipt
+from ui.bridge import Snapshot
+from ui.screens.finish import PrintStatus
 
 
 def pay_cash_with_credit(ui: UiWorld) -> None:
@@ -79,3 +84,49 @@ def test_another_sessions_bon_changes_nothing(ui: UiWorld) -> None:
     )
     assert not screen.bon_code.isVisible()
     assert "kunne ikke" not in screen.summary.text() and "udskrevet" in screen.bon.text()
+
+
+def test_the_printers_answer_after_the_screen_is_up_gets_its_room(ui: UiWorld) -> None:
+    # The walkthrough's receipt after a paper-out session and one in portrait with larger text
+    # was squeezed to two lines with a scroll bar: the "printed" line came after the words had
+    # been laid out, and the screen kept their first height. The printer answers here once the
+    # screen is up, as it does in the automat.
+    w, screen = ui.window, ui.window.receipt
+    w.resize(1280, 800)
+    ui.login()
+    ui.wait_screen(w.claims)
+    claims = ui.window.snapshot
+    assert claims is not None
+
+    def receipt(ref: str) -> Snapshot:
+        view = dataclasses.replace(claims.view, state=State.RECEIPT, received=Money(100),
+                                   transaction_ref=ref)
+        return Snapshot(view, claims.methods)
+
+    first = receipt("T-1")
+    screen.print_log.add(refused_receipt(first))  # paper out: the whole receipt on screen
+    screen.render(first)
+    w.stack.setCurrentWidget(screen)
+    ui.process_events()
+    screen.forget()
+    w.stack.setCurrentWidget(w.claims)
+    w.resize(1080, 1920)  # the next citizen: portrait, high contrast, larger text
+    w.toggle_contrast()
+    w.toggle_large_text()
+    ui.process_events()
+    w.toggle_contrast()
+    w.toggle_large_text()
+    w.resize(1280, 800)
+    w.stack.setCurrentWidget(w.attract)
+    ui.process_events()
+    second = receipt("T-2")
+    screen.render(second)  # the printer has not answered yet
+    w.stack.setCurrentWidget(screen)
+    ui.process_events()
+    screen.print_log.add(PrintStatus("receipt", True, "KVITTERING T-2"))
+    screen.render(second)
+    for _ in range(3):  # the area asks for its height once its words are laid out
+        ui.process_events()
+    assert "udskrevet" in screen.summary.text()
+    area = screen.words_area
+    assert area.height() >= area.sizeHint().height() == area.words.heightForWidth(area.width())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -176,6 +176,14 @@ class WordsArea(QScrollArea):
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():
             self.updateGeometry()  # the words' height depends on the width
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """New words (the printer's answer after the screen is up) ask for a new height once
+        their layout is done. Asked at once, while the screen's layout is itself being laid out,
+        the request is lost and the area keeps the height of the words it first had."""
+        if watched is self.words and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self.updateGeometry)
+        return super().eventFilter(watched, event)
 
 
 class ReceiptScreen(Screen):
