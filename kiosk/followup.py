@@ -27,10 +27,12 @@ from kiosk.money import Money
 from kiosk.patron_ids import shown
 from kiosk.staff.roles import GRANTS, Permission, Role
 
+#: the outcome that gave the citizen the money back: the claim is owed again (payment.paid_here)
+REFUNDED = "refunded"
 #: what a person did about a refused registration, in the words the screen and report show
 CLOSE_OUTCOMES = {
     "registered_by_hand": "Registreret manuelt i FBS",
-    "refunded": "Pengene er betalt tilbage til borgeren",
+    REFUNDED: "Pengene er betalt tilbage til borgeren",
     "written_off": "Afskrevet",
     "other": "Andet",
 }

@@ -4,16 +4,18 @@ A debtor claim paid here stays open in FBS until the debtor system reports the p
 day or more); within the configured window it is shown as "paid here, waiting for the
 municipality" and cannot be selected again. An FBS claim paid here whose registration FBS refused
 (e.g. at year end) is shown as "paid here, staff will register it" until a person closes it on
-the follow-up list (:mod:`kiosk.followup`); then it is paid here like any other.
+the follow-up list (:mod:`kiosk.followup`); then it is paid here like any other, unless the
+staff paid the money back: then that payment no longer stands and the claim is owed again.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 
 from kiosk.domain import Claim, LocalStatus
+from kiosk.followup import REFUNDED
 from kiosk.ledger.models import Allocation, CitizenSession, OutboxItem
 
 
@@ -28,34 +30,42 @@ def overlay_paid_here(
     )
     with engine.connect() as conn:
         paid = conn.execute(
-            select(Allocation.claim_id, Allocation.created_at)
+            select(Allocation.session_id, Allocation.claim_id, Allocation.created_at)
             .join(CitizenSession, CitizenSession.id == Allocation.session_id)
             .where(*paid_here)
+            .order_by(Allocation.created_at)
         ).all()
-        refused = {}
+        followed: dict[tuple[str, str], tuple[str, str]] = {}  # (session, fee) → state, why
         if paid:
             # the sessions as a subquery, not a list of ids: one SQL text whatever their number
             # (an IN list of n ids is a new statement per n, each kept prepared per connection)
             sessions = select(Allocation.session_id).where(*paid_here)
             for item in conn.execute(
-                select(OutboxItem.payload, OutboxItem.last_error).where(
+                select(OutboxItem.session_id, OutboxItem.payload, OutboxItem.last_error,
+                       OutboxItem.state).where(
                     OutboxItem.session_id.in_(sessions),
                     OutboxItem.kind == "fbs_registration",
-                    OutboxItem.state.in_(("refused", "parked")),
+                    or_(OutboxItem.state.in_(("refused", "parked")),
+                        OutboxItem.close_outcome == REFUNDED),
                 )
             ):
                 for fee_id in item.payload.get("fee_ids", []):
-                    refused[str(fee_id)] = item.last_error or ""
-    paid_at = {row.claim_id: row.created_at for row in paid}
+                    followed[(item.session_id, str(fee_id))] = (item.state, item.last_error or "")
+    # a claim's newest payment here that still stands: one the staff paid back does not
+    newest: dict[str, tuple[datetime, tuple[str, str] | None]] = {}
+    for row in paid:
+        state, why = followed.get((row.session_id, row.claim_id), ("", ""))
+        if state != "closed":
+            newest[row.claim_id] = (row.created_at, (state, why) if state else None)
     result = []
     for claim in claims:
-        if claim.id in refused:
-            claim = claim.with_status(
-                LocalStatus.FOLLOW_UP,
-                paid_here_at=paid_at[claim.id],
-                follow_up_reason=refused[claim.id],
-            )
-        elif claim.id in paid_at:
-            claim = claim.with_status(LocalStatus.PAID_HERE_WAITING, paid_here_at=paid_at[claim.id])
+        if claim.id in newest:
+            paid_at, refusal = newest[claim.id]
+            if refusal is not None:
+                claim = claim.with_status(
+                    LocalStatus.FOLLOW_UP, paid_here_at=paid_at, follow_up_reason=refusal[1]
+                )
+            else:
+                claim = claim.with_status(LocalStatus.PAID_HERE_WAITING, paid_here_at=paid_at)
         result.append(claim)
     return result

@@ -305,6 +305,39 @@ def test_a_parked_claim_still_shows_the_citizen_that_staff_register_it(engine: E
     assert {c.id: c.status for c in claims}["101"] is LocalStatus.FOLLOW_UP
 
 
+@pytest.mark.parametrize("outcome", sorted(CLOSE_OUTCOMES))
+def test_a_closed_claim_is_paid_here_unless_the_money_went_back(
+    engine: Engine, outcome: str
+) -> None:
+    """Closed by hand, the payment stands ("paid here"); paid back to the citizen, it does not,
+    and the claim is owed again: the citizen can pay it here like any other."""
+    rig = session_rig(engine)
+    item_id = refused_registration(rig)
+    follow_ups(rig).close(item_id, outcome, staff="s17", role="staff", note="note")
+    claims = overlay_paid_here(engine, "P1", mixed_claims(), rig.clock.now(), 30)
+    status = {c.id: c.status for c in claims}
+    expected = LocalStatus.OPEN if outcome == "refunded" else LocalStatus.PAID_HERE_WAITING
+    assert (status["101"], status["102"]) == (expected, expected)
+    assert status["201"] is LocalStatus.OPEN  # not paid here at all
+
+
+def test_a_claim_paid_back_then_paid_again_is_paid_here(engine: Engine) -> None:
+    rig = session_rig(engine)
+    item_id = refused_registration(rig)
+    follow_ups(rig).close(item_id, "refunded", staff="s17", role="staff")
+    rig.clock.advance(3600)
+    rig.fbs.refuse = None
+    session = rig.session
+    rig.login()
+    session.toggle("201")
+    session.pay()
+    session.choose_card()
+    session.finish_receipt()
+    session.reset()
+    claims = overlay_paid_here(engine, "P1", mixed_claims(), rig.clock.now(), 30)
+    assert {c.id: c.status for c in claims}["101"] is LocalStatus.PAID_HERE_WAITING
+
+
 def test_the_z_report_shows_the_items_closed_that_day_and_by_whom(engine: Engine) -> None:
     rig = session_rig(engine)
     item_id = refused_registration(rig)
