@@ -434,14 +434,29 @@ class SspValidator(EscrowAcceptor):
 HOST_REJECTED = 0x08
 
 
+#: GET LAST REJECT CODE (ITL's table; 0x0B–0x1A were off by one or more here before)
 REJECT_REASONS = {
     0x00: "note accepted",
     0x01: "note length incorrect",
+    0x02: "note not recognised",
+    0x03: "note not recognised",
+    0x04: "note not recognised",
+    0x05: "note not recognised",
     0x06: "channel inhibited",
     0x07: "second note inserted",
-    0x08: "host rejected note",
+    HOST_REJECTED: "host rejected note",
+    0x09: "note recognised in more than one channel",
     0x0A: "invalid note read",
-    0x0C: "note too long",
+    0x0B: "note too long",
+    0x0C: "validator disabled",
+    0x0D: "mechanism slow or stalled",
+    0x0E: "strimming attempt",
+    0x0F: "fraud channel",
+    0x10: "no note inserted",
+    0x11: "peak detect fail",
+    0x12: "twisted note",
     0x13: "escrow timeout",
-    0x14: "note too short",
+    0x14: "bar code scan fail",
+    0x19: "incorrect note width",
+    0x1A: "note too short",
 }
