@@ -4,8 +4,10 @@ One thread owns the port: SYNC → HOST PROTOCOL VERSION → SETUP REQUEST (chan
 INHIBITS → ENABLE, then POLL every ``poll_interval_s``. A note read into escrow (0xEF + channel)
 becomes an :class:`Escrow`; until the host decides the driver sends HOLD instead of POLL, which
 keeps the note and restarts the device's 10 s escrow timeout. Accept = the next ordinary POLL,
-return = REJECT. Only the credit event (0xEE) is money. A device that answers 0xFA (key not set)
-demands eSSP encryption: the driver refuses clearly (DOWN + fault) rather than guessing.
+return = REJECT, whose "note rejected" report (reason 0x08, by host) is no :class:`Rejected`
+(see :meth:`SspValidator._rejected`). Only the credit event (0xEE) is money. A device that
+answers 0xFA (key not set) demands eSSP encryption: the driver refuses clearly (DOWN + fault)
+rather than guessing.
 
 Across a restart of the host: a note in escrow at start-up is returned (REJECT before the first
 POLL, which would accept it), and the events of the first POLL are reported as ``during_restart``.
