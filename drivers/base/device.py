@@ -25,6 +25,9 @@ from drivers.serial_link import Backoff, LinkDown, RawSerialLink
 
 log = logging.getLogger(__name__)
 
+#: why a driver gave a held note back by itself (reported as the :class:`Rejected` reason)
+NO_DECISION = "no decision from the host in time: returned"
+
 
 class DeviceEvents:
     """Listener, health and faults of one named device (``name`` is set by the driver)."""
@@ -222,6 +225,11 @@ class EscrowAcceptor(PolledCashAcceptor):
 
     escrow_decision_timeout_s: float = 30.0
     _decision: bool | None = None  # True: stack it, False: give it back
+    _why = ""  # with False: the driver's own reason; "" when the host asked
+    #: why the note of the decision last taken goes back: "" when the host asked for it (the
+    #: return is its own outcome, so the validator's report of it is no :class:`Rejected`),
+    #: else the driver's own reason, which the :class:`Rejected` it reports carries
+    return_why = ""
 
     @property
     def has_escrow(self) -> bool:
@@ -233,9 +241,10 @@ class EscrowAcceptor(PolledCashAcceptor):
     def return_escrow(self) -> None:
         self._decide(False)
 
-    def _decide(self, accept: bool) -> None:
+    def _decide(self, accept: bool, why: str = "") -> None:
+        """``why``: the driver returns the note on its own (the host did not ask)."""
         with self._lock:
-            self._decision = accept
+            self._decision, self._why = accept, why
         self._wake.set()
 
     def _take_decision(self, held_since: float | None) -> bool | None:
@@ -244,8 +253,11 @@ class EscrowAcceptor(PolledCashAcceptor):
         ``escrow_decision_timeout_s`` without a decision goes back to the citizen."""
         with self._lock:
             decision, self._decision = self._decision, None
+            self.return_why, self._why = self._why, ""
         if held_since is None:
             return None
         if decision is None and time.monotonic() - held_since > self.escrow_decision_timeout_s:
+            log.warning("%s: no decision on the note in escrow: returned", self.name)
+            self.return_why = NO_DECISION
             return False
         return decision

@@ -71,6 +71,10 @@ class Escrow:
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
+    """The device refused or gave back money by itself (a bad note, an inhibited coin, a note
+    the driver returned undecided). A note returned because the host called ``return_escrow()``
+    is not one: that outcome is the caller's own."""
+
     device: str
     reason: str
 

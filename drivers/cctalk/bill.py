@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Unpack
 
-from drivers.base import Escrow, FaultKind, Health
+from drivers.base import Escrow, FaultKind, Health, Rejected
 from drivers.base.device import EscrowAcceptor
 from drivers.cctalk import codec
 from drivers.cctalk.codec import BufferedEvent
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 ROUTE_RETURN = 0
 ROUTE_STACK = 1
 ROUTE_EXTEND = 255
+RETURNED_FROM_ESCROW = 1  # bill status (A = 0)
 OPERATING_MODE_STACKER_AND_ESCROW = 0b11
 
 
@@ -60,6 +61,9 @@ class CcTalkBillValidator(CcTalkDevice, EscrowAcceptor):
         self.escrow_extend_every_s = escrow_extend_every_s
         self.escrow_decision_timeout_s = escrow_decision_timeout_s
         self._held: _HeldBill | None = None
+        #: a return routed, until the validator reports it: "" when the host asked for it (its
+        #: own outcome, no :class:`Rejected`), else the driver's own reason
+        self._returning: str | None = None
         self._conditions: dict[FaultKind, tuple[Health, str]] = {}
 
     # ---- polling thread ---------------------------------------------------------------------
@@ -90,15 +94,21 @@ class CcTalkBillValidator(CcTalkDevice, EscrowAcceptor):
         if self._last_counter != held.ref:
             return  # newer events: the bill left escrow already; routing now would be a guess
         self._held = None
-        self._route(ROUTE_STACK if decision else ROUTE_RETURN)
+        if decision:
+            self._route(ROUTE_STACK)
+        elif self._route(ROUTE_RETURN):
+            self._returning = self.return_why
 
     def _after_reconcile(self) -> None:
         """A bill in escrow at start-up was offered to a host that is gone: give it back (the
         validator answers "escrow empty" when there is none)."""
         self._held = None
-        self._route(ROUTE_RETURN, quiet_if_empty=True)
+        if self._route(ROUTE_RETURN, quiet_if_empty=True):
+            self._returning = ""  # no session to tell
+            log.warning("%s: a bill in escrow at start-up was returned", self.name)
 
-    def _route(self, route: int, *, quiet_if_empty: bool = False) -> None:
+    def _route(self, route: int, *, quiet_if_empty: bool = False) -> bool:
+        """True when the validator took the route."""
         reply = self.transact(codec.ROUTE_BILL, bytes((route,)))
         if reply == b"\xfe":
             self._held = None
@@ -106,9 +116,10 @@ class CcTalkBillValidator(CcTalkDevice, EscrowAcceptor):
                 log.warning("%s: escrow empty when routing %d", self.name, route)
         elif reply:
             self._fault(FaultKind.OTHER, f"route {route} failed (reply {reply.hex()})")
+        return not reply
 
     def _on_device_reset(self) -> None:
-        self._held = None  # a reset validator returns what it held
+        self._held = self._returning = None  # a reset validator returns what it held
 
     def _handle_event(self, ref: int, event: BufferedEvent, newest: bool) -> None:
         if self._held is not None:
@@ -125,6 +136,13 @@ class CcTalkBillValidator(CcTalkDevice, EscrowAcceptor):
                 return
             self._clear(FaultKind.JAM)
             self._credit(value, ident, ref)
+            return
+        if event.b == RETURNED_FROM_ESCROW and self._returning is not None:
+            returning, self._returning = self._returning, None
+            if returning:  # the driver's own return: said, with why
+                self._emit(Rejected(self.name, returning))
+            else:  # the host's: its own outcome, not the validator refusing the bill
+                log.info("%s: bill returned as the host asked (event %d)", self.name, ref)
             return
         meaning = bill_status(event.b)
         if meaning.kind is not None and meaning.health is not None:

@@ -4,8 +4,10 @@ One thread owns the port: SYNC → HOST PROTOCOL VERSION → SETUP REQUEST (chan
 INHIBITS → ENABLE, then POLL every ``poll_interval_s``. A note read into escrow (0xEF + channel)
 becomes an :class:`Escrow`; until the host decides the driver sends HOLD instead of POLL, which
 keeps the note and restarts the device's 10 s escrow timeout. Accept = the next ordinary POLL,
-return = REJECT. Only the credit event (0xEE) is money. A device that answers 0xFA (key not set)
-demands eSSP encryption: the driver refuses clearly (DOWN + fault) rather than guessing.
+return = REJECT, whose "note rejected" report (reason 0x08, by host) is no :class:`Rejected`
+(see :meth:`SspValidator._rejected`). Only the credit event (0xEE) is money. A device that
+answers 0xFA (key not set) demands eSSP encryption: the driver refuses clearly (DOWN + fault)
+rather than guessing.
 
 Across a restart of the host: a note in escrow at start-up is returned (REJECT before the first
 POLL, which would accept it), and the events of the first POLL are reported as ``during_restart``.
@@ -106,6 +108,9 @@ class SspValidator(EscrowAcceptor):
         )
         self._seq = True
         self._held: tuple[int, float] | None = None  # channel in escrow, since
+        #: a REJECT the validator took, until it reports the note rejected: "" when the host
+        #: asked for the return, else the driver's own reason (see :meth:`_rejected`)
+        self._returning: str | None = None
         self._conditions: dict[int, str] = {}
         self.serial = "?"
         self._stacked: int | None = None  # the validator's stacked-notes counter, if it has one
@@ -227,6 +232,7 @@ class SspValidator(EscrowAcceptor):
         self.command(bytes((codec.HOST_PROTOCOL_VERSION, HOST_PROTOCOL)))
         self.setup = codec.parse_setup(bytes((codec.OK,)) + self.command(
             bytes((codec.SETUP_REQUEST,))))
+        self._returning = None
         self._map_channels(self.setup)
         first = not self._started
         if first:
@@ -245,6 +251,7 @@ class SspValidator(EscrowAcceptor):
         first POLL accepts it ("cannot process" = nothing held)."""
         try:
             self.command(bytes((codec.REJECT,)))
+            self._returning = ""  # no session to tell: the log says it
             log.warning("%s: a note in escrow at start-up was returned", self.name)
         except CommandFailed as exc:
             if exc.code != codec.CANNOT_PROCESS:
@@ -333,7 +340,8 @@ class SspValidator(EscrowAcceptor):
                 self._held = None
                 try:
                     self.command(bytes((codec.REJECT,)))
-                except CommandFailed as exc:
+                    self._returning = self.return_why
+                except CommandFailed as exc:  # gone already: what the device says is its own
                     log.info("%s: reject refused: %s", self.name, exc)
             else:
                 self._held = None  # the POLL below accepts it
@@ -364,7 +372,7 @@ class SspValidator(EscrowAcceptor):
         elif code == codec.CASHBOX_REPLACED:
             self._conditions.pop(codec.CASHBOX_REMOVED, None)
         elif code == codec.SLAVE_RESET:
-            self._held = None
+            self._held = self._returning = None
             self._fault(FaultKind.DEVICE_RESET, "validator reset: re-applying inhibits")
             with self._lock:
                 self._settings_dirty = True
@@ -374,7 +382,7 @@ class SspValidator(EscrowAcceptor):
             if value is None:
                 self._fault(FaultKind.OTHER, f"note in escrow on unknown channel {event.channel}")
                 self._held = (event.channel, time.monotonic())
-                self._decide(False)
+                self._decide(False, f"note on unknown channel {event.channel}: returned")
                 return
             self._held = (event.channel, time.monotonic())
             self._emit(Escrow(self.name, value, f"channel {event.channel}",
@@ -389,7 +397,7 @@ class SspValidator(EscrowAcceptor):
             self._emit(Credit(self.name, value, f"channel {event.channel}", "note",
                               event_ref=self.event_ref(), during_restart=self._first_poll))
         elif code == codec.REJECTED:
-            self._emit(Rejected(self.name, self._reject_reason()))
+            self._rejected()
         elif code == codec.FRAUD_ATTEMPT:
             self._fault(FaultKind.FRAUD, f"fraud attempt (channel {event.channel})")
         elif code == codec.CLEARED_INTO_CASHBOX:
@@ -397,23 +405,60 @@ class SspValidator(EscrowAcceptor):
                         f"a note of channel {event.channel} was cleared into the cashbox at "
                         "reset without credit: count it at reconciliation")
 
-    def _reject_reason(self) -> str:
+    def _rejected(self) -> None:
+        """The validator gave a note back. After a REJECT of ours it says so too ("note
+        rejected", reason "rejected by host"): that return is the host's own outcome, not the
+        device refusing money, so it is no :class:`Rejected` (a return the driver decided on
+        by itself is one, with the driver's reason). Any other reason is the device's."""
+        returning, self._returning = self._returning, None
+        code = self._last_reject_code()
+        if returning is not None and code == HOST_REJECTED:
+            if returning:
+                self._emit(Rejected(self.name, returning))
+            else:
+                log.info("%s: note returned as the host asked", self.name)
+            return
+        if code is None:
+            reason = "rejected"
+        else:
+            reason = REJECT_REASONS.get(code, f"rejected (code 0x{code:02X})")
+        self._emit(Rejected(self.name, reason))
+
+    def _last_reject_code(self) -> int | None:
         try:
             reply = self.command(bytes((codec.LAST_REJECT_CODE,)))
         except CommandFailed:
-            return "rejected"
-        code = reply[0] if reply else 0
-        return REJECT_REASONS.get(code, f"rejected (code 0x{code:02X})")
+            return None
+        return reply[0] if reply else 0
 
 
+#: GET LAST REJECT CODE's answer after the host's REJECT of a note in escrow
+HOST_REJECTED = 0x08
+
+
+#: GET LAST REJECT CODE (ITL's table; 0x0B–0x1A were off by one or more here before)
 REJECT_REASONS = {
     0x00: "note accepted",
     0x01: "note length incorrect",
+    0x02: "note not recognised",
+    0x03: "note not recognised",
+    0x04: "note not recognised",
+    0x05: "note not recognised",
     0x06: "channel inhibited",
     0x07: "second note inserted",
-    0x08: "host rejected note",
+    HOST_REJECTED: "host rejected note",
+    0x09: "note recognised in more than one channel",
     0x0A: "invalid note read",
-    0x0C: "note too long",
+    0x0B: "note too long",
+    0x0C: "validator disabled",
+    0x0D: "mechanism slow or stalled",
+    0x0E: "strimming attempt",
+    0x0F: "fraud channel",
+    0x10: "no note inserted",
+    0x11: "peak detect fail",
+    0x12: "twisted note",
     0x13: "escrow timeout",
-    0x14: "note too short",
+    0x14: "bar code scan fail",
+    0x19: "incorrect note width",
+    0x1A: "note too short",
 }

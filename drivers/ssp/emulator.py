@@ -91,6 +91,14 @@ class SspEmulator(PtyEmulator):
 
     last_reject = 0
 
+    def refuse_note(self, reason: int) -> None:
+        """A note the validator reads and gives back by itself, with that reject code (e.g.
+        0x0B too long); the host is not asked."""
+        with self.lock:
+            self.last_reject = reason
+            self.pending.append(bytes((codec.READ_NOTE, 0, codec.REJECTING, codec.REJECTED)))
+            self.rejected_count += 1
+
     def jam(self) -> None:
         self.jammed = True
 

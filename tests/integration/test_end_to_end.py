@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from drivers.base.printer import PaperStatus
+from drivers.ssp import codec as ssp
 from kiosk.ledger.models import OutboxItem, Tender
 from kiosk.payment.states import State
 from tests.integration.test_end_to_end_harness import Automat, wait_for, write_config
@@ -113,6 +114,33 @@ def test_new_claims_paid_in_cash_queue_debtor_items_and_overpayment_prints_a_cre
     assert automat.core.export_scheduler.tick()
     assert {i.state for i in outbox(automat, "debtor_item")} == {"exported"}
     assert automat.audit_clean()
+
+
+def test_a_note_returned_for_overpaying_is_said_as_such_and_never_counted(rest_automat: Automat):
+    """The validator's report of the return the session asked for (SSP: rejected by host) is
+    not a second message: the citizen is told the note was too large, not that it was refused."""
+    a = rest_automat
+    a.log_in("3210000001", "0101")  # 50,00 to pay
+    a.session.pay()
+    a.session.choose_cash()
+    cash_ready(a)
+    notes = a.emulators.notes
+    assert notes.insert_note(200)  # 150,00 over: more than the 100,00 allowed
+    a.pump(lambda: notes.escrow is None and bool(notes.returned))
+    polls = notes.commands.count(ssp.POLL)
+    wait_for(lambda: notes.commands.count(ssp.POLL) >= polls + 2)  # its report has been read
+    a.pump(a.events.empty)
+    assert a.session.message == "note_too_large"
+    assert a.session.received.ore == 0 and notes.stacked == [] and not tenders(a)
+    insert(a, notes=(50,))  # a note that fits is taken as ever
+    assert a.session.state is State.RECEIPT
+    a.session.finish_receipt()
+    assert a.audit_clean()
+
+
+def tenders(a: Automat) -> list:
+    with a.core.engine.connect() as conn:
+        return list(conn.execute(select(Tender)).all())
 
 
 def test_cancel_with_cash_inserted_prints_a_credit_bon(rest_automat: Automat):

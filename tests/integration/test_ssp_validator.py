@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from drivers.base import Credit, Escrow, Fault, FaultKind, Health
+from drivers.base import Credit, Escrow, Fault, FaultKind, Health, Rejected
 from drivers.ssp import codec
 from drivers.ssp.device import SspValidator
 from drivers.ssp.emulator import SspEmulator
@@ -67,6 +67,22 @@ def test_a_note_is_held_with_hold_and_accepted_by_the_next_poll(rig) -> None:
     assert (credit.value_ore, credit.kind, credit.denomination) == (10000, "note", "channel 2")
     assert emu.stacked == [2]
     assert events.threads == {"ssp-note_validator"}  # delivered on the polling thread
+
+
+@pytest.mark.parametrize(("code", "reason"), [
+    (0x0B, "note too long"), (0x0C, "validator disabled"), (0x14, "bar code scan fail"),
+    (0x1A, "note too short"), (0x08, "host rejected note"), (0x42, "rejected (code 0x42)"),
+])
+def test_a_note_the_validator_refuses_is_reported_with_its_reject_code(
+    rig, code: int, reason: str,
+) -> None:
+    """Only the return the host asked for is silent; "rejected by host" without a REJECT of
+    ours (one sent before a reconnect, say) is the device's word and said as such."""
+    emu, dev, events = rig
+    enable(emu, dev, {5000})
+    emu.refuse_note(code)
+    (rejected,) = events.wait_count(Rejected, 1)
+    assert rejected.reason == reason and not events.of(Escrow) and not events.of(Credit)
 
 
 def test_faults_jam_fraud_cashbox_and_full(rig) -> None:
