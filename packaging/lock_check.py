@@ -90,13 +90,21 @@ def problems(pyproject: Path = PYPROJECT, lock: Path = LOCK) -> list[str]:
     return out
 
 
+def _shown(path: Path) -> str:
+    """The path from the repository's top, or the file's name outside it."""
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return path.name
+
+
 def main(argv: list[str]) -> int:
     """lock_check.py [PYPROJECT LOCK]: the repository's two files by default."""
     pyproject, lock = (Path(argv[0]), Path(argv[1])) if argv else (PYPROJECT, LOCK)
     found = problems(pyproject, lock)
     if found:
-        print(f"{lock.name} does not match {pyproject.name}, run make lock: {'; '.join(found)}",
-              file=sys.stderr)
+        print(f"{_shown(lock)} does not match {_shown(pyproject)}, run make lock: "
+              + "; ".join(found), file=sys.stderr)
     return 1 if found else 0
 
 
