@@ -10,14 +10,23 @@ comma := ,
 HAVE_PCSC := $(shell command -v swig >/dev/null 2>&1 && test -e /usr/include/PCSC/winscard.h && echo yes)
 EXTRAS := test$(if $(HAVE_PCSC),$(comma)pcsc)
 
-.PHONY: venv translations demo test lint bench deb deb-check mutation mutation-resume clean
+.PHONY: venv translations demo test lint bench lock deb deb-check mutation mutation-resume clean
+
+# The appliance's dependencies, every version pinned with its hashes (docs/architecture.md,
+# Locked dependencies): `make deb` installs exactly these; `make venv` (so `make test` and CI) uses
+# them as constraints, through a copy without the hashes (pip would otherwise demand a hash for
+# every package, the test extras too). LOCK_CONSTRAINTS= opts out, e.g. on a Python other than 3.11.
+LOCK := packaging/requirements.lock
+CONSTRAINTS := $(VENV)/constraints.txt
+LOCK_CONSTRAINTS ?= -c $(CONSTRAINTS)
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	sed -e '/^ *--hash=/d' -e 's/ *\\$$//' $(LOCK) > $(CONSTRAINTS)
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" $(LOCK_CONSTRAINTS)
 	@test -n "$(HAVE_PCSC)" || echo "note: swig or libpcsclite-dev missing: PC/SC card reader support is left out"
 	touch $(STAMP)
 
@@ -44,6 +53,19 @@ lint: venv
 BENCHES := ledger fbs devices export ui
 bench: venv
 	for b in $(BENCHES); do QT_QPA_PLATFORM=offscreen $(BIN)/python bench/$$b.py || exit 1; done
+
+# Re-resolve the lock for the package's Python (Debian 12: CPython 3.11, glibc 2.36, x86_64) with
+# uv, whatever Python runs here; pins already in the lock are kept unless LOCK_ARGS=--upgrade
+# (all) or LOCK_ARGS="--upgrade-package NAME". uv goes into .venv only here, `make test` never
+# needs it.
+UV_VERSION := 0.13.9
+LOCK_EXTRAS := pcsc postgres sftp
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile --quiet pyproject.toml $(addprefix --extra ,$(LOCK_EXTRAS)) \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_36 --generate-hashes \
+	  --custom-compile-command "make lock" $(LOCK_ARGS) -o $(LOCK)
 
 # The Debian package (packaging/deb/, docs/operations.md): dist/kiosk_VERSION_ARCH.deb.
 # deb-check builds it and proves it from a scratch root (dpkg -x), then runs lintian (CI).
@@ -82,7 +104,7 @@ MUTANTS ?= $(MUTATION_SCOPE)
 mutation-resume:
 	$(MAKE) mutation MUTANTS="$$($(BIN)/python -m tests.mutation_summary --todo $(MUTATION_SCOPE))"
 mutation: venv
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS),mutation]"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS),mutation]" $(LOCK_CONSTRAINTS)
 	env -u KIOSK_TEST_POSTGRES_URL $(BIN)/mutmut run --max-children 1 $(MUTANTS)
 	env -u KIOSK_TEST_POSTGRES_URL $(BIN)/python -m tests.mutation_properties; \
 	  properties=$$?; $(BIN)/python -m tests.mutation_summary $(MUTATION_SCOPE) && exit $$properties

@@ -4,9 +4,9 @@
 #
 # A staged tree packed with dpkg-deb (docs/architecture.md, The Debian package, says why not
 # dh-virtualenv): a virtual environment of Debian's own Python 3.11 is built in a staging folder at
-# STAGE/opt/kiosk/.venv, the project and its dependencies installed into it from a wheel, and every
-# place where the environment names its own path (script shebangs, activate, pyvenv.cfg) rewritten
-# to /opt/kiosk/.venv, where dpkg puts it. Nothing is byte-compiled here: the postinst compiles at
+# STAGE/opt/kiosk/.venv, the locked dependencies (packaging/requirements.lock, hashes checked) and
+# the project's wheel installed into it, and every place where the environment names its own path
+# (script shebangs, activate, pyvenv.cfg) rewritten to /opt/kiosk/.venv, where dpkg puts it. Nothing is byte-compiled here: the postinst compiles at
 # the final path. Needs: /usr/bin/python3 (3.11) with python3-venv, dpkg-deb, and for
 # pyscard (no Linux wheel) swig and libpcsclite-dev; the project's .venv supplies pip.
 set -euo pipefail
@@ -17,6 +17,7 @@ PREFIX=/opt/kiosk/.venv
 DEBIAN_PYTHON=/usr/bin/python3.11
 BUILD_PIP=${BUILD_PIP:-$SRC/.venv/bin/python}
 OUT=${OUT:-$SRC/dist}
+LOCK=packaging/requirements.lock
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "make deb: $1 is missing (apt-get install $2)" >&2; exit 2; }; }
 need dpkg-deb dpkg
@@ -32,6 +33,9 @@ trap 'rm -rf "$WORK"' EXIT
 STAGE=$WORK/root
 VENV=$STAGE$PREFIX
 
+# the lock (make lock) must still answer pyproject.toml: one line naming what disagrees
+"$BUILD_PIP" packaging/lock_check.py || exit 1
+
 echo "== wheel of the project" >&2
 # its output (setuptools' deprecation notices) is shown only if it fails
 "$BUILD_PIP" -m pip wheel --quiet --no-deps -w "$WORK/wheel" "$SRC" > "$WORK/wheel.log" 2>&1 \
@@ -42,11 +46,26 @@ rm -rf "$SRC/build"
 echo "== virtual environment at $PREFIX (staged)" >&2
 "$DEBIAN_PYTHON" -m venv --without-pip "$VENV"
 # pip runs under Debian's Python (--python), with a cache of its own: a wheel built from source
-# (pyscard) by another Python, e.g. the developer's .venv, would carry that Python's library path
-PIP_CACHE_DIR=${KIOSK_DEB_PIP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kiosk-deb-pip} \
-  "$BUILD_PIP" -m pip --python "$VENV/bin/python" install --quiet --no-compile \
-  --disable-pip-version-check "$WHEEL[pcsc,postgres,sftp]" 2>&1 | grep -v "is neither a file nor a directory" >&2 || true
+# (pyscard) by another Python, e.g. the developer's .venv, would carry that Python's library path.
+# Its output is shown without the notices about absent local package folders some machines name.
+pip_install() {
+  local status=0
+  PIP_CACHE_DIR=${KIOSK_DEB_PIP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kiosk-deb-pip} \
+    "$BUILD_PIP" -m pip --python "$VENV/bin/python" install --quiet --no-compile \
+    --disable-pip-version-check "$@" > "$WORK/pip.log" 2>&1 || status=$?
+  grep -v "is neither a file nor a directory" "$WORK/pip.log" >&2 || true
+  return "$status"
+}
+# exactly the locked dependencies (pyproject's extras pcsc, postgres, sftp), each checked against
+# its hash, then the project without resolving anything more; pip check: nothing is missing
+pip_install --require-hashes -r "$LOCK" \
+  || { echo "make deb: pip could not install $LOCK" >&2; exit 1; }
+pip_install --no-deps "$WHEEL" || { echo "make deb: pip did not install the project" >&2; exit 1; }
 [ -x "$VENV/bin/kiosk" ] || { echo "make deb: pip did not install the project" >&2; exit 1; }
+if ! "$BUILD_PIP" -m pip --python "$VENV/bin/python" check > "$WORK/check.log" 2>&1; then
+  echo "make deb: $LOCK lacks a dependency: $(tr '\n' ' ' < "$WORK/check.log")" >&2
+  exit 1
+fi
 # the template debtor profiles, where kiosk.config.debtor.SHIPPED_PROFILES looks for them
 SITE=$(echo "$VENV"/lib/python3.*/site-packages)
 mkdir -p "$SITE/config"
