@@ -140,6 +140,8 @@ class StaffDoor:
         PIN, they are told to log in first."""
         s = self.s
         if s.state is not State.STAFF:
+            if self.checking:  # a PIN is being checked: its answer comes next
+                return None
             s.message = "bon_log_in_first"
             return s._notify()
         self._scans += 1
@@ -149,7 +151,7 @@ class StaffDoor:
             self.scanned = ScannedBon(self._scans, found=s.bons.look_up(payload))
         except Exception as exc:  # said to staff in one line; nothing changed
             if not isinstance(exc, (BonError, LedgerUnavailable)):
-                log.error("bon look-up failed: %r", exc)
+                log.error("bon look-up failed: %s", type(exc).__name__)
             self.scanned = ScannedBon(self._scans, error=exc)
         s._notify()
 
