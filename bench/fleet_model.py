@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from kiosk.bons import CROCKFORD, check_char, expiry_after
+from kiosk.bon_codes import CROCKFORD, check_char
+from kiosk.bons import expiry_after
 from kiosk.clock import LOCAL_TIME
 from kiosk.followup import CLOSE_OUTCOMES
 from kiosk.money import Money

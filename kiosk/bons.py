@@ -7,7 +7,8 @@ The slip has two ways back in:
   the installation's key, so an altered or made-up slip is refused before the database is asked;
 - a short code of ten Crockford base32 characters (nine random, one check character) that a
   citizen can type; a typo is caught by the check character, and the code is looked up in the
-  ledger (it is random, so it is as good as the bon itself: treat the slip like cash).
+  ledger (it is random, so it is as good as the bon itself: treat the slip like cash;
+  :mod:`kiosk.bon_codes`).
 
 Redemption happens exactly once across a fleet sharing one database: a conditional
 ``UPDATE bons SET state='redeemed' WHERE id=? AND state='issued'`` and the bon's tender row are
@@ -21,7 +22,6 @@ import base64
 import hashlib
 import hmac
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
+from kiosk.bon_codes import new_short_code, normalise_short_code
 from kiosk.clock import LOCAL_TIME, Clock
 from kiosk.config import ConfigError, KioskConfig
 from kiosk.config.model import DEFAULT_MAX_AMOUNT
@@ -42,8 +43,6 @@ from kiosk.money import Money
 from kiosk.receipts import BonData, danish_datetime
 
 PAYLOAD_VERSION = "BON1"
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-SHORT_CODE_LENGTH = 10  # nine random characters (45 bits) and a check character
 _SIG_BYTES = 20  # 160 bits of HMAC-SHA256, 32 base32 characters
 _PAYLOAD = re.compile(
     r"^BON1\.(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
@@ -55,8 +54,6 @@ REASON_TEXT = {
     "automat_credit": "Tilgode fra automaten",
     "remainder": "Rest af en bon",
 }
-#: what people mistype for what (Crockford's decoding rules), and separators they add
-_TYPED = str.maketrans({"I": "1", "L": "1", "O": "0", "-": None, " ": None})
 
 
 class BonReason(StrEnum):
@@ -144,6 +141,30 @@ class BonTicket:
         )
 
 
+#: a bon that can no longer pay, as staff read its state (one that can is ``outstanding``)
+_STATUS = {BonReason.USED: "redeemed", BonReason.VOIDED: "voided", BonReason.EXPIRED: "expired"}
+
+
+@dataclass(frozen=True, slots=True)
+class BonLookup:
+    """A bon as staff see it after scanning its slip; ``refusal`` says why it can no longer pay
+    (used, voided, expired: when, by whom), ``None`` while it can."""
+
+    ticket: BonTicket
+    refusal: BonError | None = None
+
+    @property
+    def status(self) -> str:
+        """``outstanding``, ``redeemed``, ``voided`` or ``expired``."""
+        return _STATUS[BonReason(self.refusal.reason)] if self.refusal else "outstanding"
+
+
+def looks_like_bon(text: str) -> bool:
+    """A scan that means to be a bon's QR (``BON1…``), genuine, forged or misread: never a card
+    number, whatever it says after the prefix."""
+    return text.strip().upper().startswith(PAYLOAD_VERSION)
+
+
 def last_valid_day(expires_at: datetime) -> date:
     """The Danish day before the moment a bon expires (local midnight): the slip's "gyldig til og
     med". Not ``expires_at``'s own date, which is the next day in Denmark, or in UTC the same."""
@@ -156,33 +177,6 @@ def expiry_after(issued_at: datetime, validity: timedelta) -> datetime:
     return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=LOCAL_TIME).astimezone(
         UTC
     )
-
-
-# -- short codes ---------------------------------------------------------------------------------
-def check_char(body: str) -> str:
-    """Luhn mod 32 over Crockford base32: catches every single wrong character and every swap of
-    two neighbouring characters, and stays in the alphabet (so the keypad can type it)."""
-    factor, total = 2, 0
-    for char in reversed(body):
-        addend = factor * CROCKFORD.index(char)
-        factor = 1 if factor == 2 else 2
-        total += addend // 32 + addend % 32
-    return CROCKFORD[(32 - total % 32) % 32]
-
-
-def new_short_code() -> str:
-    body = "".join(secrets.choice(CROCKFORD) for _ in range(SHORT_CODE_LENGTH - 1))
-    return body + check_char(body)
-
-
-def normalise_short_code(text: str) -> str | None:
-    """The canonical code for what was typed, or None if it cannot be a short code."""
-    code = text.strip().upper().translate(_TYPED)
-    if len(code) != SHORT_CODE_LENGTH or any(c not in CROCKFORD for c in code):
-        return None
-    if check_char(code[:-1]) != code[-1]:
-        return None
-    return code
 
 
 # -- signed payloads -------------------------------------------------------------------------------
@@ -368,6 +362,13 @@ class BonBook:
         """What a bon is worth now, without redeeming it; :class:`BonError` if it cannot pay."""
         with self.engine.connect() as conn:
             return self._usable(self._find(conn, payload))
+
+    def look_up(self, payload: str) -> BonLookup:
+        """A bon in whatever state, by its QR payload or short code, for staff to see; only a
+        forged or unknown one is :class:`BonError`. Reads; changes nothing."""
+        with self.engine.connect() as conn:
+            row = self._find(conn, payload)
+        return BonLookup(self._ticket(row), self._refusal(row))
 
     def outstanding_ticket(self, bon_id: str) -> BonTicket:
         """A bon that can still pay, by its id (its slip shown again); else :class:`BonError`."""

@@ -239,6 +239,18 @@ MESSAGES: dict[str, Message] = {
             "Messages", "That is not a valid CPR number. Check the number and try again."
         ),
     ),
+    # a bon's slip shown where a card is asked for (kiosk.payment.login: never a card number)
+    "bon_not_card": _m(
+        "warn",
+        QT_TRANSLATE_NOOP(
+            "Messages",
+            "That is a bon, not a library card. Show your library card or health card first; "
+            "you scan the bon when you pay.",
+        ),
+    ),
+    "bon_log_in_first": _m(
+        "warn", QT_TRANSLATE_NOOP("Messages", "That is a bon. Log in first to look it up.")
+    ),
     "read_rejected": _m(
         "warn",
         QT_TRANSLATE_NOOP("Messages", "The card could not be read. Try again, or type the number."),

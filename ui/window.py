@@ -228,6 +228,8 @@ class AutomatWindow(QWidget):
             self.bon_open = False
         if state is State.STAFF and before is not State.STAFF:
             self.staff.entered()
+        if state is State.STAFF:
+            self.staff.follow(snap.view)  # a bon scanned: the bons screen shows it
         screen = self._screen_for(snap)
         screen.render(snap)
         self.stack.setCurrentWidget(screen)

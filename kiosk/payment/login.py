@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from drivers.base.reader import IdentifierRead, IdSource
+from kiosk.bons import looks_like_bon
 from kiosk.cpr import Cpr, CprError
 from kiosk.domain import Patron
 from kiosk.fbs.port import FbsError, FbsErrorReason
@@ -34,17 +35,21 @@ class Login:
         s = self.s
         s._fire(Event.START)
         s.session_id = s.ledger.open_session(state=s.state.value)
+        s.message = ""  # what the attract screen said (a bon shown there) is done with
         s._notify()
 
     def read(self, event: IdentifierRead) -> None:
         """A card or code was read: a bon while a payment is chosen or made (bons on), an
-        identification at the start; nothing otherwise. Raises ``IdentificationError``."""
+        identification at the start; a bon outside a payment is no card (``_bon_outside_payment``);
+        nothing otherwise. Raises ``IdentificationError``."""
         s = self.s
         if s.staff_door.tests.read(event):  # technician mode's reader test shows it, no more
             return None
         paying = s.state in (State.CHOOSING_TENDER, State.PAYING)
         if paying and s.bons is not None and event.source is IdSource.BARCODE:
             return s.redeem_bon(event.value)
+        if looks_like_bon(event.value):  # a bon's slip, even misread, is never a card number
+            return self._bon_outside_payment(event.value)
         if s.staff_door.is_staff_card(event.value):  # attract screen or staff mode: staff's PIN
             return None
         if s.state in STAFF_MODE:  # a citizen's card: staff are logged out, the citizen is in
@@ -53,6 +58,16 @@ class Login:
             return self.identify(identifier)
         if s.state in (State.IDLE, State.IDENTIFYING):
             self.identify(Identifier().from_event(event).identifier)
+
+    def _bon_outside_payment(self, payload: str) -> None:
+        """Staff look it up and stay logged in; a citizen at the start is told to show their card
+        first (the automat stays where it is, no session is opened); later, nothing."""
+        s = self.s
+        if s.state in STAFF_MODE:
+            return s.staff_door.bon_scanned(payload)
+        if s.state in (State.IDLE, State.IDENTIFYING):
+            s.message = "bon_not_card"
+            s._notify()
 
     def identify_typed(self, text: str) -> None:
         """Typed on the keypad: checked (a CPR or a card number) before FBS is asked. Raises

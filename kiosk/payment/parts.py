@@ -35,6 +35,11 @@ class BonRedeemer(Protocol):
         transaction. Raises an error with a citizen-readable message; changes nothing then."""
         ...
 
+    def look_up(self, payload: str) -> Any:
+        """The bon in any state (``kiosk.bons.BonLookup``) for staff who scanned it; reads only.
+        A forged or unknown one raises ``BonError``."""
+        ...
+
 
 @dataclass
 class Devices:

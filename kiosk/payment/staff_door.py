@@ -8,13 +8,20 @@ What a read means is decided here and in ``login.read``, not in a widget: at the
 and in staff mode a staff card opens the staff PIN; in staff mode any other card logs staff out
 (a citizen is at the automat) and identifies the citizen. The card's value stays on the session
 worker: the view says only that a card was shown. Every logout is audit-logged with why.
+
+A bon's slip scanned in staff mode is no citizen: staff stay logged in and the bon is looked up
+here, on the session worker (one read; not audited, a void is), and put in the view
+(:class:`ScannedBon`) for the bons screen to show.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from kiosk.bons import BonError, BonReason
+from kiosk.ledger.errors import LedgerUnavailable
 from kiosk.payment.states import STAFF_MODE, Event, State
 from kiosk.staff.device_tests import DeviceTests
 
@@ -31,6 +38,17 @@ class StaffLogins(Protocol):
     def login_by_card(self, card_text: str, pin: str) -> Any: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ScannedBon:
+    """A bon scanned in staff mode: what the ledger says of it (``kiosk.bons.BonLookup``), or
+    why it could not be looked up (``error``: a ``BonError`` for a forged or unknown one, the
+    ledger away). ``number`` counts the scans, so the same slip scanned again shows again."""
+
+    number: int
+    found: Any = None
+    error: BaseException | None = None
+
+
 class StaffDoor:
     """Staff login and logout for one session (the session owns the state)."""
 
@@ -43,6 +61,8 @@ class StaffDoor:
         self.checking = 0  # number of the login under way (0: none)
         self._tries = 0
         self.tests = DeviceTests(session)  # technician mode's device tests, while in STAFF
+        self.scanned: ScannedBon | None = None  # the last bon scanned while logged in
+        self._scans = 0
 
     # -- getting in ------------------------------------------------------------------------------
     def is_staff_card(self, value: str) -> bool:
@@ -114,6 +134,27 @@ class StaffDoor:
         s._fire(Event.STAFF_IN)
         s._notify()
 
+    # -- a bon's slip scanned ------------------------------------------------------------------
+    def bon_scanned(self, payload: str) -> None:
+        """Staff keep their login: logged in, the bon is looked up for the bons screen; at the
+        PIN, they are told to log in first."""
+        s = self.s
+        if s.state is not State.STAFF:
+            if self.checking:  # a PIN is being checked: its answer comes next
+                return None
+            s.message = "bon_log_in_first"
+            return s._notify()
+        self._scans += 1
+        try:
+            if s.bons is None:
+                raise BonError(BonReason.UNKNOWN, "this automat takes no bons")
+            self.scanned = ScannedBon(self._scans, found=s.bons.look_up(payload))
+        except Exception as exc:  # said to staff in one line; nothing changed
+            if not isinstance(exc, (BonError, LedgerUnavailable)):
+                log.error("bon look-up failed: %s", type(exc).__name__)
+            self.scanned = ScannedBon(self._scans, error=exc)
+        s._notify()
+
     # -- getting out -----------------------------------------------------------------------------
     def abort(self, event: Any) -> None:
         """Staff cancel the login, or the idle time logs them out (``event``: cancel, timeout)."""
@@ -137,6 +178,7 @@ class StaffDoor:
         logged in, audit-log the logout."""
         self.tests.close(why)  # while the user is known: the audit log names them
         user, self.user, self.card, self.minutes_left = self.user, None, None, 0
+        self.scanned = None
         self.checking = 0
         if user is None:
             return

@@ -46,6 +46,8 @@ class SessionView:
     staff_minutes_left: int = 0
     #: technician mode's device test (``kiosk.staff.device_tests.DeviceTestView``), if open
     device_test: Any = None
+    #: staff mode: the last bon scanned (``kiosk.payment.staff_door.ScannedBon``), if any
+    staff_bon: Any = None
 
 
 def view_of(session: SessionParts) -> SessionView:
@@ -81,4 +83,5 @@ def view_of(session: SessionParts) -> SessionView:
         staff_by_card=door.card is not None,
         staff_minutes_left=door.minutes_left,
         device_test=door.tests.view(),
+        staff_bon=door.scanned,
     )

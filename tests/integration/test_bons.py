@@ -169,6 +169,41 @@ def test_outstanding_lists_valid_issued_bons(desk: Desk) -> None:
     assert [t.id for t in desk.book.outstanding(include_expired=True)] == [kept.id]
 
 
+def test_look_up_shows_a_bon_in_every_state_and_changes_nothing(desk: Desk) -> None:
+    """What staff see when they scan a slip: any state, with why it can no longer pay; only a
+    forged or unknown one is refused."""
+    kept = desk.book.issue(Money(1000), "staff-17")
+    used = desk.book.issue(Money(2000), "staff-17")
+    voided = desk.book.issue(Money(3000), "staff-17")
+    desk.book.redeem_into_session(used.qr_payload, desk.ledger.open_session(state="paying"))
+    desk.book.void(voided.short_code, "staff-02", "slip lost")
+    before = (desk.snapshot(), len(audit_rows(desk)))
+    found = {t: desk.book.look_up(t.qr_payload) for t in (kept, used, voided)}
+    assert {t.id: (f.ticket.id, f.status) for t, f in found.items()} == {
+        kept.id: (kept.id, "outstanding"), used.id: (used.id, "redeemed"),
+        voided.id: (voided.id, "voided")}
+    assert found[kept].refusal is None and found[kept].ticket.amount == Money(1000)
+    assert found[voided].refusal.by == "staff-02"
+    assert desk.book.look_up(kept.short_code).ticket.id == kept.id
+    desk.clock.advance(timedelta(days=91).total_seconds())
+    expired = desk.book.look_up(kept.qr_payload)
+    assert expired.status == "expired" and expired.ticket.state == "issued"
+    assert expired.refusal.valid_through == kept.valid_through
+    with pytest.raises(BonError, match="bon_forged"):
+        desk.book.look_up(kept.qr_payload.replace(".1000.", ".9000."))
+    with pytest.raises(BonError, match="bon_forged"):
+        desk.book.look_up("BON1.not-a-bon")
+    with pytest.raises(BonError, match="bon_unknown"):
+        desk.book.look_up(desk.book.signer.payload(
+            "00000000-0000-4000-8000-000000000000", 1000, kept.expires_at))
+    assert (desk.snapshot(), len(audit_rows(desk))) == before  # a look-up writes nothing
+
+
+def audit_rows(desk: Desk) -> list:
+    with desk.engine.connect() as conn:
+        return list(conn.execute(select(AuditEntry)).all())
+
+
 def citizen_session(
     desk: Desk, fbs: FakeFbs | None = None
 ) -> tuple[PaymentSession, list[SessionView]]:

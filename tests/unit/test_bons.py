@@ -10,18 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.bon_codes import CROCKFORD, check_char, new_short_code, normalise_short_code
 from kiosk.bons import (
-    CROCKFORD,
     LOCAL_TIME,
     BonError,
     BonSigner,
     BonTicket,
     BonUsageError,
     bon_book_for,
-    check_char,
     expiry_after,
-    new_short_code,
-    normalise_short_code,
 )
 from kiosk.clock import FakeClock
 from kiosk.config import ConfigError, load_config

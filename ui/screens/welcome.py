@@ -63,6 +63,7 @@ class AttractScreen(Screen):
             )
         )
         self.start.setText(translate("Attract", "Start — type card number or CPR"))
+        super().retranslate()  # what the banner says (a bon shown here) in the new language
 
 
 class OutOfServiceScreen(Screen):

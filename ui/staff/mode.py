@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication
 from kiosk.staff.roles import Permission
 from ui.bridge import SessionBridge
 from ui.screens.base import Screen
-from ui.staff.base import StaffScreen
+from ui.staff.base import StaffScreen, refusal_text
 from ui.staff.bons import BonsScreen, IssueBonScreen
 from ui.staff.cashbox import CashBoxScreen
 from ui.staff.device_test import device_test_screens
@@ -56,6 +56,7 @@ class StaffMode:
             MenuEntry("technician", P.TECHNICIAN, self.technician),
         ])  # fmt: skip
         self.current: StaffScreen = self.menu
+        self.bon_seen = 0  # the number of the last scanned bon shown (ScannedBon.number)
 
     @property
     def screens(self) -> list[Screen]:
@@ -71,6 +72,19 @@ class StaffMode:
         """Just logged in: the menu first."""
         self.current = self.menu
         self.menu.banner.show_message(None)
+
+    def follow(self, view: Any) -> None:
+        """A bon scanned in staff mode (``view.staff_bon``, once each): the bons screen shows
+        it; one that is forged or unknown (or the ledger away) is a line on the screen staff
+        are on. Called while the window draws the view, which then draws ``current``."""
+        scanned = view.staff_bon
+        if scanned is None or scanned.number == self.bon_seen:
+            return
+        self.bon_seen = scanned.number
+        if scanned.found is None:
+            return self.current.say("error", refusal_text(scanned.error))
+        self.current = self.bons
+        self.bons.opened(scanned.found)
 
     def open(self, screen: StaffScreen | None) -> None:
         if screen is None:

@@ -488,6 +488,14 @@
       <source>The staff accounts cannot be reached right now. Nothing was changed; try again.</source>
       <translation>Medarbejderkontiene kan ikke nås lige nu. Intet er ændret; prøv igen.</translation>
     </message>
+    <message>
+      <source>That is a bon, not a library card. Show your library card or health card first; you scan the bon when you pay.</source>
+      <translation>Det er en bon, ikke et lånerkort. Vis først dit lånerkort eller sundhedskort; bonen scanner du, når du betaler.</translation>
+    </message>
+    <message>
+      <source>That is a bon. Log in first to look it up.</source>
+      <translation>Det er en bon. Log ind først for at slå den op.</translation>
+    </message>
   </context>
   <context>
     <name>OutOfService</name>
@@ -683,6 +691,34 @@
     <message>
       <source>Void the chosen bon</source>
       <translation>Annullér den valgte bon</translation>
+    </message>
+    <message>
+      <source>outstanding</source>
+      <translation>udestående</translation>
+    </message>
+    <message>
+      <source>used</source>
+      <translation>brugt</translation>
+    </message>
+    <message>
+      <source>voided</source>
+      <translation>annulleret</translation>
+    </message>
+    <message>
+      <source>expired</source>
+      <translation>udløbet</translation>
+    </message>
+    <message>
+      <source>Scanned bon %1: %2, %3, valid through %4.</source>
+      <translation>Scannet bon %1: %2, %3, gyldig til og med %4.</translation>
+    </message>
+    <message>
+      <source>Used %1.</source>
+      <translation>Brugt %1.</translation>
+    </message>
+    <message>
+      <source>Voided %1 by %2.</source>
+      <translation>Annulleret %1 af %2.</translation>
     </message>
   </context>
   <context>
