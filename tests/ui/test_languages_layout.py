@@ -60,7 +60,9 @@ def test_danish_translation_is_complete_and_matches_the_code(tmp_path: Path) -> 
     shutil.copy(TRANSLATIONS / "da.ts", fresh)
     sources = sorted(str(p) for p in UI.rglob("*.py"))
     out = subprocess.run(
-        [lupdate, *sources, "-no-obsolete", "-locations", "none", "-ts", str(fresh)],
+        # obsolete entries kept: one lupdate cannot find in the code (a string behind a helper
+        # it does not know, like a local ``t()``) is "vanished", and fails the check below
+        [lupdate, *sources, "-locations", "none", "-ts", str(fresh)],
         capture_output=True,
         text=True,
         check=True,

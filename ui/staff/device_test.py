@@ -101,31 +101,33 @@ class DeviceTestScreen(StaffScreen):
         readings = test.readings if test is not None else ()
         lines = reading_lines(readings)
         if not lines and test is not None and test.running:
-            lines = [t("Waiting for the devices …")]
+            lines = [translate("StaffDeviceTest", "Waiting for the devices …")]
         self.text.setText("\n".join(lines))
         kept = test.kept if test is not None else None
-        self.kept.setText(t("In the cash box as a test: %1").replace("%1", money_text(kept)))
+        kept_text = translate("StaffDeviceTest", "In the cash box as a test: %1")
+        self.kept.setText(kept_text.replace("%1", money_text(kept)))
 
     def _say_notes(self) -> None:
         if self.keep_notes.isChecked():
-            self.say("warn", t("Notes now stay in the cash box and are recorded as a test."))
+            self.say("warn", translate(
+                "StaffDeviceTest", "Notes now stay in the cash box and are recorded as a test."))
         else:
-            self.say("ok", t("Notes are given back."))
+            self.say("ok", translate("StaffDeviceTest", "Notes are given back."))
 
     def retranslate(self) -> None:
         if self.kind == CASH:
-            self.title.setText(t("Test coins and notes"))
-            self.hint.setText(t(
+            self.title.setText(translate("StaffDeviceTest", "Test coins and notes"))
+            self.hint.setText(translate("StaffDeviceTest",
                 "Put coins and notes in. Nothing is paid or credited to anyone. A coin stays in"
                 " the cash box and is recorded as a technician test; a note is given back unless"
                 " you count it as a test."))
         else:
-            self.title.setText(t("Test the scanner and card reader"))
-            self.hint.setText(t(
+            self.title.setText(translate("StaffDeviceTest", "Test the scanner and card reader"))
+            self.hint.setText(translate("StaffDeviceTest",
                 "Scan a card or hold one to the reader. What is read is only shown here (a CPR"
                 " number hidden); no citizen session and no staff login starts."))
-        self.keep_notes.setText(t("Count notes as a test (keep them)"))
-        self.stop.setText(t("Stop the test"))
+        self.keep_notes.setText(translate("StaffDeviceTest", "Count notes as a test (keep them)"))
+        self.stop.setText(translate("StaffDeviceTest", "Stop the test"))
         self._draw(self.test)
         super().retranslate()
 

@@ -41,18 +41,20 @@ def day_lines(result: Any) -> list[str]:
     lines: list[str] = []
     if result.total_ore is not None:
         count = sum(s.count for s in result.schemes)
-        lines.append(t("Total: %1 (%2 payments)").replace(
+        lines.append(translate("StaffTerminalSupport", "Total: %1 (%2 payments)").replace(
             "%1", money_text(Money(result.total_ore))).replace("%2", str(count)))
     for scheme in result.schemes:
         if scheme.count:
             name = t(OTHER_SCHEME) if scheme.scheme == "other" else scheme.scheme
-            lines.append("    " + t("%1: %2 payments, %3").replace("%1", name).replace(
+            line = translate("StaffTerminalSupport", "%1: %2 payments, %3")
+            lines.append("    " + line.replace("%1", name).replace(
                 "%2", str(scheme.count)).replace("%3", money_text(Money(scheme.amount_ore))))
     if result.receipts is not None:
-        lines.append(t("Receipts %1 to %2").replace("%1", f"{result.receipts[0]:04d}")
+        line = translate("StaffTerminalSupport", "Receipts %1 to %2")
+        lines.append(line.replace("%1", f"{result.receipts[0]:04d}")
                      .replace("%2", f"{result.receipts[1]:04d}"))
     if result.lines:
-        lines += ["", t("The terminal's printout:"), *result.lines]
+        lines += ["", translate("StaffTerminalSupport", "The terminal's printout:"), *result.lines]
     return lines
 
 
@@ -86,9 +88,11 @@ class SupportFunctions:
 
     def _diagnosed(self, result: Any) -> None:
         if result.ok:
-            self.screen.say("ok", t("The card terminal reached its acquirer: the line works."))
+            self.screen.say("ok", translate(
+                "StaffTerminalSupport", "The card terminal reached its acquirer: the line works."))
         else:
-            self.screen.say("error", t("The card terminal's diagnosis failed (%1).").replace(
+            self.screen.say("error", translate(
+                "StaffTerminalSupport", "The card terminal's diagnosis failed (%1).").replace(
                 "%1", result.message or "–"))
         self.screen._show(list(result.lines))
 
@@ -97,9 +101,10 @@ class SupportFunctions:
 
     def _day_closed(self, result: Any) -> None:
         if result.ok:
-            self.screen.say("ok", t("The card terminal's end of day is done."))
+            self.screen.say("ok", translate(
+                "StaffTerminalSupport", "The card terminal's end of day is done."))
         else:
-            self.screen.say("error", t(
+            self.screen.say("error", translate("StaffTerminalSupport",
                 "The card terminal did not close the day (%1). Try again later.").replace(
                 "%1", result.message or "–"))
         self.screen._show(day_lines(result))
@@ -110,28 +115,35 @@ class SupportFunctions:
 
     def _targets(self, targets: list[Any]) -> None:
         if not any(target.usb for target in targets):
-            self.screen.say("warn", t(
+            self.screen.say("warn", translate("StaffTerminalSupport",
                 "No USB stick is inserted. Insert one and touch \"Export logs for support\" again,"
                 " or save the file on the automat."))
         else:
-            self.screen.say("ok", t("Where should the log file go?"))
+            self.screen.say("ok", translate(
+                "StaffTerminalSupport", "Where should the log file go?"))
         for target in targets:
-            text = (t("USB stick %1").replace("%1", target.path.name) if target.usb
-                    else t("On the automat (%1)").replace("%1", str(target.path)))
+            if target.usb:
+                text = translate("StaffTerminalSupport", "USB stick %1").replace(
+                    "%1", target.path.name)
+            else:
+                text = translate("StaffTerminalSupport", "On the automat (%1)").replace(
+                    "%1", str(target.path))
             self._offer(text, lambda p=target.path: self.export_to(p))
 
     def export_to(self, folder: Path) -> None:
         self.screen._call(lambda tech, user: tech.export_logs(user, folder), self._exported)
 
     def _exported(self, written: Path) -> None:
-        self.screen.say("ok", t("The log file was saved: %1").replace("%1", str(written)))
+        self.screen.say("ok", translate(
+            "StaffTerminalSupport", "The log file was saved: %1").replace("%1", str(written)))
         self.screen._show([str(written)])
 
     # -- a debtor batch delivered again ----------------------------------------------------------
     def offer_redeliver(self, batches: list[Any]) -> None:
         for batch in batches:
             if batch.state == "delivered":
-                self._offer(t("Send #%1 again").replace("%1", str(batch.sequence)),
+                again = translate("StaffTerminalSupport", "Send #%1 again")
+                self._offer(again.replace("%1", str(batch.sequence)),
                             lambda b=batch: self.redeliver(b))
 
     def redeliver(self, batch: Any) -> None:
@@ -139,7 +151,7 @@ class SupportFunctions:
         payments twice), so the first touch says so."""
         if self.armed_batch != batch.id:
             self.armed_batch = batch.id
-            return self.screen.say("warn", t(
+            return self.screen.say("warn", translate("StaffTerminalSupport",
                 "Touch \"Send #%1 again\" once more to deliver %2 again. Only if the debtor"
                 " system has not read it: it would book the payments twice.").replace(
                 "%1", str(batch.sequence)).replace("%2", batch.file_name))
@@ -147,4 +159,5 @@ class SupportFunctions:
                           self._redelivered)
 
     def _redelivered(self, batch: Any) -> None:
-        self.screen.say("ok", t("%1 was delivered again.").replace("%1", batch.file_name))
+        self.screen.say("ok", translate(
+            "StaffTerminalSupport", "%1 was delivered again.").replace("%1", batch.file_name))
