@@ -1,10 +1,12 @@
-"""HTTP for the FBS REST API: one keep-alive connection per calling thread, the client session
-key, and retries only where repeating a call is safe.
+"""HTTP for the FBS REST API: one kept keep-alive connection, the client session key, and
+retries only where repeating a call is safe.
 
-* Each thread that calls FBS (the session's slow-work threads, the outbox worker) has its own
-  ``requests.Session``, so its connection is opened on its first call and reused from then on.
-  One shared pool opened a second connection only the first time two calls overlapped, which
-  the soak benchmark saw thousands of sessions into a run as a file descriptor that appeared late.
+* One connection is kept between calls, whichever thread calls (the session's slow-work pool,
+  the outbox worker, the service check). A call that overlaps another gets a connection of its
+  own, closed when it is done. A pool that kept every connection it ever opened grew by one the
+  first time calls overlapped, which the soak benchmark saw thousands of sessions into a run as a
+  file descriptor that appeared late; one per thread grew the same way, as a pool thread did its
+  first FBS call.
 
 * Client login ``POST {base}/{agency}/authentication/login`` gives a ``sessionKey`` sent as
   ``X-Session``. A 401 means the key expired: log in again and repeat the call **once**.
@@ -21,16 +23,27 @@ import json
 import logging
 import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from kiosk.fbs.port import FbsError, FbsErrorReason
 
 log = logging.getLogger(__name__)
+
+
+class _OverlapIsExpected(logging.Filter):
+    """urllib3 warns when it closes a connection its pool has no room for. With one kept
+    connection that is how an overlapping call ends, not a problem worth the journal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Connection pool is full")
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_OverlapIsExpected())
 
 
 class JsonNumber(str):
@@ -106,28 +119,14 @@ class RestClient:
         self.verify: bool | str = verify_tls
         self._key: str | None = None
         self._key_lock = threading.Lock()
-        self._local = threading.local()
-        #: every thread's session, for close(); a thread that ends takes its session with it
-        self._sessions: weakref.WeakSet[requests.Session] = weakref.WeakSet()
-        self._sessions_lock = threading.Lock()
-
-    @property
-    def http(self) -> requests.Session:
-        """The calling thread's keep-alive session, made on its first call."""
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.headers.update({"Accept": "application/json"})
-            self._local.session = session
-            with self._sessions_lock:
-                self._sessions.add(session)
-        return session
+        self.http = requests.Session()
+        self.http.headers.update({"Accept": "application/json"})
+        kept_one = HTTPAdapter(pool_connections=1, pool_maxsize=1)  # see the module's docstring
+        for scheme in ("https://", "http://"):
+            self.http.mount(scheme, kept_one)
 
     def close(self) -> None:
-        with self._sessions_lock:
-            sessions = list(self._sessions)
-        for session in sessions:
-            session.close()
+        self.http.close()
 
     # -- calls -------------------------------------------------------------------------------
     def call(

@@ -133,6 +133,7 @@ class SimulatorHttpServer(ThreadingHTTPServer):
         with self._open_lock:
             (self._open.add if is_open else self._open.discard)(conn)
             self.state.connections += is_open
+            self.state.connections_open = len(self._open)
 
     def sip2_responder(self) -> Any:
         """H1's ``Sip2Responder(state)``, shared by all envelope requests (it keeps the last

@@ -206,6 +206,7 @@ class SimulatorState:
         self.fee_paid_requests: list[tuple[str, str]] = []
         self.logins = 0  # successful REST client logins
         self.connections = 0  # HTTP connections the server accepted (keep-alive reuse shows here)
+        self.connections_open = 0  # of those, still open: what clients keep
 
     # -- building --------------------------------------------------------------------------
     def add_patron(self, patron: SimPatron) -> SimPatron:
