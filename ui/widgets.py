@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QScroller,
     QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
     QWidget,
 )
 
@@ -31,10 +33,76 @@ def money_text(amount: Money | None) -> str:
     return "–" if amount is None else amount.format_da(suffix=" kr")
 
 
+class WrapButton(QPushButton):
+    """A button whose words go onto more lines when its place is narrower than they are (a
+    grid of staff functions at 1280×800, larger text, Danish), instead of being cut.
+    ``text()`` is the words as given; the button shows them wrapped."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self._words = ""
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._words = text
+        self._wrap(self.width())
+        self.updateGeometry()
+
+    def text(self) -> str:
+        return self._words
+
+    def _size_for(self, text: str) -> QSize:
+        """What QPushButton asks for to show ``text`` (the stylesheet's padding and minimum in)."""
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        option.text = text
+        inner = self.fontMetrics().size(Qt.TextFlag.TextShowMnemonic, text)
+        return self.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, option, inner, self)
+
+    def _lines(self, width: int) -> str:
+        lines: list[str] = []
+        for paragraph in self._words.split("\n"):
+            line = ""
+            for word in paragraph.split(" "):
+                longer = f"{line} {word}" if line else word
+                if line and self._size_for(longer).width() > width:
+                    lines.append(line)
+                    line = word
+                else:
+                    line = longer
+            lines.append(line)
+        return "\n".join(lines)
+
+    def _wrap(self, width: int) -> None:
+        shown = self._lines(width) if width > 0 else self._words
+        if shown != super().text():
+            super().setText(shown)
+            self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        """As wide as its longest word: the layout's stretch shares out the rest (a grid's
+        columns come out equal), and the height is that of the lines at the width it got."""
+        longest = max(self._words.split(), key=len, default="")
+        return QSize(self._size_for(longest).width(), self._size_for(super().text()).height())
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._wrap(event.size().width())
+
+
 def button(
-    text: str = "", role: str = "", on_click: Callable[[], Any] | None = None
+    text: str = "",
+    role: str = "",
+    on_click: Callable[[], Any] | None = None,
+    *,
+    wrap: bool = False,
 ) -> QPushButton:
-    b = QPushButton(text)
+    """A touch button; with ``wrap`` its words may take more lines (:class:`WrapButton`)."""
+    b = WrapButton(text) if wrap else QPushButton(text)
     if role:
         b.setProperty("role", role)
     b.setFocusPolicy(Qt.FocusPolicy.NoFocus)

@@ -45,7 +45,7 @@ def reason_buttons(texts: tuple[str, ...], into: QGridLayout, columns: int) -> Q
     group = QButtonGroup(into)
     group.setExclusive(True)
     for i, text in enumerate(texts):
-        b = button()
+        b = button(wrap=True)
         b.setCheckable(True)
         b.setProperty("source", text)
         group.addButton(b)

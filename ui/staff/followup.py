@@ -38,7 +38,7 @@ def choice_buttons(texts: dict[str, str], into: QGridLayout, columns: int) -> QB
     group = QButtonGroup(into)
     group.setExclusive(True)
     for i, (key, text) in enumerate(texts.items()):
-        b = button(text)
+        b = button(text, wrap=True)
         b.setCheckable(True)
         b.setProperty("key", key)
         group.addButton(b)

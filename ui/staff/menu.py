@@ -51,6 +51,8 @@ class StaffMenuScreen(StaffScreen):
         self.body.addWidget(self.who)
         self.grid = QGridLayout()
         self.grid.setSpacing(14)
+        for column in range(2):  # equal columns: the words wrap in each (WrapButton)
+            self.grid.setColumnStretch(column, 1)
         self.body.addLayout(self.grid)
         self.body.addWidget(self.none)
         self.body.addStretch(1)
@@ -62,7 +64,7 @@ class StaffMenuScreen(StaffScreen):
     def set_entries(self, entries: list[MenuEntry]) -> None:
         self.entries = entries
         for i, entry in enumerate(entries):
-            b = button(on_click=lambda s=entry.screen: self.mode.open(s))
+            b = button(on_click=lambda s=entry.screen: self.mode.open(s), wrap=True)
             b.hide()
             self.entry_buttons[entry.key] = b
             self.grid.addWidget(b, i // 2, i % 2)

@@ -81,9 +81,11 @@ class TechnicianScreen(StaffScreen):
             "reader_test": lambda: self._open_test("readers"),
         }  # fmt: skip
         for i, key in enumerate(FUNCTIONS):
-            b = button(on_click=actions[key])
+            b = button(on_click=actions[key], wrap=True)
             self.function_buttons[key] = b
             grid.addWidget(b, i // 3, i % 3)
+        for column in range(3):  # equal columns: the words wrap in each (WrapButton)
+            grid.setColumnStretch(column, 1)
         self.text = self.add_text()
         self.support = SupportFunctions(self)  # terminal, log export, redelivery: its choices
         self.export_now = button(role="primary", on_click=self.run_export)

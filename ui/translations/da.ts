@@ -1103,11 +1103,11 @@
     </message>
     <message>
       <source>Card terminal diagnosis</source>
-      <translation>Diagnose af betalingsterminalen</translation>
+      <translation>Kortterminal: diagnose</translation>
     </message>
     <message>
       <source>Card terminal end of day</source>
-      <translation>Dagsafslutning på betalingsterminalen</translation>
+      <translation>Kortterminal: dagsafslutning</translation>
     </message>
     <message>
       <source>Export logs for support</source>
