@@ -124,7 +124,8 @@ class Driver:
             self.click(keypad.keys[char])
 
     def shot(self, name: str) -> None:
-        QCoreApplication.processEvents()
+        for _ in range(3):  # and the layouts that new words ask for once laid out (WordsArea)
+            QCoreApplication.processEvents()
         target = self.out / f"{len(self.shots) + 1:02d}-{self.script}-{name}.png"
         if not self.window.grab().save(str(target)):
             raise WalkthroughError(f"could not write {target}")

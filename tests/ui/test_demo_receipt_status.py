@@ -130,3 +130,4 @@ def test_the_printers_answer_after_the_screen_is_up_gets_its_room(ui: UiWorld) -
     assert "udskrevet" in screen.summary.text()
     area = screen.words_area
     assert area.height() >= area.sizeHint().height() == area.words.heightForWidth(area.width())
+    assert area.verticalScrollBar().maximum() == 0  # all of it in view: nothing to scroll

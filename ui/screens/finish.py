@@ -243,6 +243,7 @@ class ReceiptScreen(Screen):
             self.receipt.setText(status.text)  # the receipt's own text, for staff to reprint
         else:
             self.receipt.clear()
+        self.receipt.setVisible(bool(self.receipt.text()))  # an empty one still takes a line
 
     def retranslate(self) -> None:
         self.title.setText(translate("Finish", "Thank you"))
