@@ -1,7 +1,9 @@
 """The look, in one stylesheet with two palettes and a text size.
 
 Touch rules: every button is at least 60 px high and wide, nothing depends on hover, and no state
-is shown by colour alone (every state also has a text or an icon: ✓, ⚠, ✕ …).
+is shown by colour alone (every state also has a text or an icon: ✓, ⚠, ✕ …). A chosen claim's
+thicker border takes its room from the padding: choosing never changes a button's size, so a
+list never moves under the finger (nor waits for a layout to give it the room).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ QPushButton:disabled {{ border-style: dashed; color: {muted}; }}
 QPushButton[role="primary"] {{ background: {primary}; color: {primary_fg};
     border-color: {primary}; }}
 QPushButton[role="claim"] {{ text-align: left; padding: 8px 14px; font-weight: normal; }}
-QPushButton[role="claim"]:checked {{ border-width: 6px; }}
+QPushButton[role="claim"]:checked {{ border-width: 6px; padding: 5px 11px; }}
 QPushButton[role="key"] {{ font-size: {title}px; min-height: {key}px; min-width: {key}px;
     padding: 0px; }}
 QScrollArea {{ border: none; }}

@@ -14,15 +14,19 @@ from PySide6.QtWidgets import QAbstractScrollArea, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
+from kiosk.cashbox import CashBoxes
 from kiosk.config import load_config
 from kiosk.debtor.delivery import FolderDelivery
 from kiosk.debtor.exporter import Exporter
 from kiosk.debtor.profile import load_profile
 from kiosk.devices import DeviceSet
+from kiosk.money import Money
 from kiosk.staff.technician import TechnicianDesk
 from tests.payment_fakes import AUTOMAT
 from tests.ui.staff_rig import ADMIN_PIN, StaffWorld, staff_world
 from tests.ui.test_layout_large_text import SIZES, set_large_text
+from tests.ui.test_staff_cashbox import BOXES, citizen_pays_cash
+from tests.ui.test_staff_followup import refused_registration
 from ui.compose import shutdown
 from ui.theme import MIN_TOUCH_PX
 
@@ -32,9 +36,15 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def admin(qtbot: QtBot, sqlite_engine: Engine, tmp_path: Path) -> Iterator[StaffWorld]:
     """An administrator, who sees every entry of the menu, on the menu; the technician's desk
-    has a card terminal and a debtor export, so every function button shows."""
+    has a card terminal and a debtor export, so every function button shows; there are cash
+    boxes with money, a payment on the follow-up list and bons outstanding to list."""
     world = staff_world(qtbot, sqlite_engine)
     ui = world.ui
+    world.desk.cash_boxes = CashBoxes(sqlite_engine, AUTOMAT, ui.rig.clock, BOXES)
+    citizen_pays_cash(world)
+    refused_registration(world)
+    for kr in (50, 1000):
+        world.bons.issue(Money.kr(kr), "17")
     world.desk.technician = TechnicianDesk(
         sqlite_engine, ui.rig.clock, AUTOMAT,
         devices=DeviceSet(terminal=ui.terminal, printer=ui.printer), printer=ui.rig.receipts,
@@ -91,7 +101,9 @@ def test_every_staff_screen_fits_with_its_words_whole(
         if screen is w.staff.login:
             continue  # shown before anyone is logged in: the citizen screens' keypad checks
         w.staff.open(screen)
-        ui.process_events()
+        for _ in range(5):  # the screen's lists come from the desk through the worker
+            ui.settle()
+            ui.qtbot.wait(20)
         w.resize(*size)  # what a full-screen window gets: no more than the screen
         ui.process_events()
         found += problems(admin, size, f"{type(screen).__name__} {size} large={large} {language}")

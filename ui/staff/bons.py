@@ -230,7 +230,7 @@ class BonsScreen(StaffScreen):
                 and all(t.id != scanned.id for t in rows)):
             rows.insert(0, scanned)  # expired, yet still voidable: its cash was never paid back
         for t in rows:
-            b = button(listing(t, now, "da"), role="claim")
+            b = button(listing(t, now, "da"), role="claim", wrap=True)
             b.setCheckable(True)
             self.bon_group.addButton(b)
             self.bon_buttons[t.short_code] = b

@@ -8,15 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.cashbox import MAX_PIECES, DenominationLine
 from kiosk.money import Money
 from ui.i18n import translate
+from ui.screens.claims import ClaimsList
 from ui.staff.base import StaffHost, StaffScreen
 from ui.widgets import Keypad, button, label, money_text
 
 MAX_DIGITS = len(str(MAX_PIECES))
+MAX_ROWS = 8  # denominations in two columns: more than any box has (a stretch row below them)
 
 
 def signed(amount: Money) -> str:
@@ -34,11 +44,17 @@ class CashBoxScreen(StaffScreen):
         self.hint = label()
         self.body.addWidget(self.hint)
         left = QVBoxLayout()
-        self.rows = QGridLayout()
+        lines = QWidget()
+        self.rows = QGridLayout(lines)
+        self.rows.setContentsMargins(0, 0, 0, 0)
         for column in (0, 1):  # two even columns: without it the first one clips its text
             self.rows.setColumnStretch(column, 1)
-        left.addLayout(self.rows)
-        left.addStretch(1)
+        self.rows.setRowStretch(MAX_ROWS, 1)  # the lines at the top, the room below them
+        scroll = ClaimsList()  # with larger text the lines scroll rather than grow the window
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(lines)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        left.addWidget(scroll, 1)
         self.total = label()
         left.addWidget(self.total)
         self.line_group = QButtonGroup(self)
@@ -78,7 +94,7 @@ class CashBoxScreen(StaffScreen):
         self.box_buttons.clear()
         self.boxes = list(boxes)
         for box in self.boxes:
-            b = button(box.name, on_click=lambda box=box: self._show_box(box))
+            b = button(box.name, on_click=lambda box=box: self._show_box(box), wrap=True)
             b.setCheckable(True)
             self.box_group.addButton(b)
             self.box_buttons[box.device] = b
@@ -98,7 +114,7 @@ class CashBoxScreen(StaffScreen):
         if box is not None:
             self.box_buttons[box.device].setChecked(True)
             for i, ore in enumerate(box.denominations):
-                b = button(role="claim", on_click=lambda ore=ore: self._choose_line(ore))
+                b = button(role="claim", on_click=lambda ore=ore: self._choose_line(ore), wrap=True)
                 b.setCheckable(True)
                 self.line_group.addButton(b)
                 self.line_buttons[ore] = b

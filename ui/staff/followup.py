@@ -91,7 +91,7 @@ class FollowUpScreen(StaffScreen):
         self.item_buttons.clear()
         self.items = list(items)
         for item in self.items:
-            b = button(item_text(item), role="claim")
+            b = button(item_text(item), role="claim", wrap=True)
             b.setCheckable(not item.closed)
             b.setEnabled(not item.closed)
             self.item_group.addButton(b)
