@@ -159,7 +159,8 @@ class FbsOutbox:
             return Delivery(item.id, item.session_id, "done", fees)
         refusals = [r for r in results if r.status is RegistrationStatus.REFUSED]
         if refusals:
-            return self._refused(item, "; ".join(r.message for r in refusals if r.message), fees)
+            said = dict.fromkeys(r.message for r in refusals if r.message)  # each once, in order
+            return self._refused(item, "; ".join(said), fees)
         return self._retry(
             item,
             "FBS did not register: " + ", ".join(f"{r.fee_id}={r.status.value}" for r in results),

@@ -32,7 +32,7 @@ from tests.payment_fakes import (
 
 REASON = "Der findes ingen regnskabsperiode for indeværende år"
 #: FBS refused each of the two fees with its reason
-REFUSAL = f"{REASON}; {REASON}"
+REFUSAL = REASON  # FBS said it for each of the two fees: the item says it once
 
 
 def refused_registration(rig: SessionRig) -> int:
