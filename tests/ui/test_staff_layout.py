@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QAbstractScrollArea, QPushButton, QWidget
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -24,6 +24,7 @@ from kiosk.money import Money
 from kiosk.staff.technician import TechnicianDesk
 from tests.payment_fakes import AUTOMAT
 from tests.ui.staff_rig import ADMIN_PIN, StaffWorld, staff_world
+from tests.ui.test_layout_all_screens import in_scroll_area
 from tests.ui.test_layout_large_text import SIZES, set_large_text
 from tests.ui.test_staff_cashbox import BOXES, citizen_pays_cash
 from tests.ui.test_staff_followup import refused_registration
@@ -55,15 +56,6 @@ def admin(qtbot: QtBot, sqlite_engine: Engine, tmp_path: Path) -> Iterator[Staff
     world.logged_in("50", ADMIN_PIN)
     yield world
     shutdown(world.w)
-
-
-def in_scroll_area(widget: QWidget) -> bool:
-    parent = widget.parentWidget()
-    while parent is not None:
-        if isinstance(parent, QAbstractScrollArea):
-            return True
-        parent = parent.parentWidget()
-    return False
 
 
 def problems(world: StaffWorld, size: tuple[int, int], what: str) -> list[str]:
