@@ -248,6 +248,18 @@ MESSAGES: dict[str, Message] = {
             "you scan the bon when you pay.",
         ),
     ),
+    "bon_when_paying": _m(
+        "info",
+        QT_TRANSLATE_NOOP(
+            "Messages", "That is a bon. It is used when you pay: touch Pay, then scan the bon."
+        ),
+    ),
+    "bon_not_taken": _m(
+        "warn",
+        QT_TRANSLATE_NOOP(
+            "Messages", "This automat does not take bons. Please take the bon to the staff."
+        ),
+    ),
     "bon_log_in_first": _m(
         "warn", QT_TRANSLATE_NOOP("Messages", "That is a bon. Log in first to look it up.")
     ),

@@ -22,6 +22,8 @@ from kiosk.payment.states import STAFF_MODE, Event, State
 from kiosk.payment.view import MAX_PIN_ATTEMPTS
 
 log = logging.getLogger(__name__)
+#: where a citizen can scan a bon before a payment is chosen (kiosk.payment.login)
+_CITIZEN_BEFORE_PAYING = (State.IDLE, State.IDENTIFYING, State.PIN, State.CLAIMS)
 
 
 class Login:
@@ -60,14 +62,22 @@ class Login:
             self.identify(Identifier().from_event(event).identifier)
 
     def _bon_outside_payment(self, payload: str) -> None:
-        """Staff look it up and stay logged in; a citizen at the start is told to show their card
-        first (the automat stays where it is, no session is opened); later, nothing."""
+        """Staff look it up and stay logged in. A citizen is told where a bon goes and stays
+        where they are (no session is opened for it): at the start, to show their card first;
+        at the PIN or their claims, that it is scanned after "Pay"; at an automat that takes no
+        bons, to take it to the staff."""
         s = self.s
         if s.state in STAFF_MODE:
             return s.staff_door.bon_scanned(payload)
-        if s.state in (State.IDLE, State.IDENTIFYING):
+        if s.bons is None and s.state in _CITIZEN_BEFORE_PAYING:
+            s.message = "bon_not_taken"
+        elif s.state in (State.IDLE, State.IDENTIFYING):
             s.message = "bon_not_card"
-            s._notify()
+        elif s.state in (State.PIN, State.CLAIMS):
+            s.message = "bon_when_paying"
+        else:
+            return None
+        s._notify()
 
     def identify_typed(self, text: str) -> None:
         """Typed on the keypad: checked (a CPR or a card number) before FBS is asked. Raises

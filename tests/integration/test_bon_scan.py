@@ -116,6 +116,41 @@ def test_a_bon_while_paying_is_redeemed_as_ever(rig: SessionRig) -> None:
     assert sorted(b.state for b in rig.rows(Bon)) == ["issued", "redeemed"]
 
 
+@pytest.mark.parametrize("where", ["pin", "claims"])
+def test_a_bon_before_pay_is_touched_says_it_is_scanned_after_pay(
+    rig: SessionRig, where: str
+) -> None:
+    s = rig.session
+    if where == "pin":
+        s.start()
+        s.identify(CPR)
+    else:
+        rig.login()
+    state = s.state
+    ticket = bon(rig)
+    scan(rig, ticket.qr_payload)
+    assert s.state is state and rig.views[-1].message == "bon_when_paying"
+    assert [b.state for b in rig.rows(Bon)] == ["issued"]  # kept for the payment
+    if where == "claims":  # and so it is: after "Pay" the same scan pays
+        s.pay()
+        scan(rig, ticket.qr_payload)
+        assert [b.state for b in rig.rows(Bon)] == ["redeemed"]
+
+
+@pytest.mark.parametrize("where", ["attract", "claims"])
+def test_an_automat_without_bons_says_to_take_it_to_the_staff(
+    sqlite_engine: Engine, where: str
+) -> None:
+    rig = session_rig(sqlite_engine, bons="plain")
+    if where == "claims":
+        rig.login()
+    state = rig.session.state
+    scan(rig, "BON1.0b7e3f0e-0000-4000-8000-000000000000.5000.1900000000." + "A" * 32)
+    assert rig.session.state is state and rig.views[-1].message == "bon_not_taken"
+    rows = rig.rows(CitizenSession)  # no session opened for it; the citizen's own one goes on
+    assert [r.state for r in rows] == ([] if where == "attract" else [state.value])
+
+
 # -- staff mode ------------------------------------------------------------------------------------
 def test_a_bon_in_staff_mode_is_looked_up_and_staff_stay_logged_in(rig: SessionRig) -> None:
     s = rig.session

@@ -84,7 +84,7 @@ def test_every_session_message_key_has_friendly_words() -> None:
         "selection_committed", "card_unavailable", "card_declined", "card_aborted",
         "card_checking", "card_unknown", "cash_rejected", "note_too_large", "bon_invalid",
         "bon_partial", "bon_forged", "bon_expired", "bon_voided", "bon_used", "bon_unknown",
-        "settlement_failed", "bon_not_card", "bon_log_in_first",
+        "settlement_failed", "bon_not_card", "bon_log_in_first", "bon_when_paying", "bon_not_taken",
         *(r.value for r in FbsErrorReason),
     }  # fmt: skip
     assert keys <= set(MESSAGES)

@@ -493,6 +493,14 @@
       <translation>Det er en bon, ikke et lånerkort. Vis først dit lånerkort eller sundhedskort; bonen scanner du, når du betaler.</translation>
     </message>
     <message>
+      <source>That is a bon. It is used when you pay: touch Pay, then scan the bon.</source>
+      <translation>Det er en bon. Den bruges, når du betaler: tryk Betal, og scan så bonen.</translation>
+    </message>
+    <message>
+      <source>This automat does not take bons. Please take the bon to the staff.</source>
+      <translation>Automaten tager ikke imod bonner. Tag bonen med til personalet.</translation>
+    </message>
+    <message>
       <source>That is a bon. Log in first to look it up.</source>
       <translation>Det er en bon. Log ind først for at slå den op.</translation>
     </message>
