@@ -13,7 +13,8 @@ looking and leaving; FBS and debtor claims.
 - ``sessions_per_s`` over the whole run; ``rss_growth_mb``, ``threads_growth`` (the process's
   OS threads) and ``fds_growth`` (its open file descriptors) from after the first 500 sessions
   (``--baseline``) to after the last, each measured once the automat has been idle a moment with
-  Python's garbage collected; ``audit_clean``: ``kiosk audit`` of the ledger (no open session)
+  Python's garbage collected; the RSS also split into anonymous memory and file-backed pages
+  (``rss_anon_growth_mb``, ``rss_file_growth_mb``: a leak grows the first); ``audit_clean``: ``kiosk audit`` of the ledger (no open session)
   and the crash proof's checks against the world's own count (money the devices took = money
   accounted, every fee registered once, every debtor item in one delivered file).
 - ``restart_to_ready_s``: the production ``kiosk run`` (``tests/qt_automat.py``) SIGKILLed with
@@ -134,6 +135,10 @@ def resources() -> dict[str, Any]:
     )
     return {
         "rss_mb": int(status["VmRSS"].split()[0]) / 1024,
+        # anonymous memory (the heaps, Python's arenas, thread stacks: where a leak shows) and
+        # file-backed pages (code and data of the libraries as first used: no leak)
+        "rss_anon_mb": int(status["RssAnon"].split()[0]) / 1024,
+        "rss_file_mb": int(status["RssFile"].split()[0]) / 1024,
         "threads": int(status["Threads"]),
         "fds": len(os.listdir("/proc/self/fd")),
         "sqlite_mb": sqlite_memory_mb(),
@@ -255,7 +260,8 @@ def soak(world: World, sessions: int, baseline: int, progress: bool) -> dict[str
                                round(last.get("heap_free_mb", -1), 2), last["py_blocks"]))
                 if progress:
                     print(f"soak: {done} sessions, {done / (time.monotonic() - began):.2f}/s,"
-                          f" RSS {last['rss_mb']:.1f} MB (SQLite {last['sqlite_mb']:.2f},"
+                          f" RSS {last['rss_mb']:.1f} MB (anon {last['rss_anon_mb']:.1f},"
+                          f" file {last['rss_file_mb']:.1f}, SQLite {last['sqlite_mb']:.2f},"
                           f" heap used {last.get('heap_used_mb', -1):.2f}"
                           f" free {last.get('heap_free_mb', -1):.2f},"
                           f" Python blocks {last['py_blocks']}),"
@@ -280,6 +286,8 @@ def soak(world: World, sessions: int, baseline: int, progress: bool) -> dict[str
         "rss_after_baseline_mb": first["rss_mb"],
         "rss_after_last_mb": last["rss_mb"],
         "rss_growth_mb": last["rss_mb"] - first["rss_mb"],
+        "rss_anon_growth_mb": last["rss_anon_mb"] - first["rss_anon_mb"],
+        "rss_file_growth_mb": last["rss_file_mb"] - first["rss_file_mb"],
         "threads_growth": last["threads"] - first["threads"],
         "threads_added": sorted((last["thread_names"] - first["thread_names"]).elements()),
         "sqlite_growth_mb": last["sqlite_mb"] - first["sqlite_mb"],

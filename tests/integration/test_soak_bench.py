@@ -27,7 +27,8 @@ def test_a_short_soak_prints_every_figure_with_a_clean_audit() -> None:
     assert run.returncode == 0, run.stderr[-3000:]
     result = json.loads(run.stdout)
 
-    for key in ("sessions_per_s", "rss_growth_mb", "rss_after_baseline_mb", "rss_after_last_mb",
+    for key in ("sessions_per_s", "rss_growth_mb", "rss_anon_growth_mb", "rss_file_growth_mb",
+                "rss_after_baseline_mb", "rss_after_last_mb",
                 "clean_start_s", "restart_to_ready_s", "restart_ratio", "sqlite_growth_mb"):
         assert isinstance(result[key], float) and result[key] == result[key], key  # not NaN
     for key in ("threads_growth", "fds_growth", "sessions_failed"):
