@@ -161,6 +161,12 @@ class WordsArea(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        #: asks for the height once the words are laid out (a child: it dies with the area,
+        #: where a bare single shot could call a deleted area after its window closed)
+        self._relayout = QTimer(self)
+        self._relayout.setSingleShot(True)
+        self._relayout.setInterval(0)
+        self._relayout.timeout.connect(self.updateGeometry)
 
     def _need(self) -> int:
         return self.words.heightForWidth(max(self.width(), 200))
@@ -182,7 +188,7 @@ class WordsArea(QScrollArea):
         their layout is done. Asked at once, while the screen's layout is itself being laid out,
         the request is lost and the area keeps the height of the words it first had."""
         if watched is self.words and event.type() == QEvent.Type.LayoutRequest:
-            QTimer.singleShot(0, self.updateGeometry)
+            self._relayout.start()
         return super().eventFilter(watched, event)
 
 
