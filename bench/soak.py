@@ -14,9 +14,10 @@ looking and leaving; FBS and debtor claims.
   OS threads) and ``fds_growth`` (its open file descriptors) from after the first 500 sessions
   (``--baseline``) to after the last, each measured once the automat has been idle a moment with
   Python's garbage collected; the RSS also split into anonymous memory and file-backed pages
-  (``rss_anon_growth_mb``, ``rss_file_growth_mb``: a leak grows the first); ``audit_clean``: ``kiosk audit`` of the ledger (no open session)
-  and the crash proof's checks against the world's own count (money the devices took = money
-  accounted, every fee registered once, every debtor item in one delivered file).
+  (``rss_anon_growth_mb``, ``rss_file_growth_mb``: a leak grows the first); ``audit_clean``:
+  ``kiosk audit`` of the ledger (no open session) and the crash proof's checks against the
+  world's own count (money the devices took = money accounted, every fee registered once, every
+  debtor item in one delivered file).
 - ``restart_to_ready_s``: the production ``kiosk run`` (``tests/qt_automat.py``) SIGKILLed with
   coins in a payment, then a new process until systemd's ``READY=1`` (the attract screen painted,
   recovery done), against ``clean_start_s``, a start after a clean stop, interleaved in the same
