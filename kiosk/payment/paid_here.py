@@ -51,19 +51,20 @@ def overlay_paid_here(
             ):
                 for fee_id in item.payload.get("fee_ids", []):
                     followed[(item.session_id, str(fee_id))] = (item.state, item.last_error or "")
-    # a claim's newest payment here that still stands: one the staff paid back does not
-    newest: dict[str, tuple[datetime, tuple[str, str] | None]] = {}
+    # each claim's newest payment here that still stands (one the staff paid back does not):
+    # when, and FBS's refusal if it refused it
+    newest: dict[str, tuple[datetime, str | None]] = {}
     for row in paid:
         state, why = followed.get((row.session_id, row.claim_id), ("", ""))
         if state != "closed":
-            newest[row.claim_id] = (row.created_at, (state, why) if state else None)
+            newest[row.claim_id] = (row.created_at, why if state else None)
     result = []
     for claim in claims:
         if claim.id in newest:
             paid_at, refusal = newest[claim.id]
             if refusal is not None:
                 claim = claim.with_status(
-                    LocalStatus.FOLLOW_UP, paid_here_at=paid_at, follow_up_reason=refusal[1]
+                    LocalStatus.FOLLOW_UP, paid_here_at=paid_at, follow_up_reason=refusal
                 )
             else:
                 claim = claim.with_status(LocalStatus.PAID_HERE_WAITING, paid_here_at=paid_at)
