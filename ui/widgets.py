@@ -46,7 +46,6 @@ class WrapButton(QPushButton):
     def setText(self, text: str) -> None:
         self._words = text
         self._wrap(self.width())
-        self.updateGeometry()
 
     def text(self) -> str:
         return self._words
@@ -82,8 +81,9 @@ class WrapButton(QPushButton):
     def sizeHint(self) -> QSize:
         """As wide as its longest word: the layout's stretch shares out the rest (a grid's
         columns come out equal), and the height is that of the lines at the width it got."""
-        longest = max(self._words.split(), key=len, default="")
-        return QSize(self._size_for(longest).width(), self._size_for(super().text()).height())
+        shown = self._size_for(super().text())
+        words = (self._size_for(word).width() for word in self._words.split())
+        return QSize(max(words, default=shown.width()), shown.height())
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
