@@ -144,9 +144,37 @@ def resources() -> dict[str, Any]:
         "fds": len(os.listdir("/proc/self/fd")),
         "sqlite_mb": sqlite_memory_mb(),
         **heap_mb(),
+        **anon_by_kind_mb(),
         "py_blocks": sys.getallocatedblocks(),
         "thread_names": Counter(t.name for t in threading.enumerate()),
     }
+
+
+ARENA_ALIGN = 64 * 2**20  # glibc's HEAP_MAX_SIZE on 64 bits: a thread arena starts at a multiple
+
+
+def anon_by_kind_mb() -> dict[str, float]:
+    """The process's anonymous memory (MB, ``/proc/self/smaps``) by where it lives:
+    ``anon_heap_mb`` the main malloc arena (``[heap]``), ``anon_arenas_mb`` the other malloc
+    arenas (mappings at multiples of 64 MB), ``anon_stacks_mb`` thread stacks (a mapping right
+    after a guard page, or ``[stack]``), ``anon_other_mb`` the rest: Python's object arenas,
+    malloc's large blocks (mmapped one each), what libraries mmap themselves."""
+    kinds = dict.fromkeys(("anon_heap_mb", "anon_arenas_mb", "anon_stacks_mb", "anon_other_mb"),
+                          0.0)
+    kind, after_guard = "anon_other_mb", False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()
+        if "-" in head[0] and len(head) >= 5:  # a mapping: start-end perms offset dev inode [name]
+            start = int(head[0].split("-")[0], 16)
+            name = head[5] if len(head) > 5 else ""
+            kind = ("anon_heap_mb" if name == "[heap]" else
+                    "anon_arenas_mb" if not name and start % ARENA_ALIGN == 0 else
+                    "anon_stacks_mb" if name == "[stack]" or (after_guard and not name) else
+                    "anon_other_mb")
+            after_guard = head[1] == "---p" and not name
+        elif head[0] == "Anonymous:":
+            kinds[kind] += int(head[1]) / 1024
+    return kinds
 
 
 class _Mallinfo2(ctypes.Structure):
@@ -265,7 +293,11 @@ def soak(world: World, sessions: int, baseline: int, progress: bool) -> dict[str
                           f" file {last['rss_file_mb']:.1f}, SQLite {last['sqlite_mb']:.2f},"
                           f" heap used {last.get('heap_used_mb', -1):.2f}"
                           f" free {last.get('heap_free_mb', -1):.2f},"
-                          f" Python blocks {last['py_blocks']}),"
+                          f" Python blocks {last['py_blocks']};"
+                          f" anon heap {last['anon_heap_mb']:.1f}"
+                          f" arenas {last['anon_arenas_mb']:.1f}"
+                          f" stacks {last['anon_stacks_mb']:.1f}"
+                          f" other {last['anon_other_mb']:.1f}),"
                           f" {last['threads']} threads,"
                           f" {last['fds']} fds, {len(failures)} failed", file=sys.stderr,
                           flush=True)
@@ -295,6 +327,8 @@ def soak(world: World, sessions: int, baseline: int, progress: bool) -> dict[str
         "heap_used_growth_mb": last.get("heap_used_mb", 0) - first.get("heap_used_mb", 0),
         "heap_free_growth_mb": last.get("heap_free_mb", 0) - first.get("heap_free_mb", 0),
         "py_blocks_growth": last["py_blocks"] - first["py_blocks"],
+        **{kind.replace("_mb", "_growth_mb"): last[kind] - first[kind]
+           for kind in anon_by_kind_mb()},
         "objects_grown": dict((last_objects - first_objects).most_common(8)),
         "fds_growth": last["fds"] - first["fds"],
         "audit_clean": report.clean and not report.open_sessions and not found,
