@@ -118,11 +118,11 @@ def automat_over_core(
     """The window over a core built on the session worker after the first paint. ``world``
     gets ``"core"`` once it is built; printer answers reach the receipt and end screens.
     ``clock``: the core's clock (the walkthrough's can move to the next day)."""
-    from kiosk.memory import limit_malloc_arenas
+    from kiosk.memory import tune_malloc
     from ui.compose import build_automat
     from ui.screens.finish import PrintStatusRelay
 
-    limit_malloc_arenas()  # before the session worker and the core's threads start
+    tune_malloc()  # before the session worker and the core's threads start
     world: dict[str, Any] = {}
 
     def build() -> PaymentSession:
