@@ -188,7 +188,10 @@ def _frontend(name: str = "qt") -> Callable[..., int]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _frontend()(load_for_command(args, storage=True), demo=False)
+    config = load_for_command(args, storage=True)
+    if args.check:  # the unit's ExecCondition: checked, no window (exit 2 on a problem, above)
+        return 0
+    return _frontend()(config, demo=False)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -249,7 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    add("run", cmd_run, "run the automat full-screen")
+    run = add("run", cmd_run, "run the automat full-screen")
+    run.add_argument(
+        "--check",
+        action="store_true",
+        help="only check the configuration and the ledger (migrating it) as run does before its"
+        " window opens: exit 0, or 2 with one line naming the problem",
+    )
     demo = add("demo", cmd_demo, "run the automat with emulated FBS and devices")
     demo.add_argument(
         "--walkthrough",

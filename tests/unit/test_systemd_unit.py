@@ -49,12 +49,18 @@ def test_what_the_automat_writes_is_not_every_users() -> None:
 
 
 def test_a_configuration_error_is_not_restarted_in_a_loop() -> None:
+    """``ExecCondition`` exiting 1-254 skips the start, and ``Restart=always`` does not restart
+    a skip (systemd's service.c: ``return s->result != SERVICE_SKIP_CONDITION``); a failing
+    ``ExecStartPre`` would be restarted whatever its status. The condition checks the same
+    configuration the automat runs with."""
     service = service_settings()
     assert service["Restart"] == ["always"]
-    assert "2" in service["RestartPreventExitStatus"][0].split()
-    # a failing ExecStartPre is restarted whatever its status (RestartPreventExitStatus is for
-    # the main process only): the configuration is checked by `kiosk run` itself
+    assert "2" in service["RestartPreventExitStatus"][0].split()  # cage 0.2.0 on passes it on
     assert "ExecStartPre" not in service
+    [condition] = service["ExecCondition"]
+    [start] = service["ExecStart"]
+    kiosk_run = start.split(" -- ", 1)[1].split()
+    assert condition.split() == [*kiosk_run[:2], "--check", *kiosk_run[2:]]
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None or not SYSTEM_UNITS.is_dir(),
