@@ -204,6 +204,10 @@ class SessionBridge(QObject):
     def reset(self) -> None:
         self._call("reset")
 
+    def forget_message(self) -> None:
+        """The attract screen's message has been up long enough (``Login.forget_message``)."""
+        self._call("login.forget_message")
+
     # -- staff mode ----------------------------------------------------------------------------
     def ask_staff(self) -> None:
         """The long press on the attract screen's corner (the session refuses it elsewhere)."""

@@ -47,7 +47,8 @@ class IdleSettings:
     idle_ms: int = 60_000  # quiet time before the warning
     countdown_s: int = 20  # the warning's countdown
     tick_ms: int = 1000
-    end_screen_ms: int = 15_000  # the end screen gives way to the attract screen
+    end_screen_ms: int = 15_000  # the end screen gives way to the attract screen, and a message
+    # on the attract screen (a bon shown there) to the plain attract screen
     service_check_ms: int = 30_000
     staff_idle_ms: int = 120_000  # staff mode logs out after this long without a touch
 
@@ -120,6 +121,10 @@ class AutomatWindow(QWidget):
         self.end_timer.setSingleShot(True)
         self.end_timer.setInterval(idle.end_screen_ms)
         self.end_timer.timeout.connect(self._end_shown)
+        self.attract_message_timer = QTimer(self)
+        self.attract_message_timer.setSingleShot(True)
+        self.attract_message_timer.setInterval(idle.end_screen_ms)
+        self.attract_message_timer.timeout.connect(self.bridge.forget_message)
         self.service_timer = QTimer(self)
         self.service_timer.setInterval(idle.service_check_ms)
         self.service_timer.timeout.connect(self.check_service)
@@ -234,6 +239,10 @@ class AutomatWindow(QWidget):
         screen.render(snap)
         self.stack.setCurrentWidget(screen)
         self._timers(before, state)
+        if state is not State.IDLE or not snap.view.message:
+            self.attract_message_timer.stop()
+        elif not self.attract_message_timer.isActive():
+            self.attract_message_timer.start()  # a citizen who walked away leaves no message
 
     def _screen_for(self, snap: Snapshot) -> Screen:
         state = snap.view.state
@@ -362,5 +371,6 @@ class AutomatWindow(QWidget):
 
     def closeEvent(self, event: Any) -> None:
         self.idle.stop()
+        self.attract_message_timer.stop()
         self.service_timer.stop()
         super().closeEvent(event)

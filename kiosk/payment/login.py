@@ -79,6 +79,14 @@ class Login:
             return None
         s._notify()
 
+    def forget_message(self) -> None:
+        """What the attract screen said (a bon shown there) has been up long enough: the next
+        citizen sees the plain attract screen. Elsewhere the message is the citizen's own."""
+        s = self.s
+        if s.state is State.IDLE and s.message:
+            s.message = ""
+            s._notify()
+
     def identify_typed(self, text: str) -> None:
         """Typed on the keypad: checked (a CPR or a card number) before FBS is asked. Raises
         ``IdentificationError`` and changes nothing for one that cannot be either."""

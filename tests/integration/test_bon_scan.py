@@ -89,6 +89,25 @@ def test_a_bon_at_the_attract_screen_is_no_card_and_opens_no_session(
     assert rig.views[-1].message == "" and s.state is State.IDENTIFYING
 
 
+def test_the_attract_screens_bon_message_is_forgotten_when_the_screen_asks(
+    rig: SessionRig,
+) -> None:
+    """The window asks after a while (``AutomatWindow``): a citizen who walks away does not
+    leave "show your card first" for the next one. A citizen's own message stays."""
+    s = rig.session
+    scan(rig, genuine(rig))
+    views = len(rig.views)
+    s.login.forget_message()
+    assert rig.views[-1].message == "" and rig.views[-1].state is State.IDLE
+    s.login.forget_message()  # nothing more to forget: no view
+    assert len(rig.views) == views + 1
+    s.start()
+    scan(rig, genuine(rig))
+    s.login.forget_message()
+    assert rig.views[-1].message == "bon_not_card" and s.state is State.IDENTIFYING
+    assert rig.rows(CitizenSession)[0].state == "identifying"
+
+
 def test_a_bon_while_identifying_keeps_the_citizen_there_and_their_card_still_works(
     rig: SessionRig,
 ) -> None:

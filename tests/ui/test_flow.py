@@ -4,12 +4,15 @@ what they see, and that the money adds up afterwards."""
 from __future__ import annotations
 
 import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
 
-from kiosk.ledger.models import Bon, OutboxItem, Tender
+from kiosk.ledger.models import Bon, CitizenSession, OutboxItem, Tender
 from kiosk.money import Money
 from kiosk.payment.states import State
 from tests.payment_fakes import CPR, LIBRARY_CARD
-from tests.ui.conftest import UiWorld
+from tests.ui.conftest import WAIT_MS, UiWorld, make_world, shutdown
+from ui.window import IdleSettings
 
 
 def choose_claims(ui: UiWorld, *toggles: str) -> None:
@@ -262,3 +265,21 @@ def test_a_debtor_claim_paid_here_shows_the_next_day_as_waiting_and_what_it_mean
     assert block_words in words
     assert not set(paid) & set(ui.window.claims.claim_buttons)  # cannot be paid twice
     assert banner_words in ui.window.claims.outlook.text()
+
+
+def test_a_bon_message_on_the_attract_screen_gives_way_after_the_end_screens_time(
+    qtbot: QtBot, sqlite_engine: Engine
+) -> None:
+    """A citizen who scanned a bon at the attract screen and walked away leaves no "show your
+    card first" for the next one: it goes after ``end_screen_ms``, like the end screen."""
+    world = make_world(qtbot, sqlite_engine, idle=IdleSettings(idle_ms=600_000, end_screen_ms=400))
+    try:
+        world.window.input_scanned("BON1.not-a-real-bon")
+        world.qtbot.waitUntil(lambda: world.view.message == "bon_not_card", timeout=WAIT_MS)
+        assert world.window.stack.currentWidget() is world.window.attract
+        assert world.window.attract.banner.isVisible()
+        world.qtbot.waitUntil(lambda: world.view.message == "", timeout=WAIT_MS)
+        assert not world.window.attract.banner.isVisible()
+        assert world.view.state is State.IDLE and world.rows(CitizenSession) == []
+    finally:
+        shutdown(world.window)
