@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from kiosk.bon_codes import CROCKFORD, check_char
 from kiosk.bons import expiry_after
 from kiosk.clock import LOCAL_TIME
-from kiosk.followup import CLOSE_OUTCOMES
+from kiosk.followup_words import CLOSE_OUTCOMES
 from kiosk.money import Money
 from kiosk.payment.journal import TECHNICIAN_TEST
 from kiosk.payment.tally import cash_target, settlement

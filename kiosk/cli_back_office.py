@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from kiosk.cli_common import STAFF_REFUSALS, action_parsers, load_for_command, staff_login
-from kiosk.followup import CLOSE_OUTCOMES
+from kiosk.followup_words import CLOSE_OUTCOMES
 from kiosk.staff.roles import Permission
 
 

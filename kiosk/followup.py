@@ -3,10 +3,10 @@
 An FBS registration is on the list from FBS's first refusal: ``refused`` while the outbox still
 retries it (:mod:`kiosk.payment.outbox`), ``parked`` once ``[fbs] refused_retry_days`` after the
 payment have passed (no more retries), and ``closed`` when a person has handled it by hand and
-said what was done (:data:`CLOSE_OUTCOMES`). A closed item is never sent to FBS again (the
-outbox only picks pending and refused items, and closing needs no sender to hold it) and stays
-on the list and in the Z-report as closed, by whom and when. Every close is in the audit log.
-"""
+said what was done (:data:`kiosk.followup_words.CLOSE_OUTCOMES`). A closed item is never sent to
+FBS again (the outbox only picks pending and refused items, and closing needs no sender to hold
+it) and stays on the list and in the Z-report as closed, by whom and when. Every close is in the
+audit log."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.clock import Clock, local
 from kiosk.cpr import scrub
+from kiosk.followup_words import CLOSE_OUTCOMES, STATE_WORDS
 from kiosk.ledger.errors import LedgerError, ledger_write
 from kiosk.ledger.models import FOLLOW_UP_STATES, CitizenSession, OutboxItem
 from kiosk.ledger.repository import write_audit
@@ -27,28 +28,8 @@ from kiosk.money import Money
 from kiosk.patron_ids import shown
 from kiosk.staff.roles import GRANTS, Permission, Role
 
-#: the outcome that gave the citizen the money back: the claim is owed again (payment.paid_here)
-REFUNDED = "refunded"
-#: what a person did about a refused registration, in the words the screen and report show
-CLOSE_OUTCOMES = {
-    "registered_by_hand": "Registreret manuelt i FBS",
-    REFUNDED: "Pengene er betalt tilbage til borgeren",
-    "written_off": "Afskrevet",
-    "other": "Andet",
-}
-#: the notes a touch screen offers for "other" (it has no keyboard); stored and reported as written
-OTHER_NOTES = (
-    "Gebyret var allerede slettet i FBS",
-    "Borgeren har fået beløbet som bon",
-    "Sendt videre til økonomiafdelingen",
-)
 #: who may close an item (the role the caller logged in with)
 CLOSE_ROLES = tuple(r.value for r in Role if r in GRANTS[Permission.FOLLOW_UP])
-STATE_WORDS = {
-    "refused": "Afvist af FBS – prøves igen",
-    "parked": "Afvist af FBS – venter på personalet",
-    "closed": "Lukket",
-}
 NOTE_WIDTH = 500
 
 

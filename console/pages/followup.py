@@ -12,7 +12,8 @@ from console.context import fleet
 from console.i18n import N_, _
 from console.menu import MenuItem
 from kiosk.clock import local
-from kiosk.followup import CLOSE_OUTCOMES, OTHER_NOTES, FollowUpError, FollowUpItem, FollowUps
+from kiosk.followup import FollowUpError, FollowUpItem, FollowUps
+from kiosk.followup_words import CLOSE_OUTCOMES, OTHER_NOTES
 from kiosk.staff.roles import Permission
 
 bp = Blueprint("followup", __name__)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, or_, select
 
 from kiosk.domain import Claim, LocalStatus
-from kiosk.followup import REFUNDED
+from kiosk.followup_words import REFUNDED
 from kiosk.ledger.models import Allocation, CitizenSession, OutboxItem
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from console.pages.followup import OUTCOME_LABELS
-from kiosk.followup import CLOSE_OUTCOMES
+from kiosk.followup_words import CLOSE_OUTCOMES
 from kiosk.ledger.models import AuditEntry, OutboxItem
 from tests.console.rig import ConsoleRig
 from tests.integration.test_followup import refused_registration

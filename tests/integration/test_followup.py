@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from kiosk.domain import LocalStatus, Patron, PayableIn
-from kiosk.followup import CLOSE_OUTCOMES, FollowUpError, FollowUps, follow_up_items
+from kiosk.followup import FollowUpError, FollowUps, follow_up_items
+from kiosk.followup_words import CLOSE_OUTCOMES
 from kiosk.ledger.errors import LedgerUnavailable
 from kiosk.ledger.models import AuditEntry, OutboxItem
 from kiosk.payment.outbox import LEASE, FbsOutbox

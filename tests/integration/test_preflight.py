@@ -226,3 +226,25 @@ def test_kiosk_run_itself_exits_before_its_window(config_file: Path, problem: st
     assert result.stderr.splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith(f"kiosk: {expected}"), result.stderr
     assert "PySide6" not in result.stderr
+
+
+def test_run_check_on_a_ledger_at_head_loads_neither_qt_nor_the_ledgers_tables(
+    config_file: Path,
+) -> None:
+    """It runs before every start of the automat (the unit's ``ExecCondition``): the
+    configuration and the SQLite file's header only. The first check migrates (Alembic and
+    SQLAlchemy come in then, as for ``kiosk migrate``); the next reads and loads nothing more."""
+    probe = (
+        "import sys; from kiosk import cli;"
+        f" code = cli.main(['run', '--check', '--config', {str(config_file)!r}]);"
+        " print(code, sorted(m for m in ('PySide6', 'sqlalchemy', 'alembic') if m in sys.modules))"
+    )
+
+    def check() -> str:
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert check() == "0 ['alembic', 'sqlalchemy']"  # the new ledger created at head
+    assert check() == "0 []"

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QButtonGroup, QGridLayout, QPushButton
 
 from kiosk.clock import local
-from kiosk.followup import CLOSE_OUTCOMES, OTHER_NOTES
+from kiosk.followup_words import CLOSE_OUTCOMES, OTHER_NOTES
 from ui.i18n import translate
 from ui.staff.base import StaffHost, StaffScreen
 from ui.staff.bons import clear_choice
