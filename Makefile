@@ -92,6 +92,7 @@ MUTATION_SCOPE := \
 	'kiosk.ledger.audit.x_unaccounted__mutmut_*' \
 	'kiosk.ledger.audit.x__sums__mutmut_*' \
 	'kiosk.ledger.audit.x_run_audit__mutmut_*' \
+	'kiosk.ledger.audit.x_unbalanced__mutmut_*' \
 	'kiosk.ledger.audit.x__stray_money__mutmut_*' \
 	'kiosk.ledger.repository.x_insert_tender__mutmut_*' \
 	'kiosk.ledger.repository.x__count_into_cash_box__mutmut_*' \
