@@ -151,6 +151,26 @@ def test_an_unbalanced_session_is_described_with_every_sum_and_the_signed_differ
     assert unaccounted(engine) == {short: 250}  # only what is held, never a negative
 
 
+def test_sums_that_would_cancel_under_a_wrong_sign_are_still_found(engine: Engine) -> None:
+    """``unbalanced`` first keeps the sessions whose one signed figure (received minus the rest)
+    is off zero. Were settled, credited or refunded counted with received's sign, a session
+    whose one part equals received plus the others would sum to zero and pass unseen (the
+    mutants ``x_unbalanced__mutmut_5`` and its kind): each session here is such a one."""
+    books = Books(engine)
+    parts = {"settled": books.allocate, "credited": books.bon, "refunded": books.refund}
+    sessions = []
+    for big, small in (("settled", "credited"), ("credited", "refunded"), ("refunded", "settled")):
+        sid = books.session()
+        books.tender(sid, 100)
+        parts[big](sid, 200)  # = received 100 + the other part 100
+        parts[small](sid, 100)
+        books.end(sid, "cancelled")
+        sessions.append(sid)
+    report = run_audit(engine)
+    assert {b.session_id: b.difference.ore for b in report.unbalanced} == {
+        sid: -200 for sid in sessions}
+
+
 def test_unaccounted_is_per_automat(engine: Engine) -> None:
     here, there = Books(engine, "a1"), Books(engine, "a2")
     mine, theirs = here.session(), there.session()
