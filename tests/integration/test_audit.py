@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, insert, update
 
 from kiosk.clock import local
-from kiosk.ledger.audit import run_audit, unaccounted
+from kiosk.ledger.audit import run_audit, unaccounted, unbalanced
 from kiosk.ledger.models import Allocation, Bon, CitizenSession, OutboxItem, Refund, Tender
 from kiosk.ledger.repository import Ledger
 
@@ -169,6 +169,22 @@ def test_sums_that_would_cancel_under_a_wrong_sign_are_still_found(engine: Engin
     report = run_audit(engine)
     assert {b.session_id: b.difference.ore for b in report.unbalanced} == {
         sid: -200 for sid in sessions}
+
+
+def test_money_written_at_the_periods_first_instant_is_the_periods(engine: Engine) -> None:
+    """``since`` (a period's report reads the money written from its start): a row written at
+    exactly that instant counts, for a balanced session as for one short of money (the
+    mutant ``x_unbalanced__mutmut_41``, ``>`` for ``>=``)."""
+    books = Books(engine)
+    balanced, short = books.session(), books.session()
+    books.tender(balanced, 300, at=T0)
+    books.allocate(balanced, 300, at=T0 + timedelta(seconds=1))
+    books.end(balanced)
+    books.tender(short, 300, at=T0)
+    books.end(short, "cancelled")
+    with engine.connect() as conn:
+        found = unbalanced(conn, CitizenSession.started_at >= T0, since=T0)
+    assert [(b.session_id, b.difference.ore) for b in found] == [(short, 300)]
 
 
 def test_unaccounted_is_per_automat(engine: Engine) -> None:
