@@ -171,6 +171,21 @@ def test_sums_that_would_cancel_under_a_wrong_sign_are_still_found(engine: Engin
         sid: -200 for sid in sessions}
 
 
+def test_a_session_one_ore_off_either_way_is_found(engine: Engine) -> None:
+    """The query keeps sessions whose signed figure is not zero, whatever it is (the mutant
+    ``x_unbalanced__mutmut_104`` kept all but those one øre over)."""
+    books = Books(engine)
+    over, under = books.session(), books.session()
+    books.tender(over, 101)
+    books.allocate(over, 100)
+    books.tender(under, 100)
+    books.allocate(under, 101)
+    for sid in (over, under):
+        books.end(sid)
+    report = run_audit(engine)
+    assert {b.session_id: b.difference.ore for b in report.unbalanced} == {over: 1, under: -1}
+
+
 def test_money_written_at_the_periods_first_instant_is_the_periods(engine: Engine) -> None:
     """``since`` (a period's report reads the money written from its start): a row written at
     exactly that instant counts, for a balanced session as for one short of money (the
