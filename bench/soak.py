@@ -151,27 +151,29 @@ def resources() -> dict[str, Any]:
 
 
 ARENA_ALIGN = 64 * 2**20  # glibc's HEAP_MAX_SIZE on 64 bits: a thread arena starts at a multiple
+GUARD_MAX = 64 * 2**10  # a thread's guard page (glibc: one page); an arena's unused tail is MBs
+ANON_KINDS = ("anon_heap_mb", "anon_arenas_mb", "anon_stacks_mb", "anon_other_mb")
 
 
 def anon_by_kind_mb() -> dict[str, float]:
     """The process's anonymous memory (MB, ``/proc/self/smaps``) by where it lives:
     ``anon_heap_mb`` the main malloc arena (``[heap]``), ``anon_arenas_mb`` the other malloc
     arenas (mappings at multiples of 64 MB), ``anon_stacks_mb`` thread stacks (a mapping right
-    after a guard page, or ``[stack]``), ``anon_other_mb`` the rest: Python's object arenas,
-    malloc's large blocks (mmapped one each), what libraries mmap themselves."""
-    kinds = dict.fromkeys(("anon_heap_mb", "anon_arenas_mb", "anon_stacks_mb", "anon_other_mb"),
-                          0.0)
+    after a guard page, or ``[stack]``; an arena's inaccessible tail, megabytes, is no guard),
+    ``anon_other_mb`` the rest: Python's object arenas, malloc's large blocks (mmapped one
+    each), what libraries mmap themselves."""
+    kinds = dict.fromkeys(ANON_KINDS, 0.0)
     kind, after_guard = "anon_other_mb", False
     for line in Path("/proc/self/smaps").read_text().splitlines():
         head = line.split()
         if "-" in head[0] and len(head) >= 5:  # a mapping: start-end perms offset dev inode [name]
-            start = int(head[0].split("-")[0], 16)
+            start, end = (int(address, 16) for address in head[0].split("-"))
             name = head[5] if len(head) > 5 else ""
             kind = ("anon_heap_mb" if name == "[heap]" else
                     "anon_arenas_mb" if not name and start % ARENA_ALIGN == 0 else
                     "anon_stacks_mb" if name == "[stack]" or (after_guard and not name) else
                     "anon_other_mb")
-            after_guard = head[1] == "---p" and not name
+            after_guard = head[1] == "---p" and not name and end - start <= GUARD_MAX
         elif head[0] == "Anonymous:":
             kinds[kind] += int(head[1]) / 1024
     return kinds
@@ -328,7 +330,7 @@ def soak(world: World, sessions: int, baseline: int, progress: bool) -> dict[str
         "heap_free_growth_mb": last.get("heap_free_mb", 0) - first.get("heap_free_mb", 0),
         "py_blocks_growth": last["py_blocks"] - first["py_blocks"],
         **{kind.replace("_mb", "_growth_mb"): last[kind] - first[kind]
-           for kind in anon_by_kind_mb()},
+           for kind in ANON_KINDS},
         "objects_grown": dict((last_objects - first_objects).most_common(8)),
         "fds_growth": last["fds"] - first["fds"],
         "audit_clean": report.clean and not report.open_sessions and not found,
