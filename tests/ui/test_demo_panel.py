@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from pytestqt.qtbot import QtBot
 
 from drivers.base.printer import PaperStatus
@@ -50,6 +50,9 @@ def demo(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[Any, DemoPanel, dict[st
 def click(qtbot: QtBot, panel: DemoPanel, key: str) -> None:
     qtbot.mouseClick(panel.buttons[key], LEFT)
     qtbot.waitUntil(lambda: all(f.done() for f in panel.pending), timeout=WAIT_MS)
+    # the outcome was posted to the GUI thread before the action's future was done: deliver it
+    # before the status is read (a clean-clone CI once read the action before's status)
+    QCoreApplication.processEvents()
 
 
 def test_scan_a_patron_then_coins_and_a_note_reach_the_session(
